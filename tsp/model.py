@@ -386,6 +386,7 @@ class Switch:
         self._heap: list[tuple[int, int, int, object]] = []
         self._seq = itertools.count()
         self._events: list[SessionEvent] = []
+        self._processed = 0
         self._handles = itertools.count(1)  # agents and sessions share one handle space
         self._call_ids = itertools.count(1)
         self._groups: dict[uuid.UUID, _Group] = {}
@@ -425,6 +426,11 @@ class Switch:
         """Number of line devices (IDs 0..lines-1), each with one address (ID 0)."""
         return self._lines
 
+    @property
+    def processed_events(self) -> int:
+        """How many internal (heap) events have been processed so far; for benchmarks."""
+        return self._processed
+
     def next_due(self) -> float | None:
         """Time (seconds) of the next pending internal event, or None if nothing is scheduled."""
         return self._heap[0][0] / US if self._heap else None
@@ -445,8 +451,10 @@ class Switch:
             raise ValueError(f"time went backwards: now = {now!r} s but the switch is at {self._now / US} s")
         heap = self._heap
         pop = heapq.heappop
+        n = 0
         while heap and heap[0][0] <= t:
             when, _, kind, obj = pop(heap)
+            n += 1
             self._now = when
             if kind == _K_HANGUP:
                 self._hangup(obj, when)  # type: ignore[arg-type]
@@ -462,6 +470,7 @@ class Switch:
             else:
                 agent, spec = obj  # type: ignore[misc]
                 self._scripted_session(agent, spec, when)
+        self._processed += n
         self._now = t
         return t
 
@@ -494,6 +503,10 @@ class Switch:
                 f"wrong PIN for agent {agent_id!r}" if pin is not None else f"agent {agent_id!r} needs a PIN",
             )
         return agent.handle
+
+    def agent_handles(self) -> list[int]:
+        """Every hAgent, in creation order (scenario agents first)."""
+        return list(self._agents)
 
     def agent_handle(self, agent_id: str) -> int | None:
         """The hAgent of a known agent ID, or None (no PIN check, no creation)."""
