@@ -1,3 +1,78 @@
-"""MS-TRP packets over the project's TCP framing: sans-I/O, bytes in, messages out."""
+"""MS-TRP packets over the project's TCP framing: sans-I/O, bytes in, messages out.
+
+Public API (see docs/protocol.md):
+
+* frames: :class:`Hello`, :class:`Request`, :class:`Response`, :class:`Events`, :class:`Error`
+* request bodies: one class per function (``Initialize`` ... ``EmuOfferCall``) and :class:`RawRequest`
+* event records: :class:`AsyncEventMsg`, :class:`LineReply`, :class:`AgentSessionStatusEvent`
+* structures: :class:`AgentSessionInfo`, :class:`AgentSessionList`, :class:`AgentInfo`,
+  :class:`QueueInfo`, :class:`AgentGroupList` (+ entries), ``encode_struct``/``decode_struct``
+* codec: ``encode``/``decode`` and the body-level functions
+* :class:`Connection` (sans-I/O state machine), :class:`Role`, ``NEED_DATA``, ``CLOSED``
+* errors: :class:`ProtocolError` (peer's fault, carries the ERROR code), :class:`LocalProtocolError`
+"""
 
 from protocol.constants import *  # noqa: F401,F403
+from protocol.codec import (
+    decode,
+    decode_event_records,
+    decode_request_body,
+    decode_response_body,
+    encode,
+    encode_event_record,
+    encode_request_body,
+    encode_response_body,
+)
+from protocol.connection import CLOSED, NEED_DATA, Connection, Role
+from protocol.errors import LocalProtocolError, ProtocolError, WireError
+from protocol.messages import (
+    EVENT_TYPES,
+    REQUEST_CLASSES,
+    REQUEST_TYPES,
+    AgentSessionStatusEvent,
+    AsyncEventMsg,
+    Close,
+    CreateAgent,
+    CreateAgentSession,
+    EmuAdvanceClock,
+    EmuOfferCall,
+    Error,
+    Events,
+    GetAgentInfo,
+    GetAgentSessionInfo,
+    GetAgentSessionList,
+    GetGroupList,
+    GetQueueInfo,
+    Hello,
+    Initialize,
+    LineReply,
+    NegotiateAPIVersion,
+    Open,
+    RawRequest,
+    Request,
+    Response,
+    SetAgentSessionState,
+    ShutDown,
+)
+from protocol.structs import (
+    OLE_EPOCH,
+    REPLY_HANDLE_FUNCS,
+    REPLY_STRUCTS,
+    AgentGroupEntry,
+    AgentGroupList,
+    AgentInfo,
+    AgentSessionEntry,
+    AgentSessionInfo,
+    AgentSessionList,
+    QueueInfo,
+    bytes_to_guid,
+    cy_to_decimal,
+    datetime_to_ole,
+    decimal_to_cy,
+    decode_reply_data,
+    decode_struct,
+    encode_handle,
+    encode_struct,
+    guid_to_bytes,
+    ole_to_datetime,
+)

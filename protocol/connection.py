@@ -1,0 +1,261 @@
+"""Sans-I/O protocol state machine for one connection (h11 style): bytes in, frames out; frames in,
+bytes out. No sockets, no trio, no clock - servers and clients move the bytes.
+
+Usage::
+
+    conn = Connection(Role.CLIENT)
+    sock.send(conn.send(Hello(product="me")))
+    conn.receive_data(sock.recv())          # b"" means EOF
+    while (ev := conn.next_event()) is not NEED_DATA and ev is not CLOSED:
+        ...
+
+Rules enforced (wire-protocol §1): the client sends HELLO first; the server answers it; a received HELLO
+with major != 1 is ProtocolError(UNSUPPORTED_VERSION); any frame other than HELLO/ERROR before the peer's
+HELLO, a second HELLO, or a kind the peer's role may not send is ProtocolError(UNEXPECTED_KIND); frame
+length < 8 is MALFORMED and > 0x50000 is FRAME_TOO_LARGE, raised as soon as the length field arrives.
+After a ProtocolError the only thing left to do is ``send(err.to_frame())``; after an ERROR frame is sent
+or received the connection is closed (``next_event()`` returns CLOSED, ``send`` raises).
+
+Client role extras: it remembers the Req_Func of every REQUEST sent (to decode its RESPONSE; a RESPONSE
+whose sequence is not outstanding is MALFORMED) and, when the RESPONSE of an asynchronous function carries
+a request ID (1..0x7FFFFFFF), the Req_Func behind that ID. The LINE_REPLY for a known ID is returned with
+``req_func`` set and, on success, ``value`` = the decoded structure (AgentSessionInfo, ...) or the new
+handle (int) of CreateAgent/CreateAgentSession; the ID is then forgotten. LINE_REPLYs for unknown IDs
+are passed through untyped (``req_func`` None). :meth:`Connection.forget_request` drops an ID whose
+LINE_REPLY will never be awaited (e.g. after a client-side timeout).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+
+from protocol import codec
+from protocol.constants import MAX_FRAME_LENGTH, PROTOCOL_MAJOR, ErrorCode, FrameKind
+from protocol.errors import LocalProtocolError, ProtocolError
+from protocol.messages import REQUEST_TYPES, Error, Events, Hello, LineReply, RawRequest, Request, Response
+from protocol.schemas import FRAME_HEADER_SIZE
+from protocol.structs import decode_reply_data
+
+__all__ = ["Role", "Connection", "NEED_DATA", "CLOSED"]
+
+_MAX_REQUEST_ID = 0x7FFFFFFF
+_U32 = 1 << 32
+
+
+class Role(enum.Enum):
+    """Which end of the connection this state machine is."""
+
+    CLIENT = "client"
+    SERVER = "server"
+
+
+class _Sentinel:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+#: ``next_event()``: no complete frame buffered; feed more bytes with ``receive_data``.
+NEED_DATA = _Sentinel("NEED_DATA")
+#: ``next_event()``: the peer closed the stream (EOF at a frame boundary) or an ERROR was exchanged.
+CLOSED = _Sentinel("CLOSED")
+
+#: Frame kinds each role may *send*; the peer receiving anything else answers UNEXPECTED_KIND.
+SENDABLE = {
+    Role.CLIENT: frozenset({FrameKind.HELLO, FrameKind.REQUEST, FrameKind.ERROR}),
+    Role.SERVER: frozenset({FrameKind.HELLO, FrameKind.RESPONSE, FrameKind.EVENTS, FrameKind.ERROR}),
+}
+_KIND_OF = {Hello: FrameKind.HELLO, Request: FrameKind.REQUEST, Response: FrameKind.RESPONSE,
+            Events: FrameKind.EVENTS, Error: FrameKind.ERROR}
+
+
+class Connection:
+    """Protocol state of one connection, seen from ``role``."""
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.peer_role = Role.SERVER if role is Role.CLIENT else Role.CLIENT
+        #: The HELLO we sent / the peer's HELLO, once they happened.
+        self.our_hello: Hello | None = None
+        self.their_hello: Hello | None = None
+        self._buf = bytearray()
+        self._eof = False
+        self._closed = False
+        self._error: ProtocolError | None = None
+        self._pending: dict[int, int] = {}  # client: sequence -> Req_Func of outstanding REQUESTs
+        self._async: dict[int, int] = {}  # client: request ID -> Req_Func awaiting its LINE_REPLY
+        self._next_seq = 1
+
+    # --- state ---------------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once an ERROR frame was sent or received."""
+        return self._closed
+
+    @property
+    def ready(self) -> bool:
+        """True once both HELLOs have been exchanged."""
+        return self.our_hello is not None and self.their_hello is not None
+
+    @property
+    def pending_requests(self) -> dict[int, int]:
+        """Client: outstanding REQUEST sequence -> Req_Func (a copy)."""
+        return dict(self._pending)
+
+    @property
+    def pending_replies(self) -> dict[int, int]:
+        """Client: request ID -> Req_Func of async requests whose LINE_REPLY has not arrived (a copy)."""
+        return dict(self._async)
+
+    def next_sequence(self) -> int:
+        """A nonzero u32 sequence number not used by any outstanding REQUEST."""
+        if len(self._pending) >= _U32 - 1:  # pragma: no cover - four billion requests in flight
+            raise LocalProtocolError("no free sequence number")
+        while True:
+            seq = self._next_seq
+            self._next_seq = seq + 1 if seq + 1 < _U32 else 1
+            if seq not in self._pending:
+                return seq
+
+    def forget_request(self, request_id: int) -> None:
+        """Client: stop expecting a LINE_REPLY for ``request_id`` (no error if unknown)."""
+        self._async.pop(request_id, None)
+
+    # --- receiving -----------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the peer; ``b""`` signals EOF."""
+        if self._eof:
+            if data:
+                raise LocalProtocolError("receive_data() after EOF", ErrorCode.UNEXPECTED_KIND)
+            return
+        if data:
+            self._buf += data
+        else:
+            self._eof = True
+
+    def next_event(self) -> Any:
+        """The next complete frame, NEED_DATA or CLOSED. Raises ProtocolError for a peer violation (the
+        same error again on later calls)."""
+        if self._closed:
+            return CLOSED
+        if self._error is not None:
+            raise self._error
+        try:
+            return self._next_event()
+        except ProtocolError as exc:
+            self._error = exc
+            raise
+
+    def _next_event(self) -> Any:
+        buf = self._buf
+        if len(buf) >= 4:
+            codec.check_length(int.from_bytes(buf[:4], "little"))
+        if len(buf) >= 6:
+            self._check_kind(int.from_bytes(buf[4:6], "little"))
+        if len(buf) < FRAME_HEADER_SIZE or len(buf) < 4 + int.from_bytes(buf[:4], "little"):
+            if not self._eof:
+                return NEED_DATA
+            if buf:
+                raise ProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({len(buf)} bytes buffered)")
+            self._closed = True
+            return CLOSED
+        length, kind, _flags, sequence = codec.decode_header(bytes(buf[:FRAME_HEADER_SIZE]))
+        body = bytes(buf[FRAME_HEADER_SIZE : 4 + length])
+        del buf[: 4 + length]
+        response_func = None
+        if kind == FrameKind.RESPONSE:
+            response_func = self._pending.get(sequence)
+        frame = codec.decode_body(kind, sequence, body, response_func=response_func)
+        return self._received(frame)
+
+    def _check_kind(self, kind: int) -> None:
+        """Reject a frame kind the peer may not send now, as soon as its header arrives."""
+        if kind not in SENDABLE[self.peer_role]:
+            name = FrameKind(kind).name if kind in FrameKind._value2member_map_ else str(kind)
+            raise ProtocolError(ErrorCode.UNEXPECTED_KIND, f"a {self.peer_role.value} may not send {name} frames")
+        if kind == FrameKind.ERROR:
+            return
+        if self.their_hello is None and kind != FrameKind.HELLO:
+            raise ProtocolError(ErrorCode.UNEXPECTED_KIND, f"{FrameKind(kind).name} before HELLO")
+        if kind == FrameKind.HELLO:
+            if self.their_hello is not None:
+                raise ProtocolError(ErrorCode.UNEXPECTED_KIND, "a second HELLO")
+            if self.role is Role.CLIENT and self.our_hello is None:
+                raise ProtocolError(ErrorCode.UNEXPECTED_KIND, "server HELLO before the client's HELLO")
+
+    def _received(self, frame: Any) -> Any:
+        if isinstance(frame, Error):
+            self._closed = True
+        elif isinstance(frame, Hello):
+            if frame.major != PROTOCOL_MAJOR:
+                raise ProtocolError(
+                    ErrorCode.UNSUPPORTED_VERSION,
+                    f"peer speaks protocol {frame.major}.{frame.minor}, we speak {PROTOCOL_MAJOR}.x",
+                )
+            self.their_hello = frame
+        elif isinstance(frame, Response):
+            func = self._pending.pop(frame.sequence)
+            cls = REQUEST_TYPES.get(func, (RawRequest,))[0]
+            if cls.ASYNC and 1 <= frame.result <= _MAX_REQUEST_ID:
+                self._async[frame.result] = func
+        elif isinstance(frame, Events) and self._async:
+            frame = Events(tuple(self._typed_reply(r) for r in frame.records))
+        return frame
+
+    def _typed_reply(self, rec: Any) -> Any:
+        if not isinstance(rec, LineReply) or rec.request_id not in self._async:
+            return rec
+        func = self._async.pop(rec.request_id)
+        value = decode_reply_data(func, rec.data) if rec.result == 0 else None
+        return attrs.evolve(rec, req_func=func, value=value)
+
+    # --- sending -------------------------------------------------------------------------------------
+
+    def send(self, frame: Any) -> bytes:
+        """Bytes to write for ``frame``; LocalProtocolError if it may not be sent now (nothing changes)."""
+        kind = _KIND_OF.get(type(frame))
+        if kind is None:
+            raise LocalProtocolError(f"not a frame: {frame!r}")
+        if self._closed:
+            raise LocalProtocolError("the connection is closed (an ERROR was exchanged)", ErrorCode.UNEXPECTED_KIND)
+        if kind != FrameKind.ERROR:
+            self._check_send(kind, frame)
+        data = codec.encode(frame)
+        if kind == FrameKind.ERROR:
+            self._closed = True
+        elif kind == FrameKind.HELLO:
+            self.our_hello = frame
+        elif kind == FrameKind.REQUEST and self.role is Role.CLIENT:
+            body = frame.body
+            self._pending[frame.sequence] = body.req_func if isinstance(body, RawRequest) else int(body.REQ_FUNC)
+        return data
+
+    def _check_send(self, kind: FrameKind, frame: Any) -> None:
+        def refuse(why: str) -> None:
+            raise LocalProtocolError(f"{self.role.value} may not send {kind.name}: {why}", ErrorCode.UNEXPECTED_KIND)
+
+        if self._error is not None:
+            refuse("after a protocol error only an ERROR frame may be sent")
+        if kind not in SENDABLE[self.role]:
+            refuse("not a kind this role sends")
+        if kind == FrameKind.HELLO:
+            if self.our_hello is not None:
+                refuse("HELLO was already sent")
+            if self.role is Role.SERVER and self.their_hello is None:
+                refuse("the server answers the client's HELLO, which has not arrived")
+            return
+        if self.our_hello is None:
+            refuse("HELLO must be sent first")
+        if self.their_hello is None:
+            refuse("the peer's HELLO has not arrived yet")
+        if kind == FrameKind.REQUEST and frame.sequence in self._pending:
+            refuse(f"sequence {frame.sequence} is already outstanding")

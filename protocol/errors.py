@@ -1,0 +1,54 @@
+"""Exceptions of the protocol layer.
+
+Two kinds, as in h11:
+
+* :class:`ProtocolError` - the *peer* sent something we cannot accept. It carries the
+  :class:`~protocol.constants.ErrorCode` that the ERROR frame sent back must contain, so the one place that
+  turns it into bytes is ``connection.send(err.to_frame())``. It is the only exception that decoding
+  untrusted bytes may raise.
+* :class:`LocalProtocolError` - *our own* side tried to send something invalid (a value out of range, a
+  frame in the wrong state, a string with an embedded NUL). Nothing goes on the wire; fix the caller.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from protocol.constants import ErrorCode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from protocol.messages import Error
+
+#: ERROR frame text is capped so that an error about a huge frame never produces a huge frame.
+MAX_ERROR_TEXT_BYTES = 1024
+
+
+class WireError(Exception):
+    """Common base: an :class:`ErrorCode` plus a human-readable message naming the offending value."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(f"{code.name}: {message}")
+        self.code = ErrorCode(code)
+        self.message = message
+
+
+class ProtocolError(WireError):
+    """The peer violated the wire protocol; answer with ``ERROR(code)`` and close the connection."""
+
+    def to_frame(self) -> Error:
+        """The ERROR frame that reports this error to the peer (text truncated to 1 KiB of UTF-8)."""
+        from protocol.messages import Error
+
+        text = self.message.encode("utf-8")[:MAX_ERROR_TEXT_BYTES].decode("utf-8", "ignore")
+        return Error(code=self.code, text=text)
+
+
+class LocalProtocolError(WireError):
+    """Our side tried to send something the protocol does not allow; nothing was sent.
+
+    ``code`` is the ERROR code the peer *would* have answered with (MALFORMED for bad values,
+    FRAME_TOO_LARGE for oversized frames, UNEXPECTED_KIND for frames sent in the wrong state).
+    """
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.MALFORMED) -> None:
+        super().__init__(code, message)

@@ -1,0 +1,515 @@
+"""TAPI structures carried in LINE_REPLY records, and the value adapters they need.
+
+Layouts are tapi-facts §2 (packed, little-endian). Python fields are snake_case versions of the C field
+names without the Hungarian prefix. Conventions:
+
+* ``encode_struct(obj)`` emits exactly ``dwUsedSize`` bytes (fixed part + variable part actually
+  present); ``dwTotalSize`` is a field the caller sets to the *client's* buffer size. That byte string
+  is what goes into LINE_REPLY VarData (Param4 = its length).
+* ``decode_struct(cls, data)`` accepts any ``data`` at least the fixed size long and checks every internal
+  offset before reading; any inconsistency raises :class:`ProtocolError` (MALFORMED).
+* Lists follow the size rule (wire-protocol §2): see :meth:`AgentSessionList.build`.
+
+Adapters, exact by construction (integer / Fraction arithmetic, no float accumulation):
+
+* OLE DATE <-> aware UTC ``datetime``: :func:`datetime_to_ole`, :func:`ole_to_datetime`.
+* CURRENCY <-> ``Decimal``: :func:`decimal_to_cy`, :func:`cy_to_decimal`.
+* GUID <-> ``uuid.UUID``: [MS-DTYP] 2.3.4.2 layout = ``UUID.bytes_le``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import uuid
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any, ClassVar
+
+import attrs
+import construct as c
+
+from protocol import schemas as s
+from protocol.constants import AgentSessionState, AgentStateEx, ErrorCode
+from protocol.errors import LocalProtocolError, ProtocolError
+
+UTC = _dt.timezone.utc
+#: Day 0 of an OLE Automation DATE ([MS-OAUT] 2.2.25), taken as UTC (wire-protocol §4).
+OLE_EPOCH = _dt.datetime(1899, 12, 30, tzinfo=UTC)
+_US_PER_DAY = 86_400 * 1_000_000
+#: |DATE| below this many days round-trips datetimes to the microsecond: one ulp of a double < 2**16 is
+#: 2**-37 day = 0.63 us, so the nearest microsecond is always recovered. 1720-07-28 .. 2079-06-06.
+OLE_EXACT_DAYS = 2**16
+#: CURRENCY scale ([MS-OAUT] 2.2.24): int64 = value x 10,000.
+CY_SCALE = 10_000
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+
+
+def _malformed(message: str) -> ProtocolError:
+    return ProtocolError(ErrorCode.MALFORMED, message)
+
+
+# --- adapters --------------------------------------------------------------------------------------------
+
+
+def datetime_to_ole(value: _dt.datetime) -> float:
+    """Aware ``datetime`` -> OLE DATE (days since 1899-12-30 00:00 UTC, fraction = part of the day).
+
+    The double nearest to the exact microsecond count is returned (Fraction -> float rounds correctly).
+    Before the epoch the OLE convention applies: the integer part counts days back, the fraction is
+    still the time of day (1899-12-29 06:00 = -1.25). Raises LocalProtocolError for naive datetimes.
+    """
+    if not isinstance(value, _dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise LocalProtocolError(f"DATE needs an aware datetime (UTC), got {value!r}")
+    us = (value - OLE_EPOCH) // _dt.timedelta(microseconds=1)
+    day, rem = divmod(us, _US_PER_DAY)
+    if day >= 0:
+        return float(Fraction(us, _US_PER_DAY))
+    return float(Fraction(day * _US_PER_DAY - rem, _US_PER_DAY))
+
+
+def ole_to_datetime(value: float) -> _dt.datetime:
+    """OLE DATE -> aware UTC ``datetime``, rounded to the nearest microsecond (ties to even).
+
+    Exact inverse of :func:`datetime_to_ole` while ``abs(value) < OLE_EXACT_DAYS``; beyond that the
+    error is at most half an ulp of the double (about 20 us in year 9999). NaN, infinities and values
+    outside datetime's range raise ProtocolError (MALFORMED).
+    """
+    if not math.isfinite(value):
+        raise _malformed(f"DATE value {value!r} is not a finite number")
+    exact = Fraction(value)
+    if value >= 0:
+        us = round(exact * _US_PER_DAY)
+    else:
+        days = math.trunc(value)  # toward zero: -1.25 -> -1 day ...
+        us = days * _US_PER_DAY + round((days - exact) * _US_PER_DAY)  # ... plus 0.25 day of time
+    try:
+        return OLE_EPOCH + _dt.timedelta(microseconds=us)
+    except OverflowError:
+        raise _malformed(f"DATE value {value!r} is outside the years 1..9999") from None
+
+
+def decimal_to_cy(value: Decimal | int) -> int:
+    """``Decimal`` -> CURRENCY int64 (value x 10,000). Must be exact: quantize to 4 places first."""
+    try:
+        scaled = Decimal(value).scaleb(4)
+        exact = scaled == scaled.to_integral_value()
+    except (InvalidOperation, TypeError, ValueError):
+        raise LocalProtocolError(f"CURRENCY needs a finite Decimal, got {value!r}") from None
+    if not exact:
+        raise LocalProtocolError(f"CURRENCY {value!r} has more than 4 decimal places; quantize it first")
+    cy = int(scaled)
+    if not _I64_MIN <= cy <= _I64_MAX:
+        raise LocalProtocolError(f"CURRENCY {value!r} is outside the int64 range")
+    return cy
+
+
+def cy_to_decimal(value: int) -> Decimal:
+    """CURRENCY int64 -> ``Decimal`` with exactly 4 decimal places (52500 -> Decimal('5.2500'))."""
+    return Decimal(value).scaleb(-4)
+
+
+def guid_to_bytes(value: uuid.UUID) -> bytes:
+    """GUID in [MS-DTYP] 2.3.4.2 layout (Data1 u32 LE, Data2/Data3 u16 LE, Data4 8 bytes)."""
+    if not isinstance(value, uuid.UUID):
+        raise LocalProtocolError(f"GUID must be a uuid.UUID, got {value!r}")
+    return value.bytes_le
+
+
+def bytes_to_guid(data: bytes) -> uuid.UUID:
+    """Inverse of :func:`guid_to_bytes`; ``data`` must be exactly 16 bytes."""
+    if len(data) != 16:
+        raise _malformed(f"GUID must be 16 bytes, got {len(data)}")
+    return uuid.UUID(bytes_le=bytes(data))
+
+
+def _enum_or_int(enum_cls: type) -> Any:
+    """attrs converter: the enum member when the value is known, else the plain int (never fails)."""
+
+    def convert(value: int) -> int:
+        try:
+            return enum_cls(value)
+        except ValueError:
+            return value
+
+    return convert
+
+
+def _build(schema: c.Construct, values: dict[str, Any], what: str) -> bytes:
+    """``schema.build`` with construct's range/type errors turned into LocalProtocolError."""
+    try:
+        return schema.build(values)
+    except Exception as exc:  # construct's IntegerError/StreamError, struct.error, TypeError, ...
+        raise LocalProtocolError(f"cannot encode {what}: {exc}") from None
+
+
+def _parse(schema: c.Construct, data: bytes, what: str) -> Any:
+    """``schema.parse`` for input whose length the caller has already checked."""
+    try:
+        return schema.parse(data)
+    except Exception as exc:  # defensive: lengths are pre-checked, so this is a bug or an odd value
+        raise _malformed(f"cannot decode {what}: {exc}") from None
+
+
+def _need(data: bytes, size: int, what: str) -> None:
+    if len(data) < size:
+        raise _malformed(f"{what} needs at least {size} bytes, got {len(data)}")
+
+
+# --- fixed-size structures -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class AgentSessionInfo:
+    """LINEAGENTSESSIONINFO (76 bytes, ``<5Id8Iq2I``). No variable part: needed = used = 76."""
+
+    FIXED_SIZE: ClassVar[int] = s.AGENT_SESSION_INFO_SIZE
+
+    total_size: int = s.AGENT_SESSION_INFO_SIZE
+    needed_size: int = s.AGENT_SESSION_INFO_SIZE
+    used_size: int = s.AGENT_SESSION_INFO_SIZE
+    state: int = attrs.field(default=AgentSessionState.NOTREADY, converter=_enum_or_int(AgentSessionState))
+    next_state: int = attrs.field(default=0, converter=_enum_or_int(AgentSessionState))
+    session_start_time: _dt.datetime = OLE_EPOCH
+    session_duration: int = 0
+    number_of_calls: int = 0
+    total_talk_time: int = 0
+    average_talk_time: int = 0
+    total_call_time: int = 0
+    average_call_time: int = 0
+    total_wrap_up_time: int = 0
+    average_wrap_up_time: int = 0
+    acd_call_rate: Decimal = Decimal(0)
+    longest_time_to_answer: int = 0
+    average_time_to_answer: int = 0
+
+    def to_bytes(self) -> bytes:
+        values = attrs.asdict(self, recurse=False)
+        values["session_start_time"] = datetime_to_ole(self.session_start_time)
+        values["acd_call_rate"] = decimal_to_cy(self.acd_call_rate)
+        return _build(s.AGENT_SESSION_INFO, values, "LINEAGENTSESSIONINFO")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AgentSessionInfo:
+        _need(data, cls.FIXED_SIZE, "LINEAGENTSESSIONINFO")
+        v = _parse(s.AGENT_SESSION_INFO, data[: cls.FIXED_SIZE], "LINEAGENTSESSIONINFO")
+        fields = {name: v[name] for name in attrs.fields_dict(cls)}
+        fields["session_start_time"] = ole_to_datetime(v.session_start_time)
+        fields["acd_call_rate"] = cy_to_decimal(v.acd_call_rate)
+        return cls(**fields)
+
+
+@attrs.frozen(kw_only=True)
+class AgentInfo:
+    """LINEAGENTINFO (56 bytes). ``overall_call_rate`` is CURRENCY."""
+
+    FIXED_SIZE: ClassVar[int] = s.AGENT_INFO_SIZE
+
+    total_size: int = s.AGENT_INFO_SIZE
+    needed_size: int = s.AGENT_INFO_SIZE
+    used_size: int = s.AGENT_INFO_SIZE
+    agent_state: int = attrs.field(default=AgentStateEx.NOTREADY, converter=_enum_or_int(AgentStateEx))
+    next_agent_state: int = attrs.field(default=0, converter=_enum_or_int(AgentStateEx))
+    measurement_period: int = 0
+    overall_call_rate: Decimal = Decimal(0)
+    number_of_acd_calls: int = 0
+    number_of_incoming_calls: int = 0
+    number_of_outgoing_calls: int = 0
+    total_acd_talk_time: int = 0
+    total_acd_call_time: int = 0
+    total_acd_wrap_up_time: int = 0
+
+    def to_bytes(self) -> bytes:
+        values = attrs.asdict(self, recurse=False)
+        values["overall_call_rate"] = decimal_to_cy(self.overall_call_rate)
+        return _build(s.AGENT_INFO, values, "LINEAGENTINFO")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AgentInfo:
+        _need(data, cls.FIXED_SIZE, "LINEAGENTINFO")
+        v = _parse(s.AGENT_INFO, data[: cls.FIXED_SIZE], "LINEAGENTINFO")
+        fields = {name: v[name] for name in attrs.fields_dict(cls)}
+        fields["overall_call_rate"] = cy_to_decimal(v.overall_call_rate)
+        return cls(**fields)
+
+
+@attrs.frozen(kw_only=True)
+class QueueInfo:
+    """LINEQUEUEINFO (52 bytes, 13 DWORDs)."""
+
+    FIXED_SIZE: ClassVar[int] = s.QUEUE_INFO_SIZE
+
+    total_size: int = s.QUEUE_INFO_SIZE
+    needed_size: int = s.QUEUE_INFO_SIZE
+    used_size: int = s.QUEUE_INFO_SIZE
+    measurement_period: int = 0
+    total_calls_queued: int = 0
+    current_calls_queued: int = 0
+    total_calls_abandoned: int = 0
+    total_calls_flowed_in: int = 0
+    total_calls_flowed_out: int = 0
+    longest_ever_wait_time: int = 0
+    current_longest_wait_time: int = 0
+    average_wait_time: int = 0
+    final_disposition: int = 0
+
+    def to_bytes(self) -> bytes:
+        return _build(s.QUEUE_INFO, attrs.asdict(self, recurse=False), "LINEQUEUEINFO")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> QueueInfo:
+        _need(data, cls.FIXED_SIZE, "LINEQUEUEINFO")
+        v = _parse(s.QUEUE_INFO, data[: cls.FIXED_SIZE], "LINEQUEUEINFO")
+        return cls(**{name: v[name] for name in attrs.fields_dict(cls)})
+
+
+# --- lists -----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class AgentSessionEntry:
+    """LINEAGENTSESSIONENTRY (28 bytes)."""
+
+    hagent_session: int
+    hagent: int
+    group_id: uuid.UUID
+    working_address_id: int = 0
+
+
+@attrs.frozen
+class AgentGroupEntry:
+    """LINEAGENTGROUPENTRY (24 bytes) plus its name from the list's variable part."""
+
+    group_id: uuid.UUID
+    name: str
+
+
+def _sized_list(cls: type, entries: tuple, total_size: int, full_size: int) -> Any:
+    """The size rule: everything if it fits in ``total_size``, else no entries and needed = full size."""
+    if total_size < cls.FIXED_SIZE:
+        raise LocalProtocolError(
+            f"{cls.__name__}: buffer size {total_size} is below the fixed size {cls.FIXED_SIZE}"
+            " (answer LINEERR_STRUCTURETOOSMALL instead)"
+        )
+    if full_size <= total_size:
+        return cls(total_size=total_size, needed_size=full_size, used_size=full_size, entries=entries)
+    return cls(total_size=total_size, needed_size=full_size, used_size=cls.FIXED_SIZE, entries=())
+
+
+def _list_entries_region(header: Any, data: bytes, entry_size: int, what: str) -> tuple[int, int]:
+    """Check num_entries/list_size/list_offset of a list header against ``data``; return (offset, count)."""
+    n = header.num_entries
+    if header.list_size != n * entry_size:
+        raise _malformed(f"{what}: dwListSize {header.list_size} != dwNumEntries {n} x {entry_size}")
+    if n == 0:
+        return 0, 0
+    off = header.list_offset
+    if off < s.LIST_HEADER_SIZE or off + header.list_size > len(data):
+        raise _malformed(
+            f"{what}: entries at offset {off} size {header.list_size} lie outside the {len(data)} bytes"
+        )
+    return off, n
+
+
+@attrs.frozen(kw_only=True)
+class AgentSessionList:
+    """LINEAGENTSESSIONLIST (24-byte header) + LINEAGENTSESSIONENTRY x n, entries right after the header."""
+
+    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
+    ENTRY_SIZE: ClassVar[int] = s.AGENT_SESSION_ENTRY_SIZE
+
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[AgentSessionEntry, ...] = attrs.field(default=(), converter=tuple)
+
+    @classmethod
+    def full_size(cls, entries: tuple[AgentSessionEntry, ...] | list[AgentSessionEntry]) -> int:
+        """Bytes needed to return every entry."""
+        return cls.FIXED_SIZE + cls.ENTRY_SIZE * len(entries)
+
+    @classmethod
+    def build(cls, entries: Any, total_size: int) -> AgentSessionList:
+        """Apply the size rule for a client buffer of ``total_size`` bytes (>= 24)."""
+        entries = tuple(entries)
+        return _sized_list(cls, entries, total_size, cls.full_size(entries))
+
+    def to_bytes(self) -> bytes:
+        n = len(self.entries)
+        used = self.full_size(self.entries)
+        if self.used_size != used:
+            raise LocalProtocolError(f"AgentSessionList.used_size {self.used_size} != {used} for {n} entries")
+        header = dict(
+            total_size=self.total_size,
+            needed_size=self.needed_size,
+            used_size=self.used_size,
+            num_entries=n,
+            list_size=n * self.ENTRY_SIZE,
+            list_offset=self.FIXED_SIZE if n else 0,
+        )
+        parts = [_build(s.LIST_HEADER, header, "LINEAGENTSESSIONLIST")]
+        for e in self.entries:
+            values = attrs.asdict(e, recurse=False)
+            values["group_id"] = guid_to_bytes(e.group_id)
+            parts.append(_build(s.AGENT_SESSION_ENTRY, values, "LINEAGENTSESSIONENTRY"))
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AgentSessionList:
+        what = "LINEAGENTSESSIONLIST"
+        _need(data, cls.FIXED_SIZE, what)
+        h = _parse(s.LIST_HEADER, data[: cls.FIXED_SIZE], what)
+        off, n = _list_entries_region(h, data, cls.ENTRY_SIZE, what)
+        entries = []
+        for i in range(n):
+            start = off + i * cls.ENTRY_SIZE
+            v = _parse(s.AGENT_SESSION_ENTRY, data[start : start + cls.ENTRY_SIZE], "LINEAGENTSESSIONENTRY")
+            entries.append(
+                AgentSessionEntry(v.hagent_session, v.hagent, bytes_to_guid(v.group_id), v.working_address_id)
+            )
+        return cls(total_size=h.total_size, needed_size=h.needed_size, used_size=h.used_size, entries=entries)
+
+
+def _utf16z(text: str, what: str) -> bytes:
+    """UTF-16LE + NUL terminator; LocalProtocolError for embedded NULs or lone surrogates."""
+    if "\x00" in text:
+        raise LocalProtocolError(f"{what} {text!r} contains a NUL character")
+    try:
+        return text.encode("utf-16-le") + b"\x00\x00"
+    except UnicodeEncodeError as exc:
+        raise LocalProtocolError(f"{what} {text!r} is not encodable as UTF-16: {exc}") from None
+
+
+def decode_utf16z(data: bytes, what: str) -> str:
+    """Decode a UTF-16LE string whose last code unit is its NUL terminator (ProtocolError otherwise)."""
+    if len(data) % 2 or len(data) < 2 or data[-2:] != b"\x00\x00":
+        raise _malformed(f"{what}: {len(data)} bytes are not a NUL-terminated UTF-16 string")
+    try:
+        text = data[:-2].decode("utf-16-le")
+    except UnicodeDecodeError as exc:
+        raise _malformed(f"{what}: invalid UTF-16: {exc}") from None
+    if "\x00" in text:
+        raise _malformed(f"{what}: NUL inside the string")
+    return text
+
+
+@attrs.frozen(kw_only=True)
+class AgentGroupList:
+    """LINEAGENTGROUPLIST (24-byte header) + LINEAGENTGROUPENTRY x n + the UTF-16LE names after them.
+
+    Encoded layout: header, entries from offset 24, then each name (NUL-terminated) in entry order;
+    dwNameOffset is relative to the start of the list. A name of size 0 decodes as "".
+    """
+
+    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
+    ENTRY_SIZE: ClassVar[int] = s.AGENT_GROUP_ENTRY_SIZE
+
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[AgentGroupEntry, ...] = attrs.field(default=(), converter=tuple)
+
+    @classmethod
+    def full_size(cls, entries: Any) -> int:
+        """Bytes needed to return every entry with its name."""
+        return cls.FIXED_SIZE + sum(cls.ENTRY_SIZE + len(_utf16z(e.name, "group name")) for e in entries)
+
+    @classmethod
+    def build(cls, entries: Any, total_size: int) -> AgentGroupList:
+        """Apply the size rule for a client buffer of ``total_size`` bytes (>= 24)."""
+        entries = tuple(entries)
+        return _sized_list(cls, entries, total_size, cls.full_size(entries))
+
+    def to_bytes(self) -> bytes:
+        n = len(self.entries)
+        names = [_utf16z(e.name, "group name") for e in self.entries]
+        used = self.FIXED_SIZE + n * self.ENTRY_SIZE + sum(map(len, names))
+        if self.used_size != used:
+            raise LocalProtocolError(f"AgentGroupList.used_size {self.used_size} != {used} for {n} entries")
+        header = dict(
+            total_size=self.total_size,
+            needed_size=self.needed_size,
+            used_size=self.used_size,
+            num_entries=n,
+            list_size=n * self.ENTRY_SIZE,
+            list_offset=self.FIXED_SIZE if n else 0,
+        )
+        parts = [_build(s.LIST_HEADER, header, "LINEAGENTGROUPLIST")]
+        name_off = self.FIXED_SIZE + n * self.ENTRY_SIZE
+        for e, name in zip(self.entries, names):
+            values = dict(group_id=guid_to_bytes(e.group_id), name_size=len(name), name_offset=name_off)
+            parts.append(_build(s.AGENT_GROUP_ENTRY, values, "LINEAGENTGROUPENTRY"))
+            name_off += len(name)
+        parts.extend(names)
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AgentGroupList:
+        what = "LINEAGENTGROUPLIST"
+        _need(data, cls.FIXED_SIZE, what)
+        h = _parse(s.LIST_HEADER, data[: cls.FIXED_SIZE], what)
+        off, n = _list_entries_region(h, data, cls.ENTRY_SIZE, what)
+        entries = []
+        for i in range(n):
+            start = off + i * cls.ENTRY_SIZE
+            v = _parse(s.AGENT_GROUP_ENTRY, data[start : start + cls.ENTRY_SIZE], "LINEAGENTGROUPENTRY")
+            if v.name_size == 0:
+                name = ""
+            elif v.name_offset + v.name_size > len(data):
+                raise _malformed(
+                    f"{what}: entry {i} name at offset {v.name_offset} size {v.name_size}"
+                    f" lies outside the {len(data)} bytes"
+                )
+            else:
+                name = decode_utf16z(data[v.name_offset : v.name_offset + v.name_size], f"{what} entry {i} name")
+            entries.append(AgentGroupEntry(bytes_to_guid(v.group_id), name))
+        return cls(total_size=h.total_size, needed_size=h.needed_size, used_size=h.used_size, entries=entries)
+
+
+# --- generic entry points and the LINE_REPLY data table ---------------------------------------------------
+
+Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList
+STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList)
+
+#: Req_Func -> structure returned in its LINE_REPLY VarData (wire-protocol §2).
+REPLY_STRUCTS: dict[int, type] = {
+    148: AgentInfo,  # GetAgentInfo
+    149: AgentSessionInfo,  # GetAgentSessionInfo
+    150: AgentSessionList,  # GetAgentSessionList
+    151: QueueInfo,  # GetQueueInfo
+    152: AgentGroupList,  # GetGroupList
+}
+#: Req_Funcs whose LINE_REPLY VarData is a 4-byte handle (CreateAgent, CreateAgentSession).
+REPLY_HANDLE_FUNCS: frozenset[int] = frozenset({146, 147})
+
+
+def encode_struct(obj: Any) -> bytes:
+    """The dwUsedSize bytes of a TAPI structure (LocalProtocolError for bad values)."""
+    if not isinstance(obj, STRUCT_CLASSES):
+        raise LocalProtocolError(f"not a TAPI structure: {obj!r}")
+    return obj.to_bytes()
+
+
+def decode_struct(cls: type, data: bytes) -> Any:
+    """Decode ``data`` as TAPI structure ``cls`` (ProtocolError MALFORMED if inconsistent)."""
+    if cls not in STRUCT_CLASSES:
+        raise TypeError(f"not a TAPI structure class: {cls!r}")
+    return cls.from_bytes(bytes(data))
+
+
+def encode_handle(handle: int) -> bytes:
+    """LINE_REPLY data of CreateAgent / CreateAgentSession: the new handle as a u32."""
+    return _build(c.Int32ul, handle, "handle")  # type: ignore[arg-type]
+
+
+def decode_reply_data(req_func: int, data: bytes) -> Any:
+    """Typed view of a successful LINE_REPLY's data for ``req_func``: a structure, an int handle, or None
+    when the function returns no data (``data`` is then ignored)."""
+    cls = REPLY_STRUCTS.get(req_func)
+    if cls is not None:
+        return cls.from_bytes(bytes(data))
+    if req_func in REPLY_HANDLE_FUNCS:
+        if len(data) != 4:
+            raise _malformed(f"LINE_REPLY of Req_Func {req_func} must carry a 4-byte handle, got {len(data)}")
+        return int.from_bytes(data, "little")
+    return None
