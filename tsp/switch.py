@@ -1,0 +1,640 @@
+"""The protocol side of the switch: one REQUEST in, RESPONSE / EVENTS frames out. Pure (no trio, no I/O).
+
+:class:`SwitchService` wraps the pure ACD model (:class:`tsp.model.Switch`) and knows everything the wire
+contract (wire-protocol.md §2-§3) adds on top of it: connections, hLineApp / hLine handles and who owns
+them, request IDs, the size rules, the LINE_REPLY completion record, the event fan-out to every
+connection that has the session's line open, the control extension and the fault rules (applied at one
+point, :meth:`SwitchService.handle`). The trio server only moves the frames it returns.
+
+Where errors go (one rule, documented in docs/server.md):
+
+* *synchronous* (the RESPONSE carries the LINEERR, no request ID is used): everything the TAPI layer can
+  check itself - unknown Req_Func or control without ``--control`` (OPERATIONUNAVAIL), no Initialize yet
+  (UNINITIALIZED), hLineApp / hLine not owned by this connection (INVALAPPHANDLE / INVALLINEHANDLE),
+  agent functions on a line opened below API 2.2 (OPERATIONUNAVAIL), dwRequestID above 0x7FFFFFFF and
+  buffer sizes above 0x40000 (INVALPARAM), sizes below the fixed structure (STRUCTURETOOSMALL); and for
+  SetAgentSessionState every refusal of the switch (INVALAGENTSTATE, INVALPARAM), as tapi-facts §1.4
+  lists INVALAGENTSTATE among its synchronous failures;
+* *asynchronous* (RESPONSE = request ID, the LINE_REPLY's Param2 carries the LINEERR): what only the
+  agent handler (the switch) can know - unknown agent/session/group/queue, wrong PIN, bad address.
+
+Ordering: the frames of one :meth:`handle` call are returned in the order they must be written. For the
+requesting connection the RESPONSE always precedes the EVENTS frame holding its LINE_REPLY.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from typing import Any, Callable, Iterable
+
+import attrs
+
+from protocol import messages as m
+from protocol.constants import (
+    API_VERSION_AGENT,
+    API_VERSION_MAX,
+    API_VERSION_MIN,
+    MAX_FRAME_LENGTH,
+    MAX_STRUCT_SIZE,
+    AgentSessionStatus,
+    LineErr,
+    ReqFunc,
+)
+from protocol.structs import (
+    AgentGroupEntry,
+    AgentGroupList,
+    AgentInfo,
+    AgentSessionEntry,
+    AgentSessionInfo,
+    AgentSessionList,
+    QueueInfo,
+    encode_handle,
+    encode_struct,
+)
+from tsp.clock import Clock
+from tsp.faults import FaultInjector, FaultMode, FaultRule
+from tsp.model import SessionEvent, Switch, SwitchError
+
+__all__ = ["Outgoing", "Outcome", "SwitchService", "MAX_REQUEST_ID", "EVENTS_BATCH_BYTES"]
+
+log = logging.getLogger("tsp.switch")
+
+#: Largest dwRequestID a client may choose (request IDs are positive LONGs).
+MAX_REQUEST_ID = 0x7FFFFFFF
+#: An EVENTS frame is cut into several when its records would exceed this many bytes (frame limit 0x50000).
+EVENTS_BATCH_BYTES = 0x40000
+
+_CONTROL_FUNCS = frozenset({ReqFunc.EMU_ADVANCECLOCK, ReqFunc.EMU_OFFERCALL})
+
+
+@attrs.frozen
+class Outgoing:
+    """One frame for one connection (a :class:`protocol.messages.Response` or ``Events``)."""
+
+    conn_id: int
+    frame: Any
+
+
+@attrs.frozen
+class Outcome:
+    """What :meth:`SwitchService.handle` produced: frames in write order, and whether the requesting
+    connection must be closed (a ``disconnect`` fault) after the frames queued before it."""
+
+    frames: tuple[Outgoing, ...] = ()
+    close: bool = False
+
+
+class _SyncError(Exception):
+    """A synchronous failure: the RESPONSE carries ``lineerr``; ``message`` is for the log."""
+
+    def __init__(self, lineerr: LineErr, message: str) -> None:
+        super().__init__(message)
+        self.lineerr = lineerr
+        self.message = message
+
+
+@attrs.define(slots=True, eq=False)
+class _App:
+    handle: int
+    conn_id: int
+    init_context: int
+    lines: set[int] = attrs.field(factory=set)
+
+
+@attrs.define(slots=True, eq=False)
+class _Line:
+    handle: int
+    conn_id: int
+    app: _App
+    device_id: int
+    api_version: int
+    open_context: int
+    hremote_line: int
+
+
+@attrs.define(slots=True, eq=False)
+class _Conn:
+    conn_id: int
+    peer: str
+    apps: dict[int, _App] = attrs.field(factory=dict)
+    lines: dict[int, _Line] = attrs.field(factory=dict)
+
+
+class _Batch:
+    """Collects frames in write order, merging consecutive event records per connection into EVENTS."""
+
+    def __init__(self) -> None:
+        self._items: list[list[Any]] = []  # [conn_id, "resp", Response] or [conn_id, "ev", [records]]
+        self._open: dict[int, list[Any]] = {}
+
+    def response(self, conn_id: int, frame: Any) -> None:
+        self._open.pop(conn_id, None)
+        self._items.append([conn_id, "resp", frame])
+
+    def record(self, conn_id: int, record: Any) -> None:
+        item = self._open.get(conn_id)
+        if item is None:
+            item = [conn_id, "ev", []]
+            self._items.append(item)
+            self._open[conn_id] = item
+        item[2].append(record)
+
+    def frames(self) -> tuple[Outgoing, ...]:
+        out: list[Outgoing] = []
+        for conn_id, kind, payload in self._items:
+            if kind == "resp":
+                out.append(Outgoing(conn_id, payload))
+                continue
+            chunk: list[Any] = []
+            size = 0
+            for rec in payload:
+                rec_size = _record_size(rec)
+                if chunk and size + rec_size > EVENTS_BATCH_BYTES:
+                    out.append(Outgoing(conn_id, m.Events(tuple(chunk))))
+                    chunk, size = [], 0
+                chunk.append(rec)
+                size += rec_size
+            if chunk:
+                out.append(Outgoing(conn_id, m.Events(tuple(chunk))))
+        return tuple(out)
+
+
+def _record_size(rec: Any) -> int:
+    data = getattr(rec, "data", b"") or getattr(rec, "vardata", b"")
+    return 40 + m.pad4(len(data))
+
+
+# One EVENTS frame stays within the frame limit even when it holds one maximal LINE_REPLY.
+assert max(EVENTS_BATCH_BYTES, 40 + MAX_STRUCT_SIZE) + 8 <= MAX_FRAME_LENGTH
+
+
+@attrs.define(slots=True, order=False, eq=False)
+class _Delayed:
+    """A RESPONSE (sync functions) or LINE_REPLY (async) held back by a ``delay`` fault."""
+
+    due: float
+    conn_id: int
+    hline: int | None  # LINE_REPLY: dropped if this line is closed before ``due``
+    frame: Any  # a Response, or a LineReply record
+
+
+class SwitchService:
+    """Protocol handling for every connection of one emulated switch.
+
+    ``model``: the pure ACD model. ``clock``: only used for EmuAdvanceClock (manual clocks) - all other
+    times come in as ``now`` arguments. ``control``: serve the Req_Func 1000+ extension. ``faults``: the
+    fault injector (default: the scenario's ``[[faults]]`` seeded from its seed).
+    """
+
+    def __init__(
+        self,
+        model: Switch,
+        clock: Clock | None = None,
+        *,
+        control: bool = False,
+        faults: FaultInjector | None = None,
+    ) -> None:
+        self.model = model
+        self.clock = clock
+        self.control = control
+        scenario = model.scenario
+        self.faults = faults if faults is not None else FaultInjector(scenario.faults, scenario.switch.seed)
+        self._conns: dict[int, _Conn] = {}
+        self._apps: dict[int, _App] = {}
+        self._lines: dict[int, _Line] = {}
+        self._by_device: dict[int, dict[int, _Line]] = {}
+        self._conn_ids = itertools.count(1)
+        self._handles = itertools.count(1)  # hLineApp and hLine share one never-reused space
+        self._request_ids = itertools.count(1)
+        self._delayed: list[tuple[float, int, _Delayed]] = []
+        self._delay_seq = itertools.count()
+        #: Called with every model event (after fan-out); the embedded API and tests may observe them.
+        self.event_observers: list[Callable[[SessionEvent], None]] = []
+
+    # --- connections -------------------------------------------------------------------------------
+
+    def open_connection(self, peer: str = "") -> int:
+        """Register a new connection; returns its id (never reused)."""
+        conn_id = next(self._conn_ids)
+        self._conns[conn_id] = _Conn(conn_id, peer)
+        return conn_id
+
+    def close_connection(self, conn_id: int) -> None:
+        """Forget a connection and everything it holds (apps, lines, event subscriptions, delayed replies)."""
+        conn = self._conns.pop(conn_id, None)
+        if conn is None:
+            return
+        for line in list(conn.lines.values()):
+            self._drop_line(line)
+        for app in conn.apps.values():
+            self._apps.pop(app.handle, None)
+        if self._delayed:
+            self._delayed = [d for d in self._delayed if d[2].conn_id != conn_id]
+            heapq.heapify(self._delayed)
+
+    @property
+    def connection_ids(self) -> tuple[int, ...]:
+        return tuple(self._conns)
+
+    def table_sizes(self) -> dict[str, int]:
+        """Sizes of every per-connection table (a leak check: all 0 when no connection is open)."""
+        return {
+            "connections": len(self._conns),
+            "apps": len(self._apps),
+            "lines": len(self._lines),
+            "devices_watched": sum(1 for d in self._by_device.values() if d),
+            "delayed": len(self._delayed),
+        }
+
+    def lines_of(self, conn_id: int) -> dict[int, int]:
+        """hLine -> device ID of the lines a connection has open (for tests and logs)."""
+        conn = self._conns.get(conn_id)
+        return {h: ln.device_id for h, ln in conn.lines.items()} if conn else {}
+
+    # --- time --------------------------------------------------------------------------------------
+
+    def next_due(self) -> float | None:
+        """Switch time of the next thing that will happen by itself (model event or delayed frame)."""
+        due = self.model.next_due()
+        if self._delayed:
+            d = self._delayed[0][0]
+            due = d if due is None else min(due, d)
+        return due
+
+    def advance(self, now: float) -> tuple[Outgoing, ...]:
+        """Process everything due up to ``now`` in time order; the frames to send."""
+        batch = _Batch()
+        self._advance(now, batch)
+        return batch.frames()
+
+    def _advance(self, now: float, batch: _Batch) -> float:
+        now = max(now, self.model.now)
+        while self._delayed and self._delayed[0][0] <= now:
+            due, _, item = heapq.heappop(self._delayed)
+            self._fan_out(self.model.advance(max(due, self.model.now)), batch)
+            self._release(item, batch)
+        self._fan_out(self.model.advance(now), batch)
+        return now
+
+    def _release(self, item: _Delayed, batch: _Batch) -> None:
+        conn = self._conns.get(item.conn_id)
+        if conn is None:
+            return
+        if isinstance(item.frame, m.Response):
+            batch.response(item.conn_id, item.frame)
+        elif item.hline in conn.lines:
+            batch.record(item.conn_id, item.frame)
+        else:
+            log.debug("conn %d: delayed LINE_REPLY %d dropped, its line was closed", item.conn_id, item.frame.request_id)
+
+    def _fan_out(self, events: Iterable[SessionEvent], batch: _Batch) -> None:
+        for ev in events:
+            if ev.status & AgentSessionStatus.STATE:
+                log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
+            else:
+                log.debug("session %d on line %d: %s", ev.hagent_session, ev.line, ev.status)
+            state = int(ev.state) if ev.status & AgentSessionStatus.STATE else 0
+            for line in self._by_device.get(ev.line, {}).values():
+                batch.record(
+                    line.conn_id,
+                    m.AgentSessionStatusEvent(
+                        init_context=line.app.init_context,
+                        hdevice=line.hremote_line,
+                        open_context=line.open_context,
+                        hagent_session=ev.hagent_session,
+                        status=ev.status,
+                        state=state,
+                    ),
+                )
+            for observer in self.event_observers:
+                observer(ev)
+
+    # --- embedded helpers ------------------------------------------------------------------------------
+
+    def offer_call(self, group_id: Any, talk: float, now: float) -> tuple[int, tuple[Outgoing, ...]]:
+        """A call arrives at the group's queue at ``now`` (the embedded twin of EmuOfferCall).
+
+        ``group_id`` may be a UUID, a GUID string or a group name. Returns the call ID and the frames.
+        """
+        group = self.model.scenario.group(group_id)
+        gid = group.id if group is not None else group_id
+        batch = _Batch()
+        now = self._advance(now, batch)
+        call_id = self.model.offer_call(gid, talk, now)
+        self._fan_out(self.model.take_events(), batch)
+        return call_id, batch.frames()
+
+    def advance_clock(self, seconds: float) -> tuple[Outgoing, ...]:
+        """Move a manual clock forward and process everything due (the embedded twin of EmuAdvanceClock)."""
+        if self.clock is None or not self.clock.manual:
+            raise SwitchError(LineErr.OPERATIONUNAVAIL, "only a manual clock can be advanced")
+        batch = _Batch()
+        self._advance(self.clock.advance(seconds), batch)
+        return batch.frames()
+
+    # --- requests ----------------------------------------------------------------------------------
+
+    def handle(self, conn_id: int, request: m.Request, now: float) -> Outcome:
+        """Handle one REQUEST of connection ``conn_id`` at switch time ``now``."""
+        conn = self._conns[conn_id]
+        body = request.body
+        req_func = body.req_func if isinstance(body, m.RawRequest) else int(body.REQ_FUNC)
+        rule = self.faults.decide(req_func)
+        if rule is not None and rule.mode is FaultMode.DISCONNECT:
+            log.info("conn %d: fault: disconnect instead of answering Req_Func %d", conn_id, req_func)
+            return Outcome(close=True)
+        batch = _Batch()
+        now = self._advance(now, batch)
+        name = _func_name(req_func)
+        try:
+            self._check_common(conn, body, req_func)
+            if getattr(body, "ASYNC", False):
+                self._handle_async(conn, request, now, batch, rule)
+            else:
+                self._handle_sync(conn, request, now, batch, rule)
+        except _SyncError as err:
+            log.info("conn %d: %s -> %s: %s", conn_id, name, err.lineerr.name, err.message)
+            batch.response(conn_id, m.Response(request.sequence, int(err.lineerr), body))
+        # Whatever the request set in motion at ``now`` (e.g. a READY session taking a waiting call).
+        self._fan_out(self.model.take_events(), batch)
+        return Outcome(batch.frames())
+
+    def _check_common(self, conn: _Conn, body: Any, req_func: int) -> None:
+        if isinstance(body, m.RawRequest):
+            raise _SyncError(LineErr.OPERATIONUNAVAIL, f"Req_Func {req_func} is not implemented")
+        if req_func in _CONTROL_FUNCS:
+            if not self.control:
+                raise _SyncError(LineErr.OPERATIONUNAVAIL, "the control extension is off (start with --control)")
+            return
+        if req_func != ReqFunc.INITIALIZE and not conn.apps:
+            raise _SyncError(LineErr.UNINITIALIZED, "call Initialize first")
+
+    def _line(self, conn: _Conn, hline: int, agent_func: bool = True) -> _Line:
+        line = conn.lines.get(hline)
+        if line is None:
+            other = " (it belongs to another connection)" if hline in self._lines else ""
+            raise _SyncError(LineErr.INVALLINEHANDLE, f"hLine {hline} is not open on this connection{other}")
+        if agent_func and line.api_version < API_VERSION_AGENT:
+            raise _SyncError(
+                LineErr.OPERATIONUNAVAIL,
+                f"hLine {hline} was opened with API version {line.api_version:#010x}; agent functions need >= 0x00020002",
+            )
+        return line
+
+    # --- sync functions ----------------------------------------------------------------------------
+
+    def _handle_sync(self, conn: _Conn, request: m.Request, now: float, batch: _Batch, rule: FaultRule | None) -> None:
+        body = request.body
+        if rule is not None and rule.mode is FaultMode.ERROR:
+            log.info("conn %d: fault: %s answered with %s", conn.conn_id, type(body).__name__, rule.error.name)
+            batch.response(conn.conn_id, m.Response(request.sequence, int(rule.error), body))
+            return
+        handler = _SYNC_HANDLERS[int(body.REQ_FUNC)]
+        result, out_body = handler(self, conn, body, now, batch)
+        response = m.Response(request.sequence, int(result), out_body)
+        if rule is None:
+            batch.response(conn.conn_id, response)
+        elif rule.mode is FaultMode.DROP:
+            log.info("conn %d: fault: RESPONSE to %s dropped", conn.conn_id, type(body).__name__)
+        else:  # delay
+            self._hold(now + rule.seconds, conn.conn_id, None, response)
+
+    def _initialize(self, conn: _Conn, body: m.Initialize, now: float, batch: _Batch) -> tuple[int, Any]:
+        app = _App(next(self._handles), conn.conn_id, body.init_context)
+        conn.apps[app.handle] = app
+        self._apps[app.handle] = app
+        return 0, attrs.evolve(body, h_line_app=app.handle, num_devs=self.model.lines)
+
+    def _app(self, conn: _Conn, happ: int) -> _App:
+        app = conn.apps.get(happ)
+        if app is None:
+            raise _SyncError(LineErr.INVALAPPHANDLE, f"hLineApp {happ} is not initialized on this connection")
+        return app
+
+    def _device(self, device_id: int) -> None:
+        if not 0 <= device_id < self.model.lines:
+            raise _SyncError(LineErr.BADDEVICEID, f"device ID {device_id} does not exist (0..{self.model.lines - 1})")
+
+    def _negotiate(self, conn: _Conn, body: m.NegotiateAPIVersion, now: float, batch: _Batch) -> tuple[int, Any]:
+        self._app(conn, body.h_line_app)
+        self._device(body.device_id)
+        low, high = body.api_low_version, body.api_high_version
+        if low > high or high < API_VERSION_MIN or low > API_VERSION_MAX:
+            raise _SyncError(
+                LineErr.INCOMPATIBLEAPIVERSION,
+                f"no API version in {low:#010x}..{high:#010x} is supported ({API_VERSION_MIN:#010x}..{API_VERSION_MAX:#010x})",
+            )
+        version = min(high, API_VERSION_MAX)
+        return 0, attrs.evolve(body, api_version=version, extension_id=bytes(len(body.extension_id)))
+
+    def _open(self, conn: _Conn, body: m.Open, now: float, batch: _Batch) -> tuple[int, Any]:
+        app = self._app(conn, body.h_line_app)
+        self._device(body.device_id)
+        if not API_VERSION_MIN <= body.api_version <= API_VERSION_MAX:
+            raise _SyncError(
+                LineErr.INCOMPATIBLEAPIVERSION,
+                f"API version {body.api_version:#010x} is outside {API_VERSION_MIN:#010x}..{API_VERSION_MAX:#010x}",
+            )
+        line = _Line(
+            next(self._handles), conn.conn_id, app, body.device_id, body.api_version, body.open_context, body.h_remote_line
+        )
+        conn.lines[line.handle] = line
+        app.lines.add(line.handle)
+        self._lines[line.handle] = line
+        self._by_device.setdefault(line.device_id, {})[line.handle] = line
+        log.debug("conn %d: line %d opened on device %d", conn.conn_id, line.handle, line.device_id)
+        return 0, attrs.evolve(body, h_line=line.handle)
+
+    def _close(self, conn: _Conn, body: m.Close, now: float, batch: _Batch) -> tuple[int, Any]:
+        line = self._line(conn, body.h_line, agent_func=False)
+        self._drop_line(line)
+        return 0, body
+
+    def _shutdown(self, conn: _Conn, body: m.ShutDown, now: float, batch: _Batch) -> tuple[int, Any]:
+        app = self._app(conn, body.h_line_app)
+        for hline in list(app.lines):
+            self._drop_line(self._lines[hline])
+        del conn.apps[app.handle]
+        self._apps.pop(app.handle, None)
+        return 0, body
+
+    def _drop_line(self, line: _Line) -> None:
+        conn = self._conns.get(line.conn_id)
+        if conn is not None:
+            conn.lines.pop(line.handle, None)
+        line.app.lines.discard(line.handle)
+        self._lines.pop(line.handle, None)
+        watchers = self._by_device.get(line.device_id)
+        if watchers is not None:
+            watchers.pop(line.handle, None)
+            if not watchers:
+                del self._by_device[line.device_id]
+
+    def _emu_advance(self, conn: _Conn, body: m.EmuAdvanceClock, now: float, batch: _Batch) -> tuple[int, Any]:
+        if self.clock is None or not self.clock.manual:
+            raise _SyncError(LineErr.OPERATIONUNAVAIL, "EmuAdvanceClock needs the manual clock (--clock manual)")
+        seconds = body.seconds + body.milliseconds / 1000.0
+        self._advance(self.clock.advance(seconds), batch)
+        return 0, body
+
+    def _emu_offer(self, conn: _Conn, body: m.EmuOfferCall, now: float, batch: _Batch) -> tuple[int, Any]:
+        try:
+            call_id = self.model.offer_call(body.group_id, body.talk_seconds, now)
+        except SwitchError as err:
+            raise _SyncError(err.lineerr, err.message) from None
+        return 0, attrs.evolve(body, call_id=call_id)
+
+    # --- async functions ---------------------------------------------------------------------------
+
+    def _handle_async(self, conn: _Conn, request: m.Request, now: float, batch: _Batch, rule: FaultRule | None) -> None:
+        body = request.body
+        req_func = int(body.REQ_FUNC)
+        line = self._line(conn, body.h_line)
+        if not 0 <= body.request_id <= MAX_REQUEST_ID:
+            raise _SyncError(LineErr.INVALPARAM, f"dwRequestID {body.request_id:#x} is above 0x7FFFFFFF")
+        struct_cls = getattr(body, "STRUCT", None)
+        if struct_cls is not None:
+            size = body.buffer_size
+            if size < struct_cls.FIXED_SIZE:
+                raise _SyncError(
+                    LineErr.STRUCTURETOOSMALL,
+                    f"buffer size {size} is below the {struct_cls.FIXED_SIZE} bytes of {struct_cls.__name__}",
+                )
+            if size > MAX_STRUCT_SIZE:
+                raise _SyncError(LineErr.INVALPARAM, f"buffer size {size:#x} is above {MAX_STRUCT_SIZE:#x}")
+        if req_func == ReqFunc.SETAGENTSESSIONSTATE and body.agent_session_state == 0 and body.next_agent_session_state == 0:
+            raise _SyncError(LineErr.INVALPARAM, "dwAgentSessionState and dwNextAgentSessionState are both 0")
+        if rule is not None and rule.mode is FaultMode.ERROR:
+            result, data = int(rule.error), b""
+            log.info("conn %d: fault: %s completes with %s", conn.conn_id, type(body).__name__, rule.error.name)
+        else:
+            try:
+                data = _ASYNC_HANDLERS[req_func](self, line, body, now)
+                result = 0
+            except SwitchError as err:
+                if req_func == ReqFunc.SETAGENTSESSIONSTATE:
+                    raise _SyncError(err.lineerr, err.message) from None
+                log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn.conn_id, type(body).__name__, err.lineerr.name, err.message)
+                result, data = int(err.lineerr), b""
+        request_id = body.request_id or next(self._request_ids)
+        batch.response(conn.conn_id, m.Response(request.sequence, request_id, body))
+        reply = m.LineReply(
+            init_context=line.app.init_context,
+            context=getattr(body, "context", 0),
+            hdevice=line.hremote_line,
+            open_context=line.open_context,
+            request_id=request_id,
+            result=result,
+            struct_context=getattr(body, "struct_context", 0),
+            data=data,
+        )
+        if rule is None or rule.mode is FaultMode.ERROR:
+            batch.record(conn.conn_id, reply)
+        elif rule.mode is FaultMode.DROP:
+            log.info("conn %d: fault: LINE_REPLY of request %d dropped", conn.conn_id, request_id)
+        else:
+            log.info("conn %d: fault: LINE_REPLY of request %d delayed %gs", conn.conn_id, request_id, rule.seconds)
+            self._hold(now + rule.seconds, conn.conn_id, line.handle, reply)
+
+    def _hold(self, due: float, conn_id: int, hline: int | None, frame: Any) -> None:
+        item = _Delayed(due, conn_id, hline, frame)
+        heapq.heappush(self._delayed, (due, next(self._delay_seq), item))
+
+    def _create_agent(self, line: _Line, body: m.CreateAgent, now: float) -> bytes:
+        return encode_handle(self.model.create_agent(body.agent_id, body.pin, now))
+
+    def _create_session(self, line: _Line, body: m.CreateAgentSession, now: float) -> bytes:
+        handle = self.model.create_session(
+            body.h_agent, body.pin, line.device_id, body.working_address_id, body.group_id, now
+        )
+        return encode_handle(handle)
+
+    def _agent_info(self, line: _Line, body: m.GetAgentInfo, now: float) -> bytes:
+        info = self.model.agent_info(body.h_agent, now)
+        return encode_struct(
+            AgentInfo(
+                total_size=body.buffer_size,
+                agent_state=info.state,
+                next_agent_state=info.next_state,
+                measurement_period=info.measurement_period,
+                overall_call_rate=info.overall_call_rate,
+                number_of_acd_calls=info.number_of_acd_calls,
+                number_of_incoming_calls=info.number_of_incoming_calls,
+                number_of_outgoing_calls=info.number_of_outgoing_calls,
+                total_acd_talk_time=info.total_acd_talk_time,
+                total_acd_call_time=info.total_acd_call_time,
+                total_acd_wrap_up_time=info.total_acd_wrap_up_time,
+            )
+        )
+
+    def _session_info(self, line: _Line, body: m.GetAgentSessionInfo, now: float) -> bytes:
+        st = self.model.session_info(body.h_agent_session, now)
+        return encode_struct(
+            AgentSessionInfo(
+                total_size=body.buffer_size,
+                state=st.state,
+                next_state=st.next_state,
+                session_start_time=st.session_start_time,
+                session_duration=st.session_duration,
+                number_of_calls=st.number_of_calls,
+                total_talk_time=st.total_talk_time,
+                average_talk_time=st.average_talk_time,
+                total_call_time=st.total_call_time,
+                average_call_time=st.average_call_time,
+                total_wrap_up_time=st.total_wrap_up_time,
+                average_wrap_up_time=st.average_wrap_up_time,
+                acd_call_rate=st.acd_call_rate,
+                longest_time_to_answer=st.longest_time_to_answer,
+                average_time_to_answer=st.average_time_to_answer,
+            )
+        )
+
+    def _session_list(self, line: _Line, body: m.GetAgentSessionList, now: float) -> bytes:
+        entries = [
+            AgentSessionEntry(e.hagent_session, e.hagent, e.group_id, e.working_address_id)
+            for e in self.model.session_list(body.h_agent)
+        ]
+        return encode_struct(AgentSessionList.build(entries, body.buffer_size))
+
+    def _queue_info(self, line: _Line, body: m.GetQueueInfo, now: float) -> bytes:
+        q = self.model.queue_info(body.queue_id, now)
+        return encode_struct(QueueInfo(total_size=body.buffer_size, **attrs.asdict(q, recurse=False)))
+
+    def _group_list(self, line: _Line, body: m.GetGroupList, now: float) -> bytes:
+        entries = [AgentGroupEntry(g.group_id, g.name) for g in self.model.group_list()]
+        return encode_struct(AgentGroupList.build(entries, body.buffer_size))
+
+    def _set_state(self, line: _Line, body: m.SetAgentSessionState, now: float) -> bytes:
+        self.model.set_session_state(body.h_agent_session, body.agent_session_state, body.next_agent_session_state, now)
+        return b""
+
+
+_SYNC_HANDLERS: dict[int, Callable[..., tuple[int, Any]]] = {
+    ReqFunc.INITIALIZE: SwitchService._initialize,
+    ReqFunc.NEGOTIATEAPIVERSION: SwitchService._negotiate,
+    ReqFunc.OPEN: SwitchService._open,
+    ReqFunc.CLOSE: SwitchService._close,
+    ReqFunc.SHUTDOWN: SwitchService._shutdown,
+    ReqFunc.EMU_ADVANCECLOCK: SwitchService._emu_advance,
+    ReqFunc.EMU_OFFERCALL: SwitchService._emu_offer,
+}
+
+_ASYNC_HANDLERS: dict[int, Callable[..., bytes]] = {
+    ReqFunc.CREATEAGENT: SwitchService._create_agent,
+    ReqFunc.CREATEAGENTSESSION: SwitchService._create_session,
+    ReqFunc.GETAGENTINFO: SwitchService._agent_info,
+    ReqFunc.GETAGENTSESSIONINFO: SwitchService._session_info,
+    ReqFunc.GETAGENTSESSIONLIST: SwitchService._session_list,
+    ReqFunc.GETQUEUEINFO: SwitchService._queue_info,
+    ReqFunc.GETGROUPLIST: SwitchService._group_list,
+    ReqFunc.SETAGENTSESSIONSTATE: SwitchService._set_state,
+}
+
+
+def _func_name(req_func: int) -> str:
+    try:
+        return ReqFunc(req_func).name
+    except ValueError:
+        return f"Req_Func {req_func}"
