@@ -697,8 +697,13 @@ class Switch:
         g = self._group(group_id)
         return [QueueEntry(g.queue_id, g.name)]
 
-    def session_list(self, hagent: int) -> list[SessionListEntry]:
-        """Every session of the agent, ENDED ones included, oldest first; INVALAGENTID if unknown."""
+    def session_list(self, hagent: int, now: float | None = None) -> list[SessionListEntry]:
+        """Every session of the agent, ENDED ones included, oldest first; INVALAGENTID if unknown.
+
+        With ``now`` the switch first advances to it (so scripted sessions due by then are listed).
+        """
+        if now is not None:
+            self._advance(now)
         agent = self._agent(hagent)
         return [SessionListEntry(s.handle, agent.handle, s.group.id, s.address) for s in agent.sessions]
 

@@ -368,9 +368,9 @@ class _Builder:
             raise self.fail(path + (key,), f"must be a finite number, got {value}")
         if value < lo or (lo_open and value == lo) or (hi is not None and value > hi):
             if hi is not None:
-                bound = f"in {lo}..{hi}"
+                bound = f"in {lo:g}..{hi:g}"
             else:
-                bound = f"> {lo}" if lo_open else f">= {lo}"
+                bound = f"> {lo:g}" if lo_open else f">= {lo:g}"
             raise self.fail(path + (key,), f"must be {bound}, got {value}")
         return float(value)
 
