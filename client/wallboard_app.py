@@ -91,7 +91,9 @@ def default_roster() -> Roster:
 
 
 def _is_connection_failure(exc: BaseException) -> bool:
-    return isinstance(exc, (ConnectionLostError, OSError, trio.BrokenResourceError, trio.ClosedResourceError))
+    # Any TapiError (connection lost, a deadline missed, a LINEERR while attaching) is the switch's side:
+    # show it and retry. Anything else is a bug and propagates.
+    return isinstance(exc, (TapiError, OSError, trio.BrokenResourceError, trio.ClosedResourceError))
 
 
 def _connection_failure(exc: BaseException) -> BaseException | None:
@@ -151,7 +153,13 @@ class WallboardClient:
         self.model.needs_session_lists = False
         self._last_relist = trio.current_time()
         for agent_id, hagent in self.agents.items():
-            lst = await self.line.get_agent_session_list(hagent, timeout=self.request_timeout)
+            try:
+                lst = await self.line.get_agent_session_list(hagent, timeout=self.request_timeout)
+            except LineError as exc:
+                note = f"agent {agent_id}: {exc}"
+                if note not in self.notes:
+                    self.notes.append(note)
+                continue
             self.model.set_sessions(agent_id, lst.entries)
 
     async def poll(self, *, full: bool = True) -> None:
