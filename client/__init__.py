@@ -1,0 +1,68 @@
+"""Client library for the TAPI emulator: TAPI2's Line API and TAPI3's call-centre objects over MS-TRP.
+
+::
+
+    import client
+    async with client.connect(host, port) as tapi:              # HELLO + lineInitialize
+        line = await tapi.open_line(0)                          # NegotiateAPIVersion + Open
+        agent = await line.create_agent("1001", pin="1234")     # -> client.ITAgent
+        sessions = await agent.EnumerateAgentSessions()         # -> list[client.ITAgentSession]
+        seconds = await sessions[0].get_TotalTalkTime()         # TAPI_E_TIMEOUT after 120 s
+    with client.blocking.connect(host, port) as tapi:           # same objects and names, no await
+        ...
+
+Errors: :class:`TapiError` (``.hresult``), :class:`LineError` (``.lineerr``, also a TapiError),
+:class:`TapiTimeoutError` (``hresult == TAPI_E_TIMEOUT``), :class:`ConnectionLostError`.
+See docs/client.md.
+"""
+
+from __future__ import annotations
+
+from client import blocking
+from client.connection import ClientConnection, PendingReply
+from client.errors import (
+    TAPI_E_TIMEOUT,
+    ConnectionLostError,
+    EventsOverflowError,
+    LineError,
+    TapiError,
+    TapiTimeoutError,
+)
+from client.line import EventSubscription, Line, Tapi, connect, connect_stream
+from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession
+from protocol.constants import (
+    AgentSessionEvent,
+    AgentSessionState,
+    AgentSessionStateASST,
+    AgentState,
+    HResult,
+    LineErr,
+)
+
+__all__ = [
+    "REQUEST_TIMEOUT",
+    "TAPI_E_TIMEOUT",
+    "AgentSessionEvent",
+    "AgentSessionState",
+    "AgentSessionStateASST",
+    "AgentState",
+    "ClientConnection",
+    "ConnectionLostError",
+    "EventSubscription",
+    "EventsOverflowError",
+    "HResult",
+    "ITACDGroup",
+    "ITAddress",
+    "ITAgent",
+    "ITAgentSession",
+    "Line",
+    "LineErr",
+    "LineError",
+    "PendingReply",
+    "Tapi",
+    "TapiError",
+    "TapiTimeoutError",
+    "blocking",
+    "connect",
+    "connect_stream",
+]

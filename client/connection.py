@@ -1,0 +1,486 @@
+"""One client connection to a TAPI server: HELLO, request/response pairing, LINE_REPLY matching, events.
+
+The byte-level work is done by the sans-I/O :class:`protocol.connection.Connection` (client role); this
+module moves bytes with trio and keeps the tables of who is waiting for what:
+
+- ``sequence -> _Pending`` for RESPONSEs (every REQUEST gets exactly one RESPONSE with its sequence);
+- ``request ID -> _Pending`` for LINE_REPLY completions of asynchronous functions. The slot is created by
+  the reader task itself when it sees the RESPONSE that announces the request ID, so a LINE_REPLY that
+  follows in the very next frame can never slip past it.
+
+One reader task owns the receive side; one writer task owns the send side and coalesces whatever requests
+are queued into a single ``send_all`` (many requests in flight cost one system call, not one each).
+Everything else is synchronous bookkeeping, so nothing here can block the reader: events go to
+synchronous listeners that must not block (see :mod:`client.objects` for the buffered subscriptions).
+
+When the connection ends for any reason (EOF, an ERROR frame, a malformed frame from the server, a send
+failure, :meth:`ClientConnection.aclose`), every pending call fails at once with
+:class:`~client.errors.ConnectionLostError`, and so does every later call. Nothing hangs.
+
+A caller that gives up (cancellation or a deadline) removes its own table entry on the way out, so a
+RESPONSE or LINE_REPLY that arrives afterwards finds nobody waiting and is dropped quietly (counted in
+:attr:`ClientConnection.late_frames`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import attrs
+import trio
+
+from client.errors import ConnectionLostError, LineError, TapiError, TapiTimeoutError
+from protocol.connection import CLOSED, NEED_DATA, Connection, Role
+from protocol.constants import ErrorCode, FrameKind, HResult, ReqFunc
+from protocol.errors import ProtocolError
+from protocol.messages import Error, Events, Hello, LineReply, Request, Response
+
+#: Product name the client announces in its HELLO.
+PRODUCT = "tapi-emulator client"
+
+#: Receive buffer size per ``receive_some`` call.
+_RECEIVE_SIZE = 65536
+
+
+def is_lineerr(result: int) -> bool:
+    """True when an Ack_ReturnValue / LINE_REPLY result is a LINEERR (the high bit of the u32 is set)."""
+    return bool(int(result) & 0x80000000)
+
+
+def req_func_of(body: Any) -> int:
+    """The Req_Func of a typed request body (``REQ_FUNC`` class variable, or ``req_func`` of RawRequest)."""
+    func = getattr(body, "REQ_FUNC", None)
+    if func is None:
+        func = body.req_func
+    return int(func)
+
+
+class _Pending:
+    """One waiter: a RESPONSE (by sequence) or a LINE_REPLY (by request ID)."""
+
+    __slots__ = ("event", "value", "error", "is_async", "func", "reply")
+
+    def __init__(self, func: int, is_async: bool = False) -> None:
+        self.event = trio.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.is_async = is_async
+        self.func = func
+        #: For an async request: the LINE_REPLY slot the reader created with the RESPONSE.
+        self.reply: _Pending | None = None
+
+    def set(self, value: Any) -> None:
+        self.value = value
+        self.event.set()
+
+    def fail(self, error: BaseException) -> None:
+        if not self.event.is_set():
+            self.error = error
+            self.event.set()
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+@attrs.frozen
+class Completion:
+    """A finished asynchronous request: its RESPONSE and its LINE_REPLY record (``reply.result`` == 0)."""
+
+    request_id: int
+    response: Response
+    reply: LineReply
+
+
+class PendingReply:
+    """The LINE_REPLY of a started asynchronous request, to be awaited (TAPI's request-ID model).
+
+    ``await pending`` or ``await pending.wait(timeout=...)`` returns the :class:`LineReply` when its result
+    is 0 and raises :class:`LineError` when it carries a LINEERR. Giving up (cancellation or the timeout)
+    forgets the request: a reply arriving later is dropped quietly. :meth:`forget` does the same without
+    waiting. The ``transform`` turns the LineReply into what the caller wants (e.g. the decoded struct).
+    """
+
+    def __init__(
+        self,
+        conn: ClientConnection,
+        request_id: int,
+        slot: _Pending,
+        transform: Callable[[LineReply], Any] | None = None,
+    ) -> None:
+        self._conn = conn
+        self.request_id = request_id
+        self._slot = slot
+        self._transform = transform
+        self.func = slot.func
+
+    def with_transform(self, transform: Callable[[LineReply], Any]) -> PendingReply:
+        """The same pending reply, its result passed through ``transform`` (composes with an earlier one)."""
+        previous = self._transform
+        if previous is None:
+            composed = transform
+        else:
+            composed = lambda reply: transform(previous(reply))  # noqa: E731
+        return PendingReply(self._conn, self.request_id, self._slot, composed)
+
+    @property
+    def done(self) -> bool:
+        """True once the LINE_REPLY (or the connection's end) has arrived."""
+        return self._slot.event.is_set()
+
+    def forget(self) -> None:
+        """Stop waiting for this request: its LINE_REPLY, if it ever comes, is dropped quietly."""
+        self._conn._forget_reply(self.request_id, self._slot)
+
+    async def wait(self, timeout: float | None = None) -> Any:
+        """Wait for the LINE_REPLY (at most ``timeout`` seconds; None = as long as it takes)."""
+        deadline = math.inf if timeout is None else trio.current_time() + timeout
+        return await self._wait_until(deadline, timeout)
+
+    async def _wait_until(self, deadline: float, timeout: float | None) -> Any:
+        slot = self._slot
+        try:
+            with trio.move_on_at(deadline):
+                await slot.event.wait()
+        finally:
+            if not slot.event.is_set():
+                self.forget()
+        if not slot.event.is_set():
+            raise TapiTimeoutError(self.func, timeout if timeout is not None else 0.0, self.request_id)
+        reply: LineReply = slot.result()
+        if is_lineerr(reply.result):
+            raise LineError(reply.result, self.func, f"LINE_REPLY for request ID {self.request_id}")
+        return self._transform(reply) if self._transform is not None else reply
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.wait().__await__()
+
+
+class ClientConnection:
+    """A HELLO'd MS-TRP-over-TCP connection, client side, on any trio stream.
+
+    Create it with :meth:`open` inside a nursery (it starts the reader and writer tasks there), or use
+    :func:`client.connect`, which also does Initialize. ``listeners`` receive every event record except
+    LINE_REPLYs; they are called synchronously from the reader task and must not block or raise.
+    """
+
+    def __init__(self, stream: trio.abc.Stream, *, product: str = PRODUCT) -> None:
+        self._stream = stream
+        self._proto = Connection(Role.CLIENT)
+        self._product = product
+        self._responses: dict[int, _Pending] = {}
+        self._replies: dict[int, _Pending] = {}
+        self._send, self._outbox = trio.open_memory_channel[bytes](math.inf)
+        self._closed: ConnectionLostError | None = None
+        self._listeners: list[Callable[[Any], None]] = []
+        self._close_listeners: list[Callable[[ConnectionLostError], None]] = []
+        self._cancel = trio.CancelScope()
+        self._finished = trio.Event()
+        #: The server's HELLO (product name and version), once the handshake is done.
+        self.server_hello: Hello | None = None
+        #: RESPONSEs and LINE_REPLYs that arrived when nobody was waiting any more (late, after a timeout).
+        self.late_frames = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    async def open(
+        cls, nursery: trio.Nursery, stream: trio.abc.Stream, *, product: str = PRODUCT
+    ) -> ClientConnection:
+        """Send HELLO, start the reader/writer tasks in ``nursery`` and wait for the server's HELLO."""
+        conn = cls(stream, product=product)
+        hello_seen = trio.Event()
+        conn._send.send_nowait(conn._proto.send(Hello(product=product)))
+        nursery.start_soon(conn._run, hello_seen)
+        await hello_seen.wait()
+        if conn._closed is not None:
+            raise conn._closed
+        return conn
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection has ended (for whatever reason)."""
+        return self._closed is not None
+
+    @property
+    def close_reason(self) -> ConnectionLostError | None:
+        """Why the connection ended, or None while it is up."""
+        return self._closed
+
+    @property
+    def pending_requests(self) -> int:
+        """Requests waiting for a RESPONSE plus request IDs waiting for a LINE_REPLY (0 when idle)."""
+        return len(self._responses) + len(self._replies)
+
+    def add_listener(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``callback(record)`` for every non-LINE_REPLY event record; returns a remover."""
+        self._listeners.append(callback)
+
+        def remove() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return remove
+
+    def add_close_listener(self, callback: Callable[[ConnectionLostError], None]) -> None:
+        """Call ``callback(error)`` once when the connection ends (immediately if it already has)."""
+        if self._closed is not None:
+            callback(self._closed)
+        else:
+            self._close_listeners.append(callback)
+
+    async def aclose(self) -> None:
+        """Close the connection; pending calls fail with ConnectionLostError("closed by the client")."""
+        self._shutdown(ConnectionLostError("closed by the client"))
+        await self._finished.wait()
+
+    async def wait_closed(self) -> ConnectionLostError:
+        """Wait until the connection has ended and return why."""
+        await self._finished.wait()
+        assert self._closed is not None
+        return self._closed
+
+    # ------------------------------------------------------------------ requests
+
+    def _submit(self, body: Any, is_async: bool) -> tuple[int, _Pending]:
+        if self._closed is not None:
+            raise self._closed
+        func = req_func_of(body)
+        sequence = self._proto.next_sequence()
+        try:
+            data = self._proto.send(Request(sequence=sequence, body=body))
+        except ProtocolError as exc:  # LocalProtocolError or an encoding problem: nothing was sent
+            raise TapiError(HResult.E_INVALIDARG, f"cannot send {body!r}: {exc}") from exc
+        pending = _Pending(func, is_async)
+        self._responses[sequence] = pending
+        self._send.send_nowait(data)
+        return sequence, pending
+
+    async def request(self, body: Any, *, timeout: float | None = None) -> Response:
+        """Send one REQUEST and return its RESPONSE (whatever its result; no LINE_REPLY wait).
+
+        For asynchronous functions prefer :meth:`start`, which also arranges the LINE_REPLY.
+        """
+        sequence, pending = self._submit(body, is_async=False)
+        deadline = math.inf if timeout is None else trio.current_time() + timeout
+        return await self._await_response(sequence, pending, deadline, timeout)
+
+    async def _await_response(
+        self, sequence: int, pending: _Pending, deadline: float, timeout: float | None
+    ) -> Response:
+        try:
+            with trio.move_on_at(deadline):
+                await pending.event.wait()
+        finally:
+            if not pending.event.is_set():
+                # Gave up: a RESPONSE arriving later is dropped, and so is any LINE_REPLY it announces.
+                if self._responses.get(sequence) is pending:
+                    del self._responses[sequence]
+        if not pending.event.is_set():
+            raise TapiTimeoutError(pending.func, timeout if timeout is not None else 0.0)
+        return pending.result()
+
+    async def start(
+        self, body: Any, *, timeout: float | None = None, transform: Callable[[LineReply], Any] | None = None
+    ) -> PendingReply:
+        """Send an asynchronous request; return its request ID and LINE_REPLY as a :class:`PendingReply`.
+
+        A synchronous failure (LINEERR in the RESPONSE) raises :class:`LineError` at once.
+        """
+        pending_reply, _ = await self._start_until(body, _deadline(timeout), timeout, transform)
+        return pending_reply
+
+    async def _start_until(
+        self,
+        body: Any,
+        deadline: float,
+        timeout: float | None,
+        transform: Callable[[LineReply], Any] | None,
+    ) -> tuple[PendingReply, Response]:
+        sequence, pending = self._submit(body, is_async=True)
+        response = await self._await_response(sequence, pending, deadline, timeout)
+        if is_lineerr(response.result):
+            raise LineError(response.result, pending.func, "in the RESPONSE")
+        if pending.reply is None:
+            raise TapiError(
+                HResult.E_UNEXPECTED,
+                f"server answered asynchronous {pending.func} with {response.result:#x}, not a request ID",
+            )
+        return PendingReply(self, int(response.result), pending.reply, transform), response
+
+    async def call(
+        self, body: Any, *, timeout: float | None = None, transform: Callable[[LineReply], Any] | None = None
+    ) -> Any:
+        """Start an asynchronous request and wait for its LINE_REPLY; ``timeout`` bounds the whole call.
+
+        Returns the LINE_REPLY (through ``transform`` if given). Raises :class:`LineError` for a LINEERR
+        in the RESPONSE or the LINE_REPLY, :class:`TapiTimeoutError` when the deadline passes, and
+        :class:`ConnectionLostError` when the connection ends first.
+        """
+        deadline = _deadline(timeout)
+        pending_reply, _ = await self._start_until(body, deadline, timeout, transform)
+        return await pending_reply._wait_until(deadline, timeout)
+
+    async def call_sync(self, body: Any, *, timeout: float | None = None) -> Response:
+        """Send a synchronous request; return its RESPONSE, raising :class:`LineError` for a LINEERR."""
+        response = await self.request(body, timeout=timeout)
+        if is_lineerr(response.result):
+            raise LineError(response.result, req_func_of(body), "in the RESPONSE")
+        return response
+
+    def _forget_reply(self, request_id: int, slot: _Pending) -> None:
+        if self._replies.get(request_id) is slot:
+            del self._replies[request_id]
+        forget = getattr(self._proto, "forget_request", None)
+        if forget is not None:
+            forget(request_id)
+
+    # ------------------------------------------------------------------ tasks
+
+    async def _run(self, hello_seen: trio.Event) -> None:
+        try:
+            with self._cancel:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._writer)
+                    await self._reader(hello_seen)
+                    nursery.cancel_scope.cancel()
+        finally:
+            self._shutdown(ConnectionLostError("connection closed"))
+            hello_seen.set()
+            with trio.CancelScope(shield=True):
+                with trio.move_on_after(1):
+                    try:
+                        await self._stream.aclose()
+                    except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                        pass
+            self._finished.set()
+
+    async def _writer(self) -> None:
+        try:
+            async for data in self._outbox:
+                chunks = [data]
+                while True:
+                    try:
+                        chunks.append(self._outbox.receive_nowait())
+                    except trio.WouldBlock:
+                        break
+                await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            self._shutdown(ConnectionLostError(f"sending failed: {exc!r}"))
+            self._cancel.cancel()
+
+    async def _reader(self, hello_seen: trio.Event) -> None:
+        proto = self._proto
+        while True:
+            try:
+                data = await self._stream.receive_some(_RECEIVE_SIZE)
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+                self._shutdown(ConnectionLostError(f"receiving failed: {exc!r}"))
+                return
+            try:
+                proto.receive_data(data)
+                while True:
+                    frame = proto.next_event()
+                    if frame is NEED_DATA:
+                        break
+                    if frame is CLOSED:
+                        self._shutdown(ConnectionLostError("the server closed the connection"))
+                        return
+                    self._dispatch(frame, hello_seen)
+                    if self._closed is not None:
+                        return
+            except ProtocolError as exc:
+                await self._protocol_violation(exc)
+                return
+            if not data:
+                self._shutdown(ConnectionLostError("the server closed the connection"))
+                return
+
+    async def _protocol_violation(self, exc: ProtocolError) -> None:
+        code = getattr(exc, "code", ErrorCode.MALFORMED)
+        self._shutdown(ConnectionLostError(f"the server sent something invalid: {exc}", code))
+        try:
+            frame = exc.to_frame()
+            data = self._proto.send(frame)
+        except Exception:  # noqa: BLE001 - best effort; the connection is ending anyway
+            return
+        with trio.move_on_after(1):
+            try:
+                await self._stream.send_all(data)
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                pass
+
+    def _dispatch(self, frame: Any, hello_seen: trio.Event) -> None:
+        if isinstance(frame, Response):
+            pending = self._responses.pop(frame.sequence, None)
+            if pending is None:
+                self.late_frames += 1
+                forget = getattr(self._proto, "forget_request", None)
+                if forget is not None and not is_lineerr(frame.result) and frame.result:
+                    forget(int(frame.result))
+                return
+            if pending.is_async and frame.result and not is_lineerr(frame.result):
+                slot = _Pending(pending.func)
+                self._replies[int(frame.result)] = slot
+                pending.reply = slot
+            pending.set(frame)
+        elif isinstance(frame, Events):
+            for record in frame.records:
+                if isinstance(record, LineReply):
+                    slot = self._replies.pop(record.request_id, None)
+                    if slot is None:
+                        self.late_frames += 1
+                    else:
+                        slot.set(record)
+                else:
+                    for listener in list(self._listeners):
+                        listener(record)
+        elif isinstance(frame, Hello):
+            self.server_hello = frame
+            hello_seen.set()
+        elif isinstance(frame, Error):
+            try:
+                name = ErrorCode(frame.code).name
+            except ValueError:
+                name = str(frame.code)
+            self._shutdown(
+                ConnectionLostError(f"the server sent ERROR {frame.code} ({name}): {frame.text}", frame.code)
+            )
+        else:  # pragma: no cover - the sans-I/O layer only yields the kinds above to a client
+            self._shutdown(
+                ConnectionLostError(f"unexpected frame from the server: {frame!r}", ErrorCode.UNEXPECTED_KIND)
+            )
+
+    def _shutdown(self, error: ConnectionLostError) -> None:
+        """Record why the connection ended (first reason wins) and fail every waiter at once."""
+        if self._closed is None:
+            self._closed = error
+            self._cancel.cancel()
+            self._send.close()
+            for callback in self._close_listeners:
+                callback(error)
+            self._close_listeners.clear()
+        error = self._closed
+        responses, self._responses = self._responses, {}
+        replies, self._replies = self._replies, {}
+        for pending in responses.values():
+            pending.fail(error)
+        for pending in replies.values():
+            pending.fail(error)
+
+
+def _deadline(timeout: float | None) -> float:
+    return math.inf if timeout is None else trio.current_time() + timeout
+
+
+__all__ = [
+    "ClientConnection",
+    "Completion",
+    "FrameKind",
+    "PendingReply",
+    "is_lineerr",
+    "req_func_of",
+]

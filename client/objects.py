@@ -1,0 +1,494 @@
+"""TAPI3-style call-centre objects: ITAgent, ITAgentSession, ITACDGroup, ITAddress.
+
+Method names are tapi3cc.h's (``get_TotalTalkTime``, ``put_State``, ``CreateSessionWithPIN`` ...), so code
+ported from TAPI3 reads the same; every method is a coroutine (the blocking facade in
+:mod:`client.blocking` offers the same names without ``await``).
+
+Timeout (tapi-facts §5.4): each statistic getter and ``put_State`` is one round trip — a
+GetAgentSessionInfo / SetAgentSessionState request and its LINE_REPLY — that waits at most
+:data:`REQUEST_TIMEOUT` (TAPI3's two minutes) and then raises :class:`~client.errors.TapiTimeoutError`
+(``hresult == TAPI_E_TIMEOUT``). The deadline covers the whole call (RESPONSE and LINE_REPLY). The only way
+to shorten it, e.g. for tests, is the documented ``request_timeout`` argument of :func:`client.connect`.
+A reply that arrives after its deadline is dropped quietly and leaves no pending entry behind.
+
+A LINEERR result raises :class:`~client.errors.LineError`, a :class:`~client.errors.TapiError` whose
+``hresult`` is that LINEERR (``LINEERR_NOMEM`` becomes ``E_OUTOFMEMORY``), as TAPI3 documents.
+
+Cached mode (``client.connect(..., cached=True)``): getters answer from the last LINEAGENTSESSIONINFO and a
+new one is fetched in the background whenever a LINE_AGENTSESSIONSTATUS event (UPDATEINFO or STATE) says it
+changed; a getter called while the cache is stale fetches it itself. The default is what the TAPI3
+documentation describes: one round trip per call. Note that time-dependent statistics
+(``get_SessionDuration``, talk time of a call in progress) change without an event, so a cached value can
+lag by up to the time since the last event.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import uuid
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from client.errors import TapiError, invalid_argument
+from protocol.constants import (
+    TAPI3_REQUEST_TIMEOUT,
+    AgentSessionEvent,
+    AgentSessionState,
+    AgentSessionStateASST,
+    AgentSessionStatus,
+    AgentState,
+    AgentStateEx,
+    HResult,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from client.line import Line, Tapi
+    from protocol.structs import AgentInfo, AgentSessionInfo
+
+#: How long a TAPI3 object call waits for its completion before TAPI_E_TIMEOUT: two minutes
+#: (tapi-facts §5.4). Shorten it only through ``client.connect(..., request_timeout=...)``.
+REQUEST_TIMEOUT: Final[float] = TAPI3_REQUEST_TIMEOUT
+
+# --- state mappings (tapi-facts §3.3, §4: by name) -----------------------------------------------------------
+
+#: LINEAGENTSESSIONSTATE_ -> AGENT_SESSION_STATE. RELEASED has no ASST_ twin; it reads as SESSION_ENDED.
+SESSION_STATE_TO_ASST: Final[dict[int, AgentSessionStateASST]] = {
+    AgentSessionState.NOTREADY: AgentSessionStateASST.NOT_READY,
+    AgentSessionState.READY: AgentSessionStateASST.READY,
+    AgentSessionState.BUSYONCALL: AgentSessionStateASST.BUSY_ON_CALL,
+    AgentSessionState.BUSYWRAPUP: AgentSessionStateASST.BUSY_WRAPUP,
+    AgentSessionState.ENDED: AgentSessionStateASST.SESSION_ENDED,
+    AgentSessionState.RELEASED: AgentSessionStateASST.SESSION_ENDED,
+}
+
+#: AGENT_SESSION_STATE -> LINEAGENTSESSIONSTATE_ for put_State.
+ASST_TO_SESSION_STATE: Final[dict[int, AgentSessionState]] = {
+    AgentSessionStateASST.NOT_READY: AgentSessionState.NOTREADY,
+    AgentSessionStateASST.READY: AgentSessionState.READY,
+    AgentSessionStateASST.BUSY_ON_CALL: AgentSessionState.BUSYONCALL,
+    AgentSessionStateASST.BUSY_WRAPUP: AgentSessionState.BUSYWRAPUP,
+    AgentSessionStateASST.SESSION_ENDED: AgentSessionState.ENDED,
+}
+
+#: New LINEAGENTSESSIONSTATE_ of a STATE event -> the AGENT_SESSION_EVENT TAPI3 reports.
+SESSION_STATE_TO_EVENT: Final[dict[int, AgentSessionEvent]] = {
+    AgentSessionState.NOTREADY: AgentSessionEvent.NOT_READY,
+    AgentSessionState.READY: AgentSessionEvent.READY,
+    AgentSessionState.BUSYONCALL: AgentSessionEvent.BUSY,
+    AgentSessionState.BUSYWRAPUP: AgentSessionEvent.WRAPUP,
+    AgentSessionState.ENDED: AgentSessionEvent.END,
+    AgentSessionState.RELEASED: AgentSessionEvent.END,
+}
+
+#: LINEAGENTSTATEEX_ -> AGENT_STATE. RELEASED has no AS_ twin; it reads as UNKNOWN.
+AGENT_STATE_TO_AS: Final[dict[int, AgentState]] = {
+    AgentStateEx.NOTREADY: AgentState.NOT_READY,
+    AgentStateEx.READY: AgentState.READY,
+    AgentStateEx.BUSYACD: AgentState.BUSY_ACD,
+    AgentStateEx.BUSYINCOMING: AgentState.BUSY_INCOMING,
+    AgentStateEx.BUSYOUTGOING: AgentState.BUSY_OUTGOING,
+    AgentStateEx.UNKNOWN: AgentState.UNKNOWN,
+    AgentStateEx.RELEASED: AgentState.UNKNOWN,
+}
+
+
+def asst_of(state: int) -> AgentSessionStateASST:
+    """AGENT_SESSION_STATE for a LINEAGENTSESSIONSTATE_ value; an unknown value is E_UNEXPECTED."""
+    try:
+        return SESSION_STATE_TO_ASST[int(state)]
+    except KeyError:
+        raise TapiError(
+            HResult.E_UNEXPECTED, f"server reported unknown LINEAGENTSESSIONSTATE_ value {int(state):#x}"
+        ) from None
+
+
+def session_events_of(status: int, state: int) -> list[AgentSessionEvent]:
+    """The AGENT_SESSION_EVENTs one LINE_AGENTSESSIONSTATUS carries (UPDATEINFO alone carries none).
+
+    NEWSESSION comes first, then the state change, as TAPI3 would report a session created in a state.
+    """
+    events: list[AgentSessionEvent] = []
+    bits = AgentSessionStatus(int(status) & 0x7)
+    if AgentSessionStatus.NEWSESSION in bits:
+        events.append(AgentSessionEvent.NEW_SESSION)
+    if AgentSessionStatus.STATE in bits and int(state) in SESSION_STATE_TO_EVENT:
+        events.append(SESSION_STATE_TO_EVENT[int(state)])
+    return events
+
+
+# --- small value objects --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ITAddress:
+    """The address a session works on: line device ``device_id``, address ``address_id`` (always 0 here)."""
+
+    device_id: int | None
+    address_id: int
+
+    async def get_AddressID(self) -> int:
+        """The address ID on its line device."""
+        return self.address_id
+
+
+@attrs.define(eq=False)
+class ITACDGroup:
+    """An ACD group, identified by its GUID. ``get_Name`` asks the server (GetGroupList) once if needed."""
+
+    group_id: uuid.UUID
+    _line: Line | None = attrs.field(default=None, repr=False)
+    name: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ITACDGroup) and other.group_id == self.group_id
+
+    def __hash__(self) -> int:
+        return hash(self.group_id)
+
+    async def get_Name(self) -> str:
+        """The group's name from the server's group list (E_UNEXPECTED if the group is not listed)."""
+        if self.name is None:
+            if self._line is None:
+                raise TapiError(HResult.E_UNEXPECTED, f"no line to look up the name of group {self.group_id}")
+            groups = await self._line.get_group_list(timeout=self._line.tapi.request_timeout)
+            for entry in groups.entries:
+                if entry.group_id == self.group_id:
+                    self.name = entry.name
+                    break
+            else:
+                raise TapiError(HResult.E_UNEXPECTED, f"group {self.group_id} is not in the server's group list")
+        return self.name
+
+
+# --- ITAgentSession -------------------------------------------------------------------------------------------
+
+
+class ITAgentSession:
+    """One agent session (tapi3cc.h ITAgentSession) on the line it was created or enumerated on.
+
+    ``handle`` is the hAgentSession. ``agent``, ``group`` and ``address`` are known when the session was
+    created or enumerated through an :class:`ITAgent`; a session first seen in an event from another
+    application's agent has ``agent`` None (and its group/address None) until it is enumerated.
+    """
+
+    def __init__(
+        self,
+        line: Line,
+        handle: int,
+        *,
+        agent: ITAgent | None = None,
+        group: ITACDGroup | None = None,
+        address: ITAddress | None = None,
+    ) -> None:
+        self._line = line
+        self.handle = int(handle)
+        self.agent = agent
+        self.group = group
+        self.address = address
+        #: The last LINEAGENTSESSIONINFO fetched for this session (any mode), or None.
+        self.last_info: AgentSessionInfo | None = None
+        self._stale = True
+        self._generation = 0
+        self._refreshing = False
+
+    def __repr__(self) -> str:
+        agent = self.agent.agent_id if self.agent is not None else "?"
+        return f"<ITAgentSession hAgentSession={self.handle} agent={agent!r}>"
+
+    @property
+    def tapi(self) -> Tapi:
+        """The connection-level object this session belongs to."""
+        return self._line.tapi
+
+    @property
+    def line(self) -> Line:
+        """The line this session's requests go through."""
+        return self._line
+
+    @property
+    def cached(self) -> bool:
+        """True when getters answer from the cached info (``client.connect(..., cached=True)``)."""
+        return self._line.tapi.cached
+
+    # -- info plumbing
+
+    async def _info(self) -> AgentSessionInfo:
+        if self.cached and self.last_info is not None and not self._stale:
+            return self.last_info
+        return await self.refresh()
+
+    async def refresh(self) -> AgentSessionInfo:
+        """One GetAgentSessionInfo round trip (two-minute deadline); stores and returns the result."""
+        generation = self._generation
+        info = await self._line.get_agent_session_info(self.handle, timeout=self._line.tapi.request_timeout)
+        self.last_info = info
+        if generation == self._generation:
+            self._stale = False
+        return info
+
+    def _on_status(self, status: int, state: int) -> None:
+        """A LINE_AGENTSESSIONSTATUS for this session arrived (called from the reader task)."""
+        if int(status) & (AgentSessionStatus.STATE | AgentSessionStatus.UPDATEINFO):
+            self._generation += 1
+            self._stale = True
+            if self.cached and not self._refreshing:
+                self._refreshing = True
+                self._line.tapi._spawn(self._background_refresh)
+
+    async def _background_refresh(self) -> None:
+        try:
+            while self._stale:
+                try:
+                    await self.refresh()
+                except TapiError:
+                    return  # the next getter retries with its own round trip
+        finally:
+            self._refreshing = False
+
+    # -- tapi3cc.h methods, in header order
+
+    async def get_Agent(self) -> ITAgent:
+        """The agent that owns the session (object state, no round trip)."""
+        if self.agent is None:
+            raise TapiError(HResult.E_UNEXPECTED, f"agent of session {self.handle} is not known to this client")
+        return self.agent
+
+    async def get_Address(self) -> ITAddress:
+        """The address the session works on (object state, no round trip)."""
+        if self.address is None:
+            raise TapiError(HResult.E_UNEXPECTED, f"address of session {self.handle} is not known to this client")
+        return self.address
+
+    async def get_ACDGroup(self) -> ITACDGroup:
+        """The ACD group of the session (object state: LINEAGENTSESSIONINFO has no group field)."""
+        if self.group is None:
+            raise TapiError(HResult.E_UNEXPECTED, f"group of session {self.handle} is not known to this client")
+        return self.group
+
+    async def put_State(self, state: AgentSessionStateASST | int) -> None:
+        """Request a new state (NOT_READY, READY or SESSION_ENDED): one SetAgentSessionState round trip.
+
+        An AGENT_SESSION_STATE value that does not exist raises E_INVALIDARG without a request; a state the
+        switch refuses (e.g. BUSY_ON_CALL) raises LineError(LINEERR_INVALAGENTSTATE). During a call the
+        switch stores the request and applies it when the call and wrap-up are over (wire-protocol §4).
+        """
+        try:
+            line_state = ASST_TO_SESSION_STATE[int(state)]
+        except (KeyError, TypeError, ValueError):
+            raise invalid_argument(f"put_State: {state!r} is not an AGENT_SESSION_STATE value (0..4)") from None
+        await self._line.set_agent_session_state(
+            self.handle, line_state, 0, timeout=self._line.tapi.request_timeout
+        )
+        self._generation += 1
+        self._stale = True
+
+    async def get_State(self) -> AgentSessionStateASST:
+        """The session's AGENT_SESSION_STATE.
+
+        One GetAgentSessionInfo round trip (cached mode: from the cache). TAPI3 answers this from object
+        state; this client cannot count on seeing every state event (a session's events only reach
+        connections that have its line open), so it asks, which is always right.
+        """
+        return asst_of((await self._info()).state)
+
+    async def get_SessionStartTime(self) -> _dt.datetime:
+        """When the session was created, as an aware UTC datetime (DATE dateSessionStartTime)."""
+        return (await self._info()).session_start_time
+
+    async def get_SessionDuration(self) -> int:
+        """Seconds since creation, frozen when the session ended (dwSessionDuration)."""
+        return (await self._info()).session_duration
+
+    async def get_NumberOfCalls(self) -> int:
+        """ACD calls answered in this session (dwNumberOfCalls)."""
+        return (await self._info()).number_of_calls
+
+    async def get_TotalTalkTime(self) -> int:
+        """Seconds of talk, the call in progress counted up to now (dwTotalTalkTime)."""
+        return (await self._info()).total_talk_time
+
+    async def get_AverageTalkTime(self) -> int:
+        """Talk seconds per ACD call (dwAverageTalkTime)."""
+        return (await self._info()).average_talk_time
+
+    async def get_TotalCallTime(self) -> int:
+        """Seconds of talk plus wrap-up (dwTotalCallTime)."""
+        return (await self._info()).total_call_time
+
+    async def get_AverageCallTime(self) -> int:
+        """Talk plus wrap-up seconds per ACD call (dwAverageCallTime)."""
+        return (await self._info()).average_call_time
+
+    async def get_TotalWrapUpTime(self) -> int:
+        """Seconds of wrap-up, the wrap-up in progress counted up to now (dwTotalWrapUpTime)."""
+        return (await self._info()).total_wrap_up_time
+
+    async def get_AverageWrapUpTime(self) -> int:
+        """Wrap-up seconds per ACD call (dwAverageWrapUpTime)."""
+        return (await self._info()).average_wrap_up_time
+
+    async def get_ACDCallRate(self) -> decimal.Decimal:
+        """ACD calls per hour as a Decimal with four places (CURRENCY cyACDCallRate)."""
+        return (await self._info()).acd_call_rate
+
+    async def get_LongestTimeToAnswer(self) -> int:
+        """Longest wait, in seconds, of a call this session answered (dwLongestTimeToAnswer)."""
+        return (await self._info()).longest_time_to_answer
+
+    async def get_AverageTimeToAnswer(self) -> int:
+        """Average wait, in seconds, of the calls this session answered (dwAverageTimeToAnswer)."""
+        return (await self._info()).average_time_to_answer
+
+
+#: The twelve statistic getters of ITAgentSession, in tapi3cc.h order, with the LINEAGENTSESSIONINFO field
+#: each returns (used by the CLI and the tests).
+SESSION_STATISTICS: Final[tuple[tuple[str, str], ...]] = (
+    ("get_SessionStartTime", "session_start_time"),
+    ("get_SessionDuration", "session_duration"),
+    ("get_NumberOfCalls", "number_of_calls"),
+    ("get_TotalTalkTime", "total_talk_time"),
+    ("get_AverageTalkTime", "average_talk_time"),
+    ("get_TotalCallTime", "total_call_time"),
+    ("get_AverageCallTime", "average_call_time"),
+    ("get_TotalWrapUpTime", "total_wrap_up_time"),
+    ("get_AverageWrapUpTime", "average_wrap_up_time"),
+    ("get_ACDCallRate", "acd_call_rate"),
+    ("get_LongestTimeToAnswer", "longest_time_to_answer"),
+    ("get_AverageTimeToAnswer", "average_time_to_answer"),
+)
+
+
+# --- ITAgent --------------------------------------------------------------------------------------------------
+
+
+class ITAgent:
+    """An agent (tapi3cc.h ITAgent) created with :meth:`client.line.Line.create_agent`.
+
+    ``handle`` is the hAgent, ``agent_id`` the ID string, ``pin`` the PIN used to create it (also the
+    default PIN of :meth:`CreateSession`). Statistics come from LINEAGENTINFO, one GetAgentInfo round trip
+    per call with the same two-minute deadline as the session getters.
+    """
+
+    def __init__(self, line: Line, handle: int, agent_id: str, pin: str | None = None) -> None:
+        self._line = line
+        self.handle = int(handle)
+        self.agent_id = agent_id
+        self.pin = pin
+
+    def __repr__(self) -> str:
+        return f"<ITAgent {self.agent_id!r} hAgent={self.handle}>"
+
+    @property
+    def line(self) -> Line:
+        """The line this agent's requests go through."""
+        return self._line
+
+    async def get_ID(self) -> str:
+        """The agent ID string (object state)."""
+        return self.agent_id
+
+    async def CreateSession(
+        self, acd_group: ITACDGroup | uuid.UUID | str, address: ITAddress | int = 0
+    ) -> ITAgentSession:
+        """Create a NOTREADY session in ``acd_group`` on ``address`` of this agent's line (PIN of the agent)."""
+        return await self.CreateSessionWithPIN(acd_group, address, self.pin)
+
+    async def CreateSessionWithPIN(
+        self, acd_group: ITACDGroup | uuid.UUID | str, address: ITAddress | int, pin: str | None
+    ) -> ITAgentSession:
+        """Create a session with an explicit PIN: one CreateAgentSession round trip (two-minute deadline)."""
+        group = _as_group(acd_group, self._line)
+        address_id = address.address_id if isinstance(address, ITAddress) else int(address)
+        return await self._line.create_agent_session(
+            self, group, address_id=address_id, pin=pin, timeout=self._line.tapi.request_timeout
+        )
+
+    async def EnumerateAgentSessions(self) -> list[ITAgentSession]:
+        """Every session of this agent, ended ones included, oldest first (GetAgentSessionList)."""
+        lst = await self._line.get_agent_session_list(self.handle, timeout=self._line.tapi.request_timeout)
+        return [
+            self._line.tapi._session_for(
+                self._line,
+                entry.hagent_session,
+                agent=self,
+                group=ITACDGroup(entry.group_id, self._line),
+                address=ITAddress(None, entry.working_address_id),
+            )
+            for entry in lst.entries
+        ]
+
+    async def get_AgentSessions(self) -> list[ITAgentSession]:
+        """Same as :meth:`EnumerateAgentSessions` (TAPI3's collection form)."""
+        return await self.EnumerateAgentSessions()
+
+    async def _info(self) -> AgentInfo:
+        return await self._line.get_agent_info(self.handle, timeout=self._line.tapi.request_timeout)
+
+    async def get_State(self) -> AgentState:
+        """The agent's AGENT_STATE from LINEAGENTINFO.dwAgentState."""
+        value = (await self._info()).agent_state
+        try:
+            return AGENT_STATE_TO_AS[int(value)]
+        except KeyError:
+            raise TapiError(HResult.E_UNEXPECTED, f"server reported unknown LINEAGENTSTATEEX_ {value:#x}") from None
+
+    async def get_MeasurementPeriod(self) -> int:
+        """Seconds over which the agent statistics are measured (dwMeasurementPeriod)."""
+        return (await self._info()).measurement_period
+
+    async def get_OverallCallRate(self) -> decimal.Decimal:
+        """Calls per hour over all the agent's sessions (CURRENCY cyOverallCallRate)."""
+        return (await self._info()).overall_call_rate
+
+    async def get_NumberOfACDCalls(self) -> int:
+        """ACD calls the agent answered (dwNumberOfACDCalls)."""
+        return (await self._info()).number_of_acd_calls
+
+    async def get_NumberOfIncomingCalls(self) -> int:
+        """Incoming calls (dwNumberOfIncomingCalls)."""
+        return (await self._info()).number_of_incoming_calls
+
+    async def get_NumberOfOutgoingCalls(self) -> int:
+        """Outgoing calls (dwNumberOfOutgoingCalls)."""
+        return (await self._info()).number_of_outgoing_calls
+
+    async def get_TotalACDTalkTime(self) -> int:
+        """Seconds of ACD talk (dwTotalACDTalkTime)."""
+        return (await self._info()).total_acd_talk_time
+
+    async def get_TotalACDCallTime(self) -> int:
+        """Seconds of ACD talk plus wrap-up (dwTotalACDCallTime)."""
+        return (await self._info()).total_acd_call_time
+
+    async def get_TotalWrapUpTime(self) -> int:
+        """Seconds of ACD wrap-up (dwTotalACDWrapUpTime)."""
+        return (await self._info()).total_acd_wrap_up_time
+
+
+def _as_group(value: ITACDGroup | uuid.UUID | str, line: Line) -> ITACDGroup:
+    if isinstance(value, ITACDGroup):
+        return value
+    if isinstance(value, uuid.UUID):
+        return ITACDGroup(value, line)
+    try:
+        return ITACDGroup(uuid.UUID(str(value)), line)
+    except ValueError:
+        raise invalid_argument(f"{value!r} is not an ACD group (give an ITACDGroup, a UUID or a GUID string)") from None
+
+
+__all__ = [
+    "AGENT_STATE_TO_AS",
+    "ASST_TO_SESSION_STATE",
+    "ITACDGroup",
+    "ITAddress",
+    "ITAgent",
+    "ITAgentSession",
+    "REQUEST_TIMEOUT",
+    "SESSION_STATE_TO_ASST",
+    "SESSION_STATE_TO_EVENT",
+    "SESSION_STATISTICS",
+    "asst_of",
+    "session_events_of",
+]
