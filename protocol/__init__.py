@@ -58,6 +58,7 @@ from protocol.structs import (
     OLE_EPOCH,
     REPLY_HANDLE_FUNCS,
     REPLY_STRUCTS,
+    STRUCT_CLASSES,
     AgentGroupEntry,
     AgentGroupList,
     AgentInfo,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -91,12 +91,10 @@ def ole_to_datetime(value: float) -> _dt.datetime:
 
 def decimal_to_cy(value: Decimal | int) -> int:
     """``Decimal`` -> CURRENCY int64 (value x 10,000). Must be exact: quantize to 4 places first."""
-    try:
-        scaled = Decimal(value).scaleb(4)
-        exact = scaled == scaled.to_integral_value()
-    except (InvalidOperation, TypeError, ValueError):
-        raise LocalProtocolError(f"CURRENCY needs a finite Decimal, got {value!r}") from None
-    if not exact:
+    if not isinstance(value, (Decimal, int)) or not Decimal(value).is_finite():
+        raise LocalProtocolError(f"CURRENCY needs a finite Decimal or int, got {value!r}")
+    scaled = Decimal(value).scaleb(4)
+    if scaled != scaled.to_integral_value():
         raise LocalProtocolError(f"CURRENCY {value!r} has more than 4 decimal places; quantize it first")
     cy = int(scaled)
     if not _I64_MIN <= cy <= _I64_MAX:
