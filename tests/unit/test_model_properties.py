@@ -1,0 +1,90 @@
+"""Invariants of the switch model under random sequences of client operations (hypothesis)."""
+
+from __future__ import annotations
+
+import uuid
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protocol.constants import AgentSessionState as S
+from protocol.constants import AgentSessionStatus as St
+from tsp.model import Switch, SwitchError
+from tsp.scenario import parse_scenario
+
+G = [uuid.UUID(int=1), uuid.UUID(int=2)]
+SCENARIO = parse_scenario(
+    "[switch]\nlines = 2\n"
+    + "".join(f'[[groups]]\nid = "{g}"\nname = "g{i}"\n' for i, g in enumerate(G))
+    + '[[agents]]\nid = "slow"\nanswer_delay = 3\nwrapup = 7\n'
+    + '[[agents]]\nid = "fast"\n'
+    + '[[agents]]\nid = "mid"\nanswer_delay = 1.5\nwrapup = 0.25\n'
+    + '[[agents.sessions]]\ngroup = "g0"\nstate = "READY"\nat = 4\n'
+)
+STATES = [0, S.NOTREADY, S.READY, S.BUSYONCALL, S.BUSYWRAPUP, S.ENDED, S.RELEASED]
+
+op = st.one_of(
+    st.tuples(st.just("create"), st.sampled_from(["slow", "fast", "mid"]), st.integers(0, 1), st.integers(0, 1)),
+    st.tuples(st.just("state"), st.integers(0, 20), st.sampled_from(STATES), st.sampled_from(STATES)),
+    st.tuples(st.just("offer"), st.integers(0, 1), st.floats(0, 60, allow_nan=False)),
+    st.tuples(st.just("wait"), st.floats(0, 30, allow_nan=False)),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(op, max_size=40))
+def test_invariants_hold_under_random_operations(ops):
+    sw = Switch(SCENARIO)
+    t = 0.0
+    sessions: list[int] = []
+    previous: dict[int, tuple] = {}
+    seen_states: dict[int, S] = {}
+    for item in ops:
+        kind = item[0]
+        try:
+            if kind == "create":
+                h = sw.create_session(sw.agent_handle(item[1]), None, item[3], 0, G[item[2]], t)
+                assert h not in sessions
+            elif kind == "state" and sessions:
+                sw.set_session_state(sessions[item[1] % len(sessions)], item[2], item[3], t)
+            elif kind == "offer":
+                sw.offer_call(G[item[1]], item[2], t)
+            elif kind == "wait":
+                t += item[1]
+        except SwitchError:
+            pass
+        for e in sw.advance(t):
+            if e.status & St.NEWSESSION:
+                sessions.append(e.hagent_session)
+            seen_states[e.hagent_session] = e.state
+        check(sw, t, sessions, previous, seen_states)
+
+
+def check(sw: Switch, t: float, sessions: list[int], previous: dict[int, tuple], seen: dict[int, S]) -> None:
+    ready_groups = set()
+    for h in sessions:
+        info = sw.session_info(h, t)
+        # the last event of each session reports its current state
+        assert seen[h] is info.state
+        if info.state is S.READY:
+            ready_groups.add(next(e.group_id for a in sw.agent_handles() for e in sw.session_list(a)
+                                  if e.hagent_session == h))
+        assert info.next_state in (0, S.NOTREADY, S.READY, S.ENDED)
+        assert info.state is not S.ENDED or info.next_state == 0
+        # floors of exact sums
+        assert info.total_talk_time + info.total_wrap_up_time <= info.total_call_time
+        assert info.total_call_time <= info.total_talk_time + info.total_wrap_up_time + 1
+        n = info.number_of_calls
+        assert info.average_talk_time * n <= info.total_talk_time + 1
+        assert info.average_time_to_answer <= info.longest_time_to_answer
+        assert info.total_call_time <= info.session_duration + 1
+        now = (info.number_of_calls, info.total_talk_time, info.total_wrap_up_time, info.session_duration)
+        if h in previous:
+            assert all(a >= b for a, b in zip(now, previous[h]))  # nothing ever decreases
+        previous[h] = now
+    # work conservation: no READY session in a group while calls wait there
+    for g in sw.group_list():
+        q = sw.queue_info(g.queue_id, t)
+        if q.current_calls_queued:
+            assert g.group_id not in ready_groups
+        assert q.current_longest_wait_time <= q.longest_ever_wait_time
