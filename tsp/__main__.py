@@ -1,0 +1,154 @@
+"""``python -m tsp``: the standalone emulator (wire-protocol §6).
+
+Prints ``listening on HOST:PORT`` as its first stdout line (flushed), logs to stderr, stops on SIGINT or
+SIGTERM (stops accepting, closes every connection, exit status 0). A bad scenario file prints one line
+naming file, line and key on stderr and exits with status 2; so do bad arguments. A port that cannot be
+bound exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from typing import Sequence
+
+import trio
+
+from protocol.constants import DEFAULT_PORT
+from tsp.clock import ClockError, make_clock
+from tsp.faults import FaultError
+from tsp.scenario import ScenarioError, default_scenario, load_scenario
+from tsp.server import EmulatorServer, ServerConfig
+
+log = logging.getLogger("tsp")
+
+EXIT_OK = 0
+EXIT_CANNOT_SERVE = 1
+EXIT_USAGE = 2
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = ServerConfig()
+    p = argparse.ArgumentParser(
+        prog="python -m tsp",
+        description="TAPI service-provider emulator: an ACD switch speaking MS-TRP packets over TCP.",
+    )
+    p.add_argument("--scenario", metavar="FILE", help="scenario TOML file (default: the built-in lively call centre)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port; 0 picks a free one (default {DEFAULT_PORT})")
+    p.add_argument("--clock", choices=("real", "manual"), default="real",
+                   help="real: time runs (times --speed); manual: time stands still until EmuAdvanceClock")
+    p.add_argument("--speed", type=_positive_float, default=1.0,
+                   help="the switch clock runs X times faster than real time (real clock only; default 1)")
+    p.add_argument("--control", action="store_true",
+                   help="serve the emulator control extension (Req_Func 1000 EmuAdvanceClock, 1001 EmuOfferCall)")
+    p.add_argument("--max-conn", type=_positive_int, default=defaults.max_connections, metavar="N",
+                   help=f"connections served at once (default {defaults.max_connections})")
+    p.add_argument("--read-timeout", type=_positive_float, default=defaults.read_timeout, metavar="SECONDS",
+                   help="close a connection silent this long before its HELLO or inside a frame, with ERROR 5 "
+                        f"(default {defaults.read_timeout:g})")
+    p.add_argument("--max-queued", type=_positive_int, default=defaults.max_queued_bytes, metavar="BYTES",
+                   help="outgoing bytes queued for one client before it is cut off as not reading "
+                        f"(default {defaults.max_queued_bytes})")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
+    verbosity.add_argument("--verbose", "-v", action="store_true", help="log every request and event too")
+    return p
+
+
+def _configure_logging(quiet: bool, verbose: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
+    """Serve until SIGINT/SIGTERM; returns None, or why it could not listen."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with trio.open_nursery() as nursery:
+            try:
+                address = await nursery.start(server.serve_tcp, host, port)
+            except OSError as err:
+                return f"cannot listen on {host}:{port}: {err.strerror or err}"
+            print(f"listening on {address[0]}:{address[1]}", flush=True)
+            async for signum in signals:
+                log.info("%s received: closing every connection and stopping", signal.Signals(signum).name)
+                server.stop()
+                break
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.quiet, args.verbose)
+    try:
+        scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
+        clock = make_clock(args.clock, args.speed)
+        config = ServerConfig(
+            control=args.control,
+            max_connections=args.max_conn,
+            read_timeout=args.read_timeout,
+            max_queued_bytes=max(args.max_queued, 0x50004),
+        )
+        server = EmulatorServer(scenario, clock, config)
+    except ScenarioError as err:
+        print(f"tsp: bad scenario: {err}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
+    except (ClockError, FaultError, ValueError) as err:
+        print(f"tsp: {err}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
+    if args.clock == "manual" and not args.control:
+        log.warning("the manual clock only moves by EmuAdvanceClock, which needs --control: time will stand still")
+    log.info(
+        "scenario %r: %d lines, %d groups, %d agents; clock %s%s; control %s",
+        scenario.switch.name, scenario.switch.lines, len(scenario.groups), len(scenario.agents), args.clock,
+        f" x{args.speed:g}" if args.clock == "real" and args.speed != 1 else "", "on" if args.control else "off",
+    )
+    try:
+        failure = trio.run(_serve, server, args.host, args.port)
+    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        failure = None
+    if failure:
+        print(f"tsp: {failure}", file=sys.stderr, flush=True)
+        return EXIT_CANNOT_SERVE
+    log.info("stopped")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,451 @@
+"""The trio server: listeners, one reader and one writer per connection, one driver task. Moves bytes only.
+
+Everything the protocol means is decided by :class:`tsp.switch.SwitchService` (pure); this module feeds
+it frames and writes what it returns:
+
+* **reader** (one per connection): bytes -> :class:`protocol.Connection` -> frames. HELLO is answered,
+  each REQUEST goes to ``SwitchService.handle`` at the clock's ``now`` and the resulting frames are queued
+  at once (RESPONSE first, then the EVENTS with the LINE_REPLY - the same queue, so in that order). A
+  protocol violation queues the ERROR frame and ends the connection; nothing else is affected.
+* **writer** (one per connection) drains a bounded outgoing queue. The queue never blocks a producer:
+  if a client stops reading and more than ``max_queued_bytes`` pile up, the connection gets ERROR 5 and
+  is closed (after ``overflow_grace`` seconds at most) instead of growing the server's memory.
+* **driver** (one per server): sleeps until the next due time of the switch (model events, delayed
+  replies) in the clock's terms, or until a request or a clock change wakes it, then advances the switch
+  and fans the events out.
+* **read timeout**: a connection that has not sent its HELLO, or that stops in the middle of a frame,
+  for ``read_timeout`` seconds gets ERROR 5 (idle timeout) and is closed. A connection that is idle
+  between frames is never cut off (TCP keepalive finds dead peers).
+
+``serve_stream(stream)`` serves any trio ``Stream`` (a socket or a memory stream in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+from collections import deque
+from typing import Any, Iterable
+
+import attrs
+import trio
+
+from protocol.connection import CLOSED, NEED_DATA, Connection, Role
+from protocol.constants import ErrorCode, LineErr
+from protocol.errors import LocalProtocolError, ProtocolError
+from protocol import messages as m
+from tsp.clock import Clock
+from tsp.faults import FaultInjector
+from tsp.model import Switch
+from tsp.scenario import Scenario
+from tsp.switch import Outgoing, SwitchService
+
+__all__ = ["ServerConfig", "EmulatorServer", "PRODUCT"]
+
+log = logging.getLogger("tsp.server")
+
+PRODUCT = "tsp TAPI emulator"
+_RECEIVE_SIZE = 65536
+
+
+@attrs.frozen
+class ServerConfig:
+    """Limits and switches of one server (all have CLI flags, see ``python -m tsp --help``)."""
+
+    #: Serve the control extension (Req_Func 1000+).
+    control: bool = False
+    #: Connections served at once; one more gets ERROR 5 "too many connections" and is closed.
+    max_connections: int = 1000
+    #: Seconds a connection may wait before its HELLO or in the middle of a frame (then ERROR 5).
+    read_timeout: float = 30.0
+    #: Bytes that may wait in one connection's outgoing queue before it is cut off as a non-reader.
+    max_queued_bytes: int = 8 * 1024 * 1024
+    #: Seconds a cut-off connection gets to take its ERROR frame before it is closed anyway.
+    overflow_grace: float = 2.0
+    #: Product name sent in the server's HELLO.
+    product: str = PRODUCT
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_connections < 1:
+            raise ValueError(f"max_connections must be >= 1, got {self.max_connections}")
+        if not self.read_timeout > 0:
+            raise ValueError(f"read_timeout must be > 0 seconds, got {self.read_timeout}")
+        if self.max_queued_bytes < 0x50004:
+            raise ValueError(f"max_queued_bytes must hold at least one maximal frame (0x50004), got {self.max_queued_bytes}")
+
+
+class _FrameTracker:
+    """Follows frame boundaries in the received byte stream (only the 4-byte length fields), so the
+    reader knows whether a frame is half-received - the condition of the partial-frame read timeout."""
+
+    __slots__ = ("_header", "_remaining")
+
+    def __init__(self) -> None:
+        self._header = bytearray()
+        self._remaining = 0
+
+    @property
+    def partial(self) -> bool:
+        return bool(self._header) or self._remaining > 0
+
+    def feed(self, data: bytes) -> None:
+        i, n = 0, len(data)
+        while i < n:
+            if self._remaining:
+                take = min(self._remaining, n - i)
+                self._remaining -= take
+                i += take
+                continue
+            take = min(4 - len(self._header), n - i)
+            self._header += data[i : i + take]
+            i += take
+            if len(self._header) == 4:
+                self._remaining = int.from_bytes(self._header, "little")
+                self._header.clear()
+
+
+class _Outbox:
+    """A byte queue that never blocks the producer; the consumer (writer task) waits for data."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._chunks: deque[bytes] = deque()
+        self.queued = 0
+        self.closed = False
+        self.overflowed = False
+        self._ready = trio.Event()
+
+    def put(self, data: bytes) -> bool:
+        """Queue ``data``; False if the queue is closed or this would exceed the limit."""
+        if self.closed:
+            return False
+        if self.queued + len(data) > self.limit:
+            self.overflowed = True
+            return False
+        self._chunks.append(data)
+        self.queued += len(data)
+        self._ready.set()
+        return True
+
+    def replace_with(self, data: bytes) -> None:
+        """Throw away everything queued, queue ``data`` alone and close (used for the overflow ERROR)."""
+        self._chunks.clear()
+        self._chunks.append(data)
+        self.queued = len(data)
+        self.close()
+
+    def close(self) -> None:
+        """No more data will come; the writer returns once the queue is empty."""
+        self.closed = True
+        self._ready.set()
+
+    async def get(self) -> bytes | None:
+        """Everything queued so far, joined (None when closed and empty)."""
+        while not self._chunks:
+            if self.closed:
+                return None
+            self._ready = trio.Event()
+            await self._ready.wait()
+        data = b"".join(self._chunks) if len(self._chunks) > 1 else self._chunks[0]
+        self._chunks.clear()
+        self.queued = 0
+        return data
+
+
+class _Peer:
+    """The server side of one connection."""
+
+    def __init__(self, conn_id: int, name: str, limit: int) -> None:
+        self.conn_id = conn_id
+        self.name = name
+        self.proto = Connection(Role.SERVER)
+        self.outbox = _Outbox(limit)
+        self.cancel_scope: trio.CancelScope | None = None
+        self.reason = "closed"
+
+
+class EmulatorServer:
+    """One emulated switch served over any number of streams.
+
+    Use ``await nursery.start(server.run)`` (starts the driver; returns when it is running), then
+    ``await server.serve_stream(stream)`` for each connection, or ``await nursery.start(server.serve_tcp,
+    host, port)`` which returns the bound ``(host, port)``. ``server.stop()`` ends ``run`` and every
+    connection started through it.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: Clock,
+        config: ServerConfig = ServerConfig(),
+        *,
+        faults: FaultInjector | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.config = config
+        self.model = Switch(scenario)
+        self.service = SwitchService(self.model, clock, control=config.control, faults=faults)
+        self._peers: dict[int, _Peer] = {}
+        self._wake = trio.Event()
+        self._nursery: trio.Nursery | None = None
+        self._stopped = trio.Event()
+        self.address: tuple[str, int] | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Run the driver (and host connection tasks) until :meth:`stop`."""
+        self.clock.start()
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(self._drive)
+                task_status.started()
+                await self._stopped.wait()
+                nursery.cancel_scope.cancel()
+        finally:
+            self._nursery = None
+
+    async def wait_stopped(self) -> None:
+        """Return once :meth:`stop` has been called."""
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        """Stop accepting, close every connection and end :meth:`run` (idempotent, synchronous)."""
+        self._stopped.set()
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._peers)
+
+    def now(self) -> float:
+        """The switch's current time (seconds since the scenario start)."""
+        return max(self.clock.now(), self.model.now)
+
+    def wake(self) -> None:
+        """Make the driver recompute its next deadline (after anything that may schedule earlier work)."""
+        self._wake.set()
+
+    # --- driver ------------------------------------------------------------------------------------
+
+    async def _drive(self) -> None:
+        while True:
+            due = self.service.next_due()
+            deadline = self.clock.deadline(due) if due is not None else math.inf
+            with trio.move_on_at(deadline) as scope:
+                await self._wake.wait()
+            self._wake = trio.Event()
+            now = self.clock.now()
+            if scope.cancelled_caught and due is not None:
+                # The deadline was computed from ``due``: do not let float rounding leave it unprocessed.
+                now = max(now, due)
+            self.deliver(self.service.advance(now))
+
+    def deliver(self, frames: Iterable[Outgoing]) -> None:
+        """Queue frames on their connections (frames for closed connections are dropped)."""
+        for out in frames:
+            peer = self._peers.get(out.conn_id)
+            if peer is not None:
+                self._send(peer, out.frame)
+
+    def _send(self, peer: _Peer, frame: Any) -> None:
+        if peer.outbox.closed:
+            return
+        try:
+            data = peer.proto.send(frame)
+        except LocalProtocolError as exc:
+            if not isinstance(frame, m.Response):
+                log.error("conn %d: cannot encode %s: %s", peer.conn_id, type(frame).__name__, exc)
+                return
+            # A RESPONSE whose echoed body cannot be encoded still gets an answer.
+            log.error("conn %d: cannot encode the RESPONSE (%s); answering OPERATIONFAILED", peer.conn_id, exc)
+            body = frame.body
+            req_func = body.req_func if isinstance(body, m.RawRequest) else int(body.REQ_FUNC)
+            data = peer.proto.send(m.Response(frame.sequence, int(LineErr.OPERATIONFAILED), m.RawRequest(req_func)))
+        if not peer.outbox.put(data):
+            if peer.outbox.overflowed and not peer.outbox.closed:
+                self._overflow(peer)
+
+    def _overflow(self, peer: _Peer) -> None:
+        limit = self.config.max_queued_bytes
+        text = f"client is not reading: more than {limit} bytes queued for it; disconnecting"
+        log.warning("conn %d: %s", peer.conn_id, text)
+        peer.reason = "cut off: not reading"
+        try:
+            data = peer.proto.send(m.Error(ErrorCode.IDLE_TIMEOUT, text))
+        except LocalProtocolError:
+            data = b""
+        peer.outbox.replace_with(data)
+        if peer.cancel_scope is not None:
+            peer.cancel_scope.deadline = min(peer.cancel_scope.deadline, trio.current_time() + self.config.overflow_grace)
+
+    # --- connections -------------------------------------------------------------------------------
+
+    async def serve_stream(self, stream: trio.abc.Stream, peer_name: str = "stream") -> None:
+        """Serve one connection until it ends; always closes ``stream``. Never raises for peer errors."""
+        if len(self._peers) >= self.config.max_connections:
+            log.warning("refused %s: too many connections (max %d)", peer_name, self.config.max_connections)
+            await self._refuse(stream)
+            return
+        conn_id = self.service.open_connection(peer_name)
+        peer = _Peer(conn_id, peer_name, self.config.max_queued_bytes)
+        self._peers[conn_id] = peer
+        log.info("conn %d: connected from %s", conn_id, peer_name)
+        try:
+            with trio.CancelScope() as scope:
+                peer.cancel_scope = scope
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._writer, peer, stream)
+                    try:
+                        await self._reader(peer, stream)
+                    finally:
+                        peer.outbox.close()
+            if scope.cancelled_caught and peer.reason == "closed":
+                peer.reason = "cancelled"
+        except Exception:  # never let one connection's failure reach the server's nursery
+            log.exception("conn %d: internal error", conn_id)
+            peer.reason = "internal error"
+        finally:
+            del self._peers[conn_id]
+            self.service.close_connection(conn_id)
+            with trio.CancelScope(shield=True):
+                await trio.aclose_forcefully(stream)
+            log.info("conn %d: closed (%s)", conn_id, peer.reason)
+
+    async def _refuse(self, stream: trio.abc.Stream) -> None:
+        proto = Connection(Role.SERVER)
+        data = proto.send(m.Error(ErrorCode.IDLE_TIMEOUT, f"too many connections (max {self.config.max_connections}); try again later"))
+        with trio.move_on_after(self.config.overflow_grace):
+            try:
+                await stream.send_all(data)
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                pass
+        await trio.aclose_forcefully(stream)
+
+    async def _writer(self, peer: _Peer, stream: trio.abc.Stream) -> None:
+        try:
+            while True:
+                data = await peer.outbox.get()
+                if data is None:
+                    return
+                await stream.send_all(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            if peer.reason == "closed":
+                peer.reason = f"write failed: {exc or type(exc).__name__}"
+            peer.outbox.close()
+            if peer.cancel_scope is not None:
+                peer.cancel_scope.cancel()
+
+    async def _reader(self, peer: _Peer, stream: trio.abc.Stream) -> None:
+        proto = peer.proto
+        tracker = _FrameTracker()
+        timeout = self.config.read_timeout
+        while not peer.outbox.closed:
+            waiting_for = "HELLO" if proto.their_hello is None else ("the rest of a frame" if tracker.partial else None)
+            try:
+                with trio.move_on_after(timeout if waiting_for else math.inf) as scope:
+                    data = await stream.receive_some(_RECEIVE_SIZE)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                peer.reason = f"read failed: {exc or type(exc).__name__}"
+                return
+            if scope.cancelled_caught:
+                text = f"no data for {timeout:g} s while waiting for {waiting_for}"
+                peer.reason = f"idle timeout ({waiting_for})"
+                self._send(peer, m.Error(ErrorCode.IDLE_TIMEOUT, text))
+                return
+            tracker.feed(data)
+            try:
+                proto.receive_data(data)
+                if not self._process(peer):
+                    return
+            except ProtocolError as err:
+                log.info("conn %d: protocol error: %s", peer.conn_id, err)
+                peer.reason = f"protocol error {err.code.name}"
+                try:
+                    self._send(peer, err.to_frame())
+                except LocalProtocolError:
+                    pass
+                return
+
+    def _process(self, peer: _Peer) -> bool:
+        """Handle every complete frame buffered; False when the connection must end."""
+        proto = peer.proto
+        while True:
+            event = proto.next_event()
+            if event is NEED_DATA:
+                return True
+            if event is CLOSED:
+                if peer.reason == "closed":
+                    peer.reason = "closed by peer"
+                return False
+            if isinstance(event, m.Request):
+                try:
+                    outcome = self.service.handle(peer.conn_id, event, self.clock.now())
+                except Exception:  # a bug must not take the connection (or the server) down
+                    log.exception("conn %d: internal error handling %r", peer.conn_id, event.body)
+                    self._send(peer, m.Response(event.sequence, int(LineErr.OPERATIONFAILED), event.body))
+                    continue
+                self.deliver(outcome.frames)
+                self.wake()
+                if outcome.close:
+                    peer.reason = "disconnect fault"
+                    return False
+            elif isinstance(event, m.Hello):
+                log.debug("conn %d: HELLO %d.%d %r", peer.conn_id, event.major, event.minor, event.product)
+                self._send(peer, m.Hello(product=self.config.product))
+            elif isinstance(event, m.Error):
+                peer.reason = f"peer sent ERROR {event.code}: {event.text}"
+                return False
+
+    # --- TCP ---------------------------------------------------------------------------------------
+
+    async def serve_tcp(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Listen on ``host:port`` (0 = a free port) and serve every connection until :meth:`stop`.
+
+        Also runs the driver, so this is all a standalone server needs. ``task_status.started`` gets the
+        bound ``(host, port)``.
+        """
+        listeners = await trio.open_tcp_listeners(port, host=host)
+        try:
+            sockname = listeners[0].socket.getsockname()
+            self.address = (sockname[0], sockname[1])
+            async with trio.open_nursery() as nursery:
+                await nursery.start(self.run)
+                assert self._nursery is not None
+                nursery.start_soon(self._accept_all, listeners, self._nursery)
+                task_status.started(self.address)
+                await self._stopped.wait()
+                nursery.cancel_scope.cancel()
+        finally:
+            for listener in listeners:
+                with trio.CancelScope(shield=True):
+                    await trio.aclose_forcefully(listener)
+
+    async def _accept_all(self, listeners: list[trio.SocketListener], handlers: trio.Nursery) -> None:
+        async with trio.open_nursery() as nursery:
+            for listener in listeners:
+                nursery.start_soon(self._accept, listener, handlers)
+
+    async def _accept(self, listener: trio.SocketListener, handlers: trio.Nursery) -> None:
+        while True:
+            try:
+                stream = await listener.accept()
+            except OSError as exc:  # e.g. EMFILE: back off instead of spinning
+                log.warning("accept failed: %s", exc)
+                await trio.sleep(0.1)
+                continue
+            try:
+                stream.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                peer = stream.socket.getpeername()
+                name = f"{peer[0]}:{peer[1]}"
+            except OSError:
+                name = "tcp"
+            handlers.start_soon(self.serve_stream, stream, name)

@@ -1,0 +1,206 @@
+"""Embedded emulator for test suites: run a switch inside your own trio nursery.
+
+::
+
+    async with open_emulator("my_scenario.toml", clock="manual") as emu:
+        client = await connect(emu.host, emu.port)        # any client, over real loopback TCP
+        emu.offer_call("Sales", talk=120)                 # a call arrives now
+        await emu.advance(30)                             # 30 s of switch time, everything due happens
+        emu.set_faults([{"function": 149, "mode": "drop"}])
+        ...
+        emu.clear_faults()
+
+or ``emu = await nursery.start(run_emulator, scenario, ...)`` and ``emu.stop()`` when done.
+
+``scenario``: None (the built-in lively call centre), a path to a TOML file, or a
+:class:`tsp.scenario.Scenario`. ``clock``: ``"real"`` (default; trio's clock, times ``speed``) or
+``"manual"`` (stands still until :meth:`Emulator.advance` or EmuAdvanceClock), or a
+:class:`tsp.clock.Clock`. With ``"real"`` under pytest-trio's ``autojump_clock`` hours of switch time
+pass in milliseconds whenever every task is waiting. ``control`` (default True here) serves the control
+extension over the wire. ``port=0`` picks a free port; ``listen=False`` opens no socket at all - use
+:meth:`Emulator.connect_memory` for in-memory streams.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Iterable
+
+import trio
+import trio.testing
+
+from tsp.clock import Clock, make_clock
+from tsp.faults import FaultRule
+from tsp.model import SessionStats, Switch
+from tsp.scenario import Scenario, default_scenario, load_scenario
+from tsp.server import EmulatorServer, ServerConfig
+from tsp.switch import SwitchService
+
+__all__ = ["Emulator", "open_emulator", "run_emulator", "resolve_scenario"]
+
+
+def resolve_scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
+    """None -> the built-in scenario; a path -> that file, loaded and validated; a Scenario -> itself."""
+    if scenario is None:
+        return default_scenario()
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load_scenario(scenario)
+
+
+class Emulator:
+    """A running embedded emulator (what :func:`open_emulator` yields)."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self._memory_nursery: trio.Nursery | None = None
+
+    # --- where it is -------------------------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """``(host, port)`` of the TCP listener, or None with ``listen=False``."""
+        return self.server.address
+
+    @property
+    def host(self) -> str | None:
+        return self.address[0] if self.address else None
+
+    @property
+    def port(self) -> int | None:
+        return self.address[1] if self.address else None
+
+    # --- what it is --------------------------------------------------------------------------------
+
+    @property
+    def switch(self) -> Switch:
+        """The pure ACD model, for assertions (``emu.switch.session_info(h, emu.now)``...)."""
+        return self.server.model
+
+    @property
+    def service(self) -> SwitchService:
+        """The protocol layer (connections, handles, faults)."""
+        return self.server.service
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.server.scenario
+
+    @property
+    def clock(self) -> Clock:
+        return self.server.clock
+
+    @property
+    def now(self) -> float:
+        """Switch time in seconds since the scenario start."""
+        return self.server.now()
+
+    def session_info(self, hagent_session: int) -> SessionStats:
+        """The model's statistics of a session right now (what GetAgentSessionInfo would return)."""
+        return self.switch.session_info(hagent_session, self.now)
+
+    def group_id(self, group: str | uuid.UUID) -> uuid.UUID:
+        """The GUID of a scenario group given by name or GUID (KeyError if there is none)."""
+        found = self.scenario.group(group)
+        if found is None:
+            raise KeyError(f"the scenario has no group {group!r}")
+        return found.id
+
+    # --- driving it ----------------------------------------------------------------------------------
+
+    async def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of switch time pass; everything due happens, in time order, and its events are
+        queued to the clients before this returns.
+
+        Manual clock: moves the clock at once. Real clock: sleeps ``seconds / speed`` on trio's clock
+        (instant under ``autojump_clock``)."""
+        if self.clock.manual:
+            self.server.deliver(self.service.advance_clock(seconds))
+        else:
+            target = self.now + seconds
+            await trio.sleep_until(self.clock.deadline(target))
+            self.server.deliver(self.service.advance(max(target, self.clock.now())))
+        self.server.wake()
+        await trio.sleep(0)
+
+    def offer_call(self, group: str | uuid.UUID, talk: float) -> int:
+        """A call arrives now at ``group``'s queue (name or GUID) and talks ``talk`` s once answered."""
+        call_id, frames = self.service.offer_call(group, talk, self.now)
+        self.server.deliver(frames)
+        self.server.wake()
+        return call_id
+
+    def set_faults(self, rules: Iterable[FaultRule | dict[str, Any] | Any]) -> None:
+        """Replace the fault rules (wire-protocol §5 keys: function, mode, seconds, error, probability,
+        after). E.g. ``emu.set_faults([{"function": 149, "mode": "drop"}])``."""
+        self.service.faults.set_rules(rules)
+
+    def clear_faults(self) -> None:
+        """No more faults: every later request is answered normally."""
+        self.service.faults.clear()
+
+    # --- connecting ----------------------------------------------------------------------------------
+
+    async def connect(self) -> trio.SocketStream:
+        """A TCP stream to the emulator (needs ``listen=True``)."""
+        if self.address is None:
+            raise RuntimeError("this emulator does not listen on TCP (listen=False); use connect_memory()")
+        return await trio.open_tcp_stream(*self.address)
+
+    async def connect_memory(self) -> trio.abc.Stream:
+        """An in-memory stream served by this emulator (no socket; ideal with ``autojump_clock``)."""
+        client, server = trio.testing.memory_stream_pair()
+        if self._memory_nursery is None:
+            raise RuntimeError("the emulator is not running")
+        self._memory_nursery.start_soon(self.server.serve_stream, server, "memory")
+        await trio.sleep(0)
+        return client
+
+    def stop(self) -> None:
+        """Close every connection and stop (idempotent)."""
+        self.server.stop()
+
+
+async def run_emulator(
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    *,
+    clock: str | Clock | None = "real",
+    speed: float = 1.0,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    listen: bool = True,
+    control: bool = True,
+    config: ServerConfig | None = None,
+    task_status: trio.TaskStatus[Emulator] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run an emulator until its ``stop()``; ``await nursery.start(run_emulator, ...)`` returns the
+    :class:`Emulator` once it serves (listening already when ``listen``)."""
+    if config is None:
+        config = ServerConfig(control=control)
+    server = EmulatorServer(resolve_scenario(scenario), make_clock(clock, speed), config)
+    emu = Emulator(server)
+    async with trio.open_nursery() as nursery:
+        emu._memory_nursery = nursery
+        if listen:
+            await nursery.start(server.serve_tcp, host, port)
+        else:
+            await nursery.start(server.run)
+        task_status.started(emu)
+        await server.wait_stopped()
+        nursery.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def open_emulator(
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    **kwargs: Any,
+) -> AsyncIterator[Emulator]:
+    """``async with open_emulator(...) as emu:`` - same arguments as :func:`run_emulator`."""
+    async with trio.open_nursery() as nursery:
+        emu = await nursery.start(lambda task_status: run_emulator(scenario, task_status=task_status, **kwargs))
+        try:
+            yield emu
+        finally:
+            emu.stop()
