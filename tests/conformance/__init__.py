@@ -1,0 +1,1 @@
+"""Black-box conformance suite for the TAPI emulator wire contract (see docs/conformance.md)."""
