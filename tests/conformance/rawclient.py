@@ -332,6 +332,11 @@ class RawConnection:
     def wait_record(self, pred: Callable[[Record], bool], what: str, timeout: float | None = None) -> Record:
         return self._pump_until(lambda: self.take_record(pred), what, timeout)
 
+    def wait_seen(self, pred: Callable[[Record], bool], what: str, since: int = 0) -> Record:
+        """Like :meth:`wait_record` but without consuming: looks at every record received from index
+        ``since`` of ``all_records`` on (so one record may satisfy several expectations)."""
+        return self._pump_until(lambda: next((r for r in self.all_records[since:] if pred(r)), None), what)
+
     def wait_reply(self, request_id: int) -> Record:
         return self.wait_record(lambda r: r.msg == spec.LINE_REPLY and r.param1 == request_id,
                                 f"the LINE_REPLY of request ID {request_id}")

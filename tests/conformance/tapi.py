@@ -120,7 +120,10 @@ class App:
 
     def negotiate(self, device: int, low: int, high: int, h_line_app: int | None = None) -> Response:
         app = self.h_line_app if h_line_app is None else h_line_app
-        return self.conn.call(spec.NEGOTIATEAPIVERSION, {8: app, 12: device, 16: low, 20: high, 32: 16})
+        vd = VarData()
+        ext_off = vd.raw(bytes(16))  # room for the LINEEXTENSIONID the server fills (out, 16 bytes)
+        return self.conn.call(spec.NEGOTIATEAPIVERSION, {8: app, 12: device, 16: low, 20: high, 24: 0,
+                                                         28: ext_off, 32: 16}, bytes(vd))
 
     def close_line(self, h_line: int) -> Response:
         return self.conn.call(spec.CLOSE, {8: h_line})

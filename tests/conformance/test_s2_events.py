@@ -85,7 +85,7 @@ def test_s2_no_events_after_close(make_app):
     assert watcher.close_line(watcher.lines[0].h_line).ack == 0
     creator.set_state(h_session, spec.ENDED).expect_ok("SetAgentSessionState(ENDED)")
     wait_state(creator.conn, h_session, spec.ENDED)
-    own = watcher.session(watcher.agent(fresh_id("cl2")), spec.SALES, line=watcher.lines[1])
+    own = watcher.session(watcher.agent(fresh_id("cl2"), line=watcher.lines[1]), spec.SALES, line=watcher.lines[1])
     watcher.set_state(own, spec.ENDED, line=watcher.lines[1])
     wait_state(watcher.conn, own, spec.ENDED)  # barrier
     late = [r for r in status_events(watcher.conn, h_session) if r.param2 & spec.STATUS_STATE]
@@ -101,22 +101,26 @@ def test_s2_updateinfo_when_statistics_change(make_app, support):
     h_session = support.new_session(app, app.agent(spec.AGENT_STATS_ID))
     app.set_state(h_session, spec.READY).expect_ok("SetAgentSessionState(READY)")
     wait_state(app.conn, h_session, spec.READY)
-    clock = support.clock
+    clock, conn = support.clock, app.conn
 
-    def updateinfo(what: str) -> Record:
-        return app.conn.wait_record(lambda r: r.msg == spec.LINE_AGENTSESSIONSTATUS and r.param1 == h_session
-                                    and r.param2 & spec.STATUS_UPDATEINFO, f"UPDATEINFO {what}")
+    def seen(bits: int, state: int | None, since: int, what: str) -> Record:
+        return conn.wait_seen(lambda r: r.msg == spec.LINE_AGENTSESSIONSTATUS and r.param1 == h_session
+                              and r.param2 & bits == bits and (state is None or r.param3 == state), what, since)
 
+    mark = len(conn.all_records)
     clock.offer_call(spec.SUPPORT, 4)
-    wait_state(app.conn, h_session, spec.BUSYONCALL)
+    seen(spec.STATUS_STATE, spec.BUSYONCALL, mark, "STATE BUSYONCALL at the offer")
+    mark = len(conn.all_records)
     clock.advance(3)
-    updateinfo("at answer")
+    seen(spec.STATUS_UPDATEINFO, None, mark, "UPDATEINFO at answer")
+    mark = len(conn.all_records)
     clock.advance(4)
-    updateinfo("at hang-up")
-    wait_state(app.conn, h_session, spec.BUSYWRAPUP)
+    seen(spec.STATUS_STATE, spec.BUSYWRAPUP, mark, "STATE BUSYWRAPUP at hang-up")
+    seen(spec.STATUS_UPDATEINFO, None, mark, "UPDATEINFO at hang-up")
+    mark = len(conn.all_records)
     clock.advance(10)
-    updateinfo("when wrap-up ends")
-    wait_state(app.conn, h_session, spec.READY)
+    seen(spec.STATUS_STATE, spec.READY, mark, "STATE READY when wrap-up ends")
+    seen(spec.STATUS_UPDATEINFO, None, mark, "UPDATEINFO when wrap-up ends")
     for rec in status_events(app.conn, h_session):
         check_event_header(rec, app, app.line)
 

@@ -35,10 +35,12 @@ def _before_init_requests() -> list:
     vd = VarData()
     off = vd.string("3001")
     return [
-        pytest.param(spec.OPEN, {8: 1, 12: 0, 20: spec.API_MAX, 52: 1}, b"", id="Open"),
+        pytest.param(spec.OPEN, {8: 1, 12: 0, 20: spec.API_MAX, 40: spec.TAPI_NO_DATA, 48: spec.TAPI_NO_DATA, 52: 1},
+                     b"", id="Open"),
         pytest.param(spec.CLOSE, {8: 1}, b"", id="Close"),
         pytest.param(spec.SHUTDOWN, {8: 1}, b"", id="ShutDown"),
-        pytest.param(spec.NEGOTIATEAPIVERSION, {8: 1, 16: spec.API_MIN, 20: spec.API_MAX}, b"", id="NegotiateAPIVersion"),
+        pytest.param(spec.NEGOTIATEAPIVERSION, {8: 1, 16: spec.API_MIN, 20: spec.API_MAX, 28: 0, 32: 16}, bytes(16),
+                     id="NegotiateAPIVersion"),
         pytest.param(spec.CREATEAGENT, {16: 1, 20: off, 24: spec.TAPI_NO_DATA}, bytes(vd), id="CreateAgent"),
         pytest.param(spec.GETAGENTSESSIONINFO, {16: 1, 20: 1, 28: 76}, b"", id="GetAgentSessionInfo"),
         pytest.param(spec.GETGROUPLIST, {16: 1, 24: 1024}, b"", id="GetGroupList"),
@@ -119,19 +121,41 @@ def test_s2_open_bad_line_app(app):
 
 
 @S2
-def test_s2_shutdown(app):
-    """wire-protocol §2 ShutDown (86): returns 0, closes the hLineApp's lines (INVALLINEHANDLE afterwards),
-    the connection stays up and a new Initialize gets a new hLineApp (handles are never reused)."""
-    app.open(2)
-    old_app, old_lines = app.h_line_app, list(app.lines)
+def test_s2_shutdown(connect):
+    """wire-protocol §2 ShutDown (86): returns 0 and closes that hLineApp's lines (LINEERR_INVALLINEHANDLE
+    afterwards) but not the lines of another hLineApp on the same connection; the connection stays up and a
+    new Initialize gets a new hLineApp (handles are never reused)."""
+    app = App(connect())
+    assert app.initialize().ack == 0
+    resp = app.initialize()
+    assert resp.ack == 0, f"second Initialize on one connection: {spec.describe(resp.ack)}"
+    keeper_app = resp.u32(8)
+    assert app.open(0).ack == 0 and app.open(2).ack == 0
+    assert app.open(1, h_line_app=keeper_app).ack == 0
+    old_app, old_lines, keeper = app.h_line_app, app.lines[:2], app.lines[2]
     assert app.shutdown(old_app).ack == 0
     for line in old_lines:
         expect_sync(app.get_group_list(line=line), spec.INVALLINEHANDLE, f"GetGroupList on hLine {line.h_line:#x} after ShutDown")
+    assert app.get_group_list(line=keeper).result == 0, "ShutDown closed another hLineApp's line"
+    assert app.shutdown(keeper_app).ack == 0
     app.h_line_app, app.lines = 0, []
     assert app.initialize().ack == 0
-    assert app.h_line_app != old_app, "hLineApp reused after ShutDown"
+    assert app.h_line_app not in (old_app, keeper_app), "hLineApp reused after ShutDown"
     assert app.open(0).ack == 0
-    assert app.line.h_line not in {line.h_line for line in old_lines}, "hLine reused"
+    assert app.line.h_line not in {line.h_line for line in old_lines + [keeper]}, "hLine reused"
+
+
+@S2
+def test_s2_shutdown_of_last_app(app):
+    """wire-protocol §2 ShutDown: after the connection's only hLineApp is shut down its old hLine fails with
+    LINEERR_INVALLINEHANDLE or LINEERR_UNINITIALIZED (the connection is uninitialized again; the spec allows
+    either reading), and the connection stays up."""
+    line = app.line
+    assert app.shutdown(app.h_line_app).ack == 0
+    res = app.get_group_list(line=line)
+    assert res.reply is None and res.response.ack in (spec.INVALLINEHANDLE, spec.UNINITIALIZED), (
+        f"GetGroupList on a line of a shut-down app: {spec.describe(res.result)}")
+    assert app.initialize().ack == 0
 
 
 @S2
