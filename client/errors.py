@@ -51,7 +51,10 @@ class TapiError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.message} (hresult {_hex(self.hresult)} {_name(HResult, self.hresult)})"
+        name = _name(HResult, self.hresult)
+        if name == "unknown":
+            name = _name(LineErr, self.hresult)
+        return f"{self.message} (hresult {_hex(self.hresult)} {name})"
 
 
 def hresult_for_lineerr(lineerr: int) -> int:
@@ -76,6 +79,11 @@ class LineError(TapiError):
         if detail:
             what = f"{what}: {detail}"
         super().__init__(hresult_for_lineerr(self.raw), what)
+
+    def __str__(self) -> str:
+        if self.hresult != self.raw:
+            return f"{self.message} (hresult {_hex(self.hresult)} {_name(HResult, self.hresult)})"
+        return self.message
 
 
 class TapiTimeoutError(TapiError):

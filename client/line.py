@@ -751,13 +751,29 @@ async def connect(
             else:
                 stream = await trio.open_tcp_stream(host, port)
     except OSError as exc:
-        raise ConnectionLostError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
+        raise ConnectionLostError(f"cannot connect to {host}:{port}: {_os_reason(exc)}") from exc
     except trio.TooSlowError:
         raise ConnectionLostError(f"cannot connect to {host}:{port}: no answer within {connect_timeout} s") from None
     async with connect_stream(
         stream, request_timeout=request_timeout, cached=cached, app_name=app_name
     ) as tapi:
         yield tapi
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The most specific reason inside a connect failure (trio wraps each attempt's error)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        elif isinstance(exc, OSError) and exc.strerror:
+            return str(exc.strerror)
+        elif exc.__cause__ is not None:
+            exc = exc.__cause__
+        else:
+            break
+        seen += 1
+    return str(exc)
 
 
 __all__ = [
