@@ -152,11 +152,16 @@ class Emulator:
     async def connect_memory(self) -> trio.abc.Stream:
         """An in-memory stream served by this emulator (no socket; ideal with ``autojump_clock``)."""
         client, server = trio.testing.memory_stream_pair()
-        if self._memory_nursery is None:
-            raise RuntimeError("the emulator is not running")
-        self._memory_nursery.start_soon(self.server.serve_stream, server, "memory")
+        self.serve_stream(server, "memory")
         await trio.sleep(0)
         return client
+
+    def serve_stream(self, stream: trio.abc.Stream, name: str = "stream") -> None:
+        """Serve any trio stream (e.g. one end of ``trio.testing.lockstep_stream_pair()``) as a connection,
+        in the emulator's own nursery; it is closed when the emulator stops."""
+        if self._memory_nursery is None:
+            raise RuntimeError("the emulator is not running")
+        self._memory_nursery.start_soon(self.server.serve_stream, stream, name)
 
     def stop(self) -> None:
         """Close every connection and stop (idempotent)."""
