@@ -174,7 +174,7 @@ def decode_body(kind: int, sequence: int, body: bytes, *, response_func: int | N
 
 
 def _decode_hello(body: bytes) -> Hello:
-    if len(body) >= 2 and _u32(body[:2] + b"\0\0", 0) != PROTOCOL_MAJOR:
+    if len(body) >= 2 and int.from_bytes(body[:2], "little") != PROTOCOL_MAJOR:
         # Another major version may lay out the rest differently: report the version, not MALFORMED.
         minor = int.from_bytes(body[2:4], "little") if len(body) >= 4 else 0
         return Hello(int.from_bytes(body[:2], "little"), minor, "")
@@ -209,14 +209,14 @@ def encode_request_body(body: Any) -> bytes:
     """TAPI32_MSG of a REQUEST: offset 0 = Req_Func."""
     if isinstance(body, RawRequest):
         return _encode_raw(body.req_func, body)
-    return _encode_tapi32(body.REQ_FUNC if hasattr(body, "REQ_FUNC") else None, body)
+    return _encode_tapi32(getattr(body, "REQ_FUNC", None), body)
 
 
 def encode_response_body(result: int, body: Any) -> bytes:
     """TAPI32_MSG of a RESPONSE: the request's message with offset 0 = ``result`` (Ack_ReturnValue)."""
     if isinstance(body, RawRequest):
         return _encode_raw(result, body)
-    return _encode_tapi32(result, body, check_class=True)
+    return _encode_tapi32(result, body)
 
 
 def _encode_raw(first: int, body: RawRequest) -> bytes:
@@ -226,7 +226,8 @@ def _encode_raw(first: int, body: RawRequest) -> bytes:
     return _build(s.TAPI32_MSG, values, f"TAPI32_MSG {body.req_func}")
 
 
-def _encode_tapi32(first: Any, body: Any, check_class: bool = True) -> bytes:
+def _encode_tapi32(first: Any, body: Any) -> bytes:
+    """Typed body -> TAPI32_MSG with ``first`` (Req_Func or Ack_ReturnValue) at offset 0."""
     entry = REQUEST_TYPES.get(getattr(body, "REQ_FUNC", None))  # type: ignore[arg-type]
     if entry is None or type(body) is not entry[0]:
         raise LocalProtocolError(f"not a request body: {body!r}")
@@ -260,18 +261,10 @@ def _encode_tapi32(first: Any, body: Any, check_class: bool = True) -> bytes:
             values[p.slot_name] = put(guid_to_bytes(value))
             if p.size_offset is not None:
                 values[f"{p.name}_size"] = 16
-        elif p.kind is VarKind.BLOB:
+        elif p.kind is VarKind.OUTBUF:
             data = bytes(value)
             values[p.slot_name] = put(data)
             values[f"{p.name}_size"] = len(data)
-        elif p.kind is VarKind.OPTSTRUCT:
-            if value is None:
-                values[p.slot_name] = TAPI_NO_DATA
-            else:
-                data = bytes(value)
-                if len(data) < 4 or _u32(data, 0) != len(data):
-                    raise LocalProtocolError(f"{what}: a structure's first DWORD must be its length {len(data)}")
-                values[p.slot_name] = put(data)
     values["vardata"] = bytes(var)
     return _build(schema, values, cls.__name__)
 
@@ -319,16 +312,9 @@ def _decode_tapi32(data: bytes, req_func: int) -> Any:
             if size != 16:
                 raise _malformed(f"{what}: GUID size is {size}, must be 16")
             fields[p.name] = bytes_to_guid(_read_bytes(var, raw, 16, what))
-        elif p.kind is VarKind.BLOB:
-            fields[p.name] = _read_bytes(var, raw, v[f"{p.name}_size"], what)
-        elif p.kind is VarKind.OPTSTRUCT:
-            if raw == TAPI_NO_DATA:
-                fields[p.name] = None
-            else:
-                size = _u32(_read_bytes(var, raw, 4, what), 0)
-                if size < 4:
-                    raise _malformed(f"{what}: structure dwTotalSize {size} is below 4")
-                fields[p.name] = _read_bytes(var, raw, size, what)
+        elif p.kind is VarKind.OUTBUF:
+            size = v[f"{p.name}_size"]
+            fields[p.name] = var[raw : raw + size] if raw + size <= len(var) else b""
     return cls(**fields)
 
 

@@ -27,6 +27,7 @@ from protocol.constants import (
     API_VERSION_MIN,
     PROTOCOL_MAJOR,
     PROTOCOL_MINOR,
+    TAPI_NO_DATA,
     AgentSessionState,
     AgentSessionStatus,
     ErrorCode,
@@ -158,7 +159,9 @@ class Initialize:
 @attrs.frozen(kw_only=True)
 class NegotiateAPIVersion:
     """lineNegotiateAPIVersion (52, sync, 2.2.4.1.1.2). ``extension_id`` (out) is the LINEEXTENSIONID
-    buffer in VarData (offset at 28, size at 32); the client sends 16 zero bytes, the server fills them."""
+    buffer in VarData (offset at 28, size at 32); the client sends 16 zero bytes as room, the server
+    fills them. Offset/size outside the VarData (e.g. no room sent) decode as b"" instead of MALFORMED
+    because the field is an out-parameter."""
 
     REQ_FUNC: ClassVar[int] = ReqFunc.NEGOTIATEAPIVERSION
     ASYNC: ClassVar[bool] = False
@@ -168,7 +171,7 @@ class NegotiateAPIVersion:
         P(16, "api_low_version"),
         P(20, "api_high_version"),
         P(24, "api_version"),
-        P(28, "extension_id", K.BLOB, size_offset=32),
+        P(28, "extension_id", K.OUTBUF, size_offset=32),
     )
     h_line_app: int
     device_id: int
@@ -180,7 +183,9 @@ class NegotiateAPIVersion:
 
 @attrs.frozen(kw_only=True)
 class Open:
-    """lineOpen (54, sync, 2.2.4.1.1.5). ``call_params`` = LINECALLPARAMS bytes or None (0xFFFFFFFF)."""
+    """lineOpen (54, sync, 2.2.4.1.1.5). The contract does not use LINECALLPARAMS, so the pCallParams
+    offset (40) is carried as a plain, uninterpreted DWORD (``call_params_offset``, default 0xFFFFFFFF =
+    none), like the other parameters wire-protocol §2 does not list."""
 
     REQ_FUNC: ClassVar[int] = ReqFunc.OPEN
     ASYNC: ClassVar[bool] = False
@@ -193,7 +198,7 @@ class Open:
         P(28, "open_context"),
         P(32, "privileges"),
         P(36, "media_modes"),
-        P(40, "call_params", K.OPTSTRUCT),
+        P(40, "call_params_offset"),
         P(44, "ascii_call_params_code_page"),
         P(48, "get_call_params"),
         P(52, "h_remote_line"),
@@ -206,7 +211,7 @@ class Open:
     open_context: int = 0
     privileges: int = 0
     media_modes: int = 0
-    call_params: bytes | None = None
+    call_params_offset: int = TAPI_NO_DATA
     ascii_call_params_code_page: int = 0
     get_call_params: int = 0
     h_remote_line: int = 0

@@ -71,8 +71,9 @@ class VarKind(enum.Enum):
     STR = "str"  # offset of a UTF-16LE NUL-terminated string in VarData (required)
     OPTSTR = "optstr"  # same, or 0xFFFFFFFF = absent (None)
     GUID = "guid"  # offset of a 16-byte GUID in VarData; size DWORD at size_offset (must be 16) or implied
-    BLOB = "blob"  # offset of size_offset-DWORD bytes in VarData
-    OPTSTRUCT = "optstruct"  # offset of a TAPI structure (its dwTotalSize first) or 0xFFFFFFFF = absent
+    #: (out) buffer: offset + size DWORD (at size_offset) in VarData. Its content only matters in the
+    #: RESPONSE, so a REQUEST whose offset/size do not fit the VarData is not malformed: it decodes as b"".
+    OUTBUF = "outbuf"
 
 
 @attrs.frozen
@@ -82,7 +83,7 @@ class Param:
     offset: int
     name: str
     kind: VarKind = VarKind.U32
-    #: For GUID/BLOB: the fixed-part offset of the DWORD holding the size in bytes (None: implied 16).
+    #: For GUID/OUTBUF: the fixed-part offset of the DWORD holding the size in bytes (None: implied 16).
     size_offset: int | None = None
 
     @property

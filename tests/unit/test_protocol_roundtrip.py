@@ -56,10 +56,8 @@ def body_strategy(cls: type) -> st.SearchStrategy:
             fields[p.name] = st.none() | text
         elif p.kind is VarKind.GUID:
             fields[p.name] = guids
-        elif p.kind is VarKind.BLOB:
+        elif p.kind is VarKind.OUTBUF:
             fields[p.name] = st.binary(max_size=24)
-        elif p.kind is VarKind.OPTSTRUCT:
-            fields[p.name] = st.none() | st.binary(max_size=20).map(lambda b: (len(b) + 4).to_bytes(4, "little") + b)
     return st.fixed_dictionaries(fields).map(lambda kw: cls(**kw))
 
 
@@ -189,6 +187,6 @@ def test_struct_roundtrip(obj: object) -> None:
 def test_open_without_call_params_uses_no_data_marker() -> None:
     raw = encode(Request(1, Open(h_line_app=1, device_id=2)))
     assert raw[12 + 40 : 12 + 44] == b"\xff\xff\xff\xff"
-    assert decode(raw).body.call_params is None
+    assert decode(raw).body.call_params_offset == 0xFFFFFFFF
 
 

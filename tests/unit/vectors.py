@@ -299,7 +299,7 @@ VECTORS: list[tuple[str, object, int | None, bytes]] = [
             36000000 00000000
             0a000000 01000000 00000000 02000200   # hLineApp, device 1, hLine (out), version 2.2
             00000000 03030000 00000000 00000000   # ext version, OpenContext, privileges, media modes
-            ffffffff 00000000 00000000 02020000   # no call params, code page, pGetCallParams, hRemoteLine
+            ffffffff 00000000 00000000 02020000   # pCallParams none, code page, pGetCallParams, hRemoteLine
             00000000
             """
         ),

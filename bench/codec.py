@@ -1,0 +1,165 @@
+"""Codec cost: GetAgentSessionInfo REQUEST, RESPONSE and its LINE_REPLY (EVENTS frame + the 76-byte
+LINEAGENTSESSIONINFO), each encoded and decoded by the protocol package and by a hand-written
+``struct.Struct`` codec of the *same bytes* in the same run, with the ratio.
+
+The struct codec is the floor: it packs raw numbers (a float DATE, an int CURRENCY) with no validation,
+no frozen objects and no adapters. The protocol codec additionally builds frozen attrs objects, checks
+lengths/offsets, converts DATE <-> datetime and CY <-> Decimal exactly.
+
+    python bench/codec.py           # ~1 s per row
+    python bench/codec.py --quick   # tiny run (used by the test suite)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import struct
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from protocol import (  # noqa: E402
+    AgentSessionInfo,
+    Events,
+    GetAgentSessionInfo,
+    LineReply,
+    Request,
+    Response,
+    decode,
+    decode_struct,
+    encode,
+    encode_struct,
+)
+
+# --- the hand-written floor ---------------------------------------------------------------------------
+
+HEADER = struct.Struct("<IHHI")
+TAPI32 = struct.Struct("<15I")
+RECORD = struct.Struct("<10I")
+INFO = struct.Struct("<5Id8Iq2I")
+EVENTS_LEN = 8 + RECORD.size + INFO.size
+MSG_LEN = 8 + TAPI32.size
+
+
+def hand_encode_request(seq: int, params: tuple[int, ...]) -> bytes:
+    return HEADER.pack(MSG_LEN, 1, 0, seq) + TAPI32.pack(149, 0, *params)
+
+
+def hand_decode_request(data: bytes) -> tuple:
+    return HEADER.unpack_from(data), TAPI32.unpack_from(data, HEADER.size)
+
+
+def hand_encode_response(seq: int, result: int, params: tuple[int, ...]) -> bytes:
+    return HEADER.pack(MSG_LEN, 2, 0, seq) + TAPI32.pack(result, 0, *params)
+
+
+def hand_encode_reply(record: tuple[int, ...], info: tuple) -> bytes:
+    return HEADER.pack(EVENTS_LEN, 3, 0, 0) + RECORD.pack(*record) + INFO.pack(*info)
+
+
+def hand_decode_reply(data: bytes) -> tuple:
+    return HEADER.unpack_from(data), RECORD.unpack_from(data, 12), INFO.unpack_from(data, 52)
+
+
+# --- the objects -------------------------------------------------------------------------------------
+
+INFO_OBJ = AgentSessionInfo(
+    total_size=256,
+    state=2,
+    session_start_time=dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc),
+    session_duration=3600,
+    number_of_calls=5,
+    total_talk_time=600,
+    average_talk_time=120,
+    total_call_time=750,
+    average_call_time=150,
+    total_wrap_up_time=150,
+    average_wrap_up_time=30,
+    acd_call_rate=Decimal("12.5000"),
+    longest_time_to_answer=20,
+    average_time_to_answer=7,
+)
+INFO_RAW = (256, 76, 76, 2, 0, 46352.375, 3600, 5, 600, 120, 750, 150, 150, 30, 125000, 20, 7)
+BODY = GetAgentSessionInfo(context=0x11, h_line=0x22, h_agent_session=0x33, agent_session_info_context=0x44)
+PARAMS = (0, 0x11, 0x22, 0x33, 0x44, 76) + (0,) * 7
+RECORD_RAW = (116, 0x0101, 0x11, 0x0202, 12, 0x0303, 42, 0, 0x44, 76)
+
+
+def reply_frame(info: AgentSessionInfo) -> Events:
+    return Events(
+        (
+            LineReply(
+                init_context=0x0101,
+                context=0x11,
+                hdevice=0x0202,
+                open_context=0x0303,
+                request_id=42,
+                struct_context=0x44,
+                data=encode_struct(info),
+            ),
+        )
+    )
+
+
+def lib_decode_reply(data: bytes) -> AgentSessionInfo:
+    (reply,) = decode(data).records
+    return decode_struct(AgentSessionInfo, reply.data)
+
+
+def per_call(fn: Callable[[], object], seconds: float) -> float:
+    """Seconds per call, timing batches until ``seconds`` have passed."""
+    n, spent, batch = 0, 0.0, 10
+    while spent < seconds:
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        spent += time.perf_counter() - t0
+        n += batch
+        batch = min(batch * 2, 100_000)
+    return spent / n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny run (a few ms per row)")
+    ap.add_argument("--seconds", type=float, default=1.0, help="time per row (default 1)")
+    args = ap.parse_args(argv)
+    seconds = 0.005 if args.quick else args.seconds
+
+    req_bytes = encode(Request(1, BODY))
+    resp_bytes = encode(Response(1, 42, BODY))
+    reply_bytes = encode(reply_frame(INFO_OBJ))
+    # same bytes, or the comparison means nothing
+    assert hand_encode_request(1, PARAMS) == req_bytes
+    assert hand_encode_response(1, 42, PARAMS) == resp_bytes
+    assert hand_encode_reply(RECORD_RAW, INFO_RAW) == reply_bytes
+    assert lib_decode_reply(reply_bytes) == INFO_OBJ and hand_decode_reply(reply_bytes)[2] == INFO_RAW
+
+    rows = [
+        ("REQUEST encode", lambda: encode(Request(1, BODY)), lambda: hand_encode_request(1, PARAMS)),
+        ("REQUEST decode", lambda: decode(req_bytes), lambda: hand_decode_request(req_bytes)),
+        ("RESPONSE encode", lambda: encode(Response(1, 42, BODY)), lambda: hand_encode_response(1, 42, PARAMS)),
+        ("RESPONSE decode", lambda: decode(resp_bytes, response_func=149), lambda: hand_decode_request(resp_bytes)),
+        ("LINE_REPLY encode", lambda: encode(reply_frame(INFO_OBJ)), lambda: hand_encode_reply(RECORD_RAW, INFO_RAW)),
+        ("LINE_REPLY decode", lambda: lib_decode_reply(reply_bytes), lambda: hand_decode_reply(reply_bytes)),
+        ("LINEAGENTSESSIONINFO encode", lambda: encode_struct(INFO_OBJ), lambda: INFO.pack(*INFO_RAW)),
+        (
+            "LINEAGENTSESSIONINFO decode",
+            lambda: decode_struct(AgentSessionInfo, reply_bytes[52:]),
+            lambda: INFO.unpack_from(reply_bytes, 52),
+        ),
+    ]
+    print(f"{'operation':<30}{'protocol us':>13}{'struct us':>11}{'ratio':>8}")
+    for name, lib, hand in rows:
+        t_lib, t_hand = per_call(lib, seconds), per_call(hand, seconds)
+        print(f"{name:<30}{t_lib * 1e6:>13.2f}{t_hand * 1e6:>11.3f}{t_lib / t_hand:>7.0f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
