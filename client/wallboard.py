@@ -24,8 +24,9 @@ Definitions (all documented in docs/wallboard.md):
   answered call from the change of its session's statistics between two snapshots; it is exact whenever
   the session's longest time to answer is within the threshold, or when the new call set a new longest;
   otherwise it estimates from the change of the average and counts the call as "estimated".
-* time in state: switch time since the wallboard saw the session enter its state (from a STATE event or a
-  changed state in a session info). For a state that was already current when the wallboard first saw
+* time in state: switch time since the wallboard saw the session enter its state: a STATE event shows
+  the new state at once (dated at the latest known switch time), and the first session info read after
+  it dates the change (its switch time); a changed state seen only in an info is dated by that info. For a state that was already current when the wallboard first saw
   the session, it is a lower bound and is flagged (shown with a ``>=`` prefix).
 """
 
@@ -286,6 +287,7 @@ class _Session:
     next_state: int = 0
     entered_at: _dt.datetime | None = None
     entered_is_lower_bound: bool = True
+    entered_from_event: bool = False
     stale: bool = True
 
 
@@ -382,6 +384,11 @@ class WallboardModel:
         elif info.state != s.state:
             s.entered_at = now if now is not None else self.switch_now
             s.entered_is_lower_bound = False
+        elif s.entered_from_event and now is not None:
+            # An event showed this state at the switch time known then (possibly a refresh period
+            # old); the first info read after the event dates it better.
+            s.entered_at = now
+        s.entered_from_event = False
         s.state = info.state
         s.next_state = info.next_state
         s.info = info
@@ -405,6 +412,7 @@ class WallboardModel:
             s.state = event.state
             s.entered_at = self.switch_now
             s.entered_is_lower_bound = False
+            s.entered_from_event = True
 
     def _advance_now(self, now: _dt.datetime) -> None:
         if self.switch_now is None or now > self.switch_now:

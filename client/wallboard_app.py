@@ -28,6 +28,7 @@ import math
 import signal
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ RELIST_EVERY = 10.0
 REQUEST_TIMEOUT = 5.0
 
 ShowFn = Callable[[Board], None]
+Connector = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 class Backoff:
@@ -86,6 +88,14 @@ class Backoff:
 
 def default_roster() -> Roster:
     """The roster of the emulator's built-in scenario (its agents, PINs and group -> queue map)."""
+    import tsp
+
+    # Look in every directory of the package: importlib.resources refuses namespace packages, which is
+    # what an editable install can make of ``tsp``.
+    for directory in getattr(tsp, "__path__", []):
+        candidate = Path(directory) / "default_scenario.toml"
+        if candidate.is_file():
+            return Roster.from_scenario_text(candidate.read_text(encoding="utf-8"), str(candidate))
     text = resources.files("tsp").joinpath("default_scenario.toml").read_text(encoding="utf-8")
     return Roster.from_scenario_text(text, "tsp/default_scenario.toml")
 
@@ -100,8 +110,9 @@ def _connection_failure(exc: BaseException) -> BaseException | None:
     """The connection error inside ``exc`` (possibly an exception group) if that is all it holds."""
     if isinstance(exc, BaseExceptionGroup):
         leaves = list(_leaves(exc))
-        if leaves and all(_is_connection_failure(e) or isinstance(e, trio.Cancelled) for e in leaves):
-            return next(e for e in leaves if _is_connection_failure(e))
+        failures = [e for e in leaves if _is_connection_failure(e)]
+        if failures and all(_is_connection_failure(e) or isinstance(e, trio.Cancelled) for e in leaves):
+            return failures[0]
         return None
     return exc if _is_connection_failure(exc) else None
 
@@ -233,8 +244,13 @@ class WallboardClient:
 async def run_wallboard(host: str, port: int, show: ShowFn, *, roster: Roster | None = None,
                         threshold: float = DEFAULT_SL_THRESHOLD, refresh: float = DEFAULT_REFRESH,
                         backoff: Backoff | None = None, request_timeout: float = REQUEST_TIMEOUT,
-                        title: str | None = None) -> None:
-    """Show the wallboard of the switch at host:port forever, reconnecting with backoff; cancel to stop."""
+                        title: str | None = None, connector: Connector | None = None) -> None:
+    """Show the wallboard of the switch at host:port forever, reconnecting with backoff; cancel to stop.
+
+    ``show(board)`` is called with every new frame. ``connector()`` (default: ``client.connect(host,
+    port)``) is an async context manager giving a connected ``client.Tapi``; tests pass one that serves
+    the embedded emulator over memory streams.
+    """
     roster = roster if roster is not None else default_roster()
     backoff = backoff or Backoff()
     title = title or f"TAPI wallboard  {host}:{port}"
@@ -242,8 +258,12 @@ async def run_wallboard(host: str, port: int, show: ShowFn, *, roster: Roster | 
     show(model.board(status=f"connecting to {host}:{port}"))
     while True:
         try:
-            async with client.connect(host, port, connect_timeout=max(request_timeout, 1.0),
-                                      request_timeout=request_timeout) as tapi:
+            if connector is not None:
+                connection = connector()
+            else:
+                connection = client.connect(host, port, connect_timeout=max(request_timeout, 1.0),
+                                            request_timeout=request_timeout)
+            async with connection as tapi:
                 model = WallboardModel(roster, threshold=threshold, title=title)
                 wb = WallboardClient(tapi, model, request_timeout=request_timeout)
                 await wb.attach()

@@ -255,8 +255,12 @@ def test_state_event_shows_new_state_at_once_and_marks_stale() -> None:
     row = m.board().session(11)
     assert (row.state, row.time_in_state, row.time_in_state_is_lower_bound) == (S.BUSYONCALL, 0, False)
     assert m.board().group("Sales").on_call == 1
+    m.update_session(12, info(S.READY, at=53))
+    assert m.board().session(11).time_in_state == 3  # dated at the switch time known at the event
     m.update_session(11, info(S.BUSYONCALL, at=58, calls=1))
-    assert m.board().session(11).time_in_state == 8  # entered at the switch time known at the event
+    assert m.board().session(11).time_in_state == 0  # the first info after the event dates it
+    m.update_session(11, info(S.BUSYONCALL, at=65, calls=1))
+    assert m.board().session(11).time_in_state == 7
     assert m.stale_sessions() == [13]
 
 

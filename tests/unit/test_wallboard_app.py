@@ -75,6 +75,7 @@ def test_connection_failures_are_recognised_even_in_groups() -> None:
     assert _connection_failure(OSError("refused")) is not None
     assert _connection_failure(BaseExceptionGroup("g", [lost, ConnectionLostError("again")])) is lost
     assert _connection_failure(ValueError("bug")) is None
+    assert _connection_failure(BaseExceptionGroup("g", [KeyboardInterrupt()])) is None
     assert _connection_failure(BaseExceptionGroup("g", [lost, ValueError("bug")])) is None
     refused = LineError(LineErr.OPERATIONUNAVAIL, ReqFunc.GETGROUPLIST, "x")
     assert _connection_failure(refused) is refused  # the switch's side: shown, then retried
