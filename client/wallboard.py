@@ -511,7 +511,12 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
     Pure (no console needed); tests render it with ``rich.console.Console(record=True)``.
     """
     when = board.switch_now.strftime("%Y-%m-%d %H:%M:%S UTC") if board.switch_now else "switch time unknown"
-    status_style = "bold green" if board.status == "live" else "bold yellow reverse"
+    if board.status == "live":
+        status_style = "bold green"
+    elif board.status.startswith(("reconnecting", "connecting")):
+        status_style = "bold yellow reverse"
+    else:
+        status_style = "cyan"
     header = Text.assemble((board.title, "bold"), "   ", (when, "cyan"), "   ", (board.status, status_style))
 
     groups = Table(title="ACD groups", title_justify="left", expand=True)
