@@ -235,6 +235,7 @@ class ClientConnection:
     async def aclose(self) -> None:
         """Close the connection; pending calls fail with ConnectionLostError("closed by the client")."""
         self._shutdown(ConnectionLostError("closed by the client"))
+        self._cancel.cancel()
         await self._finished.wait()
 
     async def wait_closed(self) -> ConnectionLostError:
@@ -344,8 +345,14 @@ class ClientConnection:
         try:
             with self._cancel:
                 async with trio.open_nursery() as nursery:
-                    nursery.start_soon(self._writer)
+                    writer_done = trio.Event()
+                    nursery.start_soon(self._writer, writer_done)
                     await self._reader(hello_seen)
+                    # The reader is done (EOF, ERROR, protocol violation): let the writer flush what is
+                    # queued - e.g. our ERROR frame - for a moment, then stop it.
+                    self._send.close()
+                    with trio.move_on_after(1):
+                        await writer_done.wait()
                     nursery.cancel_scope.cancel()
         finally:
             self._shutdown(ConnectionLostError("connection closed"))
@@ -358,19 +365,21 @@ class ClientConnection:
                         pass
             self._finished.set()
 
-    async def _writer(self) -> None:
+    async def _writer(self, done: trio.Event) -> None:
         try:
             async for data in self._outbox:
                 chunks = [data]
                 while True:
                     try:
                         chunks.append(self._outbox.receive_nowait())
-                    except trio.WouldBlock:
+                    except (trio.WouldBlock, trio.EndOfChannel):
                         break
                 await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else data)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._shutdown(ConnectionLostError(f"sending failed: {exc!r}"))
             self._cancel.cancel()
+        finally:
+            done.set()
 
     async def _reader(self, hello_seen: trio.Event) -> None:
         proto = self._proto
@@ -393,25 +402,20 @@ class ClientConnection:
                     if self._closed is not None:
                         return
             except ProtocolError as exc:
-                await self._protocol_violation(exc)
+                self._protocol_violation(exc)
                 return
             if not data:
                 self._shutdown(ConnectionLostError("the server closed the connection"))
                 return
 
-    async def _protocol_violation(self, exc: ProtocolError) -> None:
-        code = getattr(exc, "code", ErrorCode.MALFORMED)
-        self._shutdown(ConnectionLostError(f"the server sent something invalid: {exc}", code))
-        try:
-            frame = exc.to_frame()
-            data = self._proto.send(frame)
-        except Exception:  # noqa: BLE001 - best effort; the connection is ending anyway
-            return
-        with trio.move_on_after(1):
+    def _protocol_violation(self, exc: ProtocolError) -> None:
+        """The server broke the protocol: queue ERROR(code) for the writer to flush, then end."""
+        if self._closed is None:
             try:
-                await self._stream.send_all(data)
-            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                self._send.send_nowait(self._proto.send(exc.to_frame()))
+            except Exception:  # noqa: BLE001 - best effort; the connection is ending anyway
                 pass
+        self._shutdown(ConnectionLostError(f"the server sent something invalid: {exc}", exc.code))
 
     def _dispatch(self, frame: Any, hello_seen: trio.Event) -> None:
         if isinstance(frame, Response):
@@ -458,8 +462,7 @@ class ClientConnection:
         """Record why the connection ended (first reason wins) and fail every waiter at once."""
         if self._closed is None:
             self._closed = error
-            self._cancel.cancel()
-            self._send.close()
+            self._send.close()  # no new requests; the writer flushes what is queued and ends
             for callback in self._close_listeners:
                 callback(error)
             self._close_listeners.clear()
