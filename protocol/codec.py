@@ -42,7 +42,7 @@ from protocol.messages import (
     pad4,
 )
 from protocol.schemas import VarKind
-from protocol.structs import _utf16z, bytes_to_guid, guid_to_bytes
+from protocol.structs import bytes_to_guid, decode_utf16z, encode_utf16z, guid_to_bytes
 
 __all__ = [
     "encode",
@@ -256,7 +256,7 @@ def _encode_tapi32(first: Any, body: Any) -> bytes:
             elif not isinstance(value, str):
                 raise LocalProtocolError(f"{what} must be a str, got {value!r}")
             else:
-                values[p.slot_name] = put(_utf16z(value, what))
+                values[p.slot_name] = put(encode_utf16z(value, what))
         elif p.kind is VarKind.GUID:
             values[p.slot_name] = put(guid_to_bytes(value))
             if p.size_offset is not None:
@@ -331,17 +331,13 @@ def _read_string(var: bytes, offset: int, what: str) -> str:
     if offset % 2:
         raise _malformed(f"{what}: string offset {offset:#x} is not 2-byte aligned")
     end = offset
-    while True:
+    while True:  # the first NUL code unit, i.e. a 00 00 pair at an even distance from the start
         end = var.find(b"\x00\x00", end)
         if end < 0:
             raise _malformed(f"{what}: string at VarData offset {offset:#x} has no NUL terminator")
         if (end - offset) % 2 == 0:
-            break
+            return decode_utf16z(var[offset : end + 2], f"{what} at VarData offset {offset:#x}")
         end += 1
-    try:
-        return var[offset:end].decode("utf-16-le")
-    except UnicodeDecodeError as exc:
-        raise _malformed(f"{what}: string at VarData offset {offset:#x} is not valid UTF-16: {exc}") from None
 
 
 # --- ASYNCEVENTMSG records -------------------------------------------------------------------------------

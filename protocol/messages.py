@@ -42,7 +42,7 @@ from protocol.structs import (
     AgentSessionInfo,
     AgentSessionList,
     QueueInfo,
-    _enum_or_int,
+    enum_or_int,
 )
 
 #: Default buffer size offered for variable-size lists (GetAgentSessionList, GetGroupList).
@@ -89,7 +89,7 @@ class Events:
 class Error:
     """ERROR: the sender closes the connection after it. ``code`` is an ErrorCode when known."""
 
-    code: int = attrs.field(converter=_enum_or_int(ErrorCode))
+    code: int = attrs.field(converter=enum_or_int(ErrorCode))
     text: str = ""
 
 
@@ -435,8 +435,8 @@ class SetAgentSessionState:
     request_id: int = 0
     h_line: int
     h_agent_session: int
-    agent_session_state: int = attrs.field(default=0, converter=_enum_or_int(AgentSessionState))
-    next_agent_session_state: int = attrs.field(default=0, converter=_enum_or_int(AgentSessionState))
+    agent_session_state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
+    next_agent_session_state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
 
 
 @attrs.frozen(kw_only=True)
@@ -500,7 +500,7 @@ class AsyncEventMsg:
     init_context: int = 0
     context: int = 0
     hdevice: int = 0
-    msg: int = attrs.field(default=0, converter=_enum_or_int(LineMsg))
+    msg: int = attrs.field(default=0, converter=enum_or_int(LineMsg))
     open_context: int = 0
     param1: int = 0
     param2: int = 0
@@ -580,7 +580,7 @@ class AgentSessionStatusEvent:
     open_context: int = 0
     hagent_session: int
     status: int = attrs.field(converter=AgentSessionStatus)
-    state: int = attrs.field(default=0, converter=_enum_or_int(AgentSessionState))
+    state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
 
     MSG: ClassVar[int] = LineMsg.AGENTSESSIONSTATUS
 

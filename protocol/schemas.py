@@ -21,7 +21,7 @@ import attrs
 import construct as c
 from construct import this
 
-from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, TAPI32_MSG_FIXED_SIZE
+from protocol.constants import TAPI32_MSG_FIXED_SIZE
 
 u32 = c.Int32ul
 u16 = c.Int16ul
@@ -133,7 +133,6 @@ ASYNCEVENTMSG = _compiled(
         "vardata" / c.GreedyBytes,
     ),
 )
-assert ASYNCEVENTMSG_HEADER_SIZE == 40
 
 # --- TAPI structures (tapi-facts §2) ---------------------------------------------------------------------
 

@@ -121,8 +121,8 @@ def bytes_to_guid(data: bytes) -> uuid.UUID:
     return uuid.UUID(bytes_le=bytes(data))
 
 
-def _enum_or_int(enum_cls: type) -> Any:
-    """attrs converter: the enum member when the value is known, else the plain int (never fails)."""
+def enum_or_int(enum_cls: type) -> Any:
+    """attrs converter (shared with messages.py): the enum member when the value is known, else the plain int (never fails)."""
 
     def convert(value: int) -> int:
         try:
@@ -166,8 +166,8 @@ class AgentSessionInfo:
     total_size: int = s.AGENT_SESSION_INFO_SIZE
     needed_size: int = s.AGENT_SESSION_INFO_SIZE
     used_size: int = s.AGENT_SESSION_INFO_SIZE
-    state: int = attrs.field(default=AgentSessionState.NOTREADY, converter=_enum_or_int(AgentSessionState))
-    next_state: int = attrs.field(default=0, converter=_enum_or_int(AgentSessionState))
+    state: int = attrs.field(default=AgentSessionState.NOTREADY, converter=enum_or_int(AgentSessionState))
+    next_state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
     session_start_time: _dt.datetime = OLE_EPOCH
     session_duration: int = 0
     number_of_calls: int = 0
@@ -206,8 +206,8 @@ class AgentInfo:
     total_size: int = s.AGENT_INFO_SIZE
     needed_size: int = s.AGENT_INFO_SIZE
     used_size: int = s.AGENT_INFO_SIZE
-    agent_state: int = attrs.field(default=AgentStateEx.NOTREADY, converter=_enum_or_int(AgentStateEx))
-    next_agent_state: int = attrs.field(default=0, converter=_enum_or_int(AgentStateEx))
+    agent_state: int = attrs.field(default=AgentStateEx.NOTREADY, converter=enum_or_int(AgentStateEx))
+    next_agent_state: int = attrs.field(default=0, converter=enum_or_int(AgentStateEx))
     measurement_period: int = 0
     overall_call_rate: Decimal = Decimal(0)
     number_of_acd_calls: int = 0
@@ -368,7 +368,7 @@ class AgentSessionList:
         return cls(total_size=h.total_size, needed_size=h.needed_size, used_size=h.used_size, entries=entries)
 
 
-def _utf16z(text: str, what: str) -> bytes:
+def encode_utf16z(text: str, what: str) -> bytes:
     """UTF-16LE + NUL terminator; LocalProtocolError for embedded NULs or lone surrogates."""
     if "\x00" in text:
         raise LocalProtocolError(f"{what} {text!r} contains a NUL character")
@@ -410,7 +410,7 @@ class AgentGroupList:
     @classmethod
     def full_size(cls, entries: Any) -> int:
         """Bytes needed to return every entry with its name."""
-        return cls.FIXED_SIZE + sum(cls.ENTRY_SIZE + len(_utf16z(e.name, "group name")) for e in entries)
+        return cls.FIXED_SIZE + sum(cls.ENTRY_SIZE + len(encode_utf16z(e.name, "group name")) for e in entries)
 
     @classmethod
     def build(cls, entries: Any, total_size: int) -> AgentGroupList:
@@ -420,7 +420,7 @@ class AgentGroupList:
 
     def to_bytes(self) -> bytes:
         n = len(self.entries)
-        names = [_utf16z(e.name, "group name") for e in self.entries]
+        names = [encode_utf16z(e.name, "group name") for e in self.entries]
         used = self.FIXED_SIZE + n * self.ENTRY_SIZE + sum(map(len, names))
         if self.used_size != used:
             raise LocalProtocolError(f"AgentGroupList.used_size {self.used_size} != {used} for {n} entries")
