@@ -274,8 +274,9 @@ async def run_wallboard(host: str, port: int, show: ShowFn, *, roster: Roster | 
             if failure is None:
                 raise
             delay = backoff.next()
+            reason = failure.reason if isinstance(failure, ConnectionLostError) else str(failure)
             show(model.board(status=f"reconnecting to {host}:{port} in {delay:.1f} s "
-                                    f"(attempt {backoff.attempt}): {failure}"))
+                                    f"(attempt {backoff.attempt}): {reason}"))
             await trio.sleep(delay)
 
 
