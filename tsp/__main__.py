@@ -9,10 +9,12 @@ bound exits with status 1.
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import json
 import logging
 import signal
 import sys
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import trio
 
@@ -23,6 +25,55 @@ from tsp.scenario import ScenarioError, default_scenario, load_scenario
 from tsp.server import EmulatorServer, ServerConfig
 
 log = logging.getLogger("tsp")
+
+#: LogRecord attributes that are not "extra" fields of a call (everything else is copied into JSON).
+_STANDARD_RECORD_KEYS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonLogFormatter(logging.Formatter):
+    """``--log-format json``: one JSON object per line and per record, so a run can be kept and compared.
+
+    Keys: ``time`` (wall clock, UTC, ISO 8601 with milliseconds), ``switch_time`` (the switch clock, in
+    seconds since the scenario start, when the record was written; present while the emulator runs),
+    ``level``, ``logger``, ``message`` (the text the text format shows), any ``extra=`` fields of the
+    call, and ``exception`` (the traceback) when there is one. Drop ``time`` to compare two runs.
+    """
+
+    def __init__(self, switch_time: Callable[[], float | None] | None = None) -> None:
+        super().__init__()
+        self.switch_time = switch_time
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": _dt.datetime.fromtimestamp(record.created, _dt.timezone.utc).isoformat(timespec="milliseconds"),
+        }
+        if self.switch_time is not None:
+            try:
+                now = self.switch_time()
+            except Exception:  # noqa: BLE001 - a log line must never fail because the clock cannot be read
+                now = None
+            if now is not None:
+                out["switch_time"] = round(now, 3)
+        out.update(level=record.levelname, logger=record.name, message=record.getMessage())
+        for key, value in vars(record).items():
+            if key not in _STANDARD_RECORD_KEYS and key not in out:
+                out[key] = value
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str, ensure_ascii=False)
+
+
+def _switch_time_of(server: EmulatorServer) -> Callable[[], float | None]:
+    """The server's switch time, read only inside the running trio loop (None elsewhere)."""
+
+    def read() -> float | None:
+        try:
+            trio.lowlevel.current_task()
+        except RuntimeError:
+            return None
+        return server.now()
+
+    return read
 
 EXIT_OK = 0
 EXIT_CANNOT_SERVE = 1
@@ -82,16 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-queued", type=_positive_int, default=defaults.max_queued_bytes, metavar="BYTES",
                    help="outgoing bytes queued for one client before it is cut off as not reading "
                         f"(default {defaults.max_queued_bytes})")
+    p.add_argument("--log-format", choices=("text", "json"), default="text",
+                   help="text: one readable line per record (default); json: one JSON object per line")
     verbosity = p.add_mutually_exclusive_group()
     verbosity.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
     verbosity.add_argument("--verbose", "-v", action="store_true", help="log every request and event too")
     return p
 
 
-def _configure_logging(quiet: bool, verbose: bool) -> None:
+def _configure_logging(quiet: bool, verbose: bool, log_format: str = "text") -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -115,7 +171,7 @@ async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.quiet, args.verbose)
+    _configure_logging(args.quiet, args.verbose, args.log_format)
     try:
         scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
         clock = make_clock(args.clock, args.speed)
@@ -126,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_queued_bytes=max(args.max_queued, 0x50004),
         )
         server = EmulatorServer(scenario, clock, config)
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler.formatter, JsonLogFormatter):
+                handler.formatter.switch_time = _switch_time_of(server)
     except ScenarioError as err:
         print(f"tsp: bad scenario: {err}", file=sys.stderr, flush=True)
         return EXIT_USAGE
