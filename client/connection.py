@@ -28,12 +28,11 @@ import math
 from collections.abc import Callable, Generator
 from typing import Any
 
-import attrs
 import trio
 
 from client.errors import ConnectionLostError, LineError, TapiError, TapiTimeoutError
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
-from protocol.constants import ErrorCode, FrameKind, HResult, ReqFunc
+from protocol.constants import ErrorCode, HResult
 from protocol.errors import ProtocolError
 from protocol.messages import Error, Events, Hello, LineReply, Request, Response
 
@@ -84,15 +83,6 @@ class _Pending:
         if self.error is not None:
             raise self.error
         return self.value
-
-
-@attrs.frozen
-class Completion:
-    """A finished asynchronous request: its RESPONSE and its LINE_REPLY record (``reply.result`` == 0)."""
-
-    request_id: int
-    response: Response
-    reply: LineReply
 
 
 class PendingReply:
@@ -481,8 +471,6 @@ def _deadline(timeout: float | None) -> float:
 
 __all__ = [
     "ClientConnection",
-    "Completion",
-    "FrameKind",
     "PendingReply",
     "is_lineerr",
     "req_func_of",

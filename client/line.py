@@ -67,7 +67,6 @@ from protocol.constants import (
     API_VERSION_MAX,
     DEFAULT_PORT,
     MAX_STRUCT_SIZE,
-    TAPI_NO_DATA,
     AgentSessionEvent,
     AgentSessionState,
     HResult,
@@ -780,7 +779,6 @@ __all__ = [
     "EventSubscription",
     "Line",
     "Tapi",
-    "TAPI_NO_DATA",
     "connect",
     "connect_stream",
 ]

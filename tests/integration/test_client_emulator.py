@@ -382,6 +382,29 @@ async def test_blocking_facade_from_several_threads(tcp_emu: Emulator) -> None:
         assert values == [EXPECTED[200][name]] * 30, name
 
 
+async def test_blocking_events_and_start_form(tcp_emu: Emulator) -> None:
+    def work() -> list[tuple[object, object]]:
+        with client.blocking.connect(tcp_emu.host, tcp_emu.port) as tapi:
+            line = tapi.open_line(1)
+            agent = line.create_agent("1002")
+            session = agent.EnumerateAgentSessions()[0]
+            request_id, pending = line.start_get_agent_session_info(session)
+            assert request_id > 0
+            assert pending.wait(timeout=5).state == client.AgentSessionState.NOTREADY
+            got = []
+            with tapi.agent_session_events() as events:
+                session.put_State(AgentSessionStateASST.READY)
+                for pair in events:
+                    got.append(pair)
+                    if pair[1] == AgentSessionEvent.READY:
+                        break
+            assert all(s is session for s, _ in got)
+            return [(s.handle, e) for s, e in got]
+
+    got = await trio.to_thread.run_sync(work)
+    assert got[-1][1] == AgentSessionEvent.READY
+
+
 async def test_blocking_connect_to_nothing_raises_clearly() -> None:
     with trio.socket.socket() as sock:
         await sock.bind(("127.0.0.1", 0))

@@ -29,7 +29,6 @@ from protocol import (
     AgentInfo,
     QueueInfo,
     Connection,
-    Error,
     Events,
     Hello,
     LineReply,
@@ -254,10 +253,6 @@ class FakeServer:
             nursery.start_soon(later)
         else:
             await self.send_event(reply)
-
-
-class FakeSetup:
-    """``async with fake_client(nursery) as (tapi, fake)`` helper state."""
 
 
 def fake_pair() -> tuple[trio.abc.Stream, FakeServer]:
