@@ -30,7 +30,7 @@ from typing import Any
 
 import trio
 
-from client.errors import ConnectionLostError, LineError, TapiError, TapiTimeoutError
+from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, LineError, TapiError, TapiTimeoutError
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, HResult
 from protocol.errors import ProtocolError
@@ -81,6 +81,8 @@ class _Pending:
 
     def result(self) -> Any:
         if self.error is not None:
+            if isinstance(self.error, ConnectionLostError):
+                raise self.error.copy()
             raise self.error
         return self.value
 
@@ -187,7 +189,7 @@ class ClientConnection:
         nursery.start_soon(conn._run, hello_seen)
         await hello_seen.wait()
         if conn._closed is not None:
-            raise conn._closed
+            raise conn._closed.copy()
         return conn
 
     @property
@@ -223,8 +225,8 @@ class ClientConnection:
             self._close_listeners.append(callback)
 
     async def aclose(self) -> None:
-        """Close the connection; pending calls fail with ConnectionLostError("closed by the client")."""
-        self._shutdown(ConnectionLostError("closed by the client"))
+        """Close the connection; pending calls fail with ConnectionLostError(CLOSED_BY_CLIENT)."""
+        self._shutdown(ConnectionLostError(CLOSED_BY_CLIENT))
         self._cancel.cancel()
         await self._finished.wait()
 
@@ -238,7 +240,7 @@ class ClientConnection:
 
     def _submit(self, body: Any, is_async: bool) -> tuple[int, _Pending]:
         if self._closed is not None:
-            raise self._closed
+            raise self._closed.copy()
         func = req_func_of(body)
         sequence = self._proto.next_sequence()
         try:

@@ -100,6 +100,10 @@ class TapiTimeoutError(TapiError):
         )
 
 
+#: ``ConnectionLostError.reason`` when the application itself closed the connection.
+CLOSED_BY_CLIENT = "closed by the client"
+
+
 class ConnectionLostError(TapiError):
     """The connection to the server is gone; every pending and later call raises this.
 
@@ -118,6 +122,10 @@ class ConnectionLostError(TapiError):
             except ValueError:
                 self.error_code = int(error_code)
         super().__init__(HResult.E_UNEXPECTED, f"connection to the TAPI server lost: {reason}")
+
+    def copy(self) -> ConnectionLostError:
+        """A fresh exception with the same reason (each failing call raises its own instance)."""
+        return ConnectionLostError(self.reason, self.error_code)
 
 
 class EventsOverflowError(TapiError):

@@ -46,6 +46,7 @@ import trio
 
 from client.connection import ClientConnection, PendingReply
 from client.errors import (
+    CLOSED_BY_CLIENT,
     ConnectionLostError,
     EventsOverflowError,
     LineError,
@@ -141,8 +142,8 @@ class EventSubscription(Generic[T]):
         try:
             return await self._recv.receive()
         except (trio.EndOfChannel, trio.ClosedResourceError):
-            if isinstance(self._error, ConnectionLostError) and self._error.reason != "closed by the client":
-                raise ConnectionLostError(self._error.reason, self._error.error_code) from None
+            if isinstance(self._error, ConnectionLostError) and self._error.reason != CLOSED_BY_CLIENT:
+                raise self._error.copy() from None
             raise StopAsyncIteration from None
 
     async def next(self) -> T:
