@@ -18,7 +18,7 @@ import pytest
 
 from . import spec
 from .process import ServerProcess, ServerStartError, start_server
-from .rawclient import RawConnection
+from .rawclient import ConformanceFailure, RawConnection
 from .tapi import App
 
 
@@ -130,10 +130,11 @@ def control_skip_reason(tsp_address: tuple[str, int], tsp_timeout: float) -> str
 
 @pytest.fixture
 def control(control_skip_reason: str | None, make_app: Callable[..., App]) -> App:
-    """An App on line 3 used to drive the manual clock; skips the case without the control extension."""
+    """An App with every line open, used to drive the manual clock; skips the case without the control
+    extension."""
     if control_skip_reason:
         pytest.skip(control_skip_reason)
-    return make_app(3)
+    return make_app(*range(spec.SCENARIO_LINES))
 
 
 class SupportDesk:
@@ -157,25 +158,44 @@ class SupportDesk:
         return self.clock.queue_info(spec.SUPPORT_QUEUE)["dwCurrentCallsQueued"]
 
     def drain(self) -> None:
-        """End every session of this case; let calls finish; serve calls still waiting in the queue."""
+        """Leave Support idle: end this case's sessions, end any READY session found there (a case
+        interrupted by a failure may leak one), and serve every call still waiting in the queue."""
         for app, h_session in self.sessions:
-            if app.conn.closed:
-                continue
-            info = app.session_info(h_session)
-            if info["dwAgentSessionState"] != spec.ENDED:
-                app.set_state(h_session, spec.ENDED)
+            try:
+                app.set_state(h_session, spec.ENDED)  # INVALAGENTSTATE if already ENDED: fine
+            except ConformanceFailure:
+                self.clock.set_state(h_session, spec.ENDED)
         self.sessions.clear()
         self.clock.advance(3600)
         for _ in range(5):
-            if self.waiting_calls() == 0:
-                return
-            sweeper = self.new_session(self.clock)
-            self.clock.set_state(sweeper, spec.READY).expect_ok("SetAgentSessionState(READY) of a sweeper")
+            strays = self._probe()
+            if not strays:
+                break
+            for h_session in strays:
+                self.clock.set_state(h_session, spec.ENDED)
             self.clock.advance(3600)
-            self.clock.set_state(sweeper, spec.ENDED)
-            self.sessions.clear()
-            self.clock.advance(3600)
-        raise AssertionError("calls keep waiting in the Support queue after clean-up")
+        else:
+            raise AssertionError("Support keeps taking calls after its sessions were ended")
+        sweeper = self.new_session(self.clock)  # takes the probe call and anything else waiting
+        self.clock.set_state(sweeper, spec.READY).expect_ok("SetAgentSessionState(READY) of a sweeper")
+        self.clock.advance(3600)
+        self.clock.set_state(sweeper, spec.ENDED)
+        self.sessions.clear()
+        self.clock.advance(3600)
+        assert self.waiting_calls() == 0, "calls keep waiting in the Support queue after clean-up"
+
+    def _probe(self) -> list[int]:
+        """Offer a 1-second call; [] if it waits in the queue, else the sessions that went BUSYONCALL for
+        it (the clock app has every line open, so it sees every session's events)."""
+        before = self.waiting_calls()
+        mark = len(self.clock.conn.all_records)
+        self.clock.offer_call(spec.SUPPORT, 1)
+        if self.waiting_calls() == before + 1:
+            return []
+        rec = self.clock.conn.wait_seen(
+            lambda r: r.msg == spec.LINE_AGENTSESSIONSTATUS and r.param2 & spec.STATUS_STATE
+            and r.param3 == spec.BUSYONCALL, "the stray Support session that took the probe call", since=mark)
+        return [rec.param1]
 
 
 @pytest.fixture
