@@ -10,6 +10,7 @@ import time
 import pytest
 
 from . import spec
+from .process import start_server
 from .rawclient import RawConnection, VarData, frame_bytes, hello_body, tapi32_msg
 from .tapi import App
 
@@ -183,16 +184,45 @@ def test_s1_guid_outside_vardata_error1(app):
     app.conn.expect_error(spec.ERR_MALFORMED, "CreateAgentSession with a GroupID cut after 8 bytes")
 
 
+@pytest.fixture(scope="module")
+def idle_target(request, tsp_address):
+    """(address, idle timeout): the server under test with its documented --tsp-idle-timeout, or, without
+    --tsp, a second `python -m tsp --read-timeout 0.5` (our server's documented idle timeout option)."""
+    if request.config.getoption("--tsp"):
+        idle = request.config.getoption("--tsp-idle-timeout")
+        if idle is None or idle > 10:
+            pytest.skip("the server documents no idle timeout of at most 10 s (give it with --tsp-idle-timeout)")
+        yield tsp_address, idle
+        return
+    server = start_server(extra=["--read-timeout", "0.5"])
+    yield server.address, 0.5
+    server.stop()
+
+
 @S1
-def test_s1_idle_timeout_error5(connect, request):
-    """wire-protocol §1: ERROR 5 (idle timeout), then the close. Runs only when the server's documented idle
-    timeout is given with --tsp-idle-timeout and is at most 10 s (the spec sets no value)."""
-    idle = request.config.getoption("--tsp-idle-timeout")
-    if idle is None or idle > 10:
-        pytest.skip("the server documents no idle timeout of at most 10 s (give it with --tsp-idle-timeout)")
-    conn = connect()
-    conn.timeout = idle + 5
-    conn.expect_error(spec.ERR_IDLE, f"{idle} s of silence")
+def test_s1_idle_timeout_before_hello_error5(idle_target):
+    """wire-protocol §1: ERROR 5 (idle timeout), then the close, for a connection that sends nothing (no HELLO)
+    for longer than the server's idle timeout."""
+    address, idle = idle_target
+    conn = RawConnection(address, idle + 5)
+    try:
+        conn.expect_error(spec.ERR_IDLE, f"{idle} s without HELLO")
+    finally:
+        conn.close()
+
+
+@S1
+def test_s1_idle_timeout_inside_frame_error5(idle_target):
+    """wire-protocol §1: ERROR 5 (idle timeout), then the close, for a connection that stops in the middle of
+    a frame for longer than the server's idle timeout."""
+    address, idle = idle_target
+    conn = RawConnection(address, idle + 5)
+    try:
+        conn.hello()
+        conn.send_bytes(frame_bytes(spec.REQUEST, tapi32_msg(spec.INITIALIZE), 1)[:30])
+        conn.expect_error(spec.ERR_IDLE, f"{idle} s of silence inside a frame")
+    finally:
+        conn.close()
 
 
 # ---------------------------------------------------------------------------------------------- server frames
