@@ -77,19 +77,22 @@ class WireClient:
         self._changed.set()
         self._changed = trio.Event()
 
-    async def wait_for(self, predicate: Callable[[], Any]) -> Any:
-        """Wait until ``predicate()`` returns something other than None (Closed if the server hangs up)."""
-        while True:
-            changed = self._changed
-            value = predicate()
-            if value is not None:
-                return value
-            if self.closed:
-                raise Closed(self.error)
-            await changed.wait()
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until ``predicate()`` returns something other than None (Closed if the server hangs up,
+        trio.TooSlowError after ``timeout`` seconds of trio time so that a broken server fails the test
+        instead of hanging it)."""
+        with trio.fail_after(timeout):
+            while True:
+                changed = self._changed
+                value = predicate()
+                if value is not None:
+                    return value
+                if self.closed:
+                    raise Closed(self.error)
+                await changed.wait()
 
-    async def wait_closed(self) -> m.Error | None:
-        await self.wait_for(lambda: True if self.closed else None)
+    async def wait_closed(self, timeout: float = 60.0) -> m.Error | None:
+        await self.wait_for(lambda: True if self.closed else None, timeout)
         return self.error
 
     # --- requests ------------------------------------------------------------------------------------
@@ -199,11 +202,16 @@ async def wire_client(emu: Any, name: str = "test", *, tcp: bool = False) -> Asy
     """A connected, HELLO'd WireClient on an embedded emulator (memory stream unless ``tcp``)."""
     stream = await (emu.connect() if tcp else emu.connect_memory())
     client = WireClient(stream, name)
-    async with trio.open_nursery() as nursery:
-        await nursery.start(client.reader)
-        await client.hello()
-        try:
-            yield client
-        finally:
-            nursery.cancel_scope.cancel()
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(client.reader)
+            await client.hello()
+            try:
+                yield client
+            finally:
+                # Only cancel here: an await in this finally would raise Cancelled and hide the
+                # test's own exception.
+                nursery.cancel_scope.cancel()
+    finally:
+        with trio.CancelScope(shield=True):
             await trio.aclose_forcefully(stream)

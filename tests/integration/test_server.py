@@ -354,7 +354,10 @@ async def test_embedded_advance_and_offer_call() -> None:
             assert call >= 1
             await emu.advance(20.5)
             assert emu.now == 20.5
-            hsession = c.session_events()[0].hagent_session
+            (event,) = await c.wait_for(lambda: c.session_events() or None)
+            assert (event.status, event.state) == (
+                AgentSessionStatus.STATE | AgentSessionStatus.UPDATEINFO, AgentSessionState.BUSYONCALL)
+            hsession = event.hagent_session
             stats = emu.session_info(hsession)
             assert (stats.number_of_calls, stats.total_talk_time) == (1, 20)
             wire = await c.session_info(hline, hsession)
