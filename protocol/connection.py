@@ -87,7 +87,8 @@ class Connection:
         self.their_hello: Hello | None = None
         self._buf = bytearray()
         self._eof = False
-        self._closed = False
+        self._peer_done = False  # EOF reached at a frame boundary: nothing more to receive
+        self._closed = False  # an ERROR was sent or received: nothing more either way
         self._error: ProtocolError | None = None
         self._pending: dict[int, int] = {}  # client: sequence -> Req_Func of outstanding REQUESTs
         self._async: dict[int, int] = {}  # client: request ID -> Req_Func awaiting its LINE_REPLY
@@ -97,7 +98,10 @@ class Connection:
 
     @property
     def closed(self) -> bool:
-        """True once an ERROR frame was sent or received."""
+        """True once an ERROR frame was sent or received (``send`` then refuses everything).
+
+        The peer's EOF alone only ends receiving (``next_event()`` returns CLOSED); sending stays allowed
+        so that responses already being written are not turned into errors."""
         return self._closed
 
     @property
@@ -145,7 +149,7 @@ class Connection:
     def next_event(self) -> Any:
         """The next complete frame, NEED_DATA or CLOSED. Raises ProtocolError for a peer violation (the
         same error again on later calls)."""
-        if self._closed:
+        if self._closed or self._peer_done:
             return CLOSED
         if self._error is not None:
             raise self._error
@@ -166,7 +170,7 @@ class Connection:
                 return NEED_DATA
             if buf:
                 raise ProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({len(buf)} bytes buffered)")
-            self._closed = True
+            self._peer_done = True
             return CLOSED
         length, kind, _flags, sequence = codec.decode_header(bytes(buf[:FRAME_HEADER_SIZE]))
         body = bytes(buf[FRAME_HEADER_SIZE : 4 + length])

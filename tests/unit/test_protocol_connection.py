@@ -173,7 +173,9 @@ def test_second_hello_is_unexpected() -> None:
 def test_eof_at_boundary_closes_and_mid_frame_is_malformed() -> None:
     c, s = pair()
     s.receive_data(b"")
-    assert s.next_event() is CLOSED
+    assert s.next_event() is CLOSED and s.next_event() is CLOSED
+    assert not s.closed and c.receive_data(s.send(Error(ErrorCode.IDLE_TIMEOUT, "bye"))) is None
+    assert s.closed
     c, s = pair()
     s.receive_data(c.send(Request(1, RawRequest(1)))[:10])
     s.receive_data(b"")
