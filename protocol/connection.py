@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 
 from protocol import codec
-from protocol.constants import MAX_FRAME_LENGTH, PROTOCOL_MAJOR, ErrorCode, FrameKind
+from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, ProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, LineReply, RawRequest, Request, Response
 from protocol.schemas import FRAME_HEADER_SIZE

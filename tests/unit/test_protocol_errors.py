@@ -44,7 +44,7 @@ from protocol import (
     encode,
 )
 from protocol.codec import check_length
-from tests.unit.vectors import VECTORS
+from vectors import VECTORS
 
 NO_DATA = 0xFFFFFFFF
 

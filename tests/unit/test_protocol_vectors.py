@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from protocol import AgentSessionInfo, decode, decode_struct, encode, encode_struct
-from tests.unit.vectors import STRUCT_VECTORS, VECTORS
+from vectors import STRUCT_VECTORS, VECTORS
 
 
 @pytest.mark.parametrize(("name", "frame", "func", "data"), VECTORS, ids=[v[0] for v in VECTORS])
