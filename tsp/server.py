@@ -163,6 +163,8 @@ class _Peer:
         self.outbox = _Outbox(limit)
         self.cancel_scope: trio.CancelScope | None = None
         self.reason = "closed"
+        #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
+        self.current_request: m.Request | None = None
 
 
 class EmulatorServer:
@@ -251,22 +253,36 @@ class EmulatorServer:
                 self._send(peer, out.frame)
 
     def _send(self, peer: _Peer, frame: Any) -> None:
+        """Encode ``frame`` for ``peer`` and queue it. Never raises: it may run on behalf of another
+        connection (event fan-out), which must not suffer from this one's problems."""
         if peer.outbox.closed:
             return
         try:
-            data = peer.proto.send(frame)
-        except LocalProtocolError as exc:
-            if not isinstance(frame, m.Response):
-                log.error("conn %d: cannot encode %s: %s", peer.conn_id, type(frame).__name__, exc)
-                return
-            # A RESPONSE whose echoed body cannot be encoded still gets an answer.
-            log.error("conn %d: cannot encode the RESPONSE (%s); answering OPERATIONFAILED", peer.conn_id, exc)
-            body = frame.body
-            req_func = body.req_func if isinstance(body, m.RawRequest) else int(body.REQ_FUNC)
-            data = peer.proto.send(m.Response(frame.sequence, int(LineErr.OPERATIONFAILED), m.RawRequest(req_func)))
+            data = self._encode(peer, frame)
+        except Exception:
+            log.exception("conn %d: cannot encode %s; not sent", peer.conn_id, type(frame).__name__)
+            return
         if not peer.outbox.put(data):
             if peer.outbox.overflowed and not peer.outbox.closed:
                 self._overflow(peer)
+
+    @staticmethod
+    def _encode(peer: _Peer, frame: Any) -> bytes:
+        try:
+            return peer.proto.send(frame)
+        except LocalProtocolError as exc:
+            if not isinstance(frame, m.Response) or peer.proto.closed:
+                raise
+            # A RESPONSE whose body cannot be encoded still gets an answer: the request's own body echoed
+            # (it was decodable, so it encodes), with LINEERR_OPERATIONFAILED.
+            log.error("conn %d: cannot encode the RESPONSE (%s); answering OPERATIONFAILED", peer.conn_id, exc)
+            current = peer.current_request
+            if current is not None and current.sequence == frame.sequence:
+                body = current.body
+            else:
+                req_func = frame.body.req_func if isinstance(frame.body, m.RawRequest) else int(frame.body.REQ_FUNC)
+                body = m.RawRequest(req_func)
+            return peer.proto.send(m.Response(frame.sequence, int(LineErr.OPERATIONFAILED), body))
 
     def _overflow(self, peer: _Peer) -> None:
         limit = self.config.max_queued_bytes
@@ -363,10 +379,7 @@ class EmulatorServer:
             except ProtocolError as err:
                 log.info("conn %d: protocol error: %s", peer.conn_id, err)
                 peer.reason = f"protocol error {err.code.name}"
-                try:
-                    self._send(peer, err.to_frame())
-                except LocalProtocolError:
-                    pass
+                self._send(peer, err.to_frame())
                 return
 
     def _process(self, peer: _Peer) -> bool:
@@ -381,6 +394,7 @@ class EmulatorServer:
                     peer.reason = "closed by peer"
                 return False
             if isinstance(event, m.Request):
+                peer.current_request = event
                 try:
                     outcome = self.service.handle(peer.conn_id, event, self.clock.now())
                 except Exception:  # a bug must not take the connection (or the server) down

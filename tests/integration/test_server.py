@@ -137,6 +137,23 @@ async def test_state_change_by_one_client_reaches_the_others() -> None:
             assert info.state == READY
 
 
+async def test_handle_ownership_across_connections() -> None:
+    async with open_emulator(SCENARIO, clock="manual", listen=False) as emu:
+        async with wire_client(emu, "owner") as a, wire_client(emu, "other") as b:
+            la = await a.open_line(0)
+            await b.initialize()
+            for body in (m.GetGroupList(h_line=la), m.GetAgentSessionInfo(h_line=la, h_agent_session=3),
+                         m.SetAgentSessionState(h_line=la, h_agent_session=3, agent_session_state=READY),
+                         m.Close(h_line=la)):
+                assert (await b.request(body)).result == LineErr.INVALLINEHANDLE
+            assert (await b.request(m.Open(h_line_app=a.happ, device_id=0))).result == LineErr.INVALAPPHANDLE
+            # The owner still has its line; when it goes away, its handle is dead for everybody.
+            assert (await a.value(m.GetGroupList(h_line=la))).entries
+        async with wire_client(emu, "late") as c:
+            await c.initialize()
+            assert (await c.request(m.GetGroupList(h_line=la))).result == LineErr.INVALLINEHANDLE
+
+
 # --- faults over the wire ---------------------------------------------------------------------------------
 
 
@@ -221,6 +238,38 @@ async def test_malformed_frame_closes_only_that_connection() -> None:
             assert err is not None and err.code == ErrorCode.MALFORMED
             assert (await good.value(m.GetGroupList(h_line=hline))).entries
             assert emu.server.connection_count == 1
+
+
+async def test_a_failure_inside_the_switch_is_answered_and_contained(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_emulator(SCENARIO, clock="manual", listen=False) as emu:
+        async with wire_client(emu, "a") as a, wire_client(emu, "b") as b:
+            la, lb = await a.open_line(0), await b.open_line(0)
+
+            def broken(*args: object, **kwargs: object) -> None:
+                raise RuntimeError("simulated bug in the model")
+
+            monkeypatch.setattr(emu.switch, "group_list", broken)
+            resp = await a.request(m.GetGroupList(h_line=la))
+            assert resp.result == LineErr.OPERATIONFAILED
+            monkeypatch.undo()
+            assert (await a.value(m.GetGroupList(h_line=la))).entries
+            assert (await b.value(m.GetGroupList(h_line=lb))).entries
+
+
+async def test_an_unencodable_response_still_gets_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_emulator(SCENARIO, clock="manual", listen=False) as emu:
+        async with wire_client(emu) as c:
+            real_handle = emu.service.handle
+
+            def handle(conn_id: int, request: m.Request, now: float):  # type: ignore[no-untyped-def]
+                outcome = real_handle(conn_id, request, now)
+                bad = m.Response(request.sequence, 0, m.Initialize(h_line_app=1 << 40))  # not a u32
+                return type(outcome)((type(outcome.frames[0])(conn_id, bad),), False)
+
+            monkeypatch.setattr(emu.service, "handle", handle)
+            resp = await c.request(m.Initialize())
+            assert resp.result == LineErr.OPERATIONFAILED
+            assert not c.closed
 
 
 @pytest.mark.parametrize(
