@@ -348,6 +348,8 @@ class SwitchService:
         batch = _Batch()
         now = self._advance(now, batch)
         name = _func_name(req_func)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("conn %d: t=%.3f %s seq %d %r", conn_id, now, name, request.sequence, body)
         try:
             self._check_common(conn, body, req_func)
             if getattr(body, "ASYNC", False):
