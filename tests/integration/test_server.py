@@ -449,3 +449,19 @@ async def test_pytest_fixture(tapi_emulator) -> None:  # type: ignore[no-untyped
         groups = await c.value(m.GetGroupList(h_line=hline))
         assert [g.name for g in groups.entries] == ["Sales", "Support", "Billing"]  # the built-in scenario
         nursery.cancel_scope.cancel()
+
+
+async def test_logs_connections_request_errors_and_state_changes(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="tsp")
+    async with open_emulator(SCENARIO, clock="manual", listen=False) as emu:
+        async with wire_client(emu) as c:
+            hline = await c.open_line(0)
+            await c.request(m.GetAgentSessionInfo(h_line=hline, h_agent_session=3, agent_session_info_size=10))
+            emu.offer_call("Sales", 5)
+            await emu.advance(1)
+    await trio.testing.wait_all_tasks_blocked()
+    text = caplog.text
+    assert "conn 1: connected from memory" in text
+    assert "GETAGENTSESSIONINFO -> STRUCTURETOOSMALL: buffer size 10" in text
+    assert "session 3 on line 0 -> BUSYONCALL" in text
+    assert "conn 1: closed" in text
