@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     where = f"{getattr(args, 'host', '?')}:{getattr(args, 'port', '?')}"
     try:
         return int(args.run(args, console))
+    except KeyboardInterrupt:
+        return 130
     except (TapiError, BaseExceptionGroup) as raised:
         exc = _tapi_error_in(raised)
         if exc is None:
