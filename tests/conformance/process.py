@@ -39,18 +39,23 @@ class ServerProcess:
     first_line: str
     stdout_lines: list[str] = field(default_factory=list)
 
+    final_stderr: str | None = None  # set by stop()
+
     @property
     def address(self) -> tuple[str, int]:
         return self.host, self.port
 
     def stderr(self) -> str:
+        if self.final_stderr is not None:
+            return self.final_stderr
         try:
             return self.stderr_path.read_text(errors="replace")
         except OSError:
             return ""
 
     def stop(self, timeout: float = 5.0) -> int:
-        """SIGTERM, then kill after ``timeout`` seconds; returns the exit status."""
+        """SIGTERM, then kill after ``timeout`` seconds; keeps stderr in memory, removes its temporary
+        file, and returns the exit status."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -58,6 +63,9 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout)
+        if self.final_stderr is None:
+            self.final_stderr = self.stderr()
+            self.stderr_path.unlink(missing_ok=True)
         return self.proc.returncode
 
 
@@ -82,6 +90,7 @@ def start_server(scenario: Path | None = SCENARIO, control: bool = True, clock: 
             proc.kill()
             proc.wait()
         err = stderr_path.read_text(errors="replace").strip() or "(empty)"
+        stderr_path.unlink(missing_ok=True)
         return ServerStartError(f"{' '.join(args)}: {reason}\n--- server stderr ---\n{err}")
 
     assert proc.stdout is not None
