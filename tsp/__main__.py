@@ -12,7 +12,9 @@ import argparse
 import datetime as _dt
 import json
 import logging
+import os
 import signal
+import ssl
 import sys
 from typing import Any, Callable, Sequence
 
@@ -133,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-queued", type=_positive_int, default=defaults.max_queued_bytes, metavar="BYTES",
                    help="outgoing bytes queued for one client before it is cut off as not reading "
                         f"(default {defaults.max_queued_bytes})")
+    p.add_argument("--max-in-flight", type=_positive_int, default=defaults.max_in_flight, metavar="N",
+                   help="answers the server may hold back (delay faults) for one connection; one more request "
+                        f"gets LINEERR_RESOURCEUNAVAIL (default {defaults.max_in_flight})")
+    p.add_argument("--tls-cert", metavar="FILE",
+                   help="serve TLS with this PEM certificate chain (needs --tls-key unless the file holds the key)")
+    p.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     p.add_argument("--log-format", choices=("text", "json"), default="text",
                    help="text: one readable line per record (default); json: one JSON object per line")
     verbosity = p.add_mutually_exclusive_group()
@@ -169,8 +177,27 @@ async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
     return None
 
 
+def server_ssl_context(cert: str, key: str | None = None) -> ssl.SSLContext:
+    """A server-side TLS context (TLS 1.2 or later) with the PEM certificate chain ``cert`` and ``key``.
+
+    Raises ValueError naming the file when it cannot be read or the key does not match."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    for what, path in (("certificate", cert), ("key", key)):
+        if path is not None and not os.path.isfile(path):
+            raise ValueError(f"TLS {what} file not found: {path}")
+    try:
+        context.load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as err:
+        raise ValueError(f"cannot load the TLS certificate {cert!r} with key {key or cert!r}: {err}") from None
+    return context
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.tls_key and not args.tls_cert:
+        parser.error("--tls-key needs --tls-cert")
     _configure_logging(args.quiet, args.verbose, args.log_format)
     try:
         scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
@@ -180,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_connections=args.max_conn,
             read_timeout=args.read_timeout,
             max_queued_bytes=max(args.max_queued, 0x50004),
+            max_in_flight=args.max_in_flight,
+            ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
         server = EmulatorServer(scenario, clock, config)
         for handler in logging.getLogger().handlers:
@@ -194,9 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.clock == "manual" and not args.control:
         log.warning("the manual clock only moves by EmuAdvanceClock, which needs --control: time will stand still")
     log.info(
-        "scenario %r: %d lines, %d groups, %d agents; clock %s%s; control %s",
+        "scenario %r: %d lines, %d groups, %d agents; clock %s%s; control %s; TLS %s",
         scenario.switch.name, scenario.switch.lines, len(scenario.groups), len(scenario.agents), args.clock,
         f" x{args.speed:g}" if args.clock == "real" and args.speed != 1 else "", "on" if args.control else "off",
+        "on" if args.tls_cert else "off",
     )
     try:
         failure = trio.run(_serve, server, args.host, args.port)

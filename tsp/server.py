@@ -15,7 +15,16 @@ it frames and writes what it returns:
   and fans the events out.
 * **read timeout**: a connection that has not sent its HELLO, or that stops in the middle of a frame,
   for ``read_timeout`` seconds gets ERROR 5 (idle timeout) and is closed. A connection that is idle
-  between frames is never cut off (TCP keepalive finds dead peers).
+  between frames is never cut off (TCP keepalive finds dead peers: first probe after 60 s of silence,
+  dead after about two minutes without an answer).
+* **in-flight cap**: at most ``max_in_flight`` requests of one connection may have an answer held back
+  by the server (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not
+  performed, so a client cannot grow the server's table of held replies without bound. Close and
+  ShutDown are always served (they release held LINE_REPLYs).
+* **closing**: once a connection is ending, its last queued frames (e.g. the ERROR) get at most
+  ``overflow_grace`` seconds to leave; a peer that does not take them cannot keep the connection alive.
+* **TLS** (``ServerConfig.ssl_context``): every accepted TCP stream is wrapped in ``trio.SSLStream``; the
+  handshake happens inside the HELLO read timeout.
 
 ``serve_stream(stream)`` serves any trio ``Stream`` (a socket or a memory stream in tests).
 """
@@ -25,6 +34,7 @@ from __future__ import annotations
 import logging
 import math
 import socket
+import ssl
 from collections import deque
 from typing import Any, Iterable
 
@@ -36,17 +46,31 @@ from protocol.constants import ErrorCode, LineErr
 from protocol.errors import LocalProtocolError, ProtocolError
 from protocol import messages as m
 from tsp.clock import Clock
-from tsp.faults import FaultInjector
+from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.model import Switch
 from tsp.scenario import Scenario
 from tsp.switch import Outgoing, SwitchService
 
-__all__ = ["ServerConfig", "EmulatorServer", "PRODUCT"]
+__all__ = ["ServerConfig", "EmulatorServer", "PRODUCT", "KEEPALIVE", "set_keepalive"]
 
 log = logging.getLogger("tsp.server")
 
 PRODUCT = "tsp TAPI emulator"
 _RECEIVE_SIZE = 65536
+
+#: TCP keepalive of every accepted socket: (idle seconds before the first probe, seconds between probes,
+#: unanswered probes before the peer is declared dead). A vanished peer is found in about two minutes.
+KEEPALIVE = (60, 10, 6)
+
+
+def set_keepalive(sock: socket.socket, idle: int = KEEPALIVE[0], interval: int = KEEPALIVE[1], count: int = KEEPALIVE[2]) -> None:
+    """Turn TCP keepalive on for ``sock`` with the given timing (where the platform has the knobs), so a
+    peer that vanished without a FIN is found even on a connection that only listens for events."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in (("TCP_KEEPIDLE", idle), ("TCP_KEEPINTVL", interval), ("TCP_KEEPCNT", count)):
+        option = getattr(socket, name, None)
+        if option is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
 @attrs.frozen
@@ -61,8 +85,14 @@ class ServerConfig:
     read_timeout: float = 30.0
     #: Bytes that may wait in one connection's outgoing queue before it is cut off as a non-reader.
     max_queued_bytes: int = 8 * 1024 * 1024
-    #: Seconds a cut-off connection gets to take its ERROR frame before it is closed anyway.
+    #: Seconds a closing connection (cut off, timed out, protocol error) gets to take its last frames
+    #: (the ERROR) before it is closed anyway.
     overflow_grace: float = 2.0
+    #: Requests of one connection whose answer the server may hold back at once (``delay`` faults); one
+    #: more is answered at once with LINEERR_RESOURCEUNAVAIL and not performed.
+    max_in_flight: int = 1000
+    #: Serve TLS on TCP connections (server side context with the certificate chain loaded); None = plain.
+    ssl_context: ssl.SSLContext | None = None
     #: Product name sent in the server's HELLO.
     product: str = PRODUCT
 
@@ -71,6 +101,8 @@ class ServerConfig:
             raise ValueError(f"max_connections must be >= 1, got {self.max_connections}")
         if not self.read_timeout > 0:
             raise ValueError(f"read_timeout must be > 0 seconds, got {self.read_timeout}")
+        if self.max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be >= 1, got {self.max_in_flight}")
         if self.max_queued_bytes < 0x50004:
             raise ValueError(f"max_queued_bytes must hold at least one maximal frame (0x50004), got {self.max_queued_bytes}")
 
@@ -165,6 +197,49 @@ class _Peer:
         self.reason = "closed"
         #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
         self.current_request: m.Request | None = None
+        #: Answers the switch holds back for this connection (``delay`` faults): ("response", sequence) or
+        #: ("reply", request ID) -> the hLine of each (None for a RESPONSE). Counted by the in-flight cap.
+        self.held: dict[tuple[str, int], list[int | None]] = {}
+        self.held_count = 0
+
+    def hold(self, key: tuple[str, int], hline: int | None) -> None:
+        self.held.setdefault(key, []).append(hline)
+        self.held_count += 1
+
+    def release(self, key: tuple[str, int]) -> None:
+        lines = self.held.get(key)
+        if lines:
+            lines.pop(0)
+            self.held_count -= 1
+            if not lines:
+                del self.held[key]
+
+    def forget_lines_except(self, open_lines: dict[int, int]) -> None:
+        """Held LINE_REPLYs of lines no longer open will never be sent (the switch drops them)."""
+        for key in list(self.held):
+            kept = [h for h in self.held[key] if h is None or h in open_lines]
+            self.held_count -= len(self.held[key]) - len(kept)
+            if kept:
+                self.held[key] = kept
+            else:
+                del self.held[key]
+
+
+class _FaultWatch:
+    """Delegates to the switch's :class:`FaultInjector` and remembers the rule it chose for the request
+    being handled, so the server knows when an answer is held back (for the in-flight cap) without
+    reaching into the switch's private tables."""
+
+    def __init__(self, inner: FaultInjector) -> None:
+        self.inner = inner
+        self.last: FaultRule | None = None
+
+    def decide(self, req_func: int) -> FaultRule | None:
+        self.last = self.inner.decide(req_func)
+        return self.last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 class EmulatorServer:
@@ -188,7 +263,10 @@ class EmulatorServer:
         self.clock = clock
         self.config = config
         self.model = Switch(scenario)
-        self.service = SwitchService(self.model, clock, control=config.control, faults=faults)
+        if faults is None:
+            faults = FaultInjector(scenario.faults, scenario.switch.seed)
+        self._faults = _FaultWatch(faults)
+        self.service = SwitchService(self.model, clock, control=config.control, faults=self._faults)  # type: ignore[arg-type]
         self._peers: dict[int, _Peer] = {}
         self._wake = trio.Event()
         self._nursery: trio.Nursery | None = None
@@ -257,6 +335,8 @@ class EmulatorServer:
         connection (event fan-out), which must not suffer from this one's problems."""
         if peer.outbox.closed:
             return
+        if peer.held_count:
+            self._note_released(peer, frame)
         try:
             data = self._encode(peer, frame)
         except Exception:
@@ -265,6 +345,28 @@ class EmulatorServer:
         if not peer.outbox.put(data):
             if peer.outbox.overflowed and not peer.outbox.closed:
                 self._overflow(peer)
+
+    @staticmethod
+    def _note_released(peer: _Peer, frame: Any) -> None:
+        if isinstance(frame, m.Response):
+            peer.release(("response", frame.sequence))
+        elif isinstance(frame, m.Events):
+            for record in frame.records:
+                if isinstance(record, m.LineReply):
+                    peer.release(("reply", record.request_id))
+
+    def _note_held(self, peer: _Peer, request: m.Request, frames: Iterable[Outgoing]) -> None:
+        """After a request a ``delay`` rule fired for: remember which of its answers the switch holds."""
+        response = next(
+            (o.frame for o in frames
+             if o.conn_id == peer.conn_id and isinstance(o.frame, m.Response) and o.frame.sequence == request.sequence),
+            None,
+        )
+        if response is None:  # a synchronous function: its RESPONSE is held
+            peer.hold(("response", request.sequence), None)
+        elif getattr(request.body, "ASYNC", False) and 1 <= response.result <= 0x7FFFFFFF:
+            peer.hold(("reply", response.result), getattr(request.body, "h_line", None))
+        # else: refused synchronously (a LINEERR RESPONSE went out), nothing is held
 
     @staticmethod
     def _encode(peer: _Peer, frame: Any) -> bytes:
@@ -318,6 +420,8 @@ class EmulatorServer:
                         await self._reader(peer, stream)
                     finally:
                         peer.outbox.close()
+                        # The writer flushes what is queued (e.g. the ERROR) - for a bounded time only.
+                        scope.deadline = min(scope.deadline, trio.current_time() + self.config.overflow_grace)
             if scope.cancelled_caught and peer.reason == "closed":
                 peer.reason = "cancelled"
         except Exception:  # never let one connection's failure reach the server's nursery
@@ -394,7 +498,15 @@ class EmulatorServer:
                     peer.reason = "closed by peer"
                 return False
             if isinstance(event, m.Request):
+                if peer.held_count >= self.config.max_in_flight and not isinstance(event.body, (m.Close, m.ShutDown)):
+                    log.warning(
+                        "conn %d: %d answers already held back (max %d); request refused with RESOURCEUNAVAIL",
+                        peer.conn_id, peer.held_count, self.config.max_in_flight,
+                    )
+                    self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
+                    continue
                 peer.current_request = event
+                self._faults.last = None
                 try:
                     outcome = self.service.handle(peer.conn_id, event, self.clock.now())
                 except Exception:  # a bug must not take the connection (or the server) down
@@ -402,6 +514,11 @@ class EmulatorServer:
                     self._send(peer, m.Response(event.sequence, int(LineErr.OPERATIONFAILED), event.body))
                     continue
                 self.deliver(outcome.frames)
+                rule = self._faults.last
+                if rule is not None and rule.mode is FaultMode.DELAY and not outcome.close:
+                    self._note_held(peer, event, outcome.frames)
+                if peer.held_count and isinstance(event.body, (m.Close, m.ShutDown)):
+                    peer.forget_lines_except(self.service.lines_of(peer.conn_id))
                 self.wake()
                 if outcome.close:
                     peer.reason = "disconnect fault"
@@ -428,6 +545,8 @@ class EmulatorServer:
         bound ``(host, port)``.
         """
         listeners = await trio.open_tcp_listeners(port, host=host)
+        if self.config.ssl_context is not None:
+            log.info("TLS on: every connection must complete a TLS handshake first")
         try:
             sockname = listeners[0].socket.getsockname()
             self.address = (sockname[0], sockname[1])
@@ -457,9 +576,12 @@ class EmulatorServer:
                 await trio.sleep(0.1)
                 continue
             try:
-                stream.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                set_keepalive(stream.socket)  # type: ignore[arg-type]
                 peer = stream.socket.getpeername()
                 name = f"{peer[0]}:{peer[1]}"
             except OSError:
                 name = "tcp"
-            handlers.start_soon(self.serve_stream, stream, name)
+            served: trio.abc.Stream = stream
+            if self.config.ssl_context is not None:
+                served = trio.SSLStream(stream, self.config.ssl_context, server_side=True)
+            handlers.start_soon(self.serve_stream, served, name)
