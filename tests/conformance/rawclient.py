@@ -240,16 +240,16 @@ class RawConnection:
         return seq
 
     # ------------------------------------------------------------------ receiving
-    def _read_exact(self, n: int, deadline: float, what: str) -> bytes:
+    def _read_exact(self, n: int, deadline: float, limit: float, what: str) -> bytes:
         while len(self._buf) < n:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise FrameTimeout(f"no frame within {self.timeout} s while waiting for {what}")
+                raise FrameTimeout(f"no frame within {limit} s while waiting for {what}")
             self.sock.settimeout(remaining)
             try:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
-                raise FrameTimeout(f"no frame within {self.timeout} s while waiting for {what}") from None
+                raise FrameTimeout(f"no frame within {limit} s while waiting for {what}") from None
             except (ConnectionResetError, BrokenPipeError) as exc:
                 self.closed = True
                 raise ServerClosed(f"connection reset by the server while waiting for {what}: {exc}") from None
@@ -264,11 +264,12 @@ class RawConnection:
 
     def recv_frame(self, timeout: float | None = None, what: str = "a frame") -> Frame:
         """Read one frame, record it, and do the per-kind bookkeeping (RESPONSE, EVENTS, ERROR)."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        length, kind, flags, seq = HEADER.unpack(self._read_exact(12, deadline, what))
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        length, kind, flags, seq = HEADER.unpack(self._read_exact(12, deadline, limit, what))
         if not spec.MIN_LENGTH <= length <= spec.MAX_LENGTH:
             raise ConformanceFailure(f"server sent a frame with length {length}, outside 8..0x50000")
-        body = self._read_exact(length - 8, deadline, what)
+        body = self._read_exact(length - 8, deadline, limit, what)
         frame = Frame(kind, flags, seq, body)
         self.frames.append(frame)
         if kind == spec.RESPONSE:
@@ -297,14 +298,15 @@ class RawConnection:
 
     def _pump_until(self, ready: Callable[[], object], what: str, timeout: float | None = None):
         """Read frames until ``ready()`` returns something truthy; ERROR frames end the wait."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
         while True:
             value = ready()
             if value:
                 return value
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise FrameTimeout(f"nothing within {self.timeout} s while waiting for {what}")
+                raise FrameTimeout(f"nothing within {limit} s while waiting for {what}")
             frame = self.recv_frame(timeout=remaining, what=what)
             if frame.kind == spec.ERROR:
                 raise ConformanceFailure(f"server sent ERROR {self.errors[-1]} while we waited for {what}")

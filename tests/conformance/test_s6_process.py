@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .process import REPO_ROOT, ServerStartError, start_server
+from .process import REPO_ROOT, start_server
 from .rawclient import RawConnection
 
 S6 = pytest.mark.spec("wire-protocol §6")
