@@ -25,6 +25,7 @@ RESPONSE or LINE_REPLY that arrives afterwards finds nobody waiting and is dropp
 from __future__ import annotations
 
 import math
+import ssl
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -41,6 +42,24 @@ PRODUCT = "tapi-emulator client"
 
 #: Receive buffer size per ``receive_some`` call.
 _RECEIVE_SIZE = 65536
+
+
+def describe_io_error(exc: BaseException) -> str:
+    """The most specific reason behind a failed send or receive, for the ConnectionLostError message.
+
+    trio wraps TLS and socket errors in ``BrokenResourceError`` whose own text is empty; the cause says
+    what happened (``[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ...``, ``Connection
+    reset by peer``)."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 5:
+        if isinstance(current, ssl.SSLError):
+            return f"TLS error: {current}"
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return str(exc) or type(exc).__name__
 
 
 def is_lineerr(result: int) -> bool:
@@ -368,7 +387,7 @@ class ClientConnection:
                         break
                 await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else data)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-            self._shutdown(ConnectionLostError(f"sending failed: {exc!r}"))
+            self._shutdown(ConnectionLostError(f"sending failed: {describe_io_error(exc)}"))
             self._cancel.cancel()
         finally:
             done.set()
@@ -379,7 +398,7 @@ class ClientConnection:
             try:
                 data = await self._stream.receive_some(_RECEIVE_SIZE)
             except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-                self._shutdown(ConnectionLostError(f"receiving failed: {exc!r}"))
+                self._shutdown(ConnectionLostError(f"receiving failed: {describe_io_error(exc)}"))
                 return
             try:
                 proto.receive_data(data)
@@ -474,6 +493,7 @@ def _deadline(timeout: float | None) -> float:
 __all__ = [
     "ClientConnection",
     "PendingReply",
+    "describe_io_error",
     "is_lineerr",
     "req_func_of",
 ]
