@@ -11,12 +11,22 @@ Encoding canonical form: reserved DWORDs and ``flags`` are 0; VarData items are 
 order, each starting at a multiple of 4 and zero-padded to a multiple of 4. Decoding is liberal where the
 contract allows it: reserved DWORDs, ``flags`` and the ``sequence`` of HELLO/EVENTS/ERROR are ignored,
 and VarData items may sit anywhere inside VarData.
+
+Two paths, one result (see :mod:`protocol.fastpath`): the public functions use ``struct.Struct`` layouts
+derived at import from the construct schemas - specialised plans for the frequent shapes (a TAPI32_MSG
+without VarData, LINE_REPLY and LINE_AGENTSESSIONSTATUS records), the derived layouts for the rest - and
+construct itself only for the variable HELLO/ERROR bodies. :func:`construct_encode` and
+:func:`construct_decode` run everything through construct: they are the reference the property tests
+compare the fast path with, byte for byte and object for object.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import operator
+import struct
+from typing import Any, Callable
 
+from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.constants import (
     ASYNCEVENTMSG_HEADER_SIZE,
@@ -32,10 +42,12 @@ from protocol.errors import LocalProtocolError, ProtocolError
 from protocol.messages import (
     EVENT_TYPES,
     REQUEST_TYPES,
+    AgentSessionStatusEvent,
     AsyncEventMsg,
     Error,
     Events,
     Hello,
+    LineReply,
     RawRequest,
     Request,
     Response,
@@ -55,6 +67,8 @@ __all__ = [
     "decode_response_body",
     "encode_event_record",
     "decode_event_records",
+    "construct_encode",
+    "construct_decode",
 ]
 
 _MAX_U16 = 0xFFFF
@@ -71,6 +85,41 @@ def _build(schema: Any, values: Any, what: str) -> bytes:
         raise LocalProtocolError(f"cannot encode {what}: {exc}") from None
 
 
+def _parse(schema: Any, data: bytes) -> Any:
+    return schema.parse(data)
+
+
+#: Errors ``struct.pack`` raises for values it cannot encode (construct's FormatField wraps the same).
+_PACK_ERRORS = (struct.error, TypeError, ValueError, OverflowError)
+
+
+def _fast_build(schema: Any, values: Any, what: str) -> bytes:
+    """:func:`_build` through the struct layout derived from ``schema``."""
+    try:
+        return fp.layout(schema).pack_dict(values)
+    except (*_PACK_ERRORS, KeyError) as exc:
+        raise LocalProtocolError(f"cannot encode {what}: {exc}") from None
+
+
+def _fast_parse(schema: Any, data: bytes) -> dict[str, Any]:
+    return fp.layout(schema).unpack_dict(data)
+
+
+class _Engine:
+    """How fixed-size records become bytes and back: ``build(schema, values, what)`` and
+    ``parse(schema, data)`` (a mapping of field name -> value). Two instances: construct and struct."""
+
+    __slots__ = ("build", "parse")
+
+    def __init__(self, build: Callable[[Any, Any, str], bytes], parse: Callable[[Any, bytes], Any]) -> None:
+        self.build = build
+        self.parse = parse
+
+
+_CONSTRUCT = _Engine(_build, _parse)
+_STRUCT = _Engine(_fast_build, _fast_parse)
+
+
 def _u32(data: bytes, offset: int) -> int:
     return int.from_bytes(data[offset : offset + 4], "little")
 
@@ -80,14 +129,38 @@ def _u32(data: bytes, offset: int) -> int:
 
 def encode(frame: Any) -> bytes:
     """The whole frame, length header included."""
+    t = type(frame)
+    if t is Request or t is Response:
+        body = frame.body
+        plan = _PLANS_BY_CLASS.get(type(body))
+        if plan is not None and plan.frame is not None:  # no VarData: header and body in one pack
+            if t is Request:
+                return plan.pack_frame(FrameKind.REQUEST, frame.sequence, plan.req_func, body)
+            return plan.pack_frame(FrameKind.RESPONSE, frame.sequence, frame.result, body)
+    elif t is Events:
+        records = frame.records
+        if len(records) == 1:
+            rec = records[0]
+            packer = _RECORD_PACKERS.get(type(rec))
+            if packer is not None:
+                return packer(rec, True)
+    return _encode_frame(frame, _STRUCT)
+
+
+def construct_encode(frame: Any) -> bytes:
+    """:func:`encode` done by the construct schemas alone (the reference of the fast path)."""
+    return _encode_frame(frame, _CONSTRUCT)
+
+
+def _encode_frame(frame: Any, eng: _Engine) -> bytes:
     if isinstance(frame, Request):
-        kind, seq, body = FrameKind.REQUEST, frame.sequence, encode_request_body(frame.body)
+        kind, seq, body = FrameKind.REQUEST, frame.sequence, _encode_request_body(frame.body, eng)
     elif isinstance(frame, Response):
-        kind, seq, body = FrameKind.RESPONSE, frame.sequence, encode_response_body(frame.result, frame.body)
+        kind, seq, body = FrameKind.RESPONSE, frame.sequence, _encode_response_body(frame.result, frame.body, eng)
     elif isinstance(frame, Events):
         if not frame.records:
             raise LocalProtocolError("an EVENTS frame needs at least one record")
-        kind, seq, body = FrameKind.EVENTS, 0, b"".join(encode_event_record(r) for r in frame.records)
+        kind, seq, body = FrameKind.EVENTS, 0, b"".join(_encode_event_record(r, eng) for r in frame.records)
     elif isinstance(frame, Hello):
         product = _utf8(frame.product, "HELLO product name")
         values = dict(major=frame.major, minor=frame.minor, n=len(product), product=product)
@@ -102,7 +175,7 @@ def encode(frame: Any) -> bytes:
         raise LocalProtocolError(
             f"frame length {length} exceeds the maximum {MAX_FRAME_LENGTH:#x}", ErrorCode.FRAME_TOO_LARGE
         )
-    header = _build(s.FRAME_HEADER, dict(length=length, kind=kind, flags=0, sequence=seq), "frame header")
+    header = eng.build(s.FRAME_HEADER, dict(length=length, kind=kind, flags=0, sequence=seq), "frame header")
     return header + body
 
 
@@ -130,8 +203,15 @@ def decode_header(data: bytes) -> tuple[int, int, int, int]:
     """(length, kind, flags, sequence) of the 12-byte header at the start of ``data``; length checked."""
     if len(data) < s.FRAME_HEADER_SIZE:
         raise _malformed(f"a frame header needs {s.FRAME_HEADER_SIZE} bytes, got {len(data)}")
-    length = _u32(data, 0)
-    check_length(length)
+    header = _HEADER.unpack_from(data)
+    check_length(header[0])
+    return header
+
+
+def _construct_decode_header(data: bytes) -> tuple[int, int, int, int]:
+    if len(data) < s.FRAME_HEADER_SIZE:
+        raise _malformed(f"a frame header needs {s.FRAME_HEADER_SIZE} bytes, got {len(data)}")
+    check_length(_u32(data, 0))
     h = s.FRAME_HEADER.parse(data[: s.FRAME_HEADER_SIZE])
     return h.length, h.kind, h.flags, h.sequence
 
@@ -142,26 +222,46 @@ def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
     Raises only ProtocolError.
     """
     data = bytes(frame_bytes)
-    if len(data) >= 4:
-        check_length(_u32(data, 0))  # FRAME_TOO_LARGE wins over "short" for a huge length
-    length, kind, _flags, sequence = decode_header(data)
+    if len(data) < s.FRAME_HEADER_SIZE:  # short: the reference path words the error
+        return _decode_frame(data, response_func, decode_header, _STRUCT)
+    length, kind, _flags, sequence = _HEADER.unpack_from(data)
+    check_length(length)
     if len(data) != 4 + length:
         raise _malformed(f"frame length field says {length} bytes follow it, but {len(data) - 4} do")
-    return decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func=response_func)
+    return _decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func, _STRUCT)
+
+
+def construct_decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
+    """:func:`decode` done by the construct schemas alone (the reference of the fast path)."""
+    return _decode_frame(frame_bytes, response_func, _construct_decode_header, _CONSTRUCT)
+
+
+def _decode_frame(frame_bytes: bytes, response_func: int | None, header: Callable[[bytes], Any], eng: _Engine) -> Any:
+    data = bytes(frame_bytes)
+    if len(data) >= 4:
+        check_length(_u32(data, 0))  # FRAME_TOO_LARGE wins over "short" for a huge length
+    length, kind, _flags, sequence = header(data)
+    if len(data) != 4 + length:
+        raise _malformed(f"frame length field says {length} bytes follow it, but {len(data) - 4} do")
+    return _decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func, eng)
 
 
 def decode_body(kind: int, sequence: int, body: bytes, *, response_func: int | None = None) -> Any:
     """Decode a frame body of ``kind`` (header already parsed). Raises only ProtocolError."""
+    return _decode_body(kind, sequence, body, response_func, _STRUCT)
+
+
+def _decode_body(kind: int, sequence: int, body: bytes, response_func: int | None, eng: _Engine) -> Any:
     try:
         if kind == FrameKind.REQUEST:
-            return Request(sequence, decode_request_body(body))
+            return _make_request(sequence, _decode_request_body(body, eng))
         if kind == FrameKind.RESPONSE:
             if response_func is None:
                 raise _malformed(f"RESPONSE with sequence {sequence} matches no outstanding REQUEST")
-            result, rbody = decode_response_body(body, response_func)
-            return Response(sequence, result, rbody)
+            result, rbody = _decode_response_body(body, response_func, eng)
+            return _make_response(sequence, result, rbody)
         if kind == FrameKind.EVENTS:
-            return Events(decode_event_records(body))
+            return _make_events(_decode_event_records(body, eng))
         if kind == FrameKind.HELLO:
             return _decode_hello(body)
         if kind == FrameKind.ERROR:
@@ -207,26 +307,39 @@ def _decode_error(body: bytes) -> Error:
 
 def encode_request_body(body: Any) -> bytes:
     """TAPI32_MSG of a REQUEST: offset 0 = Req_Func."""
+    return _encode_request_body(body, _STRUCT)
+
+
+def _encode_request_body(body: Any, eng: _Engine) -> bytes:
     if isinstance(body, RawRequest):
-        return _encode_raw(body.req_func, body)
-    return _encode_tapi32(getattr(body, "REQ_FUNC", None), body)
+        return _encode_raw(body.req_func, body, eng)
+    return _encode_tapi32(getattr(body, "REQ_FUNC", None), body, eng)
 
 
 def encode_response_body(result: int, body: Any) -> bytes:
     """TAPI32_MSG of a RESPONSE: the request's message with offset 0 = ``result`` (Ack_ReturnValue)."""
+    return _encode_response_body(result, body, _STRUCT)
+
+
+def _encode_response_body(result: int, body: Any, eng: _Engine) -> bytes:
     if isinstance(body, RawRequest):
-        return _encode_raw(result, body)
-    return _encode_tapi32(result, body)
+        return _encode_raw(result, body, eng)
+    return _encode_tapi32(result, body, eng)
 
 
-def _encode_raw(first: int, body: RawRequest) -> bytes:
+def _encode_raw(first: int, body: RawRequest, eng: _Engine) -> bytes:
     if len(body.params) != s.NUM_PARAMS:
         raise LocalProtocolError(f"RawRequest needs {s.NUM_PARAMS} params, got {len(body.params)}")
+    if eng is _STRUCT:
+        try:
+            return _TAPI32.pack(first, 0, *body.params) + bytes(body.vardata)
+        except _PACK_ERRORS as exc:
+            raise LocalProtocolError(f"cannot encode TAPI32_MSG {body.req_func}: {exc}") from None
     values = dict(req_func=first, reserved1=0, params=list(body.params), vardata=bytes(body.vardata))
     return _build(s.TAPI32_MSG, values, f"TAPI32_MSG {body.req_func}")
 
 
-def _encode_tapi32(first: Any, body: Any) -> bytes:
+def _encode_tapi32(first: Any, body: Any, eng: _Engine) -> bytes:
     """Typed body -> TAPI32_MSG with ``first`` (Req_Func or Ack_ReturnValue) at offset 0."""
     entry = REQUEST_TYPES.get(getattr(body, "REQ_FUNC", None))  # type: ignore[arg-type]
     if entry is None or type(body) is not entry[0]:
@@ -266,21 +379,29 @@ def _encode_tapi32(first: Any, body: Any) -> bytes:
             values[p.slot_name] = put(data)
             values[f"{p.name}_size"] = len(data)
     values["vardata"] = bytes(var)
-    return _build(schema, values, cls.__name__)
+    return eng.build(schema, values, cls.__name__)
 
 
 def decode_request_body(data: bytes) -> Any:
     """A REQUEST's TAPI32_MSG -> typed body (or RawRequest for a Req_Func without a class)."""
+    return _decode_request_body(data, _STRUCT)
+
+
+def _decode_request_body(data: bytes, eng: _Engine) -> Any:
     data = bytes(data)
     _check_fixed(data)
-    return _decode_tapi32(data, _u32(data, 0))
+    return _decode_tapi32(data, _u32(data, 0), eng)
 
 
 def decode_response_body(data: bytes, req_func: int) -> tuple[int, Any]:
     """A RESPONSE's TAPI32_MSG -> (result, body decoded as ``req_func``'s class)."""
+    return _decode_response_body(data, req_func, _STRUCT)
+
+
+def _decode_response_body(data: bytes, req_func: int, eng: _Engine) -> tuple[int, Any]:
     data = bytes(data)
     _check_fixed(data)
-    return _u32(data, 0), _decode_tapi32(data, req_func)
+    return _u32(data, 0), _decode_tapi32(data, req_func, eng)
 
 
 def _check_fixed(data: bytes) -> None:
@@ -288,14 +409,21 @@ def _check_fixed(data: bytes) -> None:
         raise _malformed(f"TAPI32_MSG is {len(data)} bytes, shorter than its {TAPI32_MSG_FIXED_SIZE}-byte fixed part")
 
 
-def _decode_tapi32(data: bytes, req_func: int) -> Any:
+def _decode_tapi32(data: bytes, req_func: int, eng: _Engine) -> Any:
+    if eng is _STRUCT:
+        plan = _PLANS_BY_FUNC.get(req_func)
+        if plan is not None and plan.frame is not None:
+            return plan.make(*plan.unpack(data)[1:])
     entry = REQUEST_TYPES.get(req_func)
     if entry is None:
+        if eng is _STRUCT:
+            v = _TAPI32.unpack_from(data)
+            return RawRequest(req_func, v[2:], data[TAPI32_MSG_FIXED_SIZE:])
         v = s.TAPI32_MSG.parse(data)
         return RawRequest(req_func, tuple(v.params), v.vardata)
     cls, schema = entry
-    v = schema.parse(data)
-    var = v.vardata
+    v = eng.parse(schema, data)
+    var = v["vardata"]
     fields: dict[str, Any] = {}
     for p in cls.PARAMS:
         raw = v[p.slot_name]
@@ -345,6 +473,13 @@ def _read_string(var: bytes, offset: int, what: str) -> str:
 
 def encode_event_record(rec: Any) -> bytes:
     """One record: TotalSize = 40 + VarData padded to 4 (TotalSize includes the padding)."""
+    packer = _RECORD_PACKERS.get(type(rec))
+    if packer is not None:
+        return packer(rec, False)
+    return _encode_event_record(rec, _STRUCT)
+
+
+def _encode_event_record(rec: Any, eng: _Engine) -> bytes:
     if not hasattr(rec, "to_generic"):
         raise LocalProtocolError(f"not an event record: {rec!r}")
     g = rec.to_generic()
@@ -363,11 +498,17 @@ def encode_event_record(rec: Any) -> bytes:
         param4=g.param4,
         vardata=var,
     )
-    return _build(s.ASYNCEVENTMSG, values, type(rec).__name__)
+    return eng.build(s.ASYNCEVENTMSG, values, type(rec).__name__)
 
 
 def decode_event_records(data: bytes) -> tuple[Any, ...]:
     """Back-to-back records -> typed views where the Msg has one (and the record fits it), else generic."""
+    return _decode_event_records(data, _STRUCT)
+
+
+def _decode_event_records(data: bytes, eng: _Engine) -> tuple[Any, ...]:
+    if eng is _STRUCT:
+        return _unpack_records(bytes(data))
     data = bytes(data)
     if not data:
         raise _malformed("EVENTS frame carries no record")
@@ -385,20 +526,192 @@ def decode_event_records(data: bytes) -> tuple[Any, ...]:
             )
         msg = _u32(data, pos + 16)
         cls, schema = EVENT_TYPES.get(msg, (None, s.ASYNCEVENTMSG))
-        v = schema.parse(data[pos : pos + total])
-        g = AsyncEventMsg(
-            init_context=v.init_context,
-            context=v.context,
-            hdevice=v.hdevice,
-            msg=v.msg,
-            open_context=v.open_context,
-            param1=v.param1,
-            param2=v.param2,
-            param3=v.param3,
-            param4=v.param4,
-            vardata=v.vardata,
-        )
-        typed = cls.from_generic(g) if cls is not None else None
-        records.append(typed if typed is not None else g)
+        records.append(_record_via_schema(cls, schema, data[pos : pos + total], eng))
         pos += total
     return tuple(records)
+
+
+def _record_via_schema(cls: type | None, schema: Any, chunk: bytes, eng: _Engine) -> Any:
+    """One record (``chunk`` = exactly TotalSize bytes) parsed with ``schema``, as a generic AsyncEventMsg
+    turned into ``cls``'s view when ``cls.from_generic`` accepts it."""
+    v = eng.parse(schema, chunk)
+    g = AsyncEventMsg(
+        init_context=v["init_context"],
+        context=v["context"],
+        hdevice=v["hdevice"],
+        msg=v["msg"],
+        open_context=v["open_context"],
+        param1=v["param1"],
+        param2=v["param2"],
+        param3=v["param3"],
+        param4=v["param4"],
+        vardata=v["vardata"],
+    )
+    typed = cls.from_generic(g) if cls is not None else None
+    return typed if typed is not None else g
+
+
+# --- the fast path's plans (built once, at import, from the construct schemas) -------------------------
+
+_HEADER_LAYOUT = fp.layout(s.FRAME_HEADER, "frame header")
+_HEADER = _HEADER_LAYOUT.struct
+_TAPI32 = fp.layout(s.TAPI32_MSG, "TAPI32_MSG").struct
+_RECORD_LAYOUT = fp.layout(s.ASYNCEVENTMSG, "ASYNCEVENTMSG")
+_RECORD = _RECORD_LAYOUT.struct
+#: A frame header and one ASYNCEVENTMSG header in one pack (a one-record EVENTS frame).
+_EVENTS_FRAME = fp.precompiled(_HEADER_LAYOUT.format + _RECORD_LAYOUT.format[1:])
+_ZERO_PAD = (b"", b"\0", b"\0\0", b"\0\0\0")
+
+_make_request = fp.constructor(Request)
+_make_response = fp.constructor(Response)
+_make_events = fp.constructor(Events)
+
+
+def _tuple_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """``operator.attrgetter`` that returns a tuple even for one name."""
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return operator.attrgetter(*names)
+
+
+class _BodyPlan:
+    """The specialised path of one request class whose parameters are all plain DWORDs (no VarData):
+    REQUEST/RESPONSE frame = one ``pack`` of header + fixed part (reserved and unused parameter slots
+    as ``4x`` padding: zeros out, ignored in) and one ``unpack_from`` + positional constructor back.
+    ``frame`` is None for classes with VarData parameters (they take the derived-layout path)."""
+
+    __slots__ = ("cls", "req_func", "frame", "length", "get", "unpack", "make")
+
+    def __init__(self, cls: type, schema: Any) -> None:
+        lay = fp.layout(schema, cls.__name__)
+        self.cls = cls
+        self.req_func = int(cls.REQ_FUNC)  # type: ignore[attr-defined]
+        self.frame: struct.Struct | None = None
+        params = sorted(cls.PARAMS, key=lambda p: p.offset)  # type: ignore[attr-defined]
+        if any(p.kind is not VarKind.U32 for p in params):
+            return
+        used = {p.slot_name for p in params}
+        body_format = lay.format_of({n: "4x" for n in lay.names[1:] if n not in used})[1:]
+        self.frame = fp.precompiled(_HEADER_LAYOUT.format + body_format)
+        self.length = s.FRAME_HEADER_SIZE - 4 + lay.size
+        names = [p.name for p in params]
+        self.get = _tuple_getter(names)
+        self.unpack = fp.precompiled("<" + body_format).unpack_from
+        self.make = fp.constructor(cls, names)
+
+    def pack_frame(self, kind: int, sequence: int, first: int, body: Any) -> bytes:
+        """The whole REQUEST/RESPONSE frame; ``first`` is Req_Func or Ack_ReturnValue."""
+        try:
+            return self.frame.pack(self.length, kind, 0, sequence, first, *self.get(body))  # type: ignore[union-attr]
+        except _PACK_ERRORS as exc:
+            raise LocalProtocolError(f"cannot encode {self.cls.__name__}: {exc}") from None
+
+
+_PLANS_BY_FUNC: dict[int, _BodyPlan] = {func: _BodyPlan(cls, schema) for func, (cls, schema) in REQUEST_TYPES.items()}
+_PLANS_BY_CLASS: dict[type, _BodyPlan] = {plan.cls: plan for plan in _PLANS_BY_FUNC.values()}
+
+
+def _packed_record(as_frame: bool, what: str, var: bytes, *fields: int) -> bytes:
+    """One ASYNCEVENTMSG (``fields`` = the nine DWORDs after TotalSize, ``var`` already padded to 4), or
+    a whole EVENTS frame holding just it."""
+    total = ASYNCEVENTMSG_HEADER_SIZE + len(var)
+    try:
+        if as_frame and total + 8 <= MAX_FRAME_LENGTH:
+            return _EVENTS_FRAME.pack(total + 8, FrameKind.EVENTS, 0, 0, total, *fields) + var
+        record = _RECORD.pack(total, *fields) + var
+    except _PACK_ERRORS as exc:
+        raise LocalProtocolError(f"cannot encode {what}: {exc}") from None
+    if as_frame:
+        raise LocalProtocolError(
+            f"frame length {total + 8} exceeds the maximum {MAX_FRAME_LENGTH:#x}", ErrorCode.FRAME_TOO_LARGE
+        )
+    return record
+
+
+def _pack_line_reply(rec: LineReply, as_frame: bool) -> bytes:
+    data = bytes(rec.data)
+    n = len(data)
+    return _packed_record(
+        as_frame, "LineReply", data + _ZERO_PAD[-n & 3], rec.init_context, rec.context, rec.hdevice, LineReply.MSG,
+        rec.open_context, rec.request_id, rec.result, rec.struct_context, n,
+    )
+
+
+def _pack_session_status(rec: AgentSessionStatusEvent, as_frame: bool) -> bytes:
+    return _packed_record(
+        as_frame, "AgentSessionStatusEvent", b"", rec.init_context, 0, rec.hdevice, AgentSessionStatusEvent.MSG,
+        rec.open_context, rec.hagent_session, rec.status, rec.state, 0,
+    )
+
+
+def _pack_generic(rec: AsyncEventMsg, as_frame: bool) -> bytes:
+    var = bytes(rec.vardata)
+    return _packed_record(
+        as_frame, "AsyncEventMsg", var + _ZERO_PAD[-len(var) & 3], rec.init_context, rec.context, rec.hdevice,
+        rec.msg, rec.open_context, rec.param1, rec.param2, rec.param3, rec.param4,
+    )
+
+
+#: Record class -> packer(record, as_frame); other classes go through ``to_generic`` and the layouts.
+_RECORD_PACKERS: dict[type, Callable[[Any, bool], bytes]] = {
+    LineReply: _pack_line_reply,
+    AgentSessionStatusEvent: _pack_session_status,
+    AsyncEventMsg: _pack_generic,
+}
+
+_make_line_reply = fp.constructor(
+    LineReply, ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context", "data")
+)
+_make_session_status = fp.constructor(
+    AgentSessionStatusEvent, ("init_context", "hdevice", "open_context", "hagent_session", "status", "state")
+)
+_make_generic = fp.constructor(
+    AsyncEventMsg,
+    ("init_context", "context", "hdevice", "msg", "open_context", "param1", "param2", "param3", "param4", "vardata"),
+)
+
+
+def _unpack_records(data: bytes) -> tuple[Any, ...]:
+    """:func:`decode_event_records` with the derived layout: same checks, same objects. A record whose
+    Msg has a view class gets it when the record has its shape (the rules of ``LineReply.from_generic``
+    / ``AgentSessionStatusEvent.from_generic``, applied here without the generic step), else the
+    generic AsyncEventMsg."""
+    size = len(data)
+    if not size:
+        raise _malformed("EVENTS frame carries no record")
+    records = []
+    pos = 0
+    while pos < size:
+        left = size - pos
+        if left < ASYNCEVENTMSG_HEADER_SIZE:
+            raise _malformed(f"{left} bytes left at offset {pos}, less than a 40-byte ASYNCEVENTMSG header")
+        h = _RECORD.unpack_from(data, pos)
+        total = h[0]
+        if total < ASYNCEVENTMSG_HEADER_SIZE or total % 4 or total > left:
+            raise _malformed(
+                f"ASYNCEVENTMSG at offset {pos}: TotalSize {total} must be >= 40, a multiple of 4"
+                f" and at most the {left} bytes left"
+            )
+        var = data[pos + ASYNCEVENTMSG_HEADER_SIZE : pos + total]
+        cls, schema = EVENT_TYPES.get(h[4], _NO_VIEW)
+        rec = None
+        if schema is not s.ASYNCEVENTMSG:  # a view registered with its own schema: parse with that
+            rec = _record_via_schema(cls, schema, data[pos : pos + total], _STRUCT)
+        elif cls is LineReply:
+            n = h[9]
+            if not (n > len(var) or len(var) != pad4(n) or any(var[n:])):
+                rec = _make_line_reply(h[1], h[2], h[3], h[5], h[6], h[7], h[8], var[:n])
+        elif cls is AgentSessionStatusEvent:
+            if not (h[2] or h[9] or var):
+                rec = _make_session_status(h[1], h[3], h[5], h[6], h[7], h[8])
+        elif cls is not None:  # a view class registered elsewhere: its own rule decides
+            rec = cls.from_generic(_make_generic(*h[1:], var))
+        if rec is None:  # no view, or the record does not have the view's shape
+            rec = _make_generic(*h[1:], var)
+        records.append(rec)
+        pos += total
+    return tuple(records)
+
+
+_NO_VIEW: tuple[None, Any] = (None, s.ASYNCEVENTMSG)
