@@ -28,6 +28,7 @@ LINE_REPLY will never be awaited (e.g. after a client-side timeout).
 from __future__ import annotations
 
 import enum
+import struct
 from typing import Any
 
 import attrs
@@ -74,6 +75,17 @@ SENDABLE = {
 }
 _KIND_OF = {Hello: FrameKind.HELLO, Request: FrameKind.REQUEST, Response: FrameKind.RESPONSE,
             Events: FrameKind.EVENTS, Error: FrameKind.ERROR}
+#: Kinds a role sends with no state check once both HELLOs are exchanged (and no protocol error occurred).
+_FREE_AFTER_HELLO = {
+    Role.CLIENT: frozenset(),  # REQUEST: its sequence must not be outstanding
+    Role.SERVER: frozenset({FrameKind.RESPONSE, FrameKind.EVENTS}),
+}
+#: Kinds the peer may send once its HELLO has arrived (ERROR is always allowed, HELLO never again).
+_AFTER_HELLO = {role: kinds - {FrameKind.HELLO} for role, kinds in SENDABLE.items()}
+_LENGTH = struct.Struct("<L")
+_LENGTH_KIND = struct.Struct("<LH")
+#: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
+_COMPACT_AT = 1 << 16
 
 
 class Connection:
@@ -86,6 +98,7 @@ class Connection:
         self.our_hello: Hello | None = None
         self.their_hello: Hello | None = None
         self._buf = bytearray()
+        self._pos = 0  # bytes of ``_buf`` already consumed (dropped in bulk, not frame by frame)
         self._eof = False
         self._peer_done = False  # EOF reached at a frame boundary: nothing more to receive
         self._closed = False  # an ERROR was sent or received: nothing more either way
@@ -93,6 +106,7 @@ class Connection:
         self._pending: dict[int, int] = {}  # client: sequence -> Req_Func of outstanding REQUESTs
         self._async: dict[int, int] = {}  # client: request ID -> Req_Func awaiting its LINE_REPLY
         self._next_seq = 1
+        self._free_kinds: frozenset[int] = frozenset()  # see _FREE_AFTER_HELLO; set when both HELLOs are done
 
     # --- state ---------------------------------------------------------------------------------------
 
@@ -142,6 +156,9 @@ class Connection:
                 raise LocalProtocolError("receive_data() after EOF", ErrorCode.UNEXPECTED_KIND)
             return
         if data:
+            if self._pos and self._pos == len(self._buf):
+                self._buf.clear()
+                self._pos = 0
             self._buf += data
         else:
             self._eof = True
@@ -161,24 +178,37 @@ class Connection:
 
     def _next_event(self) -> Any:
         buf = self._buf
-        if len(buf) >= 4:
-            codec.check_length(int.from_bytes(buf[:4], "little"))
-        if len(buf) >= 6:
-            self._check_kind(int.from_bytes(buf[4:6], "little"))
-        if len(buf) < FRAME_HEADER_SIZE or len(buf) < 4 + int.from_bytes(buf[:4], "little"):
+        pos = self._pos
+        avail = len(buf) - pos
+        length = 0
+        if avail >= 6:
+            length, kind = _LENGTH_KIND.unpack_from(buf, pos)
+            codec.check_length(length)
+            if not (kind in _AFTER_HELLO[self.peer_role] and self.their_hello is not None):
+                self._check_kind(kind)
+        elif avail >= 4:
+            length = _LENGTH.unpack_from(buf, pos)[0]
+            codec.check_length(length)
+        if avail < FRAME_HEADER_SIZE or avail < 4 + length:
+            if pos >= _COMPACT_AT or (pos and pos == len(buf)):
+                del buf[:pos]
+                self._pos = 0
             if not self._eof:
                 return NEED_DATA
-            if buf:
-                raise ProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({len(buf)} bytes buffered)")
+            if avail:
+                raise ProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
             self._peer_done = True
             return CLOSED
-        length, kind, _flags, sequence = codec.decode_header(bytes(buf[:FRAME_HEADER_SIZE]))
-        body = bytes(buf[FRAME_HEADER_SIZE : 4 + length])
-        del buf[: 4 + length]
+        length, kind, _flags, sequence = codec.decode_header(buf[pos : pos + FRAME_HEADER_SIZE])
+        end = pos + 4 + length
+        body = bytes(buf[pos + FRAME_HEADER_SIZE : end])
+        self._pos = end
         response_func = None
         if kind == FrameKind.RESPONSE:
             response_func = self._pending.get(sequence)
         frame = codec.decode_body(kind, sequence, body, response_func=response_func)
+        if type(frame) is Request:  # nothing to remember about a REQUEST
+            return frame
         return self._received(frame)
 
     def _check_kind(self, kind: int) -> None:
@@ -206,6 +236,7 @@ class Connection:
                     f"peer speaks protocol {frame.major}.{frame.minor}, we speak {PROTOCOL_MAJOR}.x",
                 )
             self.their_hello = frame
+            self._handshake_done()
         elif isinstance(frame, Response):
             func = self._pending.pop(frame.sequence)
             cls = REQUEST_TYPES.get(func, (RawRequest,))[0]
@@ -231,17 +262,25 @@ class Connection:
             raise LocalProtocolError(f"not a frame: {frame!r}")
         if self._closed:
             raise LocalProtocolError("the connection is closed (an ERROR was exchanged)", ErrorCode.UNEXPECTED_KIND)
+        if kind in self._free_kinds and self._error is None:
+            return codec.encode(frame)  # the established state: nothing to check, nothing to remember
         if kind != FrameKind.ERROR:
             self._check_send(kind, frame)
         data = codec.encode(frame)
         if kind == FrameKind.ERROR:
             self._closed = True
+            self._free_kinds = frozenset()
         elif kind == FrameKind.HELLO:
             self.our_hello = frame
+            self._handshake_done()
         elif kind == FrameKind.REQUEST and self.role is Role.CLIENT:
             body = frame.body
             self._pending[frame.sequence] = body.req_func if isinstance(body, RawRequest) else int(body.REQ_FUNC)
         return data
+
+    def _handshake_done(self) -> None:
+        if self.our_hello is not None and self.their_hello is not None:
+            self._free_kinds = _FREE_AFTER_HELLO[self.role]
 
     def _check_send(self, kind: FrameKind, frame: Any) -> None:
         def refuse(why: str) -> None:

@@ -365,7 +365,10 @@ class _FixedCodec:
         self.decoders = tuple((lay.index(n), dec) for n, (_, dec) in adapters.items())
 
     def pack(self, obj: Any) -> bytes:
-        values = self.get(obj)
+        return self.pack_values(self.get(obj))
+
+    def pack_values(self, values: Any) -> bytes:
+        """Bytes of the field values in field order (what ``pack(cls(*values))`` gives)."""
         if self.encoders:
             values = list(values)
             for i, encode in self.encoders:
@@ -387,6 +390,13 @@ class _FixedCodec:
 
 
 _FIXED: dict[type, _FixedCodec] = {cls: _FixedCodec(cls) for cls in _FIXED_SPECS}
+
+
+def field_packer(cls: type) -> Callable[[Any], bytes]:
+    """For a fixed-size structure class: ``pack(values)`` -> the bytes ``encode_struct(cls(...))`` gives
+    for the field values in field order (a tuple/list), without building the object (the server's hot
+    path fills a LINEAGENTSESSIONINFO straight from the switch's figures)."""
+    return _FIXED[cls].pack_values
 
 
 # --- lists -----------------------------------------------------------------------------------------------

@@ -27,10 +27,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import operator
 from typing import Any, Callable, Iterable
 
 import attrs
 
+from protocol import fastpath
 from protocol import messages as m
 from protocol.constants import (
     API_VERSION_AGENT,
@@ -52,6 +54,7 @@ from protocol.structs import (
     QueueInfo,
     encode_handle,
     encode_struct,
+    field_packer,
 )
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
@@ -67,6 +70,7 @@ MAX_REQUEST_ID = 0x7FFFFFFF
 EVENTS_BATCH_BYTES = 0x40000
 
 _CONTROL_FUNCS = frozenset({ReqFunc.EMU_ADVANCECLOCK, ReqFunc.EMU_OFFERCALL})
+_FIRST_CONTROL_FUNC = min(_CONTROL_FUNCS)
 
 
 @attrs.frozen
@@ -122,42 +126,57 @@ class _Conn:
     lines: dict[int, _Line] = attrs.field(factory=dict)
 
 
+# Positional constructors of the frozen classes built once per request (attrs' keyword __init__ costs
+# several microseconds per request on this path; see protocol/fastpath.py).
+_outgoing = fastpath.constructor(Outgoing)
+_response = fastpath.constructor(m.Response)
+_events = fastpath.constructor(m.Events)
+_line_reply = fastpath.constructor(
+    m.LineReply, ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context", "data")
+)
+
+
 class _Batch:
     """Collects frames in write order, merging consecutive event records per connection into EVENTS."""
 
+    __slots__ = ("_items", "_open")
+
     def __init__(self) -> None:
-        self._items: list[list[Any]] = []  # [conn_id, "resp", Response] or [conn_id, "ev", [records]]
+        self._items: list[list[Any]] = []  # [conn_id, Response, None] or [conn_id, None, [records]]
         self._open: dict[int, list[Any]] = {}
 
     def response(self, conn_id: int, frame: Any) -> None:
-        self._open.pop(conn_id, None)
-        self._items.append([conn_id, "resp", frame])
+        if self._open:
+            self._open.pop(conn_id, None)
+        self._items.append([conn_id, frame, None])
 
     def record(self, conn_id: int, record: Any) -> None:
         item = self._open.get(conn_id)
         if item is None:
-            item = [conn_id, "ev", []]
+            item = [conn_id, None, []]
             self._items.append(item)
             self._open[conn_id] = item
         item[2].append(record)
 
     def frames(self) -> tuple[Outgoing, ...]:
         out: list[Outgoing] = []
-        for conn_id, kind, payload in self._items:
-            if kind == "resp":
-                out.append(Outgoing(conn_id, payload))
-                continue
-            chunk: list[Any] = []
-            size = 0
-            for rec in payload:
-                rec_size = _record_size(rec)
-                if chunk and size + rec_size > EVENTS_BATCH_BYTES:
-                    out.append(Outgoing(conn_id, m.Events(tuple(chunk))))
-                    chunk, size = [], 0
-                chunk.append(rec)
-                size += rec_size
-            if chunk:
-                out.append(Outgoing(conn_id, m.Events(tuple(chunk))))
+        for conn_id, response, records in self._items:
+            if records is None:
+                out.append(_outgoing(conn_id, response))
+            elif len(records) == 1:
+                out.append(_outgoing(conn_id, _events(records)))
+            else:
+                chunk: list[Any] = []
+                size = 0
+                for rec in records:
+                    rec_size = _record_size(rec)
+                    if chunk and size + rec_size > EVENTS_BATCH_BYTES:
+                        out.append(_outgoing(conn_id, _events(chunk)))
+                        chunk, size = [], 0
+                    chunk.append(rec)
+                    size += rec_size
+                if chunk:
+                    out.append(_outgoing(conn_id, _events(chunk)))
         return tuple(out)
 
 
@@ -347,23 +366,24 @@ class SwitchService:
             return Outcome(close=True)
         batch = _Batch()
         now = self._advance(now, batch)
-        name = _func_name(req_func)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("conn %d: t=%.3f %s seq %d %r", conn_id, now, name, request.sequence, body)
+            log.debug("conn %d: t=%.3f %s seq %d %r", conn_id, now, _func_name(req_func), request.sequence, body)
         try:
             self._check_common(conn, body, req_func)
-            if getattr(body, "ASYNC", False):
+            if body.ASYNC:
                 self._handle_async(conn, request, now, batch, rule)
             else:
                 self._handle_sync(conn, request, now, batch, rule)
         except _SyncError as err:
-            log.info("conn %d: %s -> %s: %s", conn_id, name, err.lineerr.name, err.message)
+            log.info("conn %d: %s -> %s: %s", conn_id, _func_name(req_func), err.lineerr.name, err.message)
             batch.response(conn_id, m.Response(request.sequence, int(err.lineerr), body))
         # Whatever the request set in motion at ``now`` (e.g. a READY session taking a waiting call).
         self._fan_out(self.model.take_events(), batch)
         return Outcome(batch.frames())
 
     def _check_common(self, conn: _Conn, body: Any, req_func: int) -> None:
+        if conn.apps and req_func < _FIRST_CONTROL_FUNC and type(body) is not m.RawRequest:
+            return  # the usual case: an initialized connection calling a TAPI function
         if isinstance(body, m.RawRequest):
             raise _SyncError(LineErr.OPERATIONUNAVAIL, f"Req_Func {req_func} is not implemented")
         if req_func in _CONTROL_FUNCS:
@@ -521,16 +541,16 @@ class SwitchService:
                 log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn.conn_id, type(body).__name__, err.lineerr.name, err.message)
                 result, data = int(err.lineerr), b""
         request_id = body.request_id or next(self._request_ids)
-        batch.response(conn.conn_id, m.Response(request.sequence, request_id, body))
-        reply = m.LineReply(
-            init_context=line.app.init_context,
-            context=getattr(body, "context", 0),
-            hdevice=line.hremote_line,
-            open_context=line.open_context,
-            request_id=request_id,
-            result=result,
-            struct_context=getattr(body, "struct_context", 0),
-            data=data,
+        batch.response(conn.conn_id, _response(request.sequence, request_id, body))
+        reply = _line_reply(
+            line.app.init_context,
+            getattr(body, "context", 0),
+            line.hremote_line,
+            line.open_context,
+            request_id,
+            result,
+            getattr(body, "struct_context", 0),
+            data,
         )
         if rule is None or rule.mode is FaultMode.ERROR:
             batch.record(conn.conn_id, reply)
@@ -573,25 +593,9 @@ class SwitchService:
 
     def _session_info(self, line: _Line, body: m.GetAgentSessionInfo, now: float) -> bytes:
         st = self.model.session_info(body.h_agent_session, now)
-        return encode_struct(
-            AgentSessionInfo(
-                total_size=body.buffer_size,
-                state=st.state,
-                next_state=st.next_state,
-                session_start_time=st.session_start_time,
-                session_duration=st.session_duration,
-                number_of_calls=st.number_of_calls,
-                total_talk_time=st.total_talk_time,
-                average_talk_time=st.average_talk_time,
-                total_call_time=st.total_call_time,
-                average_call_time=st.average_call_time,
-                total_wrap_up_time=st.total_wrap_up_time,
-                average_wrap_up_time=st.average_wrap_up_time,
-                acd_call_rate=st.acd_call_rate,
-                longest_time_to_answer=st.longest_time_to_answer,
-                average_time_to_answer=st.average_time_to_answer,
-            )
-        )
+        # = encode_struct(AgentSessionInfo(total_size=body.buffer_size, state=st.state, ...every statistic))
+        # without building the object: the hottest reply of the server.
+        return _pack_session_info((body.agent_session_info_size, _ASI_SIZE, _ASI_SIZE, *_session_stats(st)))
 
     def _session_list(self, line: _Line, body: m.GetAgentSessionList, now: float) -> bytes:
         entries = [
@@ -612,6 +616,11 @@ class SwitchService:
         self.model.set_session_state(body.h_agent_session, body.agent_session_state, body.next_agent_session_state, now)
         return b""
 
+
+_pack_session_info = field_packer(AgentSessionInfo)
+_ASI_SIZE = AgentSessionInfo.FIXED_SIZE
+#: The model's SessionStats values in LINEAGENTSESSIONINFO field order (everything after the size triple).
+_session_stats = operator.attrgetter(*(f.name for f in attrs.fields(AgentSessionInfo)[3:]))
 
 _SYNC_HANDLERS: dict[int, Callable[..., tuple[int, Any]]] = {
     ReqFunc.INITIALIZE: SwitchService._initialize,
