@@ -390,7 +390,12 @@ def decode_request_body(data: bytes) -> Any:
 def _decode_request_body(data: bytes, eng: _Engine) -> Any:
     data = bytes(data)
     _check_fixed(data)
-    return _decode_tapi32(data, _u32(data, 0), eng)
+    req_func = _FIRST.unpack_from(data)[0]
+    if eng is _STRUCT:
+        plan = _PLANS_BY_FUNC.get(req_func)
+        if plan is not None and plan.frame is not None:
+            return plan.make(*plan.unpack_params(data))
+    return _decode_tapi32(data, req_func, eng)
 
 
 def decode_response_body(data: bytes, req_func: int) -> tuple[int, Any]:
@@ -413,7 +418,7 @@ def _decode_tapi32(data: bytes, req_func: int, eng: _Engine) -> Any:
     if eng is _STRUCT:
         plan = _PLANS_BY_FUNC.get(req_func)
         if plan is not None and plan.frame is not None:
-            return plan.make(*plan.unpack(data)[1:])
+            return plan.make(*plan.unpack_params(data))
     entry = REQUEST_TYPES.get(req_func)
     if entry is None:
         if eng is _STRUCT:
@@ -556,6 +561,7 @@ def _record_via_schema(cls: type | None, schema: Any, chunk: bytes, eng: _Engine
 _HEADER_LAYOUT = fp.layout(s.FRAME_HEADER, "frame header")
 _HEADER = _HEADER_LAYOUT.struct
 _TAPI32 = fp.layout(s.TAPI32_MSG, "TAPI32_MSG").struct
+_FIRST = fp.precompiled("<" + fp.layout(s.TAPI32_MSG).codes[0])  # Req_Func / Ack_ReturnValue
 _RECORD_LAYOUT = fp.layout(s.ASYNCEVENTMSG, "ASYNCEVENTMSG")
 _RECORD = _RECORD_LAYOUT.struct
 #: A frame header and one ASYNCEVENTMSG header in one pack (a one-record EVENTS frame).
@@ -581,7 +587,7 @@ class _BodyPlan:
     as ``4x`` padding: zeros out, ignored in) and one ``unpack_from`` + positional constructor back.
     ``frame`` is None for classes with VarData parameters (they take the derived-layout path)."""
 
-    __slots__ = ("cls", "req_func", "frame", "length", "get", "unpack", "make")
+    __slots__ = ("cls", "req_func", "frame", "length", "get", "unpack_params", "make")
 
     def __init__(self, cls: type, schema: Any) -> None:
         lay = fp.layout(schema, cls.__name__)
@@ -597,7 +603,7 @@ class _BodyPlan:
         self.length = s.FRAME_HEADER_SIZE - 4 + lay.size
         names = [p.name for p in params]
         self.get = _tuple_getter(names)
-        self.unpack = fp.precompiled("<" + body_format).unpack_from
+        self.unpack_params = fp.precompiled("<4x" + body_format[1:]).unpack_from  # the params, not the first DWORD
         self.make = fp.constructor(cls, names)
 
     def pack_frame(self, kind: int, sequence: int, first: int, body: Any) -> bytes:

@@ -84,6 +84,7 @@ _FREE_AFTER_HELLO = {
 _AFTER_HELLO = {role: kinds - {FrameKind.HELLO} for role, kinds in SENDABLE.items()}
 _LENGTH = struct.Struct("<L")
 _LENGTH_KIND = struct.Struct("<LH")
+_SEQUENCE = struct.Struct("<L")
 #: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
 _COMPACT_AT = 1 << 16
 
@@ -199,7 +200,7 @@ class Connection:
                 raise ProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
             self._peer_done = True
             return CLOSED
-        length, kind, _flags, sequence = codec.decode_header(buf[pos : pos + FRAME_HEADER_SIZE])
+        sequence = _SEQUENCE.unpack_from(buf, pos + 8)[0]
         end = pos + 4 + length
         body = bytes(buf[pos + FRAME_HEADER_SIZE : end])
         self._pos = end

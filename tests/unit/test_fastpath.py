@@ -402,3 +402,11 @@ def test_positional_constructors_equal_the_attrs_init(cls: type) -> None:
     assert attrs.astuple(built, recurse=False) == attrs.astuple(expected, recurse=False)
     assert [type(v) for v in attrs.astuple(built, recurse=False)] == [type(v) for v in attrs.astuple(expected, recurse=False)]
     assert len(names) >= len(sample)
+
+
+@SETTINGS
+@given(obj=st.one_of(*(fixed_struct(cls, dword) for cls in (AgentSessionInfo, AgentInfo, QueueInfo))))
+def test_field_packer_equals_encoding_the_object(obj: Any) -> None:
+    """The server packs LINEAGENTSESSIONINFO from the switch's figures without building the object."""
+    pack = structs.field_packer(type(obj))
+    same(lambda: pack(attrs.astuple(obj, recurse=False)), lambda: structs.construct_encode_struct(obj))
