@@ -25,6 +25,7 @@ RESPONSE or LINE_REPLY that arrives afterwards finds nobody waiting and is dropp
 from __future__ import annotations
 
 import math
+import socket
 import ssl
 from collections.abc import Callable, Generator
 from typing import Any
@@ -60,6 +61,30 @@ def describe_io_error(exc: BaseException) -> str:
         current = current.__cause__ or current.__context__
         seen += 1
     return str(exc) or type(exc).__name__
+
+
+#: TCP keepalive of client sockets: (idle seconds before the first probe, seconds between probes,
+#: unanswered probes). A client that only listens for events learns within about two minutes that the
+#: server's machine vanished without closing the connection.
+KEEPALIVE = (60, 10, 6)
+
+
+def enable_keepalive(stream: trio.abc.Stream) -> bool:
+    """Turn on TCP keepalive for the socket under ``stream`` (a SocketStream, or an SSLStream over one);
+    False if there is no socket (memory streams) or the platform refuses."""
+    while isinstance(stream, trio.SSLStream):
+        stream = stream.transport_stream
+    if not isinstance(stream, trio.SocketStream):
+        return False
+    try:
+        stream.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in zip(("TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"), KEEPALIVE):
+            option = getattr(socket, name, None)
+            if option is not None:
+                stream.setsockopt(socket.IPPROTO_TCP, option, value)
+    except OSError:
+        return False
+    return True
 
 
 def is_lineerr(result: int) -> bool:
@@ -203,6 +228,7 @@ class ClientConnection:
     ) -> ClientConnection:
         """Send HELLO, start the reader/writer tasks in ``nursery`` and wait for the server's HELLO."""
         conn = cls(stream, product=product)
+        enable_keepalive(stream)
         hello_seen = trio.Event()
         conn._send.send_nowait(conn._proto.send(Hello(product=product)))
         nursery.start_soon(conn._run, hello_seen)
@@ -494,6 +520,7 @@ __all__ = [
     "ClientConnection",
     "PendingReply",
     "describe_io_error",
+    "enable_keepalive",
     "is_lineerr",
     "req_func_of",
 ]

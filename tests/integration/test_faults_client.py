@@ -6,6 +6,7 @@ later calls fail at once, and a new connection works once a server is back.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -17,6 +18,7 @@ import trio.testing
 
 import client
 from client import ConnectionLostError, TapiTimeoutError
+from client.connection import KEEPALIVE
 from protocol import codec
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
@@ -198,3 +200,13 @@ async def test_embedded_server_stopping_fails_pending_calls_and_a_new_one_serves
         with trio.fail_after(20):
             async with client.connect(emu.host, emu.port) as tapi:
                 assert (await (await tapi.open_line(0)).get_group_list()).entries
+
+
+async def test_client_sockets_get_tcp_keepalive() -> None:
+    # A listener-only client must learn that a vanished server is gone: keepalive on its socket too.
+    async with open_emulator(parse_scenario(SCENARIO), clock="manual") as emu:
+        async with client.connect(emu.host, emu.port) as tapi:
+            sock = tapi.connection._stream.socket  # type: ignore[attr-defined]
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            if hasattr(socket, "TCP_KEEPIDLE"):
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == KEEPALIVE[0]
