@@ -1,0 +1,58 @@
+"""The performance benches run with tiny sizes and report what they promise (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def run(script: str, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=180
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_server_bench_rows_and_sweep() -> None:
+    result = json.loads(
+        run("server.py", "--quick", "--json", "--sweep", "--sweep-in-flight", "4",
+            "--sweep-connections", "3", "--sweep-agents", "30")
+    )
+    rows = {row["load"]: row for row in result["rows"]}
+    assert set(rows) == {"sequential", "64 in flight", "50 connections"}
+    for row in rows.values():
+        assert row["tsp"] > 0 and row["floor"] > 0
+        assert row["ratio"] == row["tsp"] / row["floor"]
+        assert 0 < row["target"] < 1
+    sweep = {(row["axis"], row["connections"], row["in_flight"], row.get("agents")) for row in result["sweep"]}
+    assert sweep == {("in flight", 1, 4, None), ("connections", 3, 1, None), ("agents", 1, 64, 30)}
+    assert all(row["tsp"] > 0 and row["floor"] > 0 for row in result["sweep"])
+
+
+def test_server_bench_table() -> None:
+    lines = run("server.py", "--quick").strip().splitlines()
+    assert lines[1].split() == ["load", "tsp", "/s", "echo", "floor", "/s", "of", "floor", "target"]
+    loads = [line[:16].strip() for line in lines[2:5]]
+    assert loads == ["sequential", "64 in flight", "50 connections"]
+    for line in lines[2:5]:
+        assert line.split()[-1] in ("ok", "MISSED") and "%" in line
+
+
+def test_codec_bench_totals_and_reference_table() -> None:
+    lines = run("codec.py", "--quick").strip().splitlines()
+    total = next(line for line in lines if line.startswith("full exchange (rows 1-6)"))
+    assert total.endswith("(target <= 3x)")
+    mine, floor = (float(v) for v in total.split()[4:6])
+    assert mine > 0 and floor > 0
+    start = lines.index(next(line for line in lines if line.startswith("construct reference path")))
+    reference = lines[start + 1 :]
+    assert [line[:30].strip() for line in reference] == [
+        "REQUEST encode", "REQUEST decode", "RESPONSE encode", "RESPONSE decode",
+        "LINE_REPLY encode", "LINE_REPLY decode", "full exchange",
+    ]
+    assert all(line.endswith("times") for line in reference)
