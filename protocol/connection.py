@@ -33,7 +33,7 @@ from typing import Any
 
 import attrs
 
-from protocol import codec
+from protocol import codec, fastpath
 from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, ProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, LineReply, RawRequest, Request, Response
@@ -85,6 +85,10 @@ _AFTER_HELLO = {role: kinds - {FrameKind.HELLO} for role, kinds in SENDABLE.item
 _LENGTH = struct.Struct("<L")
 _LENGTH_KIND = struct.Struct("<LH")
 _SEQUENCE = struct.Struct("<L")
+_LINE_REPLY_FIELDS = ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context",
+                      "data", "req_func", "value")
+assert tuple(f.name for f in attrs.fields(LineReply)) == _LINE_REPLY_FIELDS, "LineReply changed: update _typed_reply"
+_typed_line_reply = fastpath.constructor(LineReply, _LINE_REPLY_FIELDS)
 #: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
 _COMPACT_AT = 1 << 16
 
@@ -252,7 +256,11 @@ class Connection:
             return rec
         func = self._async.pop(rec.request_id)
         value = decode_reply_data(func, rec.data) if rec.result == 0 else None
-        return attrs.evolve(rec, req_func=func, value=value)
+        # = attrs.evolve(rec, req_func=func, value=value), without evolve's per-call field introspection
+        return _typed_line_reply(
+            rec.init_context, rec.context, rec.hdevice, rec.open_context, rec.request_id, rec.result,
+            rec.struct_context, rec.data, func, value,
+        )
 
     # --- sending -------------------------------------------------------------------------------------
 
