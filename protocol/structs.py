@@ -68,9 +68,19 @@ def datetime_to_ole(value: _dt.datetime) -> float:
     CPython, the same double ``float(Fraction(us, 86_400_000_000))`` gives). Before the epoch the OLE
     convention applies: the integer part counts days back, the fraction is still the time of day
     (1899-12-29 06:00 = -1.25). Raises LocalProtocolError for naive datetimes.
+
+    Plain ``datetime`` values in ``timezone.utc`` are memoised (bounded LRU): the server encodes every
+    session's constant start time on every poll. (Equal UTC datetimes are the same instant - ``fold``
+    means nothing in UTC - so the memo cannot confuse two instants.)
     """
+    if type(value) is _dt.datetime and value.tzinfo is UTC:
+        return _utc_datetime_to_ole(value)
     if not isinstance(value, _dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise LocalProtocolError(f"DATE needs an aware datetime (UTC), got {value!r}")
+    return _exact_datetime_to_ole(value)
+
+
+def _exact_datetime_to_ole(value: _dt.datetime) -> float:
     us = (value - OLE_EPOCH) // _ONE_US
     if us >= 0:
         return us / _US_PER_DAY
@@ -79,6 +89,7 @@ def datetime_to_ole(value: _dt.datetime) -> float:
 
 
 _ONE_US = _dt.timedelta(microseconds=1)
+_utc_datetime_to_ole = functools.lru_cache(maxsize=4096)(_exact_datetime_to_ole)
 
 
 def _div_round_half_even(num: int, den: int) -> int:

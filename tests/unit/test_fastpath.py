@@ -312,9 +312,15 @@ def reference_ole_to_datetime(value: float) -> dt.datetime:
 
 
 @settings(max_examples=1000, deadline=None)
-@given(value=dates)
-def test_datetime_to_ole_is_the_correctly_rounded_double(value: dt.datetime) -> None:
-    assert structs.datetime_to_ole(value) == reference_datetime_to_ole(value)
+@given(value=dates, offset=st.integers(-23 * 60, 23 * 60), fold=st.integers(0, 1))
+def test_datetime_to_ole_is_the_correctly_rounded_double(value: dt.datetime, offset: int, fold: int) -> None:
+    expected = reference_datetime_to_ole(value)
+    assert structs.datetime_to_ole(value) == expected
+    assert structs.datetime_to_ole(value.replace(fold=fold)) == expected  # the UTC memo, either fold
+    assume(dt.datetime.min.replace(tzinfo=dt.timezone.utc) + dt.timedelta(days=1) < value)
+    assume(value < dt.datetime.max.replace(tzinfo=dt.timezone.utc) - dt.timedelta(days=1))
+    local = value.astimezone(dt.timezone(dt.timedelta(minutes=offset)))
+    assert structs.datetime_to_ole(local) == expected  # another offset, same instant: not memoised
 
 
 @settings(max_examples=1000, deadline=None)
