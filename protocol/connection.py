@@ -124,6 +124,12 @@ class Connection:
         return self._closed
 
     @property
+    def buffered(self) -> int:
+        """Received bytes not yet returned as frames: nonzero between frames means a frame is partial
+        (what a server's mid-frame read timeout needs, without re-parsing the stream)."""
+        return len(self._buf) - self._pos
+
+    @property
     def ready(self) -> bool:
         """True once both HELLOs have been exchanged."""
         return self.our_hello is not None and self.their_hello is not None

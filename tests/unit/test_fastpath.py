@@ -416,3 +416,22 @@ def test_field_packer_equals_encoding_the_object(obj: Any) -> None:
     """The server packs LINEAGENTSESSIONINFO from the switch's figures without building the object."""
     pack = structs.field_packer(type(obj))
     same(lambda: pack(attrs.astuple(obj, recurse=False)), lambda: structs.construct_encode_struct(obj))
+
+
+def test_connection_reports_a_partial_frame() -> None:
+    from protocol.connection import NEED_DATA, Connection, Role
+
+    server, client = Connection(Role.SERVER), Connection(Role.CLIENT)
+    hello = client.send(Hello(product="c"))
+    server.receive_data(hello[:5])
+    assert server.next_event() is NEED_DATA and server.buffered == 5
+    server.receive_data(hello[5:])
+    assert isinstance(server.next_event(), Hello) and server.buffered == 0
+    client.receive_data(server.send(Hello()))
+    client.next_event()
+    frames = client.send(Request(1, RawRequest(4242))) * 3
+    server.receive_data(frames[:-7])
+    assert isinstance(server.next_event(), Request) and isinstance(server.next_event(), Request)
+    assert server.next_event() is NEED_DATA and server.buffered == len(frames) // 3 - 7
+    server.receive_data(frames[-7:])
+    assert isinstance(server.next_event(), Request) and server.next_event() is NEED_DATA and server.buffered == 0
