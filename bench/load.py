@@ -1,6 +1,7 @@
 """Load run: N concurrent connections issue a mix of requests for a fixed time against a standalone
 ``python -m tsp`` that this script starts (and stops); reports requests per second, p50/p99 latency,
-lost and mismatched replies (must be 0) and the server's memory before, at its peak and after.
+lost and mismatched replies (must be 0), the CPU used by the server and by this load generator, and the
+server's memory before, at its peak and after (after each round with ``--rounds``).
 
     python bench/load.py                         # 200 connections, 20 s, built-in lively scenario
     python bench/load.py --connections 1000 --seconds 30
@@ -72,6 +73,18 @@ def memory(pid: int) -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0])
     return out
+
+
+def open_files(pid: int) -> int:
+    """File descriptors the process holds (its listening and connected sockets among them)."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, int]:
@@ -247,6 +260,15 @@ async def run_connection(index: int, host: str, port: int, stats: Stats, setup: 
                          ready: Any, go: trio.Event, stop_at: list[float], in_flight: int) -> LoadConnection | None:
     rng = random.Random(index)
     stream = await trio.open_tcp_stream(host, port)
+    try:
+        return await _drive(index, stream, stats, setup, ready, go, stop_at, in_flight, rng)
+    finally:
+        with trio.CancelScope(shield=True):
+            await trio.aclose_forcefully(stream)
+
+
+async def _drive(index: int, stream: trio.SocketStream, stats: Stats, setup: dict[str, Any], ready: Any,
+                 go: trio.Event, stop_at: list[float], in_flight: int, rng: random.Random) -> LoadConnection | None:
     conn = LoadConnection(index, stream, stats, rng)
     kinds, weights = zip(*MIX)
     async with trio.open_nursery() as nursery:
@@ -268,6 +290,7 @@ async def run_connection(index: int, host: str, port: int, stats: Stats, setup: 
                 group_id=setup["groups"][index % len(setup["groups"])]))
         except (ConnectionError, trio.BrokenResourceError) as exc:
             stats.setup_failed.append(f"conn {index}: {exc}")
+            ready()
             nursery.cancel_scope.cancel()
             return None
         ready()
@@ -342,11 +365,14 @@ async def load(args: argparse.Namespace, host: str, port: int, pid: int) -> dict
             await all_ready.wait()
         setup_seconds = time.perf_counter() - t_setup
         connected = memory(pid)
+        connected["files"] = open_files(pid)
+        server_cpu0, own_cpu0 = cpu_seconds(pid), time.process_time()
         start = time.perf_counter()
         stop_at[0] = start + args.seconds
         go.set()
         # Workers stop sending at stop_at; whatever is still outstanding then gets --drain seconds.
         await trio.sleep(args.seconds)
+        cpu = ((cpu_seconds(pid) - server_cpu0) / args.seconds, (time.process_time() - own_cpu0) / args.seconds)
         with trio.move_on_after(args.drain):
             while any(c is not None and c.replies and not c.closed for c in conns):
                 await trio.sleep(0.05)
@@ -356,7 +382,7 @@ async def load(args: argparse.Namespace, host: str, port: int, pid: int) -> dict
                 stats.lost += len(c.replies)
                 c.replies.clear()
         nursery.cancel_scope.cancel()
-    return {"stats": stats, "elapsed": elapsed, "setup": setup_seconds, "connected": connected}
+    return {"stats": stats, "elapsed": elapsed, "setup": setup_seconds, "connected": connected, "cpu": cpu}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -373,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, default=1, help="requests outstanding per connection (default 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for replies after the run (default 10)")
     parser.add_argument("--scenario", help="scenario file for the server (default: the built-in lively one)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="connect, run and close this many times against the same server (memory after each)")
     parser.add_argument("--quick", action="store_true", help="tiny run: 10 connections, 1 s")
     args = parser.parse_args(argv)
     if args.quick:
@@ -381,37 +409,59 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--connections must be 1..1000")
 
     proc, host, port = start_server(args)
+    results: list[dict[str, Any]] = []
+    after: list[dict[str, int]] = []
     try:
         time.sleep(0.2)
         before = memory(proc.pid)
-        result = trio.run(load, args, host, port, proc.pid)
-        time.sleep(0.3 if args.quick else 1.0)  # let the server close every connection
-        after = memory(proc.pid)
+        before["files"] = open_files(proc.pid)
+        for _ in range(args.rounds):
+            results.append(trio.run(load, args, host, port, proc.pid))
+            time.sleep(0.3 if args.quick else 1.0)  # let the server close every connection
+            after.append(memory(proc.pid))
+            after[-1]["files"] = open_files(proc.pid)
     finally:
         code, err = stop_server(proc)
-    stats: Stats = result["stats"]
+    stats = Stats()
+    for r in results:
+        stats.latencies += r["stats"].latencies
+        stats.mismatched += r["stats"].mismatched
+        stats.setup_failed += r["stats"].setup_failed
+        stats.lost += r["stats"].lost
+        stats.events += r["stats"].events
+    elapsed = sum(r["elapsed"] for r in results)
     completed = len(stats.latencies)
     mib = lambda kib: f"{kib / 1024:.1f} MiB"  # noqa: E731
-    print(f"load: {args.connections} connections x {args.in_flight} in flight, {args.seconds:g} s, "
+    rounds = f", {args.rounds} rounds" if args.rounds > 1 else ""
+    print(f"load: {args.connections} connections x {args.in_flight} in flight, {args.seconds:g} s{rounds}, "
           f"python -m tsp ({args.scenario or 'built-in scenario'}, real clock), "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"  setup (connect, HELLO, Initialize, Open, CreateAgent, CreateAgentSession): {result['setup']:.2f} s")
+    print(f"  setup (connect, HELLO, Initialize, Open, CreateAgent, CreateAgentSession): "
+          f"{max(r['setup'] for r in results):.2f} s")
     print(f"  requests completed   {completed:,}")
-    print(f"  requests/s           {completed / result['elapsed']:,.0f}")
+    print(f"  requests/s           {completed / elapsed:,.0f}")
     print(f"  latency p50 / p99    {percentile(stats.latencies, 0.5) * 1000:.2f} ms / "
           f"{percentile(stats.latencies, 0.99) * 1000:.2f} ms")
     print(f"  lost / mismatched    {stats.lost} / {len(stats.mismatched)}")
     print(f"  events received      {stats.events:,}")
+    print(f"  CPU during the run   server {max(r['cpu'][0] for r in results):.0%} of a core, "
+          f"load generator {max(r['cpu'][1] for r in results):.0%}")
     print(f"  server memory        before {mib(before['VmRSS'])}, with {args.connections} connected "
-          f"{mib(result['connected']['VmRSS'])}, peak (VmHWM) {mib(after['VmHWM'])}, "
-          f"after closing {mib(after['VmRSS'])}")
+          f"{mib(max(r['connected']['VmRSS'] for r in results))}, peak (VmHWM) {mib(after[-1]['VmHWM'])}, "
+          f"after closing {' / '.join(mib(a['VmRSS']) for a in after)}")
+    print(f"  server open files    before {before['files']}, with {args.connections} connected "
+          f"{max(r['connected']['files'] for r in results)}, after closing "
+          f"{' / '.join(str(a['files']) for a in after)}")
     print(f"  server exit status   {code}")
     problems = stats.setup_failed + stats.mismatched
     for text in problems[:10]:
         print(f"  ! {text}")
     if "Traceback" in err:
         print(f"  ! server stderr has a traceback:\n{err}")
-    return 1 if stats.lost or stats.mismatched or stats.setup_failed or code != 0 or "Traceback" in err else 0
+    leaked = any(a["files"] != before["files"] for a in after)
+    if leaked:
+        print("  ! the server holds more files after the connections closed than before")
+    return 1 if stats.lost or stats.mismatched or stats.setup_failed or leaked or code != 0 or "Traceback" in err else 0
 
 
 if __name__ == "__main__":
