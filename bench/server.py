@@ -23,6 +23,7 @@ processes on the machine only ever slow a run down.
     python bench/server.py --sweep         # also: cost vs requests in flight, connections and agents
                                            # (agents: a floor with traffic, clock x60, 64 in flight)
     python bench/server.py --json          # one JSON object instead of the table
+    python bench/server.py --pipeline      # only the server's CPU per request without sockets or trio
 
 Targets (issue "Performance"): 64 in flight >= 35 % of the floor, sequential >= 60 %, 50 connections >= 50 %.
 """
@@ -248,6 +249,83 @@ async def measure(host: str, port: int, raw: bool, connections: int, window: int
     return done / elapsed
 
 
+# --- the server's request path without sockets ------------------------------------------------------------
+
+
+def pipeline_cost(requests: int = 20_000) -> dict[str, float]:
+    """Microseconds per GetAgentSessionInfo spent by what ``tsp.server`` runs for one REQUEST, in-process
+    and without I/O: ``Connection.next_event`` (frame -> Request), ``SwitchService.handle`` (of which the
+    model's ``session_info``) and ``Connection.send`` of the RESPONSE and the EVENTS frame. Frames arrive
+    64 at a time, as with 64 in flight. Best of five runs."""
+    from tsp.model import Switch
+    from tsp.scenario import default_scenario
+    from tsp.switch import SwitchService
+
+    service = SwitchService(Switch(default_scenario()))
+    cid = service.open_connection("bench")
+    server, client = Connection(Role.SERVER), Connection(Role.CLIENT)
+    server.receive_data(client.send(Hello()))
+    server.next_event()
+    client.receive_data(server.send(Hello()))
+    client.next_event()
+
+    def call(body: Any) -> list[Any]:
+        server.receive_data(client.send(Request(client.next_sequence(), body)))
+        answer = []
+        for out in service.handle(cid, server.next_event(), 0.0).frames:
+            client.receive_data(server.send(out.frame))
+            while (event := client.next_event()) is not NEED_DATA:
+                answer.append(event)
+        return answer
+
+    h_app = call(Initialize())[0].body.h_line_app
+    h_line = call(Open(h_line_app=h_app, device_id=0))[0].body.h_line
+    h_agent = _reply_value(call(CreateAgent(h_line=h_line, agent_id="1001", pin="1234")))
+    sessions = _reply_value(call(GetAgentSessionList(h_line=h_line, h_agent=h_agent)))
+    body = GetAgentSessionInfo(h_line=h_line, h_agent_session=sessions.entries[0].hagent_session)
+    batch = encode(Request(1, body)) * 64
+    request = Request(1, body)
+
+    def whole(n: int) -> None:
+        for _ in range(n // 64):
+            server.receive_data(batch)
+            while (event := server.next_event()) is not NEED_DATA:
+                for out in service.handle(cid, event, 0.0).frames:
+                    server.send(out.frame)
+
+    def decode(n: int) -> None:
+        for _ in range(n // 64):
+            server.receive_data(batch)
+            while server.next_event() is not NEED_DATA:
+                pass
+
+    def handle(n: int) -> None:
+        for _ in range(n):
+            service.handle(cid, request, 0.0)
+
+    frames = [out.frame for out in service.handle(cid, request, 0.0).frames]
+
+    def send(n: int) -> None:
+        for _ in range(n):
+            for frame in frames:
+                server.send(frame)
+
+    def model(n: int) -> None:
+        for _ in range(n):
+            service.model.session_info(body.h_agent_session, 0.0)
+
+    def best(fn: Any) -> float:
+        fn(requests // 10)
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            fn(requests)
+            runs.append(time.perf_counter() - t0)
+        return min(runs) / (requests // 64 * 64 if fn in (whole, decode) else requests) * 1e6
+
+    return {"whole": best(whole), "decode": best(decode), "handle": best(handle), "model": best(model), "send": best(send)}
+
+
 # --- processes -------------------------------------------------------------------------------------------
 
 
@@ -331,6 +409,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sweep-connections", type=_ints, default=(1, 10, 50, 200), metavar="N,N..", help="default 1,10,50,200")
     ap.add_argument("--sweep-agents", type=_ints, default=(20, 1_000, 10_000), metavar="N,N..", help="default 20,1000,10000")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--pipeline", action="store_true", help="only the server's CPU per request, without I/O")
     ap.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_floor:
@@ -339,6 +418,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         except KeyboardInterrupt:
             pass
         return {}
+    if args.pipeline:
+        cost = pipeline_cost(640 if args.quick else 20_000)
+        if args.json:
+            print(json.dumps(cost))
+            return cost
+        print("server CPU per GetAgentSessionInfo without sockets (us): "
+              f"{cost['whole']:.1f} = decode {cost['decode']:.1f} + handle {cost['handle']:.1f}"
+              f" (model.session_info {cost['model']:.1f}) + encode RESPONSE and EVENTS {cost['send']:.1f}")
+        return cost
     seconds = 0.2 if args.quick else args.seconds
     rounds = 1 if args.quick else max(1, args.rounds)
     result: dict[str, Any] = {"seconds_per_row": seconds, "rounds": rounds, "rows": [], "sweep": []}

@@ -56,3 +56,10 @@ def test_codec_bench_totals_and_reference_table() -> None:
         "LINE_REPLY encode", "LINE_REPLY decode", "full exchange",
     ]
     assert all(line.endswith("times") for line in reference)
+
+
+def test_server_pipeline_breakdown() -> None:
+    cost = json.loads(run("server.py", "--pipeline", "--quick", "--json"))
+    assert set(cost) == {"whole", "decode", "handle", "model", "send"}
+    assert all(value > 0 for value in cost.values())
+    assert cost["model"] < cost["handle"]
