@@ -62,4 +62,3 @@ def test_server_pipeline_breakdown() -> None:
     cost = json.loads(run("server.py", "--pipeline", "--quick", "--json"))
     assert set(cost) == {"whole", "decode", "handle", "model", "send"}
     assert all(value > 0 for value in cost.values())
-    assert cost["model"] < cost["handle"]
