@@ -214,9 +214,9 @@ def constructor(cls: type, order: tuple[str, ...] | list[str] | None = None) -> 
     fields = attrs.fields(cls)
     order = tuple(f.name for f in fields) if order is None else tuple(order)
     by_name = {f.name: f for f in fields}
-    unknown = set(order) - set(by_name)
+    unknown = set(order) - {name for name, f in by_name.items() if f.init}
     if unknown:
-        raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
+        raise ValueError(f"{cls.__name__} has no init field(s) {sorted(unknown)}")
 
     def by_keywords(*values: Any) -> Any:
         return cls(**dict(zip(order, values)))
@@ -249,7 +249,7 @@ def constructor(cls: type, order: tuple[str, ...] | list[str] | None = None) -> 
                 env[f"_default_{f.name}"] = default
                 expr = f"_default_{f.name}"
         conv = f.converter
-        if conv is not None and f.init:
+        if conv is not None:  # attrs converts defaults and init=False fields too
             if isinstance(conv, attrs.Converter):
                 if conv.takes_self or conv.takes_field:
                     return by_keywords

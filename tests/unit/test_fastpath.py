@@ -435,3 +435,34 @@ def test_connection_reports_a_partial_frame() -> None:
     assert server.next_event() is NEED_DATA and server.buffered == len(frames) // 3 - 7
     server.receive_data(frames[-7:])
     assert isinstance(server.next_event(), Request) and server.next_event() is NEED_DATA and server.buffered == 0
+
+
+def test_constructor_edge_cases_match_attrs() -> None:
+    @attrs.frozen
+    class Odd:
+        a: int = attrs.field(converter=int)
+        b: list = attrs.field(factory=list)
+        c: int = attrs.field(default="7", init=False, converter=int)
+
+    make = fastpath.constructor(Odd, ["a"])
+    built, expected = make("5"), Odd("5")
+    assert built == expected and built.b == [] and built.b is not make("5").b and built.c == 7
+    with pytest.raises(ValueError):
+        fastpath.constructor(Odd, ["c"])  # not an __init__ argument
+
+    @attrs.frozen
+    class Checked:
+        a: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    with pytest.raises(TypeError):  # falls back to __init__, whose validator still runs
+        fastpath.constructor(Checked)("x")
+
+    @attrs.define
+    class Post:
+        a: int
+        b: int = 0
+
+        def __attrs_post_init__(self) -> None:
+            self.b = self.a * 2
+
+    assert fastpath.constructor(Post)(3) == Post(3) == Post(3, 6)
