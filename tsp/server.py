@@ -6,13 +6,16 @@ it frames and writes what it returns:
 * **reader** (one per connection): bytes -> :class:`protocol.Connection` -> frames. HELLO is answered,
   each REQUEST goes to ``SwitchService.handle`` at the clock's ``now`` and the resulting frames are queued
   at once (RESPONSE first, then the EVENTS with the LINE_REPLY - the same queue, so in that order). A
-  protocol violation queues the ERROR frame and ends the connection; nothing else is affected.
+  protocol violation queues the ERROR frame and ends the connection; nothing else is affected. On plain
+  TCP the reader then writes everything one read produced with one non-blocking write itself (no task
+  switch); what the socket does not take at once, or anything queued while the writer is busy, is left
+  to the writer, so the wire order is always the queue order.
 * **writer** (one per connection) drains a bounded outgoing queue. The queue never blocks a producer:
   if a client stops reading and more than ``max_queued_bytes`` pile up, the connection gets ERROR 5 and
   is closed (after ``overflow_grace`` seconds at most) instead of growing the server's memory.
 * **driver** (one per server): sleeps until the next due time of the switch (model events, delayed
-  replies) in the clock's terms, or until a request or a clock change wakes it, then advances the switch
-  and fans the events out.
+  replies) in the clock's terms, or until a request that made something due earlier or a clock change
+  wakes it, then advances the switch and fans the events out.
 * **read timeout**: a connection that has not sent its HELLO, or that stops in the middle of a frame,
   for ``read_timeout`` seconds gets ERROR 5 (idle timeout) and is closed. A connection that is idle
   between frames is never cut off (TCP keepalive finds dead peers: first probe after 60 s of silence,
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import socket
 import ssl
 from collections import deque
@@ -107,34 +111,15 @@ class ServerConfig:
             raise ValueError(f"max_queued_bytes must hold at least one maximal frame (0x50004), got {self.max_queued_bytes}")
 
 
-class _FrameTracker:
-    """Follows frame boundaries in the received byte stream (only the 4-byte length fields), so the
-    reader knows whether a frame is half-received - the condition of the partial-frame read timeout."""
-
-    __slots__ = ("_header", "_remaining")
-
-    def __init__(self) -> None:
-        self._header = bytearray()
-        self._remaining = 0
-
-    @property
-    def partial(self) -> bool:
-        return bool(self._header) or self._remaining > 0
-
-    def feed(self, data: bytes) -> None:
-        i, n = 0, len(data)
-        while i < n:
-            if self._remaining:
-                take = min(self._remaining, n - i)
-                self._remaining -= take
-                i += take
-                continue
-            take = min(4 - len(self._header), n - i)
-            self._header += data[i : i + take]
-            i += take
-            if len(self._header) == 4:
-                self._remaining = int.from_bytes(self._header, "little")
-                self._header.clear()
+def _direct_fd(stream: trio.abc.Stream) -> int | None:
+    """The socket file descriptor the reader may write to directly (plain TCP only; TLS and in-memory
+    streams always go through the writer task)."""
+    if isinstance(stream, trio.SocketStream) and hasattr(os, "write") and os.name == "posix":
+        try:
+            return stream.socket.fileno()
+        except OSError:
+            return None
+    return None
 
 
 class _Outbox:
@@ -147,6 +132,11 @@ class _Outbox:
         self.closed = False
         self.overflowed = False
         self._ready = trio.Event()
+        #: True while the reader handles what one ``receive_some`` brought: ``put`` does not wake the
+        #: writer, the reader hands everything over at once afterwards (:meth:`flush_deferred`).
+        self.deferred = False
+        #: True while the writer task is inside ``send_all`` (nobody else may write to the stream).
+        self.sending = False
 
     def put(self, data: bytes) -> bool:
         """Queue ``data``; False if the queue is closed or this would exceed the limit."""
@@ -157,8 +147,30 @@ class _Outbox:
             return False
         self._chunks.append(data)
         self.queued += len(data)
-        self._ready.set()
+        if not self.deferred:
+            self._ready.set()
         return True
+
+    def take(self) -> bytes:
+        """Everything queued, joined, and the queue emptied (b"" if nothing is queued)."""
+        chunks = self._chunks
+        if not chunks:
+            return b""
+        data = b"".join(chunks) if len(chunks) > 1 else chunks[0]
+        chunks.clear()
+        self.queued = 0
+        return data
+
+    def put_front(self, data: bytes) -> None:
+        """Queue ``data`` ahead of everything else (the unsent rest of a direct write; not limited)."""
+        self._chunks.appendleft(data)
+        self.queued += len(data)
+
+    def flush_deferred(self) -> None:
+        """End a deferral: wake the writer if anything was queued meanwhile."""
+        self.deferred = False
+        if self._chunks or self.closed:
+            self._ready.set()
 
     def replace_with(self, data: bytes) -> None:
         """Throw away everything queued, queue ``data`` alone and close (used for the overflow ERROR)."""
@@ -179,10 +191,7 @@ class _Outbox:
                 return None
             self._ready = trio.Event()
             await self._ready.wait()
-        data = b"".join(self._chunks) if len(self._chunks) > 1 else self._chunks[0]
-        self._chunks.clear()
-        self.queued = 0
-        return data
+        return self.take()
 
 
 class _Peer:
@@ -269,6 +278,9 @@ class EmulatorServer:
         self.service = SwitchService(self.model, clock, control=config.control, faults=self._faults)  # type: ignore[arg-type]
         self._peers: dict[int, _Peer] = {}
         self._wake = trio.Event()
+        #: The switch time the driver sleeps until (inf: until woken); a request only wakes the driver
+        #: when it makes something due earlier than that.
+        self._driver_due = math.inf
         self._nursery: trio.Nursery | None = None
         self._stopped = trio.Event()
         self.address: tuple[str, int] | None = None
@@ -313,6 +325,7 @@ class EmulatorServer:
     async def _drive(self) -> None:
         while True:
             due = self.service.next_due()
+            self._driver_due = due if due is not None else math.inf
             deadline = self.clock.deadline(due) if due is not None else math.inf
             with trio.move_on_at(deadline) as scope:
                 await self._wake.wait()
@@ -450,7 +463,11 @@ class EmulatorServer:
                 data = await peer.outbox.get()
                 if data is None:
                     return
-                await stream.send_all(data)
+                peer.outbox.sending = True
+                try:
+                    await stream.send_all(data)
+                finally:
+                    peer.outbox.sending = False
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
             if peer.reason == "closed":
                 peer.reason = f"write failed: {exc or type(exc).__name__}"
@@ -460,22 +477,31 @@ class EmulatorServer:
 
     async def _reader(self, peer: _Peer, stream: trio.abc.Stream) -> None:
         proto = peer.proto
-        tracker = _FrameTracker()
+        outbox = peer.outbox
         timeout = self.config.read_timeout
-        while not peer.outbox.closed:
-            waiting_for = "HELLO" if proto.their_hello is None else ("the rest of a frame" if tracker.partial else None)
+        fd = _direct_fd(stream)
+        while not outbox.closed:
+            waiting_for = "HELLO" if proto.their_hello is None else ("the rest of a frame" if proto.buffered else None)
             try:
-                with trio.move_on_after(timeout if waiting_for else math.inf) as scope:
+                if waiting_for is None:  # idle between frames: never cut off, so no cancel scope either
                     data = await stream.receive_some(_RECEIVE_SIZE)
+                else:
+                    with trio.move_on_after(timeout) as scope:
+                        data = await stream.receive_some(_RECEIVE_SIZE)
+                    if scope.cancelled_caught:
+                        text = f"no data for {timeout:g} s while waiting for {waiting_for}"
+                        peer.reason = f"idle timeout ({waiting_for})"
+                        self._send(peer, m.Error(ErrorCode.IDLE_TIMEOUT, text))
+                        return
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 peer.reason = f"read failed: {exc or type(exc).__name__}"
                 return
-            if scope.cancelled_caught:
-                text = f"no data for {timeout:g} s while waiting for {waiting_for}"
-                peer.reason = f"idle timeout ({waiting_for})"
-                self._send(peer, m.Error(ErrorCode.IDLE_TIMEOUT, text))
+            if self._stopped.is_set():  # stop() was called: the connection is being closed, answer nothing
+                peer.reason = "server stopped"
                 return
-            tracker.feed(data)
+            # Everything the frames of this read produce is queued without waking the writer, then
+            # written at once: one write per read, like the echo floor, and no task switch for it.
+            outbox.deferred = True
             try:
                 proto.receive_data(data)
                 if not self._process(peer):
@@ -485,6 +511,28 @@ class EmulatorServer:
                 peer.reason = f"protocol error {err.code.name}"
                 self._send(peer, err.to_frame())
                 return
+            finally:
+                if fd is not None and not outbox.sending and not outbox.closed:
+                    self._write_direct(peer, fd)
+                outbox.flush_deferred()
+
+    def _write_direct(self, peer: _Peer, fd: int) -> None:
+        """Write what is queued straight to the socket without blocking; whatever the socket does not take
+        at once stays queued for the writer task (which then also takes everything queued after it, so the
+        order on the wire is the order of queueing). A reader that blocked here instead would stop reading
+        a client that does not read, and the queue limit could never cut that client off."""
+        outbox = peer.outbox
+        data = outbox.take()
+        if not data:
+            return
+        try:
+            sent = os.write(fd, data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:  # broken connection: let the writer's send_all meet and report the error
+            sent = 0
+        if sent < len(data):
+            outbox.put_front(data[sent:])
 
     def _process(self, peer: _Peer) -> bool:
         """Handle every complete frame buffered; False when the connection must end."""
@@ -519,7 +567,9 @@ class EmulatorServer:
                     self._note_held(peer, event, outcome.frames)
                 if peer.held_count and isinstance(event.body, (m.Close, m.ShutDown)):
                     peer.forget_lines_except(self.service.lines_of(peer.conn_id))
-                self.wake()
+                due = self.service.next_due()
+                if due is not None and due < self._driver_due:
+                    self.wake()
                 if outcome.close:
                     peer.reason = "disconnect fault"
                     return False
