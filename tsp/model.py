@@ -70,6 +70,7 @@ from typing import NamedTuple
 
 import attrs
 
+from protocol import fastpath
 from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, LineErr
 from tsp.scenario import Scenario, SessionSpec
 
@@ -149,6 +150,10 @@ class SessionStats:
     acd_call_rate: Decimal  # calls per hour, 4 decimals (CURRENCY = this x 10,000)
     longest_time_to_answer: int
     average_time_to_answer: int
+
+
+#: ``SessionStats(*fields in definition order)`` without attrs' keyword-argument cost (same object).
+_session_stats = fastpath.constructor(SessionStats)
 
 
 @attrs.frozen
@@ -383,6 +388,9 @@ class Switch:
         self._lines = scenario.switch.lines
         self._rng = random.Random(scenario.switch.seed)
         self._now = 0
+        #: Memo of the last ``_advance`` argument and its microseconds (nan: none yet; never equal).
+        self._last_now = math.nan
+        self._last_t = 0
         self._heap: list[tuple[int, int, int, object]] = []
         self._seq = itertools.count()
         self._events: list[SessionEvent] = []
@@ -446,7 +454,13 @@ class Switch:
         return events
 
     def _advance(self, now: float) -> int:
-        t = _to_us(now)
+        if type(now) is float and now == self._last_now:
+            # The same instant as the previous call (the server advances, then asks): skip the checks
+            # and rounding of ``_to_us``, which gave this very value.
+            t = self._last_t
+        else:
+            t = _to_us(now)
+            self._last_now, self._last_t = now, t
         if t < self._now:
             raise ValueError(f"time went backwards: now = {now!r} s but the switch is at {self._now / US} s")
         heap = self._heap
@@ -728,21 +742,24 @@ class Switch:
         duration = end - s.created
         talk, wrap = self._exact_talk_wrap(s, t)
         n = s.calls
-        return SessionStats(
-            state=s.state,
-            next_state=s.next_state,
-            session_start_time=self._start + _dt.timedelta(microseconds=s.created),
-            session_duration=duration // US,
-            number_of_calls=n,
-            total_talk_time=talk // US,
-            average_talk_time=talk // (n * US) if n else 0,
-            total_call_time=(talk + wrap) // US,
-            average_call_time=(talk + wrap) // (n * US) if n else 0,
-            total_wrap_up_time=wrap // US,
-            average_wrap_up_time=wrap // (n * US) if n else 0,
-            acd_call_rate=_rate(n, duration),
-            longest_time_to_answer=s.tta_max // US,
-            average_time_to_answer=s.tta_sum // (n * US) if n else 0,
+        # Positional, in SessionStats' field order (state, next_state, session_start_time,
+        # session_duration, number_of_calls, total/average talk, total/average call, total/average wrap-up,
+        # acd_call_rate, longest/average time to answer): the server asks this on every poll.
+        return _session_stats(
+            s.state,
+            s.next_state,
+            self._start + _dt.timedelta(microseconds=s.created),
+            duration // US,
+            n,
+            talk // US,
+            talk // (n * US) if n else 0,
+            (talk + wrap) // US,
+            (talk + wrap) // (n * US) if n else 0,
+            wrap // US,
+            wrap // (n * US) if n else 0,
+            _rate(n, duration),
+            s.tta_max // US,
+            s.tta_sum // (n * US) if n else 0,
         )
 
     @staticmethod
