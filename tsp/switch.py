@@ -134,6 +134,12 @@ _events = fastpath.constructor(m.Events)
 _line_reply = fastpath.constructor(
     m.LineReply, ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context", "data")
 )
+_outcome = fastpath.constructor(Outcome)
+_session_status = fastpath.constructor(
+    m.AgentSessionStatusEvent, ("init_context", "hdevice", "open_context", "hagent_session", "status", "state")
+)
+#: Req_Func of each request body class (``int(body.REQ_FUNC)`` without the enum conversion per request).
+_REQ_FUNC_OF: dict[type, int] = {cls: int(cls.REQ_FUNC) for cls, _ in m.REQUEST_TYPES.values()}
 
 
 class _Batch:
@@ -318,13 +324,8 @@ class SwitchService:
             for line in self._by_device.get(ev.line, {}).values():
                 batch.record(
                     line.conn_id,
-                    m.AgentSessionStatusEvent(
-                        init_context=line.app.init_context,
-                        hdevice=line.hremote_line,
-                        open_context=line.open_context,
-                        hagent_session=ev.hagent_session,
-                        status=ev.status,
-                        state=state,
+                    _session_status(
+                        line.app.init_context, line.hremote_line, line.open_context, ev.hagent_session, ev.status, state
                     ),
                 )
             for observer in self.event_observers:
@@ -359,11 +360,13 @@ class SwitchService:
         """Handle one REQUEST of connection ``conn_id`` at switch time ``now``."""
         conn = self._conns[conn_id]
         body = request.body
-        req_func = body.req_func if isinstance(body, m.RawRequest) else int(body.REQ_FUNC)
+        req_func = _REQ_FUNC_OF.get(body.__class__)
+        if req_func is None:
+            req_func = body.req_func if isinstance(body, m.RawRequest) else int(body.REQ_FUNC)
         rule = self.faults.decide(req_func)
         if rule is not None and rule.mode is FaultMode.DISCONNECT:
             log.info("conn %d: fault: disconnect instead of answering Req_Func %d", conn_id, req_func)
-            return Outcome(close=True)
+            return _outcome((), True)
         batch = _Batch()
         now = self._advance(now, batch)
         if log.isEnabledFor(logging.DEBUG):
@@ -379,7 +382,7 @@ class SwitchService:
             batch.response(conn_id, m.Response(request.sequence, int(err.lineerr), body))
         # Whatever the request set in motion at ``now`` (e.g. a READY session taking a waiting call).
         self._fan_out(self.model.take_events(), batch)
-        return Outcome(batch.frames())
+        return _outcome(batch.frames(), False)
 
     def _check_common(self, conn: _Conn, body: Any, req_func: int) -> None:
         if conn.apps and req_func < _FIRST_CONTROL_FUNC and type(body) is not m.RawRequest:
@@ -512,7 +515,7 @@ class SwitchService:
 
     def _handle_async(self, conn: _Conn, request: m.Request, now: float, batch: _Batch, rule: FaultRule | None) -> None:
         body = request.body
-        req_func = int(body.REQ_FUNC)
+        req_func = _REQ_FUNC_OF.get(body.__class__) or int(body.REQ_FUNC)
         line = self._line(conn, body.h_line)
         if not 0 <= body.request_id <= MAX_REQUEST_ID:
             raise _SyncError(LineErr.INVALPARAM, f"dwRequestID {body.request_id:#x} is above 0x7FFFFFFF")
