@@ -215,6 +215,7 @@ async def test_s7_line_api_round_trip(tsp_address, tsp_timeout, app):
     (contains the session with its group), GetQueueInfo, GetGroupList (Sales and Support by name),
     SetAgentSessionState (ENDED), each with the sizes of tapi-facts §2 and the values the raw client reads."""
     sales, support = uuid.UUID(spec.SALES), uuid.UUID(spec.SUPPORT)
+    t = tsp_timeout  # the Line API waits as long as it takes unless given a timeout (TAPI2)
     async with library(tsp_address, tsp_timeout) as (tapi, tap):
         assert tapi.hline_app != 0 and tapi.num_devs == spec.SCENARIO_LINES, (tapi.hline_app, tapi.num_devs)
         line = await tapi.open_line(0)
@@ -222,31 +223,31 @@ async def test_s7_line_api_round_trip(tsp_address, tsp_timeout, app):
         assert spec.API_AGENT <= line.api_version <= spec.API_MAX, f"negotiated {line.api_version:#x}"
 
         h_1001 = app.agent(spec.AGENT_PIN_ID, spec.AGENT_PIN)
-        agent_1001 = await line.create_agent(spec.AGENT_PIN_ID, pin=spec.AGENT_PIN)
+        agent_1001 = await line.create_agent(spec.AGENT_PIN_ID, pin=spec.AGENT_PIN, timeout=t)
         assert agent_1001.handle == h_1001, f"hAgent {agent_1001.handle:#x} via the library, {h_1001:#x} raw"
         with pytest.raises(client.LineError) as wrong_pin:
-            await line.create_agent(spec.AGENT_PIN_ID, pin="0000")
+            await line.create_agent(spec.AGENT_PIN_ID, pin="0000", timeout=t)
         assert wrong_pin.value.raw == spec.INVALPASSWORD == wrong_pin.value.hresult, str(wrong_pin.value)
 
-        agent = await line.create_agent(fresh_id("lib"))
-        session = await line.create_agent_session(agent, sales)
+        agent = await line.create_agent(fresh_id("lib"), timeout=t)
+        session = await line.create_agent_session(agent, sales, timeout=t)
         assert agent.handle != 0 and session.handle != 0
-        info = await line.get_agent_session_info(session)
+        info = await line.get_agent_session_info(session, timeout=t)
         assert (info.total_size, info.needed_size, info.used_size) == (76, 76, 76)
         assert int(info.state) == spec.NOTREADY == session_state(app, session.handle)
 
-        agent_info = await line.get_agent_info(agent)
+        agent_info = await line.get_agent_info(agent, timeout=t)
         assert agent_info.total_size == 56 and agent_info.number_of_acd_calls == 0, agent_info
-        sessions = await line.get_agent_session_list(agent)
+        sessions = await line.get_agent_session_list(agent, timeout=t)
         assert [(e.hagent_session, e.hagent, e.group_id) for e in sessions.entries] == [
             (session.handle, agent.handle, sales)], sessions
-        queue = await line.get_queue_info(spec.SALES_QUEUE)
+        queue = await line.get_queue_info(spec.SALES_QUEUE, timeout=t)
         assert queue.total_size == 52, queue
-        groups = {e.group_id: e.name for e in (await line.get_group_list()).entries}
+        groups = {e.group_id: e.name for e in (await line.get_group_list(timeout=t)).entries}
         assert groups.get(sales) == spec.SALES_NAME and groups.get(support) == spec.SUPPORT_NAME, groups
 
-        await line.set_agent_session_state(session, spec.ENDED)
-        assert int((await line.get_agent_session_info(session)).state) == spec.ENDED
+        await line.set_agent_session_state(session, spec.ENDED, timeout=t)
+        assert int((await line.get_agent_session_info(session, timeout=t)).state) == spec.ENDED
         assert session_state(app, session.handle) == spec.ENDED
         # one REQUEST per call, with the Req_Func of the §2 table
         for func, count in ((spec.CREATEAGENTSESSION, 1), (spec.GETAGENTSESSIONINFO, 2),
