@@ -8,8 +8,10 @@ module moves bytes with trio and keeps the tables of who is waiting for what:
   the reader task itself when it sees the RESPONSE that announces the request ID, so a LINE_REPLY that
   follows in the very next frame can never slip past it.
 
-One reader task owns the receive side; one writer task owns the send side and coalesces whatever requests
-are queued into a single ``send_all`` (many requests in flight cost one system call, not one each).
+One reader task owns the receive side. On plain TCP a request is written at once by the caller with one
+non-blocking write when nothing is waiting for the writer task (no task switch per request); otherwise,
+and for what the socket does not take at once, TLS and memory streams, the writer task sends it, coalescing
+whatever is queued into a single ``send_all``. Either way the bytes go out in the order requests were made.
 Everything else is synchronous bookkeeping, so nothing here can block the reader: events go to
 synchronous listeners that must not block (see :mod:`client.objects` for the buffered subscriptions).
 
@@ -25,6 +27,7 @@ RESPONSE or LINE_REPLY that arrives afterwards finds nobody waiting and is dropp
 from __future__ import annotations
 
 import math
+import os
 import socket
 import ssl
 from collections.abc import Callable, Generator
@@ -179,8 +182,11 @@ class PendingReply:
     async def _wait_until(self, deadline: float, timeout: float | None) -> Any:
         slot = self._slot
         try:
-            with trio.move_on_at(deadline):
+            if deadline == math.inf:
                 await slot.event.wait()
+            else:
+                with trio.move_on_at(deadline):
+                    await slot.event.wait()
         finally:
             if not slot.event.is_set():
                 self.forget()
@@ -210,6 +216,16 @@ class ClientConnection:
         self._responses: dict[int, _Pending] = {}
         self._replies: dict[int, _Pending] = {}
         self._send, self._outbox = trio.open_memory_channel[bytes](math.inf)
+        #: Chunks handed to the writer task and not yet written by it; while nonzero, requests queue behind
+        #: them (wire order), else :meth:`_submit` writes a request itself (plain TCP, see there).
+        self._unwritten = 0
+        #: The socket's descriptor for those direct writes (None: TLS or memory stream, writer only).
+        self._fd: int | None = None
+        if isinstance(stream, trio.SocketStream) and os.name == "posix":
+            try:
+                self._fd = stream.socket.fileno()
+            except OSError:
+                self._fd = None
         self._closed: ConnectionLostError | None = None
         self._listeners: list[Callable[[Any], None]] = []
         self._close_listeners: list[Callable[[ConnectionLostError], None]] = []
@@ -230,7 +246,7 @@ class ClientConnection:
         conn = cls(stream, product=product)
         enable_keepalive(stream)
         hello_seen = trio.Event()
-        conn._send.send_nowait(conn._proto.send(Hello(product=product)))
+        conn._queue(conn._proto.send(Hello(product=product)))
         nursery.start_soon(conn._run, hello_seen)
         await hello_seen.wait()
         if conn._closed is not None:
@@ -294,8 +310,23 @@ class ClientConnection:
             raise TapiError(HResult.E_INVALIDARG, f"cannot send {body!r}: {exc}") from exc
         pending = _Pending(func, is_async)
         self._responses[sequence] = pending
-        self._send.send_nowait(data)
+        if self._fd is not None and not self._unwritten:
+            # Nothing waits for the writer: write at once without blocking (no task switch per request);
+            # the writer task gets only what the socket does not take now.
+            try:
+                sent = os.write(self._fd, data)
+            except OSError:  # full (BlockingIOError) or broken: the writer sends it or reports the error
+                sent = 0
+            if sent == len(data):
+                return sequence, pending
+            data = data[sent:]
+        self._queue(data)
         return sequence, pending
+
+    def _queue(self, data: bytes) -> None:
+        """Hand ``data`` to the writer task (after everything handed to it before)."""
+        self._send.send_nowait(data)
+        self._unwritten += 1
 
     async def request(self, body: Any, *, timeout: float | None = None) -> Response:
         """Send one REQUEST and return its RESPONSE (whatever its result; no LINE_REPLY wait).
@@ -310,8 +341,11 @@ class ClientConnection:
         self, sequence: int, pending: _Pending, deadline: float, timeout: float | None
     ) -> Response:
         try:
-            with trio.move_on_at(deadline):
+            if deadline == math.inf:  # no timeout: no cancel scope to enter and leave per request
                 await pending.event.wait()
+            else:
+                with trio.move_on_at(deadline):
+                    await pending.event.wait()
         finally:
             if not pending.event.is_set():
                 # Gave up: a RESPONSE arriving later is dropped, and so is any LINE_REPLY it announces.
@@ -412,6 +446,7 @@ class ClientConnection:
                     except (trio.WouldBlock, trio.EndOfChannel):
                         break
                 await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else data)
+                self._unwritten -= len(chunks)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._shutdown(ConnectionLostError(f"sending failed: {describe_io_error(exc)}"))
             self._cancel.cancel()
@@ -449,7 +484,7 @@ class ClientConnection:
         """The server broke the protocol: queue ERROR(code) for the writer to flush, then end."""
         if self._closed is None:
             try:
-                self._send.send_nowait(self._proto.send(exc.to_frame()))
+                self._queue(self._proto.send(exc.to_frame()))
             except Exception:  # noqa: BLE001 - best effort; the connection is ending anyway
                 pass
         self._shutdown(ConnectionLostError(f"the server sent something invalid: {exc}", exc.code))
