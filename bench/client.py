@@ -15,12 +15,9 @@ client measured here has its own core.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 import trio  # noqa: E402
 
 import client  # noqa: E402
+from bench._common import run_floor, start_process, stop_process  # noqa: E402
 from protocol import (  # noqa: E402
     AgentSessionInfo,
     Events,
@@ -55,42 +53,6 @@ def canned_exchange() -> tuple[bytes, bytes]:
         Events((LineReply(request_id=5, struct_context=21, data=info),))
     )
     return request, answer
-
-
-# --- the floor server (run as a subprocess: bench/client.py --serve-floor) -------------------------------
-
-
-async def serve_floor() -> None:
-    """Answer HELLO with HELLO and every further frame with the canned answer; no decoding at all."""
-    _, answer = canned_exchange()
-    hello = encode(Hello(product="floor"))
-
-    async def handle(stream: trio.SocketStream) -> None:
-        buf = bytearray()
-        greeted = False
-        try:
-            while True:
-                data = await stream.receive_some(65536)
-                if not data:
-                    return
-                buf += data
-                out = bytearray()
-                while len(buf) >= 4:
-                    n = 4 + int.from_bytes(buf[:4], "little")
-                    if len(buf) < n:
-                        break
-                    del buf[:n]
-                    out += answer if greeted else hello
-                    greeted = True
-                if out:
-                    await stream.send_all(bytes(out))
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            return
-
-    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
-    host, port = listeners[0].socket.getsockname()[:2]
-    print(f"listening on {host}:{port}", flush=True)
-    await trio.serve_listeners(handle, listeners)
 
 
 # --- measurements -----------------------------------------------------------------------------------------
@@ -146,33 +108,6 @@ async def client_rate(host: str, port: int, seconds: float, in_flight: int) -> f
     return done / elapsed
 
 
-# --- processes --------------------------------------------------------------------------------------------
-
-
-def start_process(args: list[str]) -> tuple[subprocess.Popen[str], str, int]:
-    """Start a server process and read its ``listening on HOST:PORT`` first line."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError(f"{' '.join(args)} did not start: {line!r}")
-    host, _, port = line.removeprefix("listening on ").rpartition(":")
-    return proc, host, int(port)
-
-
-def stop_process(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny run (a fraction of a second per row)")
@@ -180,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_floor:
-        try:
-            trio.run(serve_floor)
-        except KeyboardInterrupt:
-            pass
+        run_floor(canned_exchange()[1])
         return 0
     seconds = 0.2 if args.quick else args.seconds
 

@@ -98,7 +98,8 @@ PARAMS = (0, 0x11, 0x22, 0x33, 0x44, 76) + (0,) * 7
 RECORD_RAW = (116, 0x0101, 0x11, 0x0202, 12, 0x0303, 42, 0, 0x44, 76)
 
 
-def reply_frame(info: AgentSessionInfo) -> Events:
+def reply_frame(info: AgentSessionInfo, encode_info: Callable[[AgentSessionInfo], bytes] = encode_struct) -> Events:
+    """The EVENTS frame with the LINE_REPLY carrying ``info``, its data written by ``encode_info``."""
     return Events(
         (
             LineReply(
@@ -108,7 +109,7 @@ def reply_frame(info: AgentSessionInfo) -> Events:
                 open_context=0x0303,
                 request_id=42,
                 struct_context=0x44,
-                data=encode_struct(info),
+                data=encode_info(info),
             ),
         )
     )
@@ -122,22 +123,6 @@ def lib_decode_reply(data: bytes) -> AgentSessionInfo:
 def construct_decode_reply(data: bytes) -> AgentSessionInfo:
     (reply,) = codec.construct_decode(data).records
     return structs.construct_decode_struct(AgentSessionInfo, reply.data)
-
-
-def construct_reply_frame(info: AgentSessionInfo) -> Events:
-    return Events(
-        (
-            LineReply(
-                init_context=0x0101,
-                context=0x11,
-                hdevice=0x0202,
-                open_context=0x0303,
-                request_id=42,
-                struct_context=0x44,
-                data=structs.construct_encode_struct(info),
-            ),
-        )
-    )
 
 
 def per_call(fn: Callable[[], object], seconds: float, rounds: int = 5) -> float:
@@ -208,10 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         ("REQUEST decode", lambda: codec.construct_decode(req_bytes)),
         ("RESPONSE encode", lambda: codec.construct_encode(Response(1, 42, BODY))),
         ("RESPONSE decode", lambda: codec.construct_decode(resp_bytes, response_func=149)),
-        ("LINE_REPLY encode", lambda: codec.construct_encode(construct_reply_frame(INFO_OBJ))),
+        ("LINE_REPLY encode", lambda: codec.construct_encode(reply_frame(INFO_OBJ, structs.construct_encode_struct))),
         ("LINE_REPLY decode", lambda: construct_decode_reply(reply_bytes)),
     ]
-    assert codec.construct_encode(construct_reply_frame(INFO_OBJ)) == reply_bytes
+    assert codec.construct_encode(reply_frame(INFO_OBJ, structs.construct_encode_struct)) == reply_bytes
     assert construct_decode_reply(reply_bytes) == INFO_OBJ
     print()
     print(f"{'construct reference path':<30}{'construct us':>13}{'fast us':>11}{'speed-up':>10}")

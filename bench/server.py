@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import trio  # noqa: E402
 
+from bench._common import run_floor, start_process, stop_process  # noqa: E402
 from protocol import (  # noqa: E402
     CLOSED,
     NEED_DATA,
@@ -74,49 +73,15 @@ _FRAME_HEADER = struct.Struct("<LHHL")
 _RECORD_MSG = struct.Struct("<LLLLL")  # TotalSize .. Msg of an ASYNCEVENTMSG
 
 
-# --- the floor: a minimal trio server answering the same frame sizes ---------------------------------------
+# --- the floor: a minimal trio server answering the same frame sizes (bench/_common.py) ---------------
 
 
 def canned_answer() -> bytes:
-    """RESPONSE + EVENTS(LINE_REPLY with a LINEAGENTSESSIONINFO) of one GetAgentSessionInfo, as tsp sends them."""
+    """RESPONSE + EVENTS(LINE_REPLY with a LINEAGENTSESSIONINFO) of one GetAgentSessionInfo, as tsp sends them
+    (what the floor answers every request with)."""
     body = GetAgentSessionInfo(h_line=1, h_agent_session=1)
     info = encode_struct(AgentSessionInfo())
     return encode(Response(1, 1, body)) + encode(Events((LineReply(request_id=1, data=info),)))
-
-
-async def serve_floor(port: int = 0) -> None:
-    """Answer HELLO with HELLO and every further frame with :func:`canned_answer`; decode nothing."""
-    answer = canned_answer()
-    hello = encode(Hello(product="floor"))
-
-    async def handle(stream: trio.SocketStream) -> None:
-        buf = bytearray()
-        greeted = False
-        try:
-            while True:
-                data = await stream.receive_some(65536)
-                if not data:
-                    return
-                buf += data
-                out = bytearray()
-                pos = 0
-                while len(buf) - pos >= 4:
-                    n = 4 + int.from_bytes(buf[pos : pos + 4], "little")
-                    if len(buf) - pos < n:
-                        break
-                    pos += n
-                    out += answer if greeted else hello
-                    greeted = True
-                del buf[:pos]
-                if out:
-                    await stream.send_all(out)
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            return
-
-    listeners = await trio.open_tcp_listeners(port, host="127.0.0.1")
-    host, bound = listeners[0].socket.getsockname()[:2]
-    print(f"listening on {host}:{bound}", flush=True)
-    await trio.serve_listeners(handle, listeners)
 
 
 # --- the load client -------------------------------------------------------------------------------------
@@ -326,33 +291,6 @@ def pipeline_cost(requests: int = 20_000) -> dict[str, float]:
     return {"whole": best(whole), "decode": best(decode), "handle": best(handle), "model": best(model), "send": best(send)}
 
 
-# --- processes -------------------------------------------------------------------------------------------
-
-
-def start_process(args: list[str]) -> tuple[subprocess.Popen[str], str, int]:
-    """Start a server process and read its ``listening on HOST:PORT`` first line."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError(f"{' '.join(args)} did not start: {line!r}")
-    host, _, port = line.removeprefix("listening on ").rpartition(":")
-    return proc, host, int(port)
-
-
-def stop_process(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def tsp_args(scenario: Path | None = None, speed: float | None = None) -> list[str]:
     """``python -m tsp`` on a free port; manual clock, or the real clock ``speed`` times faster."""
     clock = ["--clock", "manual", "--control"] if speed is None else ["--clock", "real", "--speed", f"{speed:g}"]
@@ -413,10 +351,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_floor:
-        try:
-            trio.run(serve_floor)
-        except KeyboardInterrupt:
-            pass
+        run_floor(canned_answer())
         return {}
     if args.pipeline:
         cost = pipeline_cost(640 if args.quick else 20_000)

@@ -1,0 +1,97 @@
+"""What the server and client benches share: the raw trio floor server and the helpers that start a server
+process, read its ``listening on HOST:PORT`` first line and stop it.
+
+Imported as ``bench._common`` by the bench scripts after they put the repository root on ``sys.path``
+(they are run as ``python bench/x.py``). Not a product API.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from protocol import Hello, encode
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the floor: a minimal trio server answering canned bytes ----------------------------------------------
+
+
+async def serve_floor(answer: bytes, port: int = 0) -> None:
+    """Answer HELLO with HELLO and every further frame with ``answer``; decode nothing.
+
+    Frames are split by their length field only, so the floor costs what the stack (trio, sockets) costs
+    and nothing more. Prints ``listening on HOST:PORT`` first, like ``python -m tsp``.
+    """
+    hello = encode(Hello(product="floor"))
+
+    async def handle(stream: trio.SocketStream) -> None:
+        buf = bytearray()
+        greeted = False
+        try:
+            while True:
+                data = await stream.receive_some(65536)
+                if not data:
+                    return
+                buf += data
+                out = bytearray()
+                pos = 0
+                while len(buf) - pos >= 4:
+                    n = 4 + int.from_bytes(buf[pos : pos + 4], "little")
+                    if len(buf) - pos < n:
+                        break
+                    pos += n
+                    out += answer if greeted else hello
+                    greeted = True
+                del buf[:pos]
+                if out:
+                    await stream.send_all(out)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            return
+
+    listeners = await trio.open_tcp_listeners(port, host="127.0.0.1")
+    host, bound = listeners[0].socket.getsockname()[:2]
+    print(f"listening on {host}:{bound}", flush=True)
+    await trio.serve_listeners(handle, listeners)
+
+
+def run_floor(answer: bytes) -> None:
+    """Run :func:`serve_floor` until interrupted (the ``--serve-floor`` mode of the bench scripts)."""
+    try:
+        trio.run(serve_floor, answer)
+    except KeyboardInterrupt:
+        pass
+
+
+# --- processes -------------------------------------------------------------------------------------------
+
+
+def start_process(args: list[str]) -> tuple[subprocess.Popen[str], str, int]:
+    """Start a server process and read its ``listening on HOST:PORT`` first line."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line.startswith("listening on "):
+        proc.kill()
+        raise RuntimeError(f"{' '.join(args)} did not start: {line!r}")
+    host, _, port = line.removeprefix("listening on ").rpartition(":")
+    return proc, host, int(port)
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended within 5 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
