@@ -2,54 +2,14 @@
 
 from __future__ import annotations
 
-import selectors
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
+from processes import START_TIMEOUT, first_line, parse_listening, run_tsp, start_tsp, stop
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
 from protocol.constants import LineErr
-
-REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 20.0
-
-
-def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tsp", *args],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def first_line(proc: subprocess.Popen[str]) -> str:
-    """The first stdout line, or a failure showing stderr if none comes in time."""
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    if not sel.select(timeout=START_TIMEOUT):
-        proc.kill()
-        pytest.fail(f"no stdout line within {START_TIMEOUT} s; stderr: {proc.communicate()[1]}")
-    return proc.stdout.readline()
-
-
-def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
-    proc.send_signal(sig)
-    try:
-        _, err = proc.communicate(timeout=START_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-        pytest.fail(f"the server did not stop on signal {sig}; stderr: {err}")
-    return proc.returncode, err
-
 
 class Client:
     """A blocking wire client over a real socket (just enough for these tests)."""
@@ -83,14 +43,8 @@ class Client:
         self.sock.close()
 
 
-def parse_listening(line: str) -> tuple[str, int]:
-    assert line.startswith("listening on "), line
-    host, _, port = line.strip()[len("listening on "):].rpartition(":")
-    return host, int(port)
-
-
 def test_port_0_prints_the_address_serves_and_sigterm_exits_0() -> None:
-    proc = start("--port", "0")
+    proc = start_tsp("--port", "0")
     try:
         host, port = parse_listening(first_line(proc))
         assert host == "127.0.0.1" and port > 0
@@ -110,7 +64,7 @@ def test_port_0_prints_the_address_serves_and_sigterm_exits_0() -> None:
 
 
 def test_sigint_exits_0_and_manual_clock_with_control() -> None:
-    proc = start("--port", "0", "--clock", "manual", "--control", "--quiet")
+    proc = start_tsp("--port", "0", "--clock", "manual", "--control", "--quiet")
     try:
         client = Client(*parse_listening(first_line(proc)))
         client.hello()
@@ -127,8 +81,7 @@ def test_sigint_exits_0_and_manual_clock_with_control() -> None:
 def test_bad_scenario_exits_2_with_one_line_naming_file_key_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[switch]\nlines = 2\ncolour = "blue"\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "tsp", "--port", "0", "--scenario", str(bad)],
-                          cwd=REPO, capture_output=True, text=True, timeout=START_TIMEOUT)
+    proc = run_tsp("--port", "0", "--scenario", str(bad))
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
@@ -138,8 +91,7 @@ def test_bad_scenario_exits_2_with_one_line_naming_file_key_and_line(tmp_path: P
 
 def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
-    proc = subprocess.run([sys.executable, "-m", "tsp", "--scenario", str(missing)],
-                          cwd=REPO, capture_output=True, text=True, timeout=START_TIMEOUT)
+    proc = run_tsp("--scenario", str(missing))
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and str(missing) in proc.stderr
 
@@ -149,15 +101,13 @@ def test_busy_port_exits_1_with_a_reason() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "tsp", "--port", str(port), "--quiet"],
-                              cwd=REPO, capture_output=True, text=True, timeout=START_TIMEOUT)
+        proc = run_tsp("--port", str(port), "--quiet")
     assert proc.returncode == 1
     assert f"127.0.0.1:{port}" in proc.stderr and proc.stdout == ""
 
 
 def test_help_lists_every_option() -> None:
-    proc = subprocess.run([sys.executable, "-m", "tsp", "--help"], cwd=REPO, capture_output=True, text=True,
-                          timeout=START_TIMEOUT)
+    proc = run_tsp("--help")
     assert proc.returncode == 0
     for option in ("--scenario", "--host", "--port", "--clock", "--speed", "--control", "--quiet", "--verbose",
                    "--max-conn", "--read-timeout"):

@@ -5,10 +5,7 @@ later calls fail at once, and a new connection works once a server is back.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -19,13 +16,13 @@ import trio.testing
 import client
 from client import ConnectionLostError, TapiTimeoutError
 from client.connection import KEEPALIVE
+from processes import open_tsp
 from protocol import codec
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
 from tsp.scenario import parse_scenario
 from tsp.testing import open_emulator
 
-REPO = Path(__file__).resolve().parents[2]
 SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
 SCENARIO = f"""
 [switch]
@@ -55,19 +52,7 @@ seconds = 3600
 
 
 async def start_server(scenario: Path, port: int = 0) -> tuple[trio.Process, str, int]:
-    proc = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "tsp", "--scenario", str(scenario), "--port", str(port), "--quiet"],
-        cwd=REPO, stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    line = b""
-    with trio.fail_after(30):
-        while not line.endswith(b"\n"):
-            chunk = await proc.stdout.receive_some(1)  # type: ignore[union-attr]
-            if not chunk:
-                pytest.fail(f"the server exited ({await proc.wait()}) before printing its address")
-            line += chunk
-    host, port_text = line.decode().split()[-1].rsplit(":", 1)
-    return proc, host, int(port_text)
+    return await open_tsp("--scenario", str(scenario), "--port", str(port), "--quiet")
 
 
 async def kill(proc: trio.Process) -> None:

@@ -4,38 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import socket
-import subprocess
 import sys
-from pathlib import Path
 
+from processes import first_line, parse_listening, start_tsp, stop
 from tsp.__main__ import JsonLogFormatter
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_emulator_with_json_log(*extra: str) -> tuple[int, list[str]]:
     """Start the emulator, connect and disconnect once, SIGTERM it; its exit status and stderr lines."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tsp", "--port", "0", "--log-format", "json", *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_tsp("--port", "0", "--log-format", "json", *extra)
     try:
-        first = proc.stdout.readline()
-        assert first.startswith("listening on "), first
-        host, _, port = first.split()[-1].rpartition(":")
-        with socket.create_connection((host, int(port)), timeout=10) as sock:
+        host, port = parse_listening(first_line(proc))
+        with socket.create_connection((host, port), timeout=10) as sock:
             sock.sendall(b"\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")  # too short for a HELLO body
             sock.settimeout(10)
             while sock.recv(4096):  # the server answers ERROR and closes
                 pass
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
+        status, err = stop(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return proc.returncode, [line for line in err.splitlines() if line.strip()]
+    return status, [line for line in err.splitlines() if line.strip()]
 
 
 def test_every_stderr_line_is_one_json_record() -> None:

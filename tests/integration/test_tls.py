@@ -5,11 +5,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import ssl
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import trustme
 
 import client
 from client import ConnectionLostError
+from processes import open_tsp
 from protocol import messages as m
 from protocol.constants import AgentSessionStatus
 from server_wire import WireClient
@@ -27,7 +25,6 @@ from tsp.scenario import parse_scenario
 from tsp.server import ServerConfig
 from tsp.testing import open_emulator
 
-REPO = Path(__file__).resolve().parents[2]
 SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
 
 SCENARIO = parse_scenario(f"""
@@ -165,27 +162,19 @@ async def test_standalone_process_with_tls_cert_and_key(
     cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
     server_cert.cert_chain_pems[0].write_to_path(str(cert_file))
     server_cert.private_key_pem.write_to_path(str(key_file))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "tsp", "--port", "0", "--quiet", "--tls-cert", str(cert_file), "--tls-key", str(key_file)],
-        cwd=REPO, stdout=subprocess.PIPE, env=env,
-    )
+    deadline = trio.current_time() + 30  # for starting the server and the checks together
+    proc, host, port = await open_tsp("--port", "0", "--quiet", "--tls-cert", str(cert_file), "--tls-key", str(key_file),
+                                      timeout=30)
     try:
-        with trio.fail_after(30):
-            line = b""
-            while not line.endswith(b"\n"):
-                chunk = await proc.stdout.receive_some(1)  # type: ignore[union-attr]
-                assert chunk, "the server exited before printing its address"
-                line += chunk
-            host, port = line.decode().split()[-1].rsplit(":", 1)
+        with trio.fail_at(deadline):
             # Plain text is refused ...
-            plain = WireClient(await trio.open_tcp_stream(host, int(port)))
+            plain = WireClient(await trio.open_tcp_stream(host, port))
             async with trio.open_nursery() as nursery:
                 await nursery.start(plain.reader)
                 await plain.send(m.Hello())
                 assert await plain.wait_closed(timeout=20) is None  # closed, no ERROR frame in plain text
             # ... TLS is served.
-            async with client.connect(host, int(port), ssl_context=client_context(ca)) as tapi:
+            async with client.connect(host, port, ssl_context=client_context(ca)) as tapi:
                 assert tapi.connection.server_hello is not None
                 assert (await (await tapi.open_line(0)).get_group_list()).entries
     finally:

@@ -6,46 +6,24 @@ Issue 7 asks that the wallboard "exits cleanly on Ctrl-C"; this drives the real 
 
 from __future__ import annotations
 
-import selectors
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from processes import REPO, first_line, parse_listening, start_tsp, stop
+
 TIMEOUT = 20.0
 
 
-def _read_until(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
-    """Everything the process printed until ``needle`` appeared (fails with what it did print)."""
-    assert proc.stdout is not None
-    seen = ""
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    while needle not in seen:
-        left = deadline - time.monotonic()
-        if left <= 0 or not sel.select(timeout=left):
-            proc.kill()
-            pytest.fail(f"{needle!r} not printed within {timeout} s; got: {seen[-2000:]!r}")
-        chunk = proc.stdout.readline()
-        if not chunk:
-            pytest.fail(f"process ended before printing {needle!r}; got: {seen[-2000:]!r}")
-        seen += chunk
-    return seen
-
-
 def test_wallboard_goes_live_and_exits_cleanly_on_ctrl_c() -> None:
-    server = subprocess.Popen([sys.executable, "-m", "tsp", "--port", "0", "--speed", "10", "--quiet"],
-                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = start_tsp("--port", "0", "--speed", "10", "--quiet")
     try:
-        line = _read_until(server, "listening on", TIMEOUT).strip()
-        port = line.rsplit(":", 1)[1]
+        _, port = parse_listening(first_line(server))
         board = subprocess.Popen(
-            [sys.executable, "-m", "client.cli", "wallboard", "--port", port, "--refresh", "0.2"],
+            [sys.executable, "-m", "client.cli", "wallboard", "--port", str(port), "--refresh", "0.2"],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={"COLUMNS": "160", "PATH": "/usr/bin:/bin", "TERM": "dumb"},
         )
@@ -70,8 +48,4 @@ def test_wallboard_goes_live_and_exits_cleanly_on_ctrl_c() -> None:
             if board.poll() is None:
                 board.kill()
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
