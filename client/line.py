@@ -396,21 +396,16 @@ class Line:
     def _conn(self) -> ClientConnection:
         return self.tapi._conn
 
-    async def _start(self, body: Any, transform: Callable[[Any], Any], timeout: float | None) -> PendingReply:
-        func = int(body.REQ_FUNC)
-
-        def decode(reply: Any) -> Any:
-            return transform(_decode_data(func, reply))
-
-        return await self._conn.start(body, timeout=timeout, transform=decode)
+    async def _start(
+        self, body: Any, transform: Callable[[Any], Any], timeout: float | None
+    ) -> tuple[int, PendingReply]:
+        """Send ``body`` without waiting for its LINE_REPLY: ``(request_id, pending)`` of the start_ methods."""
+        pending = await self._conn.start(body, timeout=timeout, transform=_decoder(body, transform))
+        return pending.request_id, pending
 
     async def _call(self, body: Any, transform: Callable[[Any], Any], timeout: float | None) -> Any:
-        func = int(body.REQ_FUNC)
-
-        def decode(reply: Any) -> Any:
-            return transform(_decode_data(func, reply))
-
-        return await self._conn.call(body, timeout=timeout, transform=decode)
+        """Send ``body`` and wait for its LINE_REPLY: the reply's data, through ``transform``."""
+        return await self._conn.call(body, timeout=timeout, transform=_decoder(body, transform))
 
     # -- GetAgentSessionInfo (149)
 
@@ -435,8 +430,7 @@ class Line:
         timeout: float | None = None,
     ) -> tuple[int, PendingReply]:
         """Start lineGetAgentSessionInfo: ``(request_id, pending)``; ``await pending`` -> AgentSessionInfo."""
-        pending = await self._start(self._gasi(hagent_session, buffer_size), _same, timeout)
-        return pending.request_id, pending
+        return await self._start(self._gasi(hagent_session, buffer_size), _same, timeout)
 
     # -- SetAgentSessionState (155)
 
@@ -460,8 +454,7 @@ class Line:
         next_state: AgentSessionState | int = 0, *, timeout: float | None = None,
     ) -> tuple[int, PendingReply]:
         """Start lineSetAgentSessionState: ``(request_id, pending)``; ``await pending`` -> None."""
-        pending = await self._start(self._sass(hagent_session, state, next_state), _none, timeout)
-        return pending.request_id, pending
+        return await self._start(self._sass(hagent_session, state, next_state), _none, timeout)
 
     # -- CreateAgent (146)
 
@@ -483,8 +476,7 @@ class Line:
     ) -> tuple[int, PendingReply]:
         """Start lineCreateAgent: ``(request_id, pending)``; ``await pending`` -> ITAgent."""
         body, make = self._ca(agent_id, pin)
-        pending = await self._start(body, make, timeout)
-        return pending.request_id, pending
+        return await self._start(body, make, timeout)
 
     # -- CreateAgentSession (147)
 
@@ -526,8 +518,7 @@ class Line:
     ) -> tuple[int, PendingReply]:
         """Start lineCreateAgentSession: ``(request_id, pending)``; ``await pending`` -> ITAgentSession."""
         body, make = self._cas(agent, group, address_id, pin)
-        pending = await self._start(body, make, timeout)
-        return pending.request_id, pending
+        return await self._start(body, make, timeout)
 
     # -- GetAgentInfo (148)
 
@@ -550,8 +541,7 @@ class Line:
         self, agent: ITAgent | int, *, buffer_size: int = AgentInfo.FIXED_SIZE, timeout: float | None = None
     ) -> tuple[int, PendingReply]:
         """Start lineGetAgentInfo: ``(request_id, pending)``; ``await pending`` -> AgentInfo."""
-        pending = await self._start(self._gai(agent, buffer_size), _same, timeout)
-        return pending.request_id, pending
+        return await self._start(self._gai(agent, buffer_size), _same, timeout)
 
     # -- GetQueueInfo (151)
 
@@ -573,8 +563,7 @@ class Line:
         self, queue_id: int, *, buffer_size: int = QueueInfo.FIXED_SIZE, timeout: float | None = None
     ) -> tuple[int, PendingReply]:
         """Start lineGetQueueInfo: ``(request_id, pending)``; ``await pending`` -> QueueInfo."""
-        pending = await self._start(self._gqi(queue_id, buffer_size), _same, timeout)
-        return pending.request_id, pending
+        return await self._start(self._gqi(queue_id, buffer_size), _same, timeout)
 
     # -- GetAgentSessionList (150) and GetGroupList (152): grow and retry
 
@@ -628,8 +617,7 @@ class Line:
         self, agent: ITAgent | int, *, buffer_size: int = LIST_INITIAL_SIZE, timeout: float | None = None
     ) -> tuple[int, PendingReply]:
         """Start one lineGetAgentSessionList with ``buffer_size`` (no retry: check ``needed_size``)."""
-        pending = await self._start(self._gasl(agent, buffer_size), _same, timeout)
-        return pending.request_id, pending
+        return await self._start(self._gasl(agent, buffer_size), _same, timeout)
 
     async def get_group_list(
         self, *, buffer_size: int | None = None, timeout: float | None = None
@@ -641,8 +629,7 @@ class Line:
         self, *, buffer_size: int = LIST_INITIAL_SIZE, timeout: float | None = None
     ) -> tuple[int, PendingReply]:
         """Start one lineGetGroupList with ``buffer_size`` (no retry: check ``needed_size``)."""
-        pending = await self._start(self._ggl(buffer_size), _same, timeout)
-        return pending.request_id, pending
+        return await self._start(self._ggl(buffer_size), _same, timeout)
 
     async def acd_groups(self, *, timeout: float | None = None) -> list[ITACDGroup]:
         """The switch's ACD groups as :class:`ITACDGroup` objects (names filled in)."""
@@ -663,6 +650,16 @@ def _same(value: Any) -> Any:
 
 def _none(_: Any) -> None:
     return None
+
+
+def _decoder(body: Any, transform: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The LINE_REPLY decoder of a request: its typed data (see :func:`_decode_data`) through ``transform``."""
+    func = int(body.REQ_FUNC)
+
+    def decode(reply: Any) -> Any:
+        return transform(_decode_data(func, reply))
+
+    return decode
 
 
 def _decode_data(func: int, reply: Any) -> Any:
