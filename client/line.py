@@ -373,7 +373,9 @@ def _handle_of(value: Any) -> int:
     return handle
 
 
-def _check_size(size: int, fixed: int, what: str) -> int:
+def _check_size(size: int, what: str) -> int:
+    """Only the u32 range is checked here: a size below the structure's fixed size (or above 0x40000) is
+    sent as given, so the caller gets the switch's own LINEERR_STRUCTURETOOSMALL / INVALPARAM, as in TAPI."""
     if not isinstance(size, int) or not 0 <= size <= 0xFFFFFFFF:
         raise invalid_argument(f"{what}: buffer_size must be a u32, got {size!r}")
     return size
@@ -415,7 +417,7 @@ class Line:
             h_line=self.hline,
             h_agent_session=handle,
             agent_session_info_context=handle,
-            agent_session_info_size=_check_size(buffer_size, AgentSessionInfo.FIXED_SIZE, "GetAgentSessionInfo"),
+            agent_session_info_size=_check_size(buffer_size, "GetAgentSessionInfo"),
         )
 
     async def get_agent_session_info(
@@ -528,7 +530,7 @@ class Line:
             h_line=self.hline,
             h_agent=hagent,
             agent_info_context=hagent,
-            agent_info_size=_check_size(buffer_size, AgentInfo.FIXED_SIZE, "GetAgentInfo"),
+            agent_info_size=_check_size(buffer_size, "GetAgentInfo"),
         )
 
     async def get_agent_info(
@@ -550,7 +552,7 @@ class Line:
             h_line=self.hline,
             queue_id=int(queue_id),
             queue_info_context=int(queue_id),
-            queue_info_size=_check_size(buffer_size, QueueInfo.FIXED_SIZE, "GetQueueInfo"),
+            queue_info_size=_check_size(buffer_size, "GetQueueInfo"),
         )
 
     async def get_queue_info(
@@ -573,14 +575,14 @@ class Line:
             h_line=self.hline,
             h_agent=hagent,
             session_list_context=hagent,
-            session_list_size=_check_size(buffer_size, AgentSessionList.FIXED_SIZE, "GetAgentSessionList"),
+            session_list_size=_check_size(buffer_size, "GetAgentSessionList"),
         )
 
     def _ggl(self, buffer_size: int) -> Any:
         return m.GetGroupList(
             h_line=self.hline,
             group_list_context=0,
-            group_list_size=_check_size(buffer_size, AgentGroupList.FIXED_SIZE, "GetGroupList"),
+            group_list_size=_check_size(buffer_size, "GetGroupList"),
         )
 
     async def _grow(self, make_body: Callable[[int], Any], buffer_size: int | None, timeout: float | None) -> Any:
