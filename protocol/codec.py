@@ -721,3 +721,29 @@ def _unpack_records(data: bytes) -> tuple[Any, ...]:
 
 
 _NO_VIEW: tuple[None, Any] = (None, s.ASYNCEVENTMSG)
+
+
+# --- bytes-level helpers for the server's fast lane (tsp/fastlane.py) -------------------------------------
+
+
+def fixed_request_frame(req_func: int) -> tuple[struct.Struct, int]:
+    """For a request class whose parameters are all plain DWORDs: the precompiled ``struct`` of its whole
+    REQUEST/RESPONSE frame - (length, kind, reserved, sequence, Req_Func or Ack_ReturnValue, then the
+    class's parameters in offset order; unused slots are zero padding) - and the value of its length
+    field. The same struct :func:`encode` / :func:`decode` use for that class, so the bytes are the same."""
+    plan = _PLANS_BY_FUNC[req_func]
+    if plan.frame is None:
+        raise ValueError(f"Req_Func {req_func} has VarData parameters: no fixed frame")
+    return plan.frame, plan.length
+
+
+def line_reply_frame(
+    init_context: int, context: int, hdevice: int, open_context: int, request_id: int, result: int,
+    struct_context: int, data: bytes,
+) -> bytes:
+    """The EVENTS frame holding one LINE_REPLY, as ``encode(Events((LineReply(...),)))`` gives it."""
+    n = len(data)
+    return _packed_record(
+        True, "LineReply", data + _ZERO_PAD[-n & 3], init_context, context, hdevice, LineReply.MSG, open_context,
+        request_id, result, struct_context, n,
+    )

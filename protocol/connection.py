@@ -160,6 +160,24 @@ class Connection:
 
     # --- receiving -----------------------------------------------------------------------------------
 
+    def take_fixed_request(self, frame: struct.Struct, length: int, req_func: int) -> tuple[int, ...] | None:
+        """Server fast lane (``tsp/fastlane.py``): if the connection is established and error-free and the
+        next buffered frame is a complete REQUEST of exactly ``length`` (its length field) for
+        ``req_func``, consume it and return ``frame.unpack_from`` of it (see
+        :func:`protocol.codec.fixed_request_frame`); otherwise None and nothing changes (``next_event``
+        then returns that frame or whatever comes first, as always)."""
+        if self._closed or self._peer_done or self._error is not None or FrameKind.RESPONSE not in self._free_kinds:
+            return None
+        buf = self._buf
+        pos = self._pos
+        if len(buf) - pos < 4 + length:
+            return None
+        values = frame.unpack_from(buf, pos)
+        if values[0] != length or values[1] != FrameKind.REQUEST or values[4] != req_func:
+            return None
+        self._pos = pos + 4 + length
+        return values
+
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the peer; ``b""`` signals EOF."""
         if self._eof:

@@ -50,6 +50,7 @@ from protocol.constants import ErrorCode, LineErr
 from protocol.errors import LocalProtocolError, ProtocolError
 from protocol import messages as m
 from tsp.clock import Clock
+from tsp import fastlane
 from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.model import Switch
 from tsp.scenario import Scenario
@@ -247,6 +248,11 @@ class _FaultWatch:
         self.last = self.inner.decide(req_func)
         return self.last
 
+    @property
+    def rules(self) -> tuple[FaultRule, ...]:
+        """The inner injector's rules (directly: the fast lane asks on every request)."""
+        return self.inner.rules
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
@@ -284,6 +290,9 @@ class EmulatorServer:
         self._nursery: trio.Nursery | None = None
         self._stopped = trio.Event()
         self.address: tuple[str, int] | None = None
+        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (tsp/fastlane.py; same bytes as the
+        #: general path, which tests compare by switching this off).
+        self.fast_lane = fastlane.ENABLED_BY_DEFAULT
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -354,6 +363,12 @@ class EmulatorServer:
             data = self._encode(peer, frame)
         except Exception:
             log.exception("conn %d: cannot encode %s; not sent", peer.conn_id, type(frame).__name__)
+            return
+        self._queue(peer, data)
+
+    def _queue(self, peer: _Peer, data: bytes) -> None:
+        """Queue encoded bytes for ``peer`` (dropped when its queue is closed; cut off on overflow)."""
+        if peer.outbox.closed:
             return
         if not peer.outbox.put(data):
             if peer.outbox.overflowed and not peer.outbox.closed:
@@ -537,7 +552,14 @@ class EmulatorServer:
     def _process(self, peer: _Peer) -> bool:
         """Handle every complete frame buffered; False when the connection must end."""
         proto = peer.proto
+        fast = self.fast_lane
         while True:
+            if fast:
+                done = fastlane.try_session_info(self, peer)
+                if done is not None:
+                    if not done:
+                        return False
+                    continue
             event = proto.next_event()
             if event is NEED_DATA:
                 return True
@@ -546,32 +568,7 @@ class EmulatorServer:
                     peer.reason = "closed by peer"
                 return False
             if isinstance(event, m.Request):
-                if peer.held_count >= self.config.max_in_flight and not isinstance(event.body, (m.Close, m.ShutDown)):
-                    log.warning(
-                        "conn %d: %d answers already held back (max %d); request refused with RESOURCEUNAVAIL",
-                        peer.conn_id, peer.held_count, self.config.max_in_flight,
-                    )
-                    self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
-                    continue
-                peer.current_request = event
-                self._faults.last = None
-                try:
-                    outcome = self.service.handle(peer.conn_id, event, self.clock.now())
-                except Exception:  # a bug must not take the connection (or the server) down
-                    log.exception("conn %d: internal error handling %r", peer.conn_id, event.body)
-                    self._send(peer, m.Response(event.sequence, int(LineErr.OPERATIONFAILED), event.body))
-                    continue
-                self.deliver(outcome.frames)
-                rule = self._faults.last
-                if rule is not None and rule.mode is FaultMode.DELAY and not outcome.close:
-                    self._note_held(peer, event, outcome.frames)
-                if peer.held_count and isinstance(event.body, (m.Close, m.ShutDown)):
-                    peer.forget_lines_except(self.service.lines_of(peer.conn_id))
-                due = self.service.next_due()
-                if due is not None and due < self._driver_due:
-                    self.wake()
-                if outcome.close:
-                    peer.reason = "disconnect fault"
+                if not self._handle_request(peer, event):
                     return False
             elif isinstance(event, m.Hello):
                 log.debug("conn %d: HELLO %d.%d %r", peer.conn_id, event.major, event.minor, event.product)
@@ -579,6 +576,38 @@ class EmulatorServer:
             elif isinstance(event, m.Error):
                 peer.reason = f"peer sent ERROR {event.code}: {event.text}"
                 return False
+
+    def _handle_request(self, peer: _Peer, event: m.Request) -> bool:
+        """Handle one REQUEST (the general path; ``tsp/fastlane.py`` is a shortcut for one function that
+        must give the same bytes); False when the connection must end."""
+        if peer.held_count >= self.config.max_in_flight and not isinstance(event.body, (m.Close, m.ShutDown)):
+            log.warning(
+                "conn %d: %d answers already held back (max %d); request refused with RESOURCEUNAVAIL",
+                peer.conn_id, peer.held_count, self.config.max_in_flight,
+            )
+            self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
+            return True
+        peer.current_request = event
+        self._faults.last = None
+        try:
+            outcome = self.service.handle(peer.conn_id, event, self.clock.now())
+        except Exception:  # a bug must not take the connection (or the server) down
+            log.exception("conn %d: internal error handling %r", peer.conn_id, event.body)
+            self._send(peer, m.Response(event.sequence, int(LineErr.OPERATIONFAILED), event.body))
+            return True
+        self.deliver(outcome.frames)
+        rule = self._faults.last
+        if rule is not None and rule.mode is FaultMode.DELAY and not outcome.close:
+            self._note_held(peer, event, outcome.frames)
+        if peer.held_count and isinstance(event.body, (m.Close, m.ShutDown)):
+            peer.forget_lines_except(self.service.lines_of(peer.conn_id))
+        due = self.service.next_due()
+        if due is not None and due < self._driver_due:
+            self.wake()
+        if outcome.close:
+            peer.reason = "disconnect fault"
+            return False
+        return True
 
     # --- TCP ---------------------------------------------------------------------------------------
 

@@ -384,6 +384,67 @@ class SwitchService:
         self._fan_out(self.model.take_events(), batch)
         return _outcome(batch.frames(), False)
 
+    def session_info_fast(
+        self, conn_id: int, sequence: int, params: tuple[int, ...], now: float
+    ) -> tuple[tuple[Outgoing, ...], tuple[int, int, bytes, int, int, int] | None] | None:
+        """The fast lane's twin of :meth:`handle` for a GetAgentSessionInfo REQUEST (``params`` = its six
+        parameters in field order: request_id, context, h_line, h_agent_session, agent_session_info_context,
+        agent_session_info_size), without message objects. :meth:`handle` stays the reference.
+
+        None (nothing done) unless this is the plain case: initialized connection, no fault rule for the
+        function, debug logging off, the line open on this connection with API >= 2.2, request ID and
+        buffer size valid - everything else (every RESPONSE with a LINEERR) goes through :meth:`handle`.
+        Otherwise ``(frames, answer)``: ``frames`` go out first (what the clock advance produced);
+        ``answer`` = (request ID for the RESPONSE, LINE_REPLY result, LINE_REPLY data, init_context,
+        hdevice, open_context). When the request set model events in motion, ``answer`` is None and
+        ``frames`` hold the whole outcome as :meth:`handle` builds it (the records would share one EVENTS
+        frame with the LINE_REPLY)."""
+        request_id, context, h_line, h_session, struct_context, size = params
+        conn = self._conns[conn_id]
+        if not conn.apps or log.isEnabledFor(logging.DEBUG):
+            return None
+        rules = self.faults.rules
+        if rules and any(rule.function == _GASI_FUNC for rule in rules):
+            return None
+        line = conn.lines.get(h_line)
+        if line is None or line.api_version < API_VERSION_AGENT or request_id > MAX_REQUEST_ID:
+            return None
+        if not _ASI_SIZE <= size <= MAX_STRUCT_SIZE:
+            return None
+        if self._delayed:
+            batch = _Batch()
+            now = self._advance(now, batch)
+        else:  # = self._advance(now, batch) without a batch unless the clock advance made events
+            now = max(now, self.model.now)
+            events = self.model.advance(now)
+            batch = _Batch() if events else _NO_BATCH
+            if events:
+                self._fan_out(events, batch)
+        try:
+            st = self.model.session_info(h_session, now)
+            data = _pack_session_info((size, _ASI_SIZE, _ASI_SIZE, *_session_stats(st)))
+            result = 0
+        except SwitchError as err:
+            log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, "GetAgentSessionInfo", err.lineerr.name, err.message)
+            result, data = int(err.lineerr), b""
+        request_id = request_id or next(self._request_ids)
+        events = self.model.take_events()
+        if events:
+            if batch is _NO_BATCH:
+                batch = _Batch()
+            batch.response(conn_id, _response(sequence, request_id, _gasi(*params)))
+            batch.record(
+                conn_id,
+                _line_reply(
+                    line.app.init_context, context, line.hremote_line, line.open_context, request_id, result,
+                    struct_context, data,
+                ),
+            )
+            self._fan_out(events, batch)
+            return batch.frames(), None
+        frames = batch.frames() if batch is not _NO_BATCH else ()
+        return frames, (request_id, result, data, line.app.init_context, line.hremote_line, line.open_context)
+
     def _check_common(self, conn: _Conn, body: Any, req_func: int) -> None:
         if conn.apps and req_func < _FIRST_CONTROL_FUNC and type(body) is not m.RawRequest:
             return  # the usual case: an initialized connection calling a TAPI function
@@ -624,6 +685,10 @@ _pack_session_info = field_packer(AgentSessionInfo)
 _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
 #: The model's SessionStats values in LINEAGENTSESSIONINFO field order (everything after the size triple).
 _session_stats = operator.attrgetter(*(f.name for f in attrs.fields(AgentSessionInfo)[3:]))
+
+_GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
+_NO_BATCH = _Batch()  # session_info_fast: "nothing collected" (never filled)
+_gasi = fastpath.constructor(m.GetAgentSessionInfo, tuple(p.name for p in m.GetAgentSessionInfo.PARAMS))
 
 _SYNC_HANDLERS: dict[int, Callable[..., tuple[int, Any]]] = {
     ReqFunc.INITIALIZE: SwitchService._initialize,

@@ -1,0 +1,273 @@
+"""tsp/fastlane.py must write exactly the bytes of the general path (EmulatorServer._handle_request ->
+SwitchService.handle) for every input: two servers built the same way, one with the fast lane on and one
+with it off, get the same byte stream (cut into the same chunks) and must answer with identical bytes -
+for valid GetAgentSessionInfo requests and for every error case the general path knows."""
+
+from __future__ import annotations
+
+import logging
+import struct
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from protocol.codec import encode
+from protocol.errors import ProtocolError
+from protocol.connection import NEED_DATA, Connection, Role
+from protocol.constants import MAX_STRUCT_SIZE, ApiVersion, LineErr, ReqFunc
+from protocol.messages import (
+    CreateAgent,
+    GetAgentInfo,
+    GetAgentSessionInfo,
+    GetAgentSessionList,
+    Hello,
+    Initialize,
+    Open,
+    Request,
+    SetAgentSessionState,
+)
+from tsp.clock import ManualClock
+from tsp.faults import FaultInjector
+from tsp.scenario import default_scenario
+from tsp.server import EmulatorServer, ServerConfig, _Peer
+
+GASI = int(ReqFunc.GETAGENTSESSIONINFO)
+
+
+class Harness:
+    """One in-process server (manual clock, no sockets): bytes in per connection, bytes out."""
+
+    def __init__(self, fast: bool, rules: tuple[dict[str, Any], ...] = (), max_in_flight: int = 1000) -> None:
+        self.server = EmulatorServer(
+            default_scenario(), ManualClock(), ServerConfig(max_in_flight=max_in_flight),
+            faults=FaultInjector(rules, 7),
+        )
+        self.server.fast_lane = fast
+        self.peers: list[_Peer] = []
+
+    def connect(self) -> int:
+        conn_id = self.server.service.open_connection("test")
+        peer = _Peer(conn_id, "test", 1 << 30)
+        peer.outbox.deferred = True  # nothing wakes a writer task; the test takes the bytes
+        self.server._peers[conn_id] = peer
+        self.peers.append(peer)
+        return len(self.peers) - 1
+
+    def feed(self, index: int, data: bytes) -> bytes:
+        """Feed ``data`` to connection ``index``; what was queued for it afterwards (+ b"<end>" when the
+        connection must end; other connections' bytes are appended after b"|other|")."""
+        peer = self.peers[index]
+        peer.proto.receive_data(data)
+        try:
+            alive = self.server._process(peer)
+        except ProtocolError as err:  # what the reader does: send the ERROR, end the connection
+            self.server._send(peer, err.to_frame())
+            alive = False
+        out = peer.outbox.take() + (b"" if alive else b"<end>")
+        others = self.take_all(skip=index)
+        return out + (b"|other|" + others if others else b"")
+
+    def take_all(self, skip: int = -1) -> bytes:
+        taken = [(i, p.outbox.take()) for i, p in enumerate(self.peers) if i != skip]
+        return b"".join(b"%d:" % i + data for i, data in taken if data)
+
+    def advance(self, seconds: float) -> bytes:
+        frames = self.server.service.advance(self.server.clock.advance(seconds))
+        self.server.deliver(frames)
+        return self.take_all()
+
+
+class Client:
+    """Builds the setup requests and reads their answers (handles are the same on both harnesses)."""
+
+    def __init__(self) -> None:
+        self.conn = Connection(Role.CLIENT)
+
+    def request(self, body: Any) -> bytes:
+        return self.conn.send(Request(self.conn.next_sequence(), body))
+
+    def answers(self, data: bytes) -> list[Any]:
+        self.conn.receive_data(data)
+        out = []
+        while (event := self.conn.next_event()) is not NEED_DATA:
+            out.append(event)
+        return out
+
+
+def setup(h: Harness, other_connection: bool = True) -> dict[str, int]:
+    """HELLO, Initialize, a 2.2 line, a 2.0 line, an agent and its session on connection 0; connection 1
+    opens a line of its own (a foreign hLine). Returns the handles."""
+    c = Client()
+    h.connect()
+    c.answers((h.feed(0, c.conn.send(Hello()))))
+    h_app = c.answers((h.feed(0, c.request(Initialize()))))[0].body.h_line_app
+    line = c.answers((h.feed(0, c.request(Open(h_line_app=h_app, device_id=0)))))[0].body.h_line
+    old = c.answers(
+        (h.feed(0, c.request(Open(h_line_app=h_app, device_id=1, api_version=ApiVersion.V2_0))))
+    )[0].body.h_line
+    agent = c.answers((h.feed(0, c.request(CreateAgent(h_line=line, agent_id="1001", pin="1234")))))[1]
+    h_agent = agent.records[0].value
+    sessions = c.answers((h.feed(0, c.request(GetAgentSessionList(h_line=line, h_agent=h_agent)))))[1]
+    h_session = sessions.records[0].value.entries[0].hagent_session
+    handles = {"line": line, "old": old, "agent": h_agent, "session": h_session, "foreign": 0}
+    if other_connection:
+        c2 = Client()
+        h.connect()
+        c2.answers(h.feed(1, c2.conn.send(Hello())))
+        h_app2 = c2.answers(h.feed(1, c2.request(Initialize())))[0].body.h_line_app
+        handles["foreign"] = c2.answers(h.feed(1, c2.request(Open(h_line_app=h_app2, device_id=2))))[0].body.h_line
+    return handles
+
+
+def pair(**kwargs: Any) -> tuple[Harness, Harness, dict[str, int]]:
+    fast, general = Harness(True, **kwargs), Harness(False, **kwargs)
+    handles = setup(fast)
+    assert setup(general) == handles
+    return fast, general, handles
+
+
+def gasi(sequence: int, **fields: int) -> bytes:
+    return encode(Request(sequence, GetAgentSessionInfo(**fields)))
+
+
+def same(fast: Harness, general: Harness, index: int, data: bytes, chunks: tuple[int, ...] = ()) -> bytes:
+    """Feed ``data`` cut at ``chunks`` to both; require identical output; return it."""
+    cuts = sorted({c % (len(data) + 1) for c in chunks} | {0, len(data)})
+    a = b"".join(fast.feed(index, data[x:y]) for x, y in zip(cuts, cuts[1:]))
+    b = b"".join(general.feed(index, data[x:y]) for x, y in zip(cuts, cuts[1:]))
+    assert a == b
+    return a
+
+
+def test_valid_request_answers_response_and_line_reply_and_takes_the_lane(monkeypatch: Any) -> None:
+    fast, general, h = pair()
+    calls = []
+    original = fast.server.service.session_info_fast
+    monkeypatch.setattr(
+        fast.server.service, "session_info_fast", lambda *a: calls.append(a) or original(*a)  # type: ignore[func-returns-value]
+    )
+    out = same(fast, general, 0, gasi(50, request_id=9, context=3, h_line=h["line"], h_agent_session=h["session"],
+                                      agent_session_info_context=4, agent_session_info_size=100))
+    assert calls and calls[0][1:3] == (50, (9, 3, h["line"], h["session"], 4, 100))
+    # The answer is a RESPONSE (result = request ID 9) followed by an EVENTS frame of 12 + 40 + 76 bytes.
+    body = out
+    assert struct.unpack_from("<LHHLL", body) == (len(body[4:72]), 2, 0, 50, 9)
+    assert len(body) == 72 + 12 + 40 + 76
+
+
+ERROR_CASES = {
+    "request ID above 0x7FFFFFFF": dict(request_id=0x80000000),
+    "buffer below LINEAGENTSESSIONINFO": dict(agent_session_info_size=75),
+    "buffer size zero": dict(agent_session_info_size=0),
+    "buffer above the maximum": dict(agent_session_info_size=MAX_STRUCT_SIZE + 1),
+    "buffer at the maximum": dict(agent_session_info_size=MAX_STRUCT_SIZE),
+    "unknown hLine": dict(h_line=999_999),
+    "hLine of another connection": dict(h_line="foreign"),
+    "hLine opened with API 2.0": dict(h_line="old"),
+    "unknown session handle": dict(h_agent_session=123_456),
+    "request ID 0 (the switch picks one)": dict(request_id=0),
+}
+
+
+def test_every_error_case_gives_the_general_paths_bytes() -> None:
+    fast, general, h = pair()
+    for seq, (name, change) in enumerate(ERROR_CASES.items(), start=100):
+        fields = dict(request_id=seq, context=1, h_line=h["line"], h_agent_session=h["session"],
+                      agent_session_info_context=2, agent_session_info_size=76)
+        fields.update({k: h[v] if isinstance(v, str) else v for k, v in change.items()})
+        out = same(fast, general, 0, gasi(seq, **fields))
+        assert out, name
+
+
+def test_uninitialized_connection_and_request_before_hello() -> None:
+    fast, general, h = pair()
+    for harness in (fast, general):
+        harness.connect()  # connection 2: no HELLO yet
+    early = gasi(1, h_line=h["line"], h_agent_session=h["session"])
+    assert b"<end>" in same(fast, general, 2, early)  # protocol error: REQUEST before HELLO
+    for harness in (fast, general):
+        harness.connect()  # connection 3: HELLO but no Initialize
+    same(fast, general, 3, Connection(Role.CLIENT).send(Hello()))
+    out = same(fast, general, 3, early)
+    assert struct.pack("<L", LineErr.UNINITIALIZED) in out
+
+
+def test_trailing_vardata_fault_rules_and_debug_logging(caplog: Any) -> None:
+    fast, general, h = pair()
+    frame = bytearray(gasi(7, request_id=7, h_line=h["line"], h_agent_session=h["session"]) + b"\0\0\0\0")
+    frame[0:4] = struct.pack("<L", len(frame) - 4)  # a longer TAPI32_MSG: not the fixed frame
+    same(fast, general, 0, bytes(frame))
+    with caplog.at_level(logging.DEBUG, logger="tsp.switch"):
+        same(fast, general, 0, gasi(8, request_id=8, h_line=h["line"], h_agent_session=h["session"]))
+    for mode in ("error", "drop", "delay"):
+        fast, general, h = pair(rules=({"function": GASI, "mode": mode, "seconds": 1.0, "probability": 0.5},))
+        data = b"".join(gasi(s, request_id=s, h_line=h["line"], h_agent_session=h["session"]) for s in range(1, 30))
+        same(fast, general, 0, data)
+        assert fast.advance(2.0) == general.advance(2.0)
+
+
+def test_held_answers_and_the_in_flight_cap() -> None:
+    # GetAgentInfo answers are held back (delay); with answers held, GetAgentSessionInfo is refused at the cap.
+    rules = ({"function": int(ReqFunc.GETAGENTINFO), "mode": "delay", "seconds": 5.0},)
+    fast, general, h = pair(rules=rules, max_in_flight=2)
+    held = b"".join(encode(Request(s, GetAgentInfo(request_id=s, h_line=h["line"], h_agent=h["agent"])))
+                    for s in (1, 2))
+    same(fast, general, 0, held)
+    out = same(fast, general, 0, gasi(3, request_id=3, h_line=h["line"], h_agent_session=h["session"]))
+    assert struct.pack("<L", LineErr.RESOURCEUNAVAIL) in out
+    assert fast.advance(6.0) == general.advance(6.0)
+    same(fast, general, 0, gasi(4, request_id=4, h_line=h["line"], h_agent_session=h["session"]))
+
+
+_step = st.one_of(
+    st.tuples(
+        st.just("gasi"),
+        st.sampled_from([0, 1, 77, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]),
+        st.sampled_from(["line", "old", "foreign", 0, 424242]),
+        st.sampled_from(["session", 0, 99]),
+        st.sampled_from([0, 75, 76, 200, MAX_STRUCT_SIZE, MAX_STRUCT_SIZE + 1, 0xFFFFFFFF]),
+        st.integers(0, 0xFFFFFFFF),
+    ),
+    st.tuples(st.just("state"), st.sampled_from([1, 2, 4, 8, 16, 32])),
+    st.tuples(st.just("advance"), st.floats(0, 120)),
+    st.tuples(st.just("offer"), st.floats(1, 60)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(_step, min_size=1, max_size=25), chunks=st.lists(st.integers(0, 10_000), max_size=6))
+def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunks: list[int]) -> None:
+    fast, general, h = pair()
+    group = fast.server.model.scenario.groups[0].id
+    pending = b""
+    seq = 1000
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            same(fast, general, 0, pending, tuple(chunks))
+            pending = b""
+
+    for step in steps:
+        seq += 1
+        if step[0] == "gasi":
+            _, rid, line, session, size, ctx = step
+            pending += gasi(
+                seq, request_id=rid, context=ctx, h_line=h[line] if isinstance(line, str) else line,
+                h_agent_session=h[session] if isinstance(session, str) else session,
+                agent_session_info_context=ctx ^ 0xFFFF, agent_session_info_size=size,
+            )
+        elif step[0] == "state":
+            pending += encode(Request(seq, SetAgentSessionState(
+                request_id=seq, h_line=h["line"], h_agent_session=h["session"], agent_session_state=step[1])))
+        else:
+            flush()
+            if step[0] == "advance":
+                assert fast.advance(step[1]) == general.advance(step[1])
+            else:
+                for harness in (fast, general):
+                    now = harness.server.clock.now()
+                    harness.server.deliver(harness.server.service.offer_call(group, step[1], now)[1])
+                assert fast.take_all() == general.take_all()
+    flush()
