@@ -58,7 +58,7 @@ from protocol.structs import (
 )
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
-from tsp.model import SessionEvent, Switch, SwitchError
+from tsp.model import SessionEvent, SessionStats, Switch, SwitchError
 
 __all__ = ["Outgoing", "Outcome", "SwitchService", "MAX_REQUEST_ID", "EVENTS_BATCH_BYTES"]
 
@@ -421,8 +421,7 @@ class SwitchService:
             if events:
                 self._fan_out(events, batch)
         try:
-            st = self.model.session_info(h_session, now)
-            data = _pack_session_info((size, _ASI_SIZE, _ASI_SIZE, *_session_stats(st)))
+            data = _pack_session_info((size, _ASI_SIZE, _ASI_SIZE, *self.model.session_values(h_session, now)))
             result = 0
         except SwitchError as err:
             log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, "GetAgentSessionInfo", err.lineerr.name, err.message)
@@ -686,6 +685,8 @@ _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
 #: The model's SessionStats values in LINEAGENTSESSIONINFO field order (everything after the size triple).
 _session_stats = operator.attrgetter(*(f.name for f in attrs.fields(AgentSessionInfo)[3:]))
 
+# session_info_fast packs Switch.session_values as they come: SessionStats' fields are LINEAGENTSESSIONINFO's.
+assert tuple(f.name for f in attrs.fields(SessionStats)) == tuple(f.name for f in attrs.fields(AgentSessionInfo)[3:])
 _GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
 _NO_BATCH = _Batch()  # session_info_fast: "nothing collected" (never filled)
 _gasi = fastpath.constructor(m.GetAgentSessionInfo, tuple(p.name for p in m.GetAgentSessionInfo.PARAMS))
