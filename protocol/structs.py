@@ -233,8 +233,21 @@ def _need(data: bytes, size: int, what: str) -> None:
 # --- fixed-size structures -------------------------------------------------------------------------------
 
 
+class _FixedStruct:
+    """to_bytes/from_bytes of a fixed-size structure, through its precompiled codec in ``_FIXED``."""
+
+    __slots__ = ()
+
+    def to_bytes(self) -> bytes:
+        return _FIXED[type(self)].pack(self)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Any:
+        return _FIXED[cls].unpack(data)
+
+
 @attrs.frozen(kw_only=True)
-class AgentSessionInfo:
+class AgentSessionInfo(_FixedStruct):
     """LINEAGENTSESSIONINFO (76 bytes, ``<5Id8Iq2I``). No variable part: needed = used = 76."""
 
     FIXED_SIZE: ClassVar[int] = s.AGENT_SESSION_INFO_SIZE
@@ -257,16 +270,9 @@ class AgentSessionInfo:
     longest_time_to_answer: int = 0
     average_time_to_answer: int = 0
 
-    def to_bytes(self) -> bytes:
-        return _FIXED[AgentSessionInfo].pack(self)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> AgentSessionInfo:
-        return _FIXED[cls].unpack(data)
-
 
 @attrs.frozen(kw_only=True)
-class AgentInfo:
+class AgentInfo(_FixedStruct):
     """LINEAGENTINFO (56 bytes). ``overall_call_rate`` is CURRENCY."""
 
     FIXED_SIZE: ClassVar[int] = s.AGENT_INFO_SIZE
@@ -285,16 +291,9 @@ class AgentInfo:
     total_acd_call_time: int = 0
     total_acd_wrap_up_time: int = 0
 
-    def to_bytes(self) -> bytes:
-        return _FIXED[AgentInfo].pack(self)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> AgentInfo:
-        return _FIXED[cls].unpack(data)
-
 
 @attrs.frozen(kw_only=True)
-class QueueInfo:
+class QueueInfo(_FixedStruct):
     """LINEQUEUEINFO (52 bytes, 13 DWORDs)."""
 
     FIXED_SIZE: ClassVar[int] = s.QUEUE_INFO_SIZE
@@ -312,13 +311,6 @@ class QueueInfo:
     current_longest_wait_time: int = 0
     average_wait_time: int = 0
     final_disposition: int = 0
-
-    def to_bytes(self) -> bytes:
-        return _FIXED[QueueInfo].pack(self)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> QueueInfo:
-        return _FIXED[cls].unpack(data)
 
 
 # --- the fixed-size structures' two paths ----------------------------------------------------------------
