@@ -637,6 +637,11 @@ def _packed_record(as_frame: bool, what: str, var: bytes, *fields: int) -> bytes
 
 def _pack_line_reply(rec: LineReply, as_frame: bool) -> bytes:
     data = bytes(rec.data)
+    if as_frame:
+        return line_reply_frame(
+            rec.init_context, rec.context, rec.hdevice, rec.open_context, rec.request_id, rec.result,
+            rec.struct_context, data,
+        )
     n = len(data)
     return _packed_record(
         as_frame, "LineReply", data + _ZERO_PAD[-n & 3], rec.init_context, rec.context, rec.hdevice, LineReply.MSG,
@@ -741,9 +746,23 @@ def line_reply_frame(
     init_context: int, context: int, hdevice: int, open_context: int, request_id: int, result: int,
     struct_context: int, data: bytes,
 ) -> bytes:
-    """The EVENTS frame holding one LINE_REPLY, as ``encode(Events((LineReply(...),)))`` gives it."""
+    """The EVENTS frame holding one LINE_REPLY, as ``encode(Events((LineReply(...),)))`` gives it (that
+    is how :func:`encode` writes one: the most frequent frame of the server, packed in one go)."""
     n = len(data)
-    return _packed_record(
-        True, "LineReply", data + _ZERO_PAD[-n & 3], init_context, context, hdevice, LineReply.MSG, open_context,
-        request_id, result, struct_context, n,
-    )
+    total = ASYNCEVENTMSG_HEADER_SIZE + n + (-n & 3)
+    if total + 8 > MAX_FRAME_LENGTH:
+        raise LocalProtocolError(
+            f"frame length {total + 8} exceeds the maximum {MAX_FRAME_LENGTH:#x}", ErrorCode.FRAME_TOO_LARGE
+        )
+    try:
+        head = _EVENTS_FRAME.pack(
+            total + 8, _KIND_EVENTS, 0, 0, total, init_context, context, hdevice, _MSG_LINE_REPLY, open_context,
+            request_id, result, struct_context, n,
+        )
+    except _PACK_ERRORS as exc:
+        raise LocalProtocolError(f"cannot encode LineReply: {exc}") from None
+    return head + (data + _ZERO_PAD[-n & 3] if n & 3 else data)
+
+
+_KIND_EVENTS = int(FrameKind.EVENTS)
+_MSG_LINE_REPLY = int(LineReply.MSG)

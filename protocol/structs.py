@@ -81,7 +81,13 @@ def datetime_to_ole(value: _dt.datetime) -> float:
 
 
 def _exact_datetime_to_ole(value: _dt.datetime) -> float:
-    us = (value - OLE_EPOCH) // _ONE_US
+    return ole_from_us((value - OLE_EPOCH) // _ONE_US)
+
+
+def ole_from_us(us: int) -> float:
+    """OLE DATE of the instant ``us`` microseconds after 1899-12-30 00:00 UTC: what
+    :func:`datetime_to_ole` gives for ``OLE_EPOCH + timedelta(microseconds=us)``, without the datetime
+    (the switch keeps its session start times as microsecond counts)."""
     if us >= 0:
         return us / _US_PER_DAY
     day, rem = divmod(us, _US_PER_DAY)
@@ -400,6 +406,15 @@ def field_packer(cls: type) -> Callable[[Any], bytes]:
     for the field values in field order (a tuple/list), without building the object (the server's hot
     path fills a LINEAGENTSESSIONINFO straight from the switch's figures)."""
     return _FIXED[cls].pack_values
+
+
+def wire_packer(cls: type) -> Callable[..., bytes]:
+    """For a fixed-size structure class: ``pack(*wire_values)`` -> its bytes, where the values are already
+    in wire form (DATE as the float, CURRENCY as the int64 of value x 10,000) in field order: the struct
+    derived from the schema, with no adapter and no conversion. ``pack(*wire)`` equals
+    ``encode_struct(obj)`` when ``wire`` is ``obj``'s fields passed through the encode adapters (the
+    server's fast lane gets wire values straight from the switch). Raises ``struct.error`` on a bad value."""
+    return _FIXED[cls].struct.pack
 
 
 # --- lists -----------------------------------------------------------------------------------------------

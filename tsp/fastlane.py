@@ -64,17 +64,15 @@ def try_session_info(server: EmulatorServer, peer: _Peer) -> bool | None:
             return True
     if out is None:  # not the plain case: the general path decides (and answers any LINEERR)
         return server._handle_request(peer, _request(sequence, _body(*params)))
-    frames, answer = out
+    frames, (request_id, result, data, init_context, hdevice, open_context) = out
     if frames:
         server.deliver(frames)
-    if answer is not None:
-        request_id, result, data, init_context, hdevice, open_context = answer
-        # One queue entry for both frames: on overflow the queue is replaced by the ERROR either way.
-        server._queue(
-            peer,
-            _pack_response(_LENGTH, _RESPONSE, 0, sequence, request_id, *params)
-            + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result, params[4], data),
-        )
+    # One queue entry for both frames: on overflow the queue is replaced by the ERROR either way.
+    server._queue(
+        peer,
+        _pack_response(_LENGTH, _RESPONSE, 0, sequence, request_id, *params)
+        + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result, params[4], data),
+    )
     due = server.service.next_due()
     if due is not None and due < server._driver_due:
         server.wake()

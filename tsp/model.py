@@ -72,6 +72,7 @@ import attrs
 
 from protocol import fastpath
 from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, LineErr
+from protocol.structs import OLE_EPOCH, ole_from_us
 from tsp.scenario import Scenario, SessionSpec
 
 __all__ = [
@@ -363,15 +364,21 @@ def _to_us(seconds: float, what: str = "now") -> int:
     return round(seconds * US)
 
 
-def _rate(calls: int, duration_us: int) -> Decimal:
-    """calls x 3600 / duration as CURRENCY: 4 decimals, rounded to nearest (ties to even, like OLE)."""
+def _rate_cy(calls: int, duration_us: int) -> int:
+    """calls x 3600 / duration as a CURRENCY int64 (value x 10,000), rounded to nearest (ties to even,
+    like OLE)."""
     if duration_us <= 0 or calls == 0:
-        return Decimal("0.0000")
+        return 0
     num = calls * 3600 * US * 10_000
     q, r = divmod(num, duration_us)
     if 2 * r > duration_us or (2 * r == duration_us and q % 2):
         q += 1
-    return Decimal(q).scaleb(-4)
+    return q
+
+
+def _rate(calls: int, duration_us: int) -> Decimal:
+    """:func:`_rate_cy` as a Decimal with exactly 4 decimals (0 -> Decimal('0.0000'))."""
+    return Decimal(_rate_cy(calls, duration_us)).scaleb(-4)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -385,6 +392,7 @@ class Switch:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._start = scenario.switch.start
+        self._start_us = (self._start - OLE_EPOCH) // _dt.timedelta(microseconds=1)  # for the wire DATE
         self._lines = scenario.switch.lines
         self._rng = random.Random(scenario.switch.seed)
         self._now = 0
@@ -447,6 +455,10 @@ class Switch:
         """Process everything due up to and including ``now``; return all events not yet taken."""
         self._advance(now)
         return self.take_events()
+
+    def has_events(self) -> bool:
+        """Whether events have accumulated since the last :meth:`take_events`."""
+        return bool(self._events)
 
     def take_events(self) -> list[SessionEvent]:
         """Return and forget the events accumulated so far (by any method), oldest first."""
@@ -736,11 +748,14 @@ class Switch:
     # ---- statistics ------------------------------------------------------------------------------
     def session_info(self, hsession: int, now: float) -> SessionStats:
         """LINEAGENTSESSIONINFO of a session at ``now`` (wire-protocol §4)."""
-        return _session_stats(*self.session_values(hsession, now))
+        v = self.session_wire_values(hsession, now)
+        start = self._start + _dt.timedelta(microseconds=self._sessions[hsession].created)
+        return _session_stats(v[0], v[1], start, *v[3:11], Decimal(v[11]).scaleb(-4), v[12], v[13])
 
-    def session_values(self, hsession: int, now: float) -> tuple[object, ...]:
-        """:meth:`session_info`'s field values in SessionStats field order, as a tuple (the server's fast
-        lane packs them without building the object)."""
+    def session_wire_values(self, hsession: int, now: float) -> tuple[int | float, ...]:
+        """:meth:`session_info`'s field values in SessionStats field order, in wire form: the start time as
+        the OLE DATE float and the call rate as the CURRENCY int64 (value x 10,000). The server's fast lane
+        packs them as they are, without building an object or converting a datetime and a Decimal."""
         t = self._advance(now)
         s = self._session(hsession)
         end = s.ended if s.ended is not None else t
@@ -753,7 +768,7 @@ class Switch:
         return (
             s.state,
             s.next_state,
-            self._start + _dt.timedelta(microseconds=s.created),
+            ole_from_us(self._start_us + s.created),
             duration // US,
             n,
             talk // US,
@@ -762,7 +777,7 @@ class Switch:
             (talk + wrap) // (n * US) if n else 0,
             wrap // US,
             wrap // (n * US) if n else 0,
-            _rate(n, duration),
+            _rate_cy(n, duration),
             s.tta_max // US,
             s.tta_sum // (n * US) if n else 0,
         )

@@ -55,6 +55,7 @@ from protocol.structs import (
     encode_handle,
     encode_struct,
     field_packer,
+    wire_packer,
 )
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
@@ -386,7 +387,7 @@ class SwitchService:
 
     def session_info_fast(
         self, conn_id: int, sequence: int, params: tuple[int, ...], now: float
-    ) -> tuple[tuple[Outgoing, ...], tuple[int, int, bytes, int, int, int] | None] | None:
+    ) -> tuple[tuple[Outgoing, ...], tuple[int, int, bytes, int, int, int]] | None:
         """The fast lane's twin of :meth:`handle` for a GetAgentSessionInfo REQUEST (``params`` = its six
         parameters in field order: request_id, context, h_line, h_agent_session, agent_session_info_context,
         agent_session_info_size), without message objects. :meth:`handle` stays the reference.
@@ -394,11 +395,10 @@ class SwitchService:
         None (nothing done) unless this is the plain case: initialized connection, no fault rule for the
         function, debug logging off, the line open on this connection with API >= 2.2, request ID and
         buffer size valid - everything else (every RESPONSE with a LINEERR) goes through :meth:`handle`.
-        Otherwise ``(frames, answer)``: ``frames`` go out first (what the clock advance produced);
+        Otherwise ``(frames, answer)``: ``frames`` go out first (what the clock advance produced, as
+        :meth:`handle` puts them before the answer; reading a session sets nothing in motion);
         ``answer`` = (request ID for the RESPONSE, LINE_REPLY result, LINE_REPLY data, init_context,
-        hdevice, open_context). When the request set model events in motion, ``answer`` is None and
-        ``frames`` hold the whole outcome as :meth:`handle` builds it (the records would share one EVENTS
-        frame with the LINE_REPLY)."""
+        hdevice, open_context)."""
         request_id, context, h_line, h_session, struct_context, size = params
         conn = self._conns[conn_id]
         if not conn.apps or log.isEnabledFor(logging.DEBUG):
@@ -411,38 +411,25 @@ class SwitchService:
             return None
         if not _ASI_SIZE <= size <= MAX_STRUCT_SIZE:
             return None
+        model = self.model
         if self._delayed:
             batch = _Batch()
             now = self._advance(now, batch)
-        else:  # = self._advance(now, batch) without a batch unless the clock advance made events
-            now = max(now, self.model.now)
-            events = self.model.advance(now)
-            batch = _Batch() if events else _NO_BATCH
-            if events:
-                self._fan_out(events, batch)
+        else:  # the model advances inside session_wire_values; its events are fanned out below
+            batch = _NO_BATCH
+            now = max(now, model.now)
         try:
-            data = _pack_session_info((size, _ASI_SIZE, _ASI_SIZE, *self.model.session_values(h_session, now)))
+            data = _pack_session_wire(size, _ASI_SIZE, _ASI_SIZE, *model.session_wire_values(h_session, now))
             result = 0
         except SwitchError as err:
             log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, "GetAgentSessionInfo", err.lineerr.name, err.message)
             result, data = int(err.lineerr), b""
-        request_id = request_id or next(self._request_ids)
-        events = self.model.take_events()
-        if events:
+        if model.has_events():  # from the clock advance (reading a session sets nothing in motion): first out
             if batch is _NO_BATCH:
                 batch = _Batch()
-            batch.response(conn_id, _response(sequence, request_id, _gasi(*params)))
-            batch.record(
-                conn_id,
-                _line_reply(
-                    line.app.init_context, context, line.hremote_line, line.open_context, request_id, result,
-                    struct_context, data,
-                ),
-            )
-            self._fan_out(events, batch)
-            return batch.frames(), None
+            self._fan_out(model.take_events(), batch)
         frames = batch.frames() if batch is not _NO_BATCH else ()
-        return frames, (request_id, result, data, line.app.init_context, line.hremote_line, line.open_context)
+        return frames, (request_id or next(self._request_ids), result, data, line.app.init_context, line.hremote_line, line.open_context)
 
     def _check_common(self, conn: _Conn, body: Any, req_func: int) -> None:
         if conn.apps and req_func < _FIRST_CONTROL_FUNC and type(body) is not m.RawRequest:
@@ -681,11 +668,12 @@ class SwitchService:
 
 
 _pack_session_info = field_packer(AgentSessionInfo)
+_pack_session_wire = wire_packer(AgentSessionInfo)
 _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
 #: The model's SessionStats values in LINEAGENTSESSIONINFO field order (everything after the size triple).
 _session_stats = operator.attrgetter(*(f.name for f in attrs.fields(AgentSessionInfo)[3:]))
 
-# session_info_fast packs Switch.session_values as they come: SessionStats' fields are LINEAGENTSESSIONINFO's.
+# session_info_fast packs Switch.session_wire_values as they come: SessionStats' fields are LINEAGENTSESSIONINFO's.
 assert tuple(f.name for f in attrs.fields(SessionStats)) == tuple(f.name for f in attrs.fields(AgentSessionInfo)[3:])
 _GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
 _NO_BATCH = _Batch()  # session_info_fast: "nothing collected" (never filled)

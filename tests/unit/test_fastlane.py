@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from protocol.codec import encode
 from protocol.errors import ProtocolError
 from protocol.connection import NEED_DATA, Connection, Role
-from protocol.constants import MAX_STRUCT_SIZE, ApiVersion, LineErr, ReqFunc
+from protocol.constants import MAX_STRUCT_SIZE, AgentSessionState, ApiVersion, FrameKind, LineErr, ReqFunc
 from protocol.messages import (
     CreateAgent,
     GetAgentInfo,
@@ -207,6 +207,23 @@ def test_trailing_vardata_fault_rules_and_debug_logging(caplog: Any) -> None:
         assert fast.advance(2.0) == general.advance(2.0)
 
 
+def test_events_of_the_clock_advance_go_out_before_the_answer() -> None:
+    # READY session, a call offered, then time passes without the driver: the request itself advances the
+    # model (the call is answered, talked, hung up), and those events precede the RESPONSE, as in handle().
+    fast, general, h = pair()
+    group = fast.server.model.scenario.groups[0].id
+    ready = encode(Request(50, SetAgentSessionState(
+        request_id=50, h_line=h["line"], h_agent_session=h["session"], agent_session_state=AgentSessionState.READY)))
+    same(fast, general, 0, ready)
+    for harness in (fast, general):
+        harness.server.deliver(harness.server.service.offer_call(group, 10.0, harness.server.clock.now())[1])
+        harness.server.clock.advance(30.0)
+    assert fast.take_all() == general.take_all()
+    out = same(fast, general, 0, gasi(51, request_id=51, h_line=h["line"], h_agent_session=h["session"]))
+    response = struct.pack("<LHHL", 68, FrameKind.RESPONSE, 0, 51)
+    assert response in out and out.index(response) > 0  # status events first
+
+
 def test_held_answers_and_the_in_flight_cap() -> None:
     # GetAgentInfo answers are held back (delay); with answers held, GetAgentSessionInfo is refused at the cap.
     rules = ({"function": int(ReqFunc.GETAGENTINFO), "mode": "delay", "seconds": 5.0},)
@@ -231,11 +248,12 @@ _step = st.one_of(
     ),
     st.tuples(st.just("state"), st.sampled_from([1, 2, 4, 8, 16, 32])),
     st.tuples(st.just("advance"), st.floats(0, 120)),
+    st.tuples(st.just("clock"), st.floats(0, 120)),  # time passes unseen: the next request advances the model
     st.tuples(st.just("offer"), st.floats(1, 60)),
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(_step, min_size=1, max_size=25), chunks=st.lists(st.integers(0, 10_000), max_size=6))
 def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunks: list[int]) -> None:
     fast, general, h = pair()
@@ -265,6 +283,9 @@ def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunk
             flush()
             if step[0] == "advance":
                 assert fast.advance(step[1]) == general.advance(step[1])
+            elif step[0] == "clock":
+                for harness in (fast, general):
+                    harness.server.clock.advance(step[1])
             else:
                 for harness in (fast, general):
                     now = harness.server.clock.now()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.constants import AgentSessionState as S
+from protocol.structs import AgentSessionInfo, encode_struct, wire_packer
 from protocol.constants import AgentSessionStatus as St
 from tsp.model import Switch, SwitchError
 from tsp.scenario import parse_scenario
@@ -64,6 +66,9 @@ def check(sw: Switch, t: float, sessions: list[int], previous: dict[int, tuple],
     ready_groups = set()
     for h in sessions:
         info = sw.session_info(h, t)
+        # the fast lane's wire values give the bytes of the object (DATE and CURRENCY included)
+        wire = wire_packer(AgentSessionInfo)(76, 76, 76, *sw.session_wire_values(h, t))
+        assert wire == encode_struct(AgentSessionInfo(**attrs.asdict(info, recurse=False)))
         # the last event of each session reports its current state
         assert seen[h] is info.state
         if info.state is S.READY:
@@ -88,3 +93,4 @@ def check(sw: Switch, t: float, sessions: list[int], previous: dict[int, tuple],
         if q.current_calls_queued:
             assert g.group_id not in ready_groups
         assert q.current_longest_wait_time <= q.longest_ever_wait_time
+
