@@ -225,9 +225,29 @@ def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
     if len(data) < s.FRAME_HEADER_SIZE:  # short: the reference path words the error
         return _decode_frame(data, response_func, decode_header, _STRUCT)
     length, kind, _flags, sequence = _HEADER.unpack_from(data)
-    check_length(length)
+    if not MIN_FRAME_LENGTH <= length <= MAX_FRAME_LENGTH:
+        check_length(length)
     if len(data) != 4 + length:
         raise _malformed(f"frame length field says {length} bytes follow it, but {len(data) - 4} do")
+    # The frequent shapes straight from the frame bytes (the same plans and objects _decode_body uses):
+    # a TAPI32_MSG of a function without VarData, and EVENTS.
+    try:
+        if kind == _KIND_REQUEST:
+            if length >= _TAPI32_FRAME_LENGTH:
+                plan = _PLANS_BY_FUNC.get(_FIRST.unpack_from(data, s.FRAME_HEADER_SIZE)[0])
+                if plan is not None and plan.length == length:
+                    return _make_request(sequence, plan.make(*plan.unpack_params(data, s.FRAME_HEADER_SIZE)))
+        elif kind == _KIND_RESPONSE:
+            plan = _PLANS_BY_FUNC.get(response_func)  # type: ignore[arg-type]
+            if plan is not None and plan.length == length:
+                body = plan.make(*plan.unpack_params(data, s.FRAME_HEADER_SIZE))
+                return _make_response(sequence, _FIRST.unpack_from(data, s.FRAME_HEADER_SIZE)[0], body)
+        elif kind == _KIND_EVENTS:
+            return _make_events(_unpack_records(data[s.FRAME_HEADER_SIZE :]))
+    except ProtocolError:
+        raise
+    except Exception as exc:  # as in _decode_body: nothing but ProtocolError escapes
+        raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
     return _decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func, _STRUCT)
 
 
@@ -594,6 +614,7 @@ class _BodyPlan:
         self.cls = cls
         self.req_func = int(cls.REQ_FUNC)  # type: ignore[attr-defined]
         self.frame: struct.Struct | None = None
+        self.length: int | None = None  # the frame's length field, for the classes without VarData
         params = sorted(cls.PARAMS, key=lambda p: p.offset)  # type: ignore[attr-defined]
         if any(p.kind is not VarKind.U32 for p in params):
             return
@@ -765,4 +786,7 @@ def line_reply_frame(
 
 
 _KIND_EVENTS = int(FrameKind.EVENTS)
+_KIND_REQUEST = int(FrameKind.REQUEST)
+_KIND_RESPONSE = int(FrameKind.RESPONSE)
+_TAPI32_FRAME_LENGTH = s.FRAME_HEADER_SIZE - 4 + TAPI32_MSG_FIXED_SIZE
 _MSG_LINE_REPLY = int(LineReply.MSG)

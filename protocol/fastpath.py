@@ -11,7 +11,8 @@ for it.
 The other cost of decoding is building the frozen attrs objects: their keyword-only ``__init__`` spends
 about 2 us on keyword arguments alone for a 17-field structure. :func:`constructor` generates a
 positional constructor for such a class once (the same technique attrs uses for ``__init__``): it
-applies the class's converters and defaults exactly as ``__init__`` does and stores the slots directly.
+applies the class's converters and defaults exactly as ``__init__`` does and stores the values directly
+(in the slots, or in the instance dict of a ``slots=False`` class).
 
 Both are plain functions of their input (no I/O, no global state besides an import-time cache keyed by
 the schema object). The property tests in ``tests/unit/test_fastpath*.py`` prove that the fast path and
@@ -202,14 +203,24 @@ def _check(schema: Any, inner: c.Struct, lay: FixedLayout) -> None:
 # --- positional constructors -----------------------------------------------------------------------------
 
 
-def constructor(cls: type, order: tuple[str, ...] | list[str] | None = None) -> Callable[..., Any]:
+def constructor(
+    cls: type,
+    order: tuple[str, ...] | list[str] | None = None,
+    adapters: dict[str, Callable[[Any], Any]] | None = None,
+    unpack: struct.Struct | None = None,
+) -> Callable[..., Any]:
     """A function ``make(*values)`` returning ``cls(**dict(zip(order, values)))`` without the keyword cost.
 
     ``order`` (default: every attrs field in definition order) names the positional parameters; fields not
     in it get their default (``attrs.Factory`` defaults are called). Converters run exactly as in the
-    attrs ``__init__``. Needs a slotted attrs class without validators, ``__attrs_pre_init__`` /
-    ``__attrs_post_init__`` or hash caching; for anything else the returned function simply calls ``cls``
-    with keywords (correct, not faster).
+    attrs ``__init__``. ``adapters`` maps some names in ``order`` to a function applied to the value
+    first (a wire value -> the field's type: ``cls(**{name: adapter(value)})``). With ``unpack`` (a
+    struct giving exactly ``len(order)`` values) the function takes the bytes instead: ``make(data)`` =
+    ``make(*unpack.unpack_from(data))``, in one call (the caller checks the length). Needs an attrs class without validators, ``__attrs_pre_init__`` /
+    ``__attrs_post_init__`` or hash caching, either slotted (values stored through the slot descriptors)
+    or with an instance ``__dict__`` and no slots of its own (values stored in the dict, as attrs' own
+    ``__init__`` does for frozen dict classes); for anything else the returned function simply calls
+    ``cls`` with keywords (correct, not faster).
     """
     fields = attrs.fields(cls)
     order = tuple(f.name for f in fields) if order is None else tuple(order)
@@ -218,24 +229,49 @@ def constructor(cls: type, order: tuple[str, ...] | list[str] | None = None) -> 
     if unknown:
         raise ValueError(f"{cls.__name__} has no init field(s) {sorted(unknown)}")
 
-    def by_keywords(*values: Any) -> Any:
-        return cls(**dict(zip(order, values)))
+    adapters = dict(adapters or {})
+    if set(adapters) - set(order):
+        raise ValueError(f"adapters for names not in order: {sorted(set(adapters) - set(order))}")
 
-    slots = set(getattr(cls, "__slots__", ())) - {"__weakref__"}
+    if unpack is not None and len(unpack.unpack_from(bytes(unpack.size))) != len(order):
+        raise ValueError(f"{unpack.format!r} does not give the {len(order)} values of {order}")
+
+    def by_values(*values: Any) -> Any:
+        return cls(**{n: adapters[n](v) if n in adapters else v for n, v in zip(order, values)})
+
+    if unpack is None:
+        by_keywords = by_values
+    else:
+
+        def by_keywords(data: bytes) -> Any:  # type: ignore[misc]
+            return by_values(*unpack.unpack_from(data))  # type: ignore[union-attr]
+
+    slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
+    in_dict = "__dict__" in dir(cls) and not slots  # a dict class (mixins with empty __slots__ allowed)
     if (
-        not slots
+        not (slots or in_dict)
         or hasattr(cls, "__attrs_post_init__")
         or hasattr(cls, "__attrs_pre_init__")
         or any(f.validator is not None for f in fields)
         or not slots <= {f.name for f in fields}
+        or "_attrs_cached_hash" in getattr(getattr(cls.__init__, "__code__", None), "co_consts", ())
     ):
         return by_keywords
     env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     params = [f"a{i}" for i in range(len(order))]
-    lines = [f"def make({', '.join(params)}):", "    self = _new(_cls)"]
+    if unpack is None:
+        lines = [f"def make({', '.join(params)}):", "    self = _new(_cls)"]
+    else:
+        env["_unpack_from"] = unpack.unpack_from
+        lines = ["def make(data):", f"    {', '.join(params)}, = _unpack_from(data)", "    self = _new(_cls)"]
+    if in_dict:
+        lines.append("    d = self.__dict__")
     for f in fields:
         if f.name in order:
             expr = params[order.index(f.name)]
+            if f.name in adapters:
+                env[f"_adapt_{f.name}"] = adapters[f.name]
+                expr = f"_adapt_{f.name}({expr})"
         else:
             default = f.default
             if default is attrs.NOTHING:
@@ -256,10 +292,32 @@ def constructor(cls: type, order: tuple[str, ...] | list[str] | None = None) -> 
                 conv = conv.converter
             env[f"_conv_{f.name}"] = conv
             expr = f"_conv_{f.name}({expr})"
-        env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
-        lines.append(f"    _set_{f.name}(self, {expr})")
+        if in_dict:
+            lines.append(f"    d[{f.name!r}] = {expr}")
+        else:
+            env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+            lines.append(f"    _set_{f.name}(self, {expr})")
     lines.append("    return self")
     exec("\n".join(lines), env)  # noqa: S102 - generated from attrs metadata only, like attrs' own __init__
     make = env["make"]
     make.__doc__ = f"Positional constructor of {cls.__name__}: ({', '.join(order)})."
     return make
+
+
+def packer(struct_pack: Callable[..., bytes], names: tuple[str, ...], adapters: dict[str, Callable[[Any], Any]]) -> Callable[[Any], bytes]:
+    """A function ``pack(obj)`` = ``struct_pack(*values)`` where the values are the attributes ``names`` of
+    ``obj`` in order, each passed through ``adapters[name]`` when there is one (field -> wire value).
+    Generated once, like :func:`constructor`: one attribute load per field, no intermediate list."""
+    env: dict[str, Any] = {"_pack": struct_pack}
+    args = []
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"not an attribute name: {name!r}")
+        if name in adapters:
+            env[f"_adapt_{name}"] = adapters[name]
+            args.append(f"_adapt_{name}(obj.{name})")
+        else:
+            args.append(f"obj.{name}")
+    source = "def pack(obj):\n    return _pack(" + ", ".join(args) + ")"
+    exec(source, env)  # noqa: S102 - generated from field names only
+    return env["pack"]  # type: ignore[no-any-return]

@@ -1,6 +1,9 @@
 """Frozen message classes: frames, typed TAPI32_MSG bodies, ASYNCEVENTMSG records.
 
-Everything here is plain data (``@attrs.frozen``); bytes are produced and consumed by
+Everything here is plain data (``@attrs.frozen(slots=False)``: frozen, but with an instance ``__dict__``
+rather than slots - attrs then fills a new object with plain dict stores, about half the cost of the
+slot descriptors, and the codec builds one or more of these objects for every frame; see
+docs/performance.md); bytes are produced and consumed by
 :mod:`protocol.codec`, which is driven by the two explicit tables at the end of this module:
 
 * :data:`REQUEST_TYPES`: Req_Func -> (body class, compiled TAPI32_MSG schema)
@@ -51,7 +54,7 @@ DEFAULT_LIST_BUFFER_SIZE = 0x1000
 # --- frames ----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Hello:
     """HELLO: first frame in each direction. ``major`` must be 1 for this protocol version."""
 
@@ -60,7 +63,7 @@ class Hello:
     product: str = ""
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Request:
     """REQUEST: one TAPI32_MSG. ``body`` is a typed request class or :class:`RawRequest`."""
 
@@ -68,7 +71,7 @@ class Request:
     body: Any
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Response:
     """RESPONSE: the request's TAPI32_MSG echoed with offset 0 = ``result`` (Ack_ReturnValue: 0, a
     positive request ID, or a LINEERR as u32) and the (out) fields of ``body`` filled."""
@@ -78,14 +81,14 @@ class Response:
     body: Any
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Events:
     """EVENTS: one or more ASYNCEVENTMSG records (typed views or :class:`AsyncEventMsg`)."""
 
     records: tuple[Any, ...] = attrs.field(converter=tuple)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Error:
     """ERROR: the sender closes the connection after it. ``code`` is an ErrorCode when known."""
 
@@ -98,7 +101,7 @@ Frame = Union[Hello, Request, Response, Events, Error]
 # --- request bodies --------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class RawRequest:
     """Any TAPI32_MSG without a typed class: Req_Func, the 13 parameter DWORDs, the VarData.
 
@@ -132,7 +135,7 @@ class _DataRequest:
         return getattr(self, self.SIZE_FIELD)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Initialize:
     """lineInitialize (47, sync, [MS-TRP] 2.2.4.1.1.1)."""
 
@@ -156,7 +159,7 @@ class Initialize:
     api_version: int = API_VERSION_MAX
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class NegotiateAPIVersion:
     """lineNegotiateAPIVersion (52, sync, 2.2.4.1.1.2). ``extension_id`` (out) is the LINEEXTENSIONID
     buffer in VarData (offset at 28, size at 32); the client sends 16 zero bytes as room, the server
@@ -181,7 +184,7 @@ class NegotiateAPIVersion:
     extension_id: bytes = bytes(16)  # out
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Open:
     """lineOpen (54, sync, 2.2.4.1.1.5). The contract does not use LINECALLPARAMS, so the pCallParams
     offset (40) is carried as a plain, uninterpreted DWORD (``call_params_offset``, default 0xFFFFFFFF =
@@ -217,7 +220,7 @@ class Open:
     h_remote_line: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Close:
     """lineClose (9, sync, 2.2.4.1.2.1)."""
 
@@ -227,7 +230,7 @@ class Close:
     h_line: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ShutDown:
     """lineShutdown (86, sync, 2.2.4.1.2.2): closes the app's lines; the connection stays up."""
 
@@ -237,7 +240,7 @@ class ShutDown:
     h_line_app: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class CreateAgent:
     """lineCreateAgent (146, async, 2.2.4.1.3.10). LINE_REPLY data = the hAgent (u32)."""
 
@@ -264,7 +267,7 @@ class CreateAgent:
         return self.h_agent_context
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class CreateAgentSession:
     """lineCreateAgentSession (147, async, 2.2.4.1.3.11). GroupID: GUID in VarData, size DWORD = 16.
     LINE_REPLY data = the hAgentSession (u32)."""
@@ -296,7 +299,7 @@ class CreateAgentSession:
         return self.h_agent_session_context
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class GetAgentInfo(_DataRequest):
     """lineGetAgentInfo (148, async, 2.2.4.1.3.25) -> LINEAGENTINFO."""
 
@@ -321,7 +324,7 @@ class GetAgentInfo(_DataRequest):
     agent_info_size: int = AgentInfo.FIXED_SIZE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class GetAgentSessionInfo(_DataRequest):
     """lineGetAgentSessionInfo (149, async, 2.2.4.1.3.26) -> LINEAGENTSESSIONINFO."""
 
@@ -346,7 +349,7 @@ class GetAgentSessionInfo(_DataRequest):
     agent_session_info_size: int = AgentSessionInfo.FIXED_SIZE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class GetAgentSessionList(_DataRequest):
     """lineGetAgentSessionList (150, async, 2.2.4.1.3.27) -> LINEAGENTSESSIONLIST."""
 
@@ -371,7 +374,7 @@ class GetAgentSessionList(_DataRequest):
     session_list_size: int = DEFAULT_LIST_BUFFER_SIZE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class GetQueueInfo(_DataRequest):
     """lineGetQueueInfo (151, async, 2.2.4.1.3.40) -> LINEQUEUEINFO."""
 
@@ -396,7 +399,7 @@ class GetQueueInfo(_DataRequest):
     queue_info_size: int = QueueInfo.FIXED_SIZE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class GetGroupList(_DataRequest):
     """lineGetGroupList (152, async, 2.2.4.1.3.34) -> LINEAGENTGROUPLIST."""
 
@@ -419,7 +422,7 @@ class GetGroupList(_DataRequest):
     group_list_size: int = DEFAULT_LIST_BUFFER_SIZE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class SetAgentSessionState:
     """lineSetAgentSessionState (155, async, 2.2.4.1.3.60); no lpContext. 0 = keep."""
 
@@ -439,7 +442,7 @@ class SetAgentSessionState:
     next_agent_session_state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class EmuAdvanceClock:
     """Emulator control (1000, sync): advance the manual clock by seconds + milliseconds."""
 
@@ -450,7 +453,7 @@ class EmuAdvanceClock:
     milliseconds: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class EmuOfferCall:
     """Emulator control (1001, sync): a call arrives at the group's queue now. GroupID: GUID at the
     VarData offset in 8 (16 bytes, no size DWORD); (out) 16 call ID."""
@@ -489,7 +492,7 @@ def pad4(n: int) -> int:
     return (n + 3) & ~3
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AsyncEventMsg:
     """Any ASYNCEVENTMSG record ([MS-TRP] 2.2.5.1). ``context`` = PostProcessProcContext.
 
@@ -512,7 +515,7 @@ class AsyncEventMsg:
         return self
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class LineReply:
     """LINE_REPLY (Msg 12): completion of an async request.
 
@@ -570,7 +573,7 @@ class LineReply:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AgentSessionStatusEvent:
     """LINE_AGENTSESSIONSTATUS (Msg 27): Param1 hAgentSession, Param2 status bits, Param3 the new
     LINEAGENTSESSIONSTATE_ when the STATE bit is set, else 0. PostProcessProcContext and Param4 are 0."""

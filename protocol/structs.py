@@ -133,24 +133,55 @@ def ole_to_datetime(value: float) -> _dt.datetime:
 
 
 def decimal_to_cy(value: Decimal | int) -> int:
-    """``Decimal`` -> CURRENCY int64 (value x 10,000). Must be exact: quantize to 4 places first."""
+    """``Decimal`` -> CURRENCY int64 (value x 10,000). Must be exact: quantize to 4 places first.
+
+    Memoised for Decimals (bounded LRU of the successful conversions: equal Decimals, 1.5 and 1.50,
+    have the same CURRENCY)."""
+    if type(value) is Decimal:
+        try:
+            return _memo_decimal_to_cy(value)
+        except TypeError:  # unhashable (a signalling NaN): the checks below word the error
+            pass
+    return _exact_decimal_to_cy(value)
+
+
+def _exact_decimal_to_cy(value: Decimal | int) -> int:
     if type(value) is not Decimal:
         if not isinstance(value, (Decimal, int)):
             raise LocalProtocolError(f"CURRENCY needs a finite Decimal or int, got {value!r}")
         value = Decimal(value)
     if not value.is_finite():
         raise LocalProtocolError(f"CURRENCY needs a finite Decimal or int, got {value!r}")
-    scaled = value.scaleb(4)
-    if scaled != scaled.to_integral_value():
+    # Exact integer arithmetic on the coefficient, independent of the decimal context (so a memoised
+    # result holds in any context); the exponent is bounded before any power of ten is formed.
+    sign, digits, exponent = value.as_tuple()
+    coefficient = int("".join(map(str, digits)))
+    if coefficient == 0:
+        return 0
+    if value.adjusted() > 18:
+        raise LocalProtocolError(f"CURRENCY {value!r} is outside the int64 range")
+    shift = exponent + 4  # type: ignore[operator]
+    if shift >= 0:
+        cy = coefficient * 10**shift
+    elif -shift > len(digits) or coefficient % 10**-shift:
         raise LocalProtocolError(f"CURRENCY {value!r} has more than 4 decimal places; quantize it first")
-    cy = int(scaled)
+    else:
+        cy = coefficient // 10**-shift
+    if sign:
+        cy = -cy
     if not _I64_MIN <= cy <= _I64_MAX:
         raise LocalProtocolError(f"CURRENCY {value!r} is outside the int64 range")
     return cy
 
 
+_memo_decimal_to_cy = functools.lru_cache(maxsize=4096)(_exact_decimal_to_cy)
+
+
+@functools.lru_cache(maxsize=4096)
 def cy_to_decimal(value: int) -> Decimal:
-    """CURRENCY int64 -> ``Decimal`` with exactly 4 decimal places (52500 -> Decimal('5.2500'))."""
+    """CURRENCY int64 -> ``Decimal`` with exactly 4 decimal places (52500 -> Decimal('5.2500')).
+
+    Memoised (bounded LRU; Decimals are immutable): call rates repeat from poll to poll."""
     return Decimal(value).scaleb(-4)
 
 
@@ -252,7 +283,7 @@ class _FixedStruct:
         return _FIXED[cls].unpack(data)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AgentSessionInfo(_FixedStruct):
     """LINEAGENTSESSIONINFO (76 bytes, ``<5Id8Iq2I``). No variable part: needed = used = 76."""
 
@@ -277,7 +308,7 @@ class AgentSessionInfo(_FixedStruct):
     average_time_to_answer: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AgentInfo(_FixedStruct):
     """LINEAGENTINFO (56 bytes). ``overall_call_rate`` is CURRENCY."""
 
@@ -298,7 +329,7 @@ class AgentInfo(_FixedStruct):
     total_acd_wrap_up_time: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class QueueInfo(_FixedStruct):
     """LINEQUEUEINFO (52 bytes, 13 DWORDs)."""
 
@@ -354,10 +385,11 @@ def _construct_decode_fixed(cls: type, data: bytes) -> Any:
 
 class _FixedCodec:
     """The struct fast path of one fixed-size structure: one ``pack`` / ``unpack_from`` of the struct
-    derived from its construct schema, the field tuple read with one ``attrgetter`` and the object built
-    by a positional constructor; adapters applied by position, in field order (as the construct path)."""
+    derived from its construct schema. Objects are read by a generated packer (one attribute load per
+    field, encode adapters inline) and built by a generated positional constructor (decode adapters and
+    the class's converters inline); adapters in field order, as on the construct path."""
 
-    __slots__ = ("what", "size", "struct", "get", "make", "encoders", "decoders")
+    __slots__ = ("what", "size", "struct", "get", "encoders", "pack_object", "make_from_wire")
 
     def __init__(self, cls: type) -> None:
         schema, what, adapters = _FIXED_SPECS[cls]
@@ -369,12 +401,15 @@ class _FixedCodec:
         self.size = lay.size
         self.struct = lay.struct
         self.get = operator.attrgetter(*names)
-        self.make = fp.constructor(cls, names)
         self.encoders = tuple((lay.index(n), enc) for n, (enc, _) in adapters.items())
-        self.decoders = tuple((lay.index(n), dec) for n, (_, dec) in adapters.items())
+        self.pack_object = fp.packer(lay.struct.pack, names, {n: enc for n, (enc, _) in adapters.items()})
+        self.make_from_wire = fp.constructor(cls, names, {n: dec for n, (_, dec) in adapters.items()}, lay.struct)
 
     def pack(self, obj: Any) -> bytes:
-        return self.pack_values(self.get(obj))
+        try:
+            return self.pack_object(obj)  # type: ignore[no-any-return]
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise LocalProtocolError(f"cannot encode {self.what}: {exc}") from None
 
     def pack_values(self, values: Any) -> bytes:
         """Bytes of the field values in field order (what ``pack(cls(*values))`` gives)."""
@@ -390,12 +425,7 @@ class _FixedCodec:
     def unpack(self, data: bytes) -> Any:
         if len(data) < self.size:
             raise _malformed(f"{self.what} needs at least {self.size} bytes, got {len(data)}")
-        values = self.struct.unpack_from(data)
-        if self.decoders:
-            values = list(values)  # type: ignore[assignment]
-            for i, decode in self.decoders:
-                values[i] = decode(values[i])  # type: ignore[index]
-        return self.make(*values)
+        return self.make_from_wire(data)
 
 
 _FIXED: dict[type, _FixedCodec] = {cls: _FixedCodec(cls) for cls in _FIXED_SPECS}
@@ -420,7 +450,7 @@ def wire_packer(cls: type) -> Callable[..., bytes]:
 # --- lists -----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentSessionEntry:
     """LINEAGENTSESSIONENTRY (28 bytes)."""
 
@@ -430,7 +460,7 @@ class AgentSessionEntry:
     working_address_id: int = 0
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class AgentGroupEntry:
     """LINEAGENTGROUPENTRY (24 bytes) plus its name from the list's variable part."""
 
@@ -464,7 +494,7 @@ def _list_entries_region(header: Any, data: bytes, entry_size: int, what: str) -
     return off, n
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AgentSessionList:
     """LINEAGENTSESSIONLIST (24-byte header) + LINEAGENTSESSIONENTRY x n, entries right after the header."""
 
@@ -552,7 +582,7 @@ def decode_utf16z(data: bytes, what: str) -> str:
     return text
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AgentGroupList:
     """LINEAGENTGROUPLIST (24-byte header) + LINEAGENTGROUPENTRY x n + the UTF-16LE names after them.
 
@@ -650,16 +680,25 @@ REPLY_HANDLE_FUNCS: frozenset[int] = frozenset({146, 147})
 
 def encode_struct(obj: Any) -> bytes:
     """The dwUsedSize bytes of a TAPI structure (LocalProtocolError for bad values)."""
+    encode = _ENCODERS.get(type(obj))
+    if encode is not None:
+        return encode(obj)
     if not isinstance(obj, STRUCT_CLASSES):
         raise LocalProtocolError(f"not a TAPI structure: {obj!r}")
-    return obj.to_bytes()
+    return obj.to_bytes()  # a subclass
 
 
 def decode_struct(cls: type, data: bytes) -> Any:
     """Decode ``data`` as TAPI structure ``cls`` (ProtocolError MALFORMED if inconsistent)."""
-    if cls not in STRUCT_CLASSES:
+    decode = _DECODERS.get(cls)
+    if decode is None:
         raise TypeError(f"not a TAPI structure class: {cls!r}")
-    return cls.from_bytes(bytes(data))
+    return decode(bytes(data))
+
+
+#: Class -> its encoder / decoder (the fixed-size codecs directly: one call less on the hot path).
+_ENCODERS: dict[type, Callable[[Any], bytes]] = {cls: _FIXED[cls].pack if cls in _FIXED else cls.to_bytes for cls in STRUCT_CLASSES}
+_DECODERS: dict[type, Callable[[bytes], Any]] = {cls: _FIXED[cls].unpack if cls in _FIXED else cls.from_bytes for cls in STRUCT_CLASSES}
 
 
 def construct_encode_struct(obj: Any) -> bytes:

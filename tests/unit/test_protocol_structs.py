@@ -111,11 +111,33 @@ def test_currency_known_values(dec: Decimal, cy: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [Decimal("0.00001"), Decimal("922337203685477.5808"), Decimal("NaN"), Decimal("Infinity"), "1", 1.5]
+    "bad",
+    [Decimal("0.00001"), Decimal("922337203685477.5808"), Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"),
+     Decimal("1E+999999999"), Decimal("1E-999999999"), Decimal("1.00001000"), "1", 1.5],
 )
 def test_currency_not_exact_or_out_of_range_is_local_error(bad: object) -> None:
-    with pytest.raises(LocalProtocolError):
-        decimal_to_cy(bad)  # type: ignore[arg-type]
+    for _ in range(2):  # the second time through the memo: refusals are never memoised
+        with pytest.raises(LocalProtocolError):
+            decimal_to_cy(bad)  # type: ignore[arg-type]
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None), st.integers(1, 40))
+def test_currency_is_exact_in_any_decimal_context(dec: Decimal, prec: int) -> None:
+    """decimal_to_cy is value x 10,000 exactly or a refusal, whatever the context's precision (the memo
+    may hand a result computed in another context)."""
+    import decimal
+    from fractions import Fraction
+
+    exact = Fraction(dec) * 10_000
+    ok = exact.denominator == 1 and -(2**63) <= exact <= 2**63 - 1
+    with decimal.localcontext(decimal.Context(prec=prec)):
+        if ok:
+            assert decimal_to_cy(dec) == exact
+        else:
+            with pytest.raises(LocalProtocolError):
+                decimal_to_cy(dec)
+    if ok:
+        assert decimal_to_cy(dec) == exact
 
 
 # --- GUID ---------------------------------------------------------------------------------------------
