@@ -134,9 +134,12 @@ def encode(frame: Any) -> bytes:
         body = frame.body
         plan = _PLANS_BY_CLASS.get(type(body))
         if plan is not None and plan.frame is not None:  # no VarData: header and body in one pack
-            if t is Request:
-                return plan.pack_frame(FrameKind.REQUEST, frame.sequence, plan.req_func, body)
-            return plan.pack_frame(FrameKind.RESPONSE, frame.sequence, frame.result, body)
+            try:
+                if t is Request:
+                    return plan.frame.pack(plan.length, _KIND_REQUEST, 0, frame.sequence, plan.req_func, *plan.get(body))
+                return plan.frame.pack(plan.length, _KIND_RESPONSE, 0, frame.sequence, frame.result, *plan.get(body))
+            except _PACK_ERRORS as exc:
+                raise LocalProtocolError(f"cannot encode {plan.cls.__name__}: {exc}") from None
     elif t is Events:
         records = frame.records
         if len(records) == 1:
@@ -243,6 +246,13 @@ def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
                 body = plan.make(*plan.unpack_params(data, s.FRAME_HEADER_SIZE))
                 return _make_response(sequence, _FIRST.unpack_from(data, s.FRAME_HEADER_SIZE)[0], body)
         elif kind == _KIND_EVENTS:
+            if length >= _ONE_RECORD_MIN_LENGTH:  # one LINE_REPLY filling the frame: no record loop
+                h = _EVENTS_FRAME.unpack_from(data)
+                total = h[4]
+                if total == length - 8 and h[8] == _MSG_LINE_REPLY and not total & 3:
+                    rec = _line_reply_view(h[5:8], h[9:13], h[13], data[_ONE_RECORD_VARDATA:])
+                    if rec is not None:
+                        return _make_events((rec,))
             return _make_events(_unpack_records(data[s.FRAME_HEADER_SIZE :]))
     except ProtocolError:
         raise
@@ -627,13 +637,6 @@ class _BodyPlan:
         self.unpack_params = fp.precompiled("<4x" + body_format[1:]).unpack_from  # the params, not the first DWORD
         self.make = fp.constructor(cls, names)
 
-    def pack_frame(self, kind: int, sequence: int, first: int, body: Any) -> bytes:
-        """The whole REQUEST/RESPONSE frame; ``first`` is Req_Func or Ack_ReturnValue."""
-        try:
-            return self.frame.pack(self.length, kind, 0, sequence, first, *self.get(body))  # type: ignore[union-attr]
-        except _PACK_ERRORS as exc:
-            raise LocalProtocolError(f"cannot encode {self.cls.__name__}: {exc}") from None
-
 
 _PLANS_BY_FUNC: dict[int, _BodyPlan] = {func: _BodyPlan(cls, schema) for func, (cls, schema) in REQUEST_TYPES.items()}
 _PLANS_BY_CLASS: dict[type, _BodyPlan] = {plan.cls: plan for plan in _PLANS_BY_FUNC.values()}
@@ -731,9 +734,7 @@ def _unpack_records(data: bytes) -> tuple[Any, ...]:
         if schema is not s.ASYNCEVENTMSG:  # a view registered with its own schema: parse with that
             rec = _record_via_schema(cls, schema, data[pos : pos + total], _STRUCT)
         elif cls is LineReply:
-            n = h[9]
-            if not (n > len(var) or len(var) != pad4(n) or any(var[n:])):
-                rec = _make_line_reply(h[1], h[2], h[3], h[5], h[6], h[7], h[8], var[:n])
+            rec = _line_reply_view(h[1:4], h[5:9], h[9], var)
         elif cls is AgentSessionStatusEvent:
             if not (h[2] or h[9] or var):
                 rec = _make_session_status(h[1], h[3], h[5], h[6], h[7], h[8])
@@ -747,6 +748,22 @@ def _unpack_records(data: bytes) -> tuple[Any, ...]:
 
 
 _NO_VIEW: tuple[None, Any] = (None, s.ASYNCEVENTMSG)
+
+
+def _line_reply_view(head: tuple[int, ...], tail: tuple[int, ...], n: int, var: bytes) -> LineReply | None:
+    """The LineReply of a LINE_REPLY record - ``head`` = (init_context, context, hdevice), ``tail`` =
+    (open_context, Param1..3), ``n`` = Param4, ``var`` = its VarData - or None when the record does not
+    have the shape (``LineReply.from_generic``'s rule: VarData = Param4 bytes of data + zero padding to 4)."""
+    if n > len(var) or len(var) != (n + 3) & ~3 or (n != len(var) and any(var[n:])):
+        return None
+    return _make_line_reply(*head, *tail, var[:n] if n != len(var) else var)
+
+
+# decode()'s one-record path applies the LINE_REPLY view rule to records of the generic layout only.
+if EVENT_TYPES.get(LineReply.MSG) != (LineReply, s.ASYNCEVENTMSG):  # pragma: no cover - a table edit
+    raise ImportError("decode()'s LINE_REPLY path needs EVENT_TYPES[LINE_REPLY] = (LineReply, ASYNCEVENTMSG)")
+_ONE_RECORD_MIN_LENGTH = s.FRAME_HEADER_SIZE - 4 + ASYNCEVENTMSG_HEADER_SIZE
+_ONE_RECORD_VARDATA = s.FRAME_HEADER_SIZE + ASYNCEVENTMSG_HEADER_SIZE
 
 
 # --- bytes-level helpers for the server's fast lane (tsp/fastlane.py) -------------------------------------
