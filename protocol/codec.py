@@ -232,33 +232,7 @@ def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
         check_length(length)
     if len(data) != 4 + length:
         raise _malformed(f"frame length field says {length} bytes follow it, but {len(data) - 4} do")
-    # The frequent shapes straight from the frame bytes (the same plans and objects _decode_body uses):
-    # a TAPI32_MSG of a function without VarData, and EVENTS.
-    try:
-        if kind == _KIND_REQUEST:
-            if length >= _TAPI32_FRAME_LENGTH:
-                plan = _PLANS_BY_FUNC.get(_FIRST.unpack_from(data, s.FRAME_HEADER_SIZE)[0])
-                if plan is not None and plan.length == length:
-                    return _make_request(sequence, plan.make(*plan.unpack_params(data, s.FRAME_HEADER_SIZE)))
-        elif kind == _KIND_RESPONSE:
-            plan = _PLANS_BY_FUNC.get(response_func)  # type: ignore[arg-type]
-            if plan is not None and plan.length == length:
-                body = plan.make(*plan.unpack_params(data, s.FRAME_HEADER_SIZE))
-                return _make_response(sequence, _FIRST.unpack_from(data, s.FRAME_HEADER_SIZE)[0], body)
-        elif kind == _KIND_EVENTS:
-            if length >= _ONE_RECORD_MIN_LENGTH:  # one LINE_REPLY filling the frame: no record loop
-                h = _EVENTS_FRAME.unpack_from(data)
-                total = h[4]
-                if total == length - 8 and h[8] == _MSG_LINE_REPLY and not total & 3:
-                    rec = _line_reply_view(h[5:8], h[9:13], h[13], data[_ONE_RECORD_VARDATA:])
-                    if rec is not None:
-                        return _make_events((rec,))
-            return _make_events(_unpack_records(data[s.FRAME_HEADER_SIZE :]))
-    except ProtocolError:
-        raise
-    except Exception as exc:  # as in _decode_body: nothing but ProtocolError escapes
-        raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
-    return _decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func, _STRUCT)
+    return decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func=response_func)
 
 
 def construct_decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
@@ -277,7 +251,35 @@ def _decode_frame(frame_bytes: bytes, response_func: int | None, header: Callabl
 
 
 def decode_body(kind: int, sequence: int, body: bytes, *, response_func: int | None = None) -> Any:
-    """Decode a frame body of ``kind`` (header already parsed). Raises only ProtocolError."""
+    """Decode a frame body of ``kind`` (header already parsed). Raises only ProtocolError.
+
+    The frequent shapes are read here in one step, with the same plans and objects as the general
+    ``_decode_body``: a TAPI32_MSG of a function without VarData, and an EVENTS body that is one LINE_REPLY.
+    """
+    body = bytes(body)
+    size = len(body)
+    try:
+        if kind == _KIND_REQUEST:
+            if size >= TAPI32_MSG_FIXED_SIZE:
+                plan = _PLANS_BY_FUNC.get(_FIRST.unpack_from(body)[0])
+                if plan is not None and plan.length == size + _HEADER_AFTER_LENGTH:
+                    return _make_request(sequence, plan.make(*plan.unpack_params(body)))
+        elif kind == _KIND_RESPONSE:
+            plan = _PLANS_BY_FUNC.get(response_func)  # type: ignore[arg-type]
+            if plan is not None and plan.length == size + _HEADER_AFTER_LENGTH:
+                return _make_response(sequence, _FIRST.unpack_from(body)[0], plan.make(*plan.unpack_params(body)))
+        elif kind == _KIND_EVENTS:
+            if size >= ASYNCEVENTMSG_HEADER_SIZE:  # one LINE_REPLY filling the frame: no record loop
+                h = _RECORD.unpack_from(body)
+                if h[0] == size and h[4] == _MSG_LINE_REPLY and not size & 3:
+                    rec = _line_reply_view(h[1:4], h[5:9], h[9], body[ASYNCEVENTMSG_HEADER_SIZE:])
+                    if rec is not None:
+                        return _make_events((rec,))
+            return _make_events(_unpack_records(body))
+    except ProtocolError:
+        raise
+    except Exception as exc:  # as in _decode_body: nothing but ProtocolError escapes
+        raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
     return _decode_body(kind, sequence, body, response_func, _STRUCT)
 
 
@@ -762,8 +764,8 @@ def _line_reply_view(head: tuple[int, ...], tail: tuple[int, ...], n: int, var: 
 # decode()'s one-record path applies the LINE_REPLY view rule to records of the generic layout only.
 if EVENT_TYPES.get(LineReply.MSG) != (LineReply, s.ASYNCEVENTMSG):  # pragma: no cover - a table edit
     raise ImportError("decode()'s LINE_REPLY path needs EVENT_TYPES[LINE_REPLY] = (LineReply, ASYNCEVENTMSG)")
-_ONE_RECORD_MIN_LENGTH = s.FRAME_HEADER_SIZE - 4 + ASYNCEVENTMSG_HEADER_SIZE
-_ONE_RECORD_VARDATA = s.FRAME_HEADER_SIZE + ASYNCEVENTMSG_HEADER_SIZE
+#: A frame's length field counts the header after it (kind, flags, sequence) and the body.
+_HEADER_AFTER_LENGTH = s.FRAME_HEADER_SIZE - 4
 
 
 # --- bytes-level helpers for the server's fast lane (tsp/fastlane.py) -------------------------------------
@@ -805,5 +807,4 @@ def line_reply_frame(
 _KIND_EVENTS = int(FrameKind.EVENTS)
 _KIND_REQUEST = int(FrameKind.REQUEST)
 _KIND_RESPONSE = int(FrameKind.RESPONSE)
-_TAPI32_FRAME_LENGTH = s.FRAME_HEADER_SIZE - 4 + TAPI32_MSG_FIXED_SIZE
 _MSG_LINE_REPLY = int(LineReply.MSG)

@@ -28,7 +28,6 @@ import datetime as _dt
 import enum
 import functools
 import math
-import operator
 import struct
 import uuid
 from decimal import Decimal
@@ -389,7 +388,7 @@ class _FixedCodec:
     field, encode adapters inline) and built by a generated positional constructor (decode adapters and
     the class's converters inline); adapters in field order, as on the construct path."""
 
-    __slots__ = ("what", "size", "struct", "get", "encoders", "pack_object", "make_from_wire")
+    __slots__ = ("what", "size", "struct", "pack_object", "make_from_wire")
 
     def __init__(self, cls: type) -> None:
         schema, what, adapters = _FIXED_SPECS[cls]
@@ -400,25 +399,12 @@ class _FixedCodec:
         self.what = what
         self.size = lay.size
         self.struct = lay.struct
-        self.get = operator.attrgetter(*names)
-        self.encoders = tuple((lay.index(n), enc) for n, (enc, _) in adapters.items())
         self.pack_object = fp.packer(lay.struct.pack, names, {n: enc for n, (enc, _) in adapters.items()})
         self.make_from_wire = fp.constructor(cls, names, {n: dec for n, (_, dec) in adapters.items()}, lay.struct)
 
     def pack(self, obj: Any) -> bytes:
         try:
             return self.pack_object(obj)  # type: ignore[no-any-return]
-        except (struct.error, TypeError, ValueError, OverflowError) as exc:
-            raise LocalProtocolError(f"cannot encode {self.what}: {exc}") from None
-
-    def pack_values(self, values: Any) -> bytes:
-        """Bytes of the field values in field order (what ``pack(cls(*values))`` gives)."""
-        if self.encoders:
-            values = list(values)
-            for i, encode in self.encoders:
-                values[i] = encode(values[i])
-        try:
-            return self.struct.pack(*values)
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise LocalProtocolError(f"cannot encode {self.what}: {exc}") from None
 
@@ -429,13 +415,6 @@ class _FixedCodec:
 
 
 _FIXED: dict[type, _FixedCodec] = {cls: _FixedCodec(cls) for cls in _FIXED_SPECS}
-
-
-def field_packer(cls: type) -> Callable[[Any], bytes]:
-    """For a fixed-size structure class: ``pack(values)`` -> the bytes ``encode_struct(cls(...))`` gives
-    for the field values in field order (a tuple/list), without building the object (the server's hot
-    path fills a LINEAGENTSESSIONINFO straight from the switch's figures)."""
-    return _FIXED[cls].pack_values
 
 
 def wire_packer(cls: type) -> Callable[..., bytes]:

@@ -21,7 +21,7 @@ from protocol import codec
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
 from protocol.constants import MAX_FRAME_LENGTH, ErrorCode, FrameKind, LineErr
-from server_wire import WireClient, wire_client
+from server_wire import wire_client
 from tsp.__main__ import build_parser, main
 from tsp.scenario import parse_scenario
 from tsp.server import KEEPALIVE, ServerConfig, set_keepalive

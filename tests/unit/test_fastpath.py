@@ -412,14 +412,6 @@ def test_positional_constructors_equal_the_attrs_init(cls: type) -> None:
 
 @SETTINGS
 @given(obj=st.one_of(*(fixed_struct(cls, dword) for cls in (AgentSessionInfo, AgentInfo, QueueInfo))))
-def test_field_packer_equals_encoding_the_object(obj: Any) -> None:
-    """The server packs LINEAGENTSESSIONINFO from the switch's figures without building the object."""
-    pack = structs.field_packer(type(obj))
-    same(lambda: pack(attrs.astuple(obj, recurse=False)), lambda: structs.construct_encode_struct(obj))
-
-
-@SETTINGS
-@given(obj=st.one_of(*(fixed_struct(cls, dword) for cls in (AgentSessionInfo, AgentInfo, QueueInfo))))
 def test_wire_packer_equals_encoding_the_object(obj: Any) -> None:
     """Values already in wire form (DATE float, CURRENCY int64) pack to the object's bytes; a value out
     of its field's range is refused (struct.error) where encoding the object refuses it."""

@@ -6,7 +6,6 @@ import argparse
 import uuid
 
 import pytest
-import trio
 
 from client.errors import ConnectionLostError, LineError
 from client.wallboard import RosterAgent
