@@ -232,7 +232,10 @@ def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
         check_length(length)
     if len(data) != 4 + length:
         raise _malformed(f"frame length field says {length} bytes follow it, but {len(data) - 4} do")
-    return decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func=response_func)
+    frame = _decode_frequent(kind, sequence, data, s.FRAME_HEADER_SIZE, length - _HEADER_AFTER_LENGTH, response_func)
+    if frame is not None:
+        return frame
+    return _decode_body(kind, sequence, data[s.FRAME_HEADER_SIZE :], response_func, _STRUCT)
 
 
 def construct_decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
@@ -251,36 +254,39 @@ def _decode_frame(frame_bytes: bytes, response_func: int | None, header: Callabl
 
 
 def decode_body(kind: int, sequence: int, body: bytes, *, response_func: int | None = None) -> Any:
-    """Decode a frame body of ``kind`` (header already parsed). Raises only ProtocolError.
-
-    The frequent shapes are read here in one step, with the same plans and objects as the general
-    ``_decode_body``: a TAPI32_MSG of a function without VarData, and an EVENTS body that is one LINE_REPLY.
-    """
+    """Decode a frame body of ``kind`` (header already parsed). Raises only ProtocolError."""
     body = bytes(body)
-    size = len(body)
+    frame = _decode_frequent(kind, sequence, body, 0, len(body), response_func)
+    if frame is not None:
+        return frame
+    return _decode_body(kind, sequence, body, response_func, _STRUCT)
+
+
+def _decode_frequent(kind: int, sequence: int, data: bytes, offset: int, size: int, response_func: int | None) -> Any:
+    """The frequent shapes read in one step from the ``size``-byte body at ``offset`` of ``data``, with
+    the same plans and objects as the general ``_decode_body``: a TAPI32_MSG of a function without
+    VarData, and an EVENTS body that is one LINE_REPLY. None for anything else (nothing decided)."""
     try:
         if kind == _KIND_REQUEST:
             if size >= TAPI32_MSG_FIXED_SIZE:
-                plan = _PLANS_BY_FUNC.get(_FIRST.unpack_from(body)[0])
+                plan = _PLANS_BY_FUNC.get(_FIRST.unpack_from(data, offset)[0])
                 if plan is not None and plan.length == size + _HEADER_AFTER_LENGTH:
-                    return _make_request(sequence, plan.make(*plan.unpack_params(body)))
+                    return _make_request(sequence, plan.make(*plan.unpack_params(data, offset)))
         elif kind == _KIND_RESPONSE:
             plan = _PLANS_BY_FUNC.get(response_func)  # type: ignore[arg-type]
             if plan is not None and plan.length == size + _HEADER_AFTER_LENGTH:
-                return _make_response(sequence, _FIRST.unpack_from(body)[0], plan.make(*plan.unpack_params(body)))
-        elif kind == _KIND_EVENTS:
-            if size >= ASYNCEVENTMSG_HEADER_SIZE:  # one LINE_REPLY filling the frame: no record loop
-                h = _RECORD.unpack_from(body)
-                if h[0] == size and h[4] == _MSG_LINE_REPLY and not size & 3:
-                    rec = _line_reply_view(h[1:4], h[5:9], h[9], body[ASYNCEVENTMSG_HEADER_SIZE:])
-                    if rec is not None:
-                        return _make_events((rec,))
-            return _make_events(_unpack_records(body))
-    except ProtocolError:
-        raise
+                body = plan.make(*plan.unpack_params(data, offset))
+                return _make_response(sequence, _FIRST.unpack_from(data, offset)[0], body)
+        elif kind == _KIND_EVENTS and size >= ASYNCEVENTMSG_HEADER_SIZE:
+            h = _RECORD.unpack_from(data, offset)
+            if h[0] == size and h[4] == _MSG_LINE_REPLY and not size & 3:
+                var = data[offset + ASYNCEVENTMSG_HEADER_SIZE : offset + size]
+                rec = _line_reply_view(h[1:4], h[5:9], h[9], var)
+                if rec is not None:
+                    return _make_events((rec,))
     except Exception as exc:  # as in _decode_body: nothing but ProtocolError escapes
         raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
-    return _decode_body(kind, sequence, body, response_func, _STRUCT)
+    return None
 
 
 def _decode_body(kind: int, sequence: int, body: bytes, response_func: int | None, eng: _Engine) -> Any:
