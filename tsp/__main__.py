@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-in-flight", type=_positive_int, default=defaults.max_in_flight, metavar="N",
                    help="answers the server may hold back (delay faults) for one connection; one more request "
                         f"gets LINEERR_RESOURCEUNAVAIL (default {defaults.max_in_flight})")
+    p.add_argument("--max-apps", type=_positive_int, default=defaults.max_apps_per_connection, metavar="N",
+                   help="hLineApps one connection may have initialized at once; one more Initialize gets "
+                        f"LINEERR_RESOURCEUNAVAIL (default {defaults.max_apps_per_connection})")
+    p.add_argument("--max-lines", type=_positive_int, default=defaults.max_lines_per_connection, metavar="N",
+                   help="lines one connection may have open at once; one more Open gets LINEERR_RESOURCEUNAVAIL "
+                        f"(default {defaults.max_lines_per_connection})")
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve TLS with this PEM certificate chain (needs --tls-key unless the file holds the key)")
     p.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
@@ -208,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_timeout=args.read_timeout,
             max_queued_bytes=max(args.max_queued, 0x50004),
             max_in_flight=args.max_in_flight,
+            max_apps_per_connection=args.max_apps,
+            max_lines_per_connection=args.max_lines,
             ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
         server = EmulatorServer(scenario, clock, config)

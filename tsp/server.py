@@ -96,6 +96,10 @@ class ServerConfig:
     #: Requests of one connection whose answer the server may hold back at once (``delay`` faults); one
     #: more is answered at once with LINEERR_RESOURCEUNAVAIL and not performed.
     max_in_flight: int = 1000
+    #: hLineApps one connection may have initialized at once; one more Initialize gets RESOURCEUNAVAIL.
+    max_apps_per_connection: int = 64
+    #: Lines one connection may have open at once; one more Open gets RESOURCEUNAVAIL.
+    max_lines_per_connection: int = 1024
     #: Serve TLS on TCP connections (server side context with the certificate chain loaded); None = plain.
     ssl_context: ssl.SSLContext | None = None
     #: Product name sent in the server's HELLO.
@@ -108,6 +112,10 @@ class ServerConfig:
             raise ValueError(f"read_timeout must be > 0 seconds, got {self.read_timeout}")
         if self.max_in_flight < 1:
             raise ValueError(f"max_in_flight must be >= 1, got {self.max_in_flight}")
+        if self.max_apps_per_connection < 1:
+            raise ValueError(f"max_apps_per_connection must be >= 1, got {self.max_apps_per_connection}")
+        if self.max_lines_per_connection < 1:
+            raise ValueError(f"max_lines_per_connection must be >= 1, got {self.max_lines_per_connection}")
         if self.max_queued_bytes < 0x50004:
             raise ValueError(f"max_queued_bytes must hold at least one maximal frame (0x50004), got {self.max_queued_bytes}")
 
@@ -281,7 +289,10 @@ class EmulatorServer:
         if faults is None:
             faults = FaultInjector(scenario.faults, scenario.switch.seed)
         self._faults = _FaultWatch(faults)
-        self.service = SwitchService(self.model, clock, control=config.control, faults=self._faults)  # type: ignore[arg-type]
+        self.service = SwitchService(
+            self.model, clock, control=config.control, faults=self._faults,  # type: ignore[arg-type]
+            max_apps=config.max_apps_per_connection, max_lines=config.max_lines_per_connection,
+        )
         self._peers: dict[int, _Peer] = {}
         self._wake = trio.Event()
         #: The switch time the driver sleeps until (inf: until woken); a request only wakes the driver

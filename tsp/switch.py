@@ -219,10 +219,16 @@ class SwitchService:
         *,
         control: bool = False,
         faults: FaultInjector | None = None,
+        max_apps: int = 64,
+        max_lines: int = 1024,
     ) -> None:
         self.model = model
         self.clock = clock
         self.control = control
+        #: Per connection: hLineApps initialized and lines open at once; one more gets RESOURCEUNAVAIL
+        #: (each costs the server memory until ShutDown / Close / the connection's end).
+        self.max_apps = max_apps
+        self.max_lines = max_lines
         scenario = model.scenario
         self.faults = faults if faults is not None else FaultInjector(scenario.faults, scenario.switch.seed)
         self._conns: dict[int, _Conn] = {}
@@ -472,6 +478,12 @@ class SwitchService:
             self._hold(now + rule.seconds, conn.conn_id, None, response)
 
     def _initialize(self, conn: _Conn, body: m.Initialize, now: float, batch: _Batch) -> tuple[int, Any]:
+        if len(conn.apps) >= self.max_apps:
+            raise _SyncError(
+                LineErr.RESOURCEUNAVAIL,
+                f"this connection already has {len(conn.apps)} hLineApps initialized (max {self.max_apps});"
+                " ShutDown one first",
+            )
         app = _App(next(self._handles), conn.conn_id, body.init_context)
         conn.apps[app.handle] = app
         self._apps[app.handle] = app
@@ -506,6 +518,11 @@ class SwitchService:
             raise _SyncError(
                 LineErr.INCOMPATIBLEAPIVERSION,
                 f"API version {body.api_version:#010x} is outside {API_VERSION_MIN:#010x}..{API_VERSION_MAX:#010x}",
+            )
+        if len(conn.lines) >= self.max_lines:
+            raise _SyncError(
+                LineErr.RESOURCEUNAVAIL,
+                f"this connection already has {len(conn.lines)} lines open (max {self.max_lines}); Close one first",
             )
         line = _Line(
             next(self._handles), conn.conn_id, app, body.device_id, body.api_version, body.open_context, body.h_remote_line

@@ -20,7 +20,7 @@ import tsp.server
 from protocol import codec
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
-from protocol.constants import MAX_FRAME_LENGTH, ErrorCode, FrameKind, LineErr
+from protocol.constants import MAX_FRAME_LENGTH, ApiVersion, ErrorCode, FrameKind, LineErr
 from server_wire import wire_client
 from tsp.__main__ import build_parser, main
 from tsp.scenario import parse_scenario
@@ -234,11 +234,27 @@ async def test_control_extension_refused_without_control_over_tcp() -> None:
             assert emu.switch.queue_info(1, emu.now).total_calls_queued == 0  # no call was offered
 
 
+async def test_apps_and_lines_per_connection_are_capped_through_the_server() -> None:
+    config = ServerConfig(max_apps_per_connection=1, max_lines_per_connection=1)
+    async with open_emulator(SCENARIO, clock="manual", listen=False, config=config) as emu:
+        async with wire_client(emu, "greedy") as c:
+            await c.open_line(0)
+            assert (await c.request(m.Initialize())).result == LineErr.RESOURCEUNAVAIL
+            over = await c.request(m.Open(h_line_app=c.happ, device_id=1, api_version=ApiVersion.V3_0))
+            assert over.result == LineErr.RESOURCEUNAVAIL
+
+
 def test_cli_limit_flags_and_their_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    args = build_parser().parse_args(["--max-in-flight", "7", "--max-conn", "3", "--read-timeout", "2.5"])
+    args = build_parser().parse_args(
+        ["--max-in-flight", "7", "--max-conn", "3", "--read-timeout", "2.5", "--max-apps", "4", "--max-lines", "9"]
+    )
     assert (args.max_in_flight, args.max_conn, args.read_timeout) == (7, 3, 2.5)
+    assert (args.max_apps, args.max_lines) == (4, 9)
     defaults = build_parser().parse_args([])
     assert defaults.max_in_flight == ServerConfig().max_in_flight
+    assert (defaults.max_apps, defaults.max_lines) == (64, 1024) == (
+        ServerConfig().max_apps_per_connection, ServerConfig().max_lines_per_connection
+    )
     assert defaults.tls_cert is None and defaults.tls_key is None and defaults.control is False
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(["--max-in-flight", "0"])
@@ -253,3 +269,7 @@ def test_cli_limit_flags_and_their_errors(capsys: pytest.CaptureFixture[str]) ->
 def test_server_config_rejects_a_zero_in_flight_cap() -> None:
     with pytest.raises(ValueError, match="max_in_flight"):
         ServerConfig(max_in_flight=0)
+    with pytest.raises(ValueError, match="max_apps_per_connection"):
+        ServerConfig(max_apps_per_connection=0)
+    with pytest.raises(ValueError, match="max_lines_per_connection"):
+        ServerConfig(max_lines_per_connection=0)

@@ -235,6 +235,28 @@ def test_close_and_shutdown() -> None:
     assert h.svc.table_sizes() == {"connections": 1, "apps": 0, "lines": 0, "devices_watched": 0, "delayed": 0}
 
 
+def test_apps_and_lines_per_connection_are_capped_and_freed_by_shutdown_and_close() -> None:
+    h = Harness()
+    h.svc.max_apps, h.svc.max_lines = 2, 3
+    cid, other = h.connect(), h.connect()
+    apps = [h.init(cid), h.init(cid)]
+    refused = h.response(cid, m.Initialize(init_context=9))
+    assert refused.result == LineErr.RESOURCEUNAVAIL
+    assert h.init(other)  # the cap is per connection
+    lines = [h.open(cid, apps[0], 0), h.open(cid, apps[1], 1), h.open(cid, apps[1], 0)]
+    over = h.response(cid, m.Open(h_line_app=apps[0], device_id=1, api_version=ApiVersion.V3_0))
+    assert over.result == LineErr.RESOURCEUNAVAIL
+    assert h.response(cid, m.Close(h_line=lines[0])).result == 0
+    h.open(cid, apps[0], 1)  # a closed line frees its place
+    assert h.response(cid, m.ShutDown(h_line_app=apps[1])).result == 0  # closes its two lines too
+    h.init(cid)
+    h.open(cid, apps[0], 0)
+    h.open(cid, apps[0], 0)
+    assert h.response(cid, m.Open(h_line_app=apps[0], device_id=0, api_version=ApiVersion.V3_0)).result == (
+        LineErr.RESOURCEUNAVAIL
+    )
+
+
 def test_line_belongs_to_its_connection() -> None:
     h = Harness()
     a, b = h.connect(), h.connect()
