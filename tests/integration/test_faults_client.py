@@ -6,7 +6,6 @@ later calls fail at once, and a new connection works once a server is back.
 from __future__ import annotations
 
 import socket
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,28 +19,11 @@ from processes import open_tsp
 from protocol import codec
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
+from scenarios import one_agent
 from tsp.scenario import parse_scenario
 from tsp.testing import open_emulator
 
-SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
-SCENARIO = f"""
-[switch]
-lines = 2
-seed = 2
-
-[[groups]]
-id = "{SALES}"
-name = "Sales"
-queue = 1
-
-[[agents]]
-id = "anna"
-
-[[agents.sessions]]
-group = "Sales"
-line = 0
-state = "READY"
-"""
+SCENARIO = one_agent(lines=2, seed=2)
 # GetGroupList's LINE_REPLY is held for an hour: the request stays in flight until the server dies.
 HELD = SCENARIO + """
 [[faults]]

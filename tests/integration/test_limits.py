@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import uuid
 
 import pytest
 import trio
@@ -23,30 +22,12 @@ from protocol.connection import NEED_DATA, Connection, Role
 from protocol.constants import MAX_FRAME_LENGTH, ApiVersion, ErrorCode, FrameKind, LineErr
 from server_wire import wire_client
 from tsp.__main__ import build_parser, main
+from scenarios import SALES, one_agent
 from tsp.scenario import parse_scenario
 from tsp.server import KEEPALIVE, ServerConfig, set_keepalive
 from tsp.testing import open_emulator
 
-SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
-
-SCENARIO = parse_scenario(f"""
-[switch]
-lines = 2
-seed = 1
-
-[[groups]]
-id = "{SALES}"
-name = "Sales"
-queue = 1
-
-[[agents]]
-id = "anna"
-
-[[agents.sessions]]
-group = "Sales"
-line = 0
-state = "READY"
-""")
+SCENARIO = parse_scenario(one_agent(lines=2, seed=1))
 
 GROUP_LIST = 152
 INITIALIZE = 47

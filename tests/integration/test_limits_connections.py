@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import uuid
 
 import trio
 import trio.testing
@@ -17,29 +16,12 @@ import trio.testing
 from protocol import messages as m
 from protocol.constants import ErrorCode
 from server_wire import WireClient
+from scenarios import one_agent
 from tsp.scenario import parse_scenario
 from tsp.server import ServerConfig
 from tsp.testing import open_emulator
 
-SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
-SCENARIO = parse_scenario(f"""
-[switch]
-lines = 4
-seed = 9
-
-[[groups]]
-id = "{SALES}"
-name = "Sales"
-queue = 1
-
-[[agents]]
-id = "anna"
-
-[[agents.sessions]]
-group = "Sales"
-line = 0
-state = "READY"
-""")
+SCENARIO = parse_scenario(one_agent(lines=4, seed=9))
 
 CONNECTIONS = 2000
 AT_ONCE = 250

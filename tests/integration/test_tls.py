@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import ssl
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,30 +20,12 @@ from processes import open_tsp
 from protocol import messages as m
 from protocol.constants import AgentSessionStatus
 from server_wire import WireClient
+from scenarios import one_agent
 from tsp.scenario import parse_scenario
 from tsp.server import ServerConfig
 from tsp.testing import open_emulator
 
-SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
-
-SCENARIO = parse_scenario(f"""
-[switch]
-lines = 2
-seed = 3
-
-[[groups]]
-id = "{SALES}"
-name = "Sales"
-queue = 1
-
-[[agents]]
-id = "anna"
-
-[[agents.sessions]]
-group = "Sales"
-line = 0
-state = "READY"
-""")
+SCENARIO = parse_scenario(one_agent(lines=2, seed=3))
 
 
 @pytest.fixture(scope="module")
