@@ -63,6 +63,7 @@ from client.objects import (
     session_events_of,
 )
 from protocol import messages as m
+from protocol.errors import ProtocolError
 from protocol.constants import (
     API_VERSION_AGENT,
     API_VERSION_MAX,
@@ -666,8 +667,6 @@ def _decoder(body: Any, transform: Callable[[Any], Any]) -> Callable[[Any], Any]
 
 def _decode_data(func: int, reply: Any) -> Any:
     """The typed data of a successful LINE_REPLY (structure, handle or None)."""
-    from protocol.errors import ProtocolError
-
     if reply.req_func is not None and reply.value is not None:
         return reply.value
     try:
