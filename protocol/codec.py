@@ -284,6 +284,8 @@ def _decode_frequent(kind: int, sequence: int, data: bytes, offset: int, size: i
                 rec = _line_reply_view(h[1:4], h[5:9], h[9], var)
                 if rec is not None:
                     return _make_events((rec,))
+    except ProtocolError:
+        raise
     except Exception as exc:  # as in _decode_body: nothing but ProtocolError escapes
         raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
     return None

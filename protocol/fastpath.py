@@ -216,11 +216,13 @@ def constructor(
     attrs ``__init__``. ``adapters`` maps some names in ``order`` to a function applied to the value
     first (a wire value -> the field's type: ``cls(**{name: adapter(value)})``). With ``unpack`` (a
     struct giving exactly ``len(order)`` values) the function takes the bytes instead: ``make(data)`` =
-    ``make(*unpack.unpack_from(data))``, in one call (the caller checks the length). Needs an attrs class without validators, ``__attrs_pre_init__`` /
-    ``__attrs_post_init__`` or hash caching, either slotted (values stored through the slot descriptors)
-    or with an instance ``__dict__`` and no slots of its own (values stored in the dict, as attrs' own
-    ``__init__`` does for frozen dict classes); for anything else the returned function simply calls
-    ``cls`` with keywords (correct, not faster).
+    ``make(*unpack.unpack_from(data))``, in one call (the caller checks the length).
+
+    Needs an attrs class without validators, ``__attrs_pre_init__`` / ``__attrs_post_init__`` or hash
+    caching, either slotted (values stored through the slot descriptors) or with an instance ``__dict__``
+    and no slots of its own (values stored in the dict, as attrs' own ``__init__`` does for frozen dict
+    classes); for anything else the returned function simply calls ``cls`` with keywords (correct, not
+    faster).
     """
     fields = attrs.fields(cls)
     order = tuple(f.name for f in fields) if order is None else tuple(order)

@@ -151,21 +151,22 @@ def _exact_decimal_to_cy(value: Decimal | int) -> int:
         value = Decimal(value)
     if not value.is_finite():
         raise LocalProtocolError(f"CURRENCY needs a finite Decimal or int, got {value!r}")
-    # Exact integer arithmetic on the coefficient, independent of the decimal context (so a memoised
-    # result holds in any context); the exponent is bounded before any power of ten is formed.
+    # Exact integer arithmetic on the digits, independent of the decimal context (so a memoised result
+    # holds in any context), with the magnitude bounded before any number is formed.
     sign, digits, exponent = value.as_tuple()
-    coefficient = int("".join(map(str, digits)))
-    if coefficient == 0:
+    if not any(digits):
         return 0
     if value.adjusted() > 18:
         raise LocalProtocolError(f"CURRENCY {value!r} is outside the int64 range")
-    shift = exponent + 4  # type: ignore[operator]
-    if shift >= 0:
-        cy = coefficient * 10**shift
-    elif -shift > len(digits) or coefficient % 10**-shift:
+    n = len(digits)
+    while digits[n - 1] == 0:  # trailing zeros of the coefficient move into the exponent (exactly)
+        n -= 1
+    exponent += len(digits) - n  # type: ignore[operator]
+    # The coefficient now ends in a nonzero digit, so value x 10^4 is whole only if exponent + 4 >= 0;
+    # then the adjusted() bound leaves it at most 23 digits.
+    if exponent + 4 < 0:
         raise LocalProtocolError(f"CURRENCY {value!r} has more than 4 decimal places; quantize it first")
-    else:
-        cy = coefficient // 10**-shift
+    cy = int("".join(map(str, digits[:n]))) * 10 ** (exponent + 4)
     if sign:
         cy = -cy
     if not _I64_MIN <= cy <= _I64_MAX:

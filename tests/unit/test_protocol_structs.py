@@ -102,6 +102,7 @@ def test_naive_datetime_is_a_local_error() -> None:
 @pytest.mark.parametrize(
     ("dec", "cy"),
     [(Decimal("5.25"), 52500), (Decimal("0"), 0), (Decimal("-0.0001"), -1), (Decimal("12.3456"), 123456),
+     (Decimal("1." + "0" * 5000), 10_000), (Decimal("-7E+3"), -70_000_000), (Decimal("0E-9"), 0),
      (Decimal("922337203685477.5807"), 2**63 - 1), (Decimal("-922337203685477.5808"), -(2**63)), (7, 70000)],
 )
 def test_currency_known_values(dec: Decimal, cy: int) -> None:
@@ -113,7 +114,8 @@ def test_currency_known_values(dec: Decimal, cy: int) -> None:
 @pytest.mark.parametrize(
     "bad",
     [Decimal("0.00001"), Decimal("922337203685477.5808"), Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"),
-     Decimal("1E+999999999"), Decimal("1E-999999999"), Decimal("1.00001000"), "1", 1.5],
+     Decimal("1E+999999999"), Decimal("1E-999999999"), Decimal("1.00001000"), Decimal("1." + "0" * 5000 + "1"),
+     "1", 1.5],
 )
 def test_currency_not_exact_or_out_of_range_is_local_error(bad: object) -> None:
     for _ in range(2):  # the second time through the memo: refusals are never memoised
