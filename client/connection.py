@@ -106,16 +106,19 @@ def req_func_of(body: Any) -> int:
 class _Pending:
     """One waiter: a RESPONSE (by sequence) or a LINE_REPLY (by request ID)."""
 
-    __slots__ = ("event", "value", "error", "is_async", "func", "reply")
+    __slots__ = ("event", "value", "error", "is_async", "func", "reply", "chained")
 
-    def __init__(self, func: int, is_async: bool = False) -> None:
-        self.event = trio.Event()
+    def __init__(self, func: int, is_async: bool = False, event: trio.Event | None = None) -> None:
+        self.event = trio.Event() if event is None else event
         self.value: Any = None
         self.error: BaseException | None = None
         self.is_async = is_async
         self.func = func
         #: For an async request: the LINE_REPLY slot the reader created with the RESPONSE.
         self.reply: _Pending | None = None
+        #: :meth:`ClientConnection.call`: a successful RESPONSE does not wake the caller; its LINE_REPLY
+        #: slot shares this event, so the caller wakes once, for the LINE_REPLY (or for a failure).
+        self.chained = False
 
     def set(self, value: Any) -> None:
         self.value = value
@@ -192,10 +195,7 @@ class PendingReply:
                 self.forget()
         if not slot.event.is_set():
             raise TapiTimeoutError(self.func, timeout if timeout is not None else 0.0, self.request_id)
-        reply: LineReply = slot.result()
-        if is_lineerr(reply.result):
-            raise LineError(reply.result, self.func, f"LINE_REPLY for request ID {self.request_id}")
-        return self._transform(reply) if self._transform is not None else reply
+        return _reply_outcome(slot, self.func, self.request_id, self._transform)
 
     def __await__(self) -> Generator[Any, None, Any]:
         return self.wait().__await__()
@@ -374,13 +374,8 @@ class ClientConnection:
     ) -> tuple[PendingReply, Response]:
         sequence, pending = self._submit(body, is_async=True)
         response = await self._await_response(sequence, pending, deadline, timeout)
-        if is_lineerr(response.result):
-            raise LineError(response.result, pending.func, "in the RESPONSE")
         if pending.reply is None:
-            raise TapiError(
-                HResult.E_UNEXPECTED,
-                f"server answered asynchronous {pending.func} with {response.result:#x}, not a request ID",
-            )
+            raise _response_failure(pending, response)
         return PendingReply(self, int(response.result), pending.reply, transform), response
 
     async def call(
@@ -393,8 +388,32 @@ class ClientConnection:
         :class:`ConnectionLostError` when the connection ends first.
         """
         deadline = _deadline(timeout)
-        pending_reply, _ = await self._start_until(body, deadline, timeout, transform)
-        return await pending_reply._wait_until(deadline, timeout)
+        sequence, pending = self._submit(body, is_async=True)
+        pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
+        event = pending.event
+        try:
+            if deadline == math.inf:
+                await event.wait()
+            else:
+                with trio.move_on_at(deadline):
+                    await event.wait()
+        finally:
+            if not event.is_set():  # gave up: drop whatever is still expected
+                if pending.reply is None:
+                    if self._responses.get(sequence) is pending:
+                        del self._responses[sequence]
+                else:
+                    self._forget_reply(int(pending.value.result), pending.reply)
+        seconds = timeout if timeout is not None else 0.0
+        slot = pending.reply
+        if slot is None:  # woken by the RESPONSE: a failure (or the connection's end before it)
+            if not event.is_set():
+                raise TapiTimeoutError(pending.func, seconds)
+            raise _response_failure(pending, pending.result())
+        request_id = int(pending.value.result)
+        if not event.is_set():
+            raise TapiTimeoutError(pending.func, seconds, request_id)
+        return _reply_outcome(slot, pending.func, request_id, transform)
 
     async def call_sync(self, body: Any, *, timeout: float | None = None) -> Response:
         """Send a synchronous request; return its RESPONSE, raising :class:`LineError` for a LINEERR."""
@@ -499,6 +518,12 @@ class ClientConnection:
                     forget(int(frame.result))
                 return
             if pending.is_async and frame.result and not is_lineerr(frame.result):
+                if pending.chained:  # the caller sleeps on until the LINE_REPLY sets the shared event
+                    slot = _Pending(pending.func, event=pending.event)
+                    self._replies[int(frame.result)] = slot
+                    pending.reply = slot
+                    pending.value = frame
+                    return
                 slot = _Pending(pending.func)
                 self._replies[int(frame.result)] = slot
                 pending.reply = slot
@@ -545,6 +570,27 @@ class ClientConnection:
             pending.fail(error)
         for pending in replies.values():
             pending.fail(error)
+
+
+def _response_failure(pending: _Pending, response: Response) -> TapiError:
+    """The error of an asynchronous request whose RESPONSE carries no request ID."""
+    if is_lineerr(response.result):
+        return LineError(response.result, pending.func, "in the RESPONSE")
+    return TapiError(
+        HResult.E_UNEXPECTED,
+        f"server answered asynchronous {pending.func} with {response.result:#x}, not a request ID",
+    )
+
+
+def _reply_outcome(
+    slot: _Pending, func: int, request_id: int, transform: Callable[[LineReply], Any] | None
+) -> Any:
+    """What waiting for a LINE_REPLY gives once ``slot`` is set: the reply (through ``transform``), or
+    LineError for a LINEERR, or the connection's end."""
+    reply: LineReply = slot.result()
+    if is_lineerr(reply.result):
+        raise LineError(reply.result, func, f"LINE_REPLY for request ID {request_id}")
+    return transform(reply) if transform is not None else reply
 
 
 def _deadline(timeout: float | None) -> float:

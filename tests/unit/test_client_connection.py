@@ -124,6 +124,31 @@ async def test_malformed_line_reply_structure_closes_the_connection(nursery: tri
     assert "LINEAGENTSESSIONINFO" in str(result[0])
 
 
+async def test_async_call_answered_without_a_request_id_is_e_unexpected(nursery: trio.Nursery) -> None:
+    c, s = trio.testing.memory_stream_pair()
+    raw = RawServer(s)
+    async with trio.open_nursery() as inner:
+        inner.start_soon(raw.handshake)
+        conn = await ClientConnection.open(nursery, c)
+    from protocol import GetAgentSessionInfo
+
+    result: list[BaseException] = []
+
+    async def call() -> None:
+        try:
+            await conn.call(GetAgentSessionInfo(h_line=1, h_agent_session=2))
+        except client.TapiError as exc:
+            result.append(exc)
+
+    async with trio.open_nursery() as inner:
+        inner.start_soon(call)
+        (req,) = await raw.frames(1)
+        await raw.send(Response(req.sequence, 0, req.body))  # 0: success, but no request ID
+    assert result[0].hresult == client.HResult.E_UNEXPECTED
+    assert "not a request ID" in str(result[0])
+    assert conn.pending_requests == 0 and not conn.closed
+
+
 async def test_aclose_fails_pending_calls_and_ends_subscriptions_quietly(nursery: trio.Nursery) -> None:
     stream, fake = fake_pair()
     nursery.start_soon(fake.run)
