@@ -474,12 +474,71 @@ def _list_entries_region(header: Any, data: bytes, entry_size: int, what: str) -
     return off, n
 
 
+class _ListStruct:
+    """What LINEAGENTSESSIONLIST and LINEAGENTGROUPLIST share: the 24-byte list header (tapi-facts §2),
+    the size rule, and the to_bytes/from_bytes entry points of the fast path (``_encode`` / ``_decode``
+    take the engine, so the construct reference path runs the same code)."""
+
+    __slots__ = ()
+    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
+    ENTRY_SIZE: ClassVar[int]
+    C_NAME: ClassVar[str]
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[Any, ...]
+
+    @classmethod
+    def full_size(cls, entries: Any) -> int:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    @classmethod
+    def build(cls, entries: Any, total_size: int) -> Any:
+        """Apply the size rule for a client buffer of ``total_size`` bytes (>= 24)."""
+        entries = tuple(entries)
+        return _sized_list(cls, entries, total_size, cls.full_size(entries))
+
+    def to_bytes(self) -> bytes:
+        return self._encode(_fast_build)  # type: ignore[attr-defined, no-any-return]
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Any:
+        return cls._decode(data, _fast_parse)  # type: ignore[attr-defined]
+
+    def _header(self, build: _Build, used: int) -> bytes:
+        """The list header's bytes, after checking ``used_size`` against the ``used`` bytes encoded."""
+        n = len(self.entries)
+        if self.used_size != used:
+            raise LocalProtocolError(f"{type(self).__name__}.used_size {self.used_size} != {used} for {n} entries")
+        header = dict(
+            total_size=self.total_size,
+            needed_size=self.needed_size,
+            used_size=self.used_size,
+            num_entries=n,
+            list_size=n * self.ENTRY_SIZE,
+            list_offset=self.FIXED_SIZE if n else 0,
+        )
+        return build(s.LIST_HEADER, header, self.C_NAME)
+
+    @classmethod
+    def _read_header(cls, data: bytes, parse: _Parse) -> tuple[Any, int, int]:
+        """(header, offset of the entries, number of entries), every bound checked."""
+        _need(data, cls.FIXED_SIZE, cls.C_NAME)
+        h = parse(s.LIST_HEADER, data, cls.C_NAME)
+        off, n = _list_entries_region(h, data, cls.ENTRY_SIZE, cls.C_NAME)
+        return h, off, n
+
+    @classmethod
+    def _from_header(cls, h: Any, entries: list[Any]) -> Any:
+        return cls(total_size=h["total_size"], needed_size=h["needed_size"], used_size=h["used_size"], entries=entries)  # type: ignore[call-arg]
+
+
 @attrs.frozen(kw_only=True, slots=False)
-class AgentSessionList:
+class AgentSessionList(_ListStruct):
     """LINEAGENTSESSIONLIST (24-byte header) + LINEAGENTSESSIONENTRY x n, entries right after the header."""
 
-    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
     ENTRY_SIZE: ClassVar[int] = s.AGENT_SESSION_ENTRY_SIZE
+    C_NAME: ClassVar[str] = "LINEAGENTSESSIONLIST"
 
     total_size: int
     needed_size: int
@@ -491,29 +550,8 @@ class AgentSessionList:
         """Bytes needed to return every entry."""
         return cls.FIXED_SIZE + cls.ENTRY_SIZE * len(entries)
 
-    @classmethod
-    def build(cls, entries: Any, total_size: int) -> AgentSessionList:
-        """Apply the size rule for a client buffer of ``total_size`` bytes (>= 24)."""
-        entries = tuple(entries)
-        return _sized_list(cls, entries, total_size, cls.full_size(entries))
-
-    def to_bytes(self) -> bytes:
-        return self._encode(_fast_build)
-
     def _encode(self, build: _Build) -> bytes:
-        n = len(self.entries)
-        used = self.full_size(self.entries)
-        if self.used_size != used:
-            raise LocalProtocolError(f"AgentSessionList.used_size {self.used_size} != {used} for {n} entries")
-        header = dict(
-            total_size=self.total_size,
-            needed_size=self.needed_size,
-            used_size=self.used_size,
-            num_entries=n,
-            list_size=n * self.ENTRY_SIZE,
-            list_offset=self.FIXED_SIZE if n else 0,
-        )
-        parts = [build(s.LIST_HEADER, header, "LINEAGENTSESSIONLIST")]
+        parts = [self._header(build, self.full_size(self.entries))]
         for e in self.entries:
             values = attrs.asdict(e, recurse=False)
             values["group_id"] = guid_to_bytes(e.group_id)
@@ -521,22 +559,15 @@ class AgentSessionList:
         return b"".join(parts)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> AgentSessionList:
-        return cls._decode(data, _fast_parse)
-
-    @classmethod
     def _decode(cls, data: bytes, parse: _Parse) -> AgentSessionList:
-        what = "LINEAGENTSESSIONLIST"
-        _need(data, cls.FIXED_SIZE, what)
-        h = parse(s.LIST_HEADER, data, what)
-        off, n = _list_entries_region(h, data, cls.ENTRY_SIZE, what)
+        h, off, n = cls._read_header(data, parse)
         entries = []
         for i in range(n):
             v = parse(s.AGENT_SESSION_ENTRY, data, "LINEAGENTSESSIONENTRY", off + i * cls.ENTRY_SIZE)
             entries.append(
                 AgentSessionEntry(v["hagent_session"], v["hagent"], bytes_to_guid(v["group_id"]), v["working_address_id"])
             )
-        return cls(total_size=h["total_size"], needed_size=h["needed_size"], used_size=h["used_size"], entries=entries)
+        return cls._from_header(h, entries)  # type: ignore[no-any-return]
 
 
 def encode_utf16z(text: str, what: str) -> bytes:
@@ -563,15 +594,15 @@ def decode_utf16z(data: bytes, what: str) -> str:
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class AgentGroupList:
+class AgentGroupList(_ListStruct):
     """LINEAGENTGROUPLIST (24-byte header) + LINEAGENTGROUPENTRY x n + the UTF-16LE names after them.
 
     Encoded layout: header, entries from offset 24, then each name (NUL-terminated) in entry order;
     dwNameOffset is relative to the start of the list. A name of size 0 decodes as "".
     """
 
-    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
     ENTRY_SIZE: ClassVar[int] = s.AGENT_GROUP_ENTRY_SIZE
+    C_NAME: ClassVar[str] = "LINEAGENTGROUPLIST"
 
     total_size: int
     needed_size: int
@@ -583,30 +614,10 @@ class AgentGroupList:
         """Bytes needed to return every entry with its name."""
         return cls.FIXED_SIZE + sum(cls.ENTRY_SIZE + len(encode_utf16z(e.name, "group name")) for e in entries)
 
-    @classmethod
-    def build(cls, entries: Any, total_size: int) -> AgentGroupList:
-        """Apply the size rule for a client buffer of ``total_size`` bytes (>= 24)."""
-        entries = tuple(entries)
-        return _sized_list(cls, entries, total_size, cls.full_size(entries))
-
-    def to_bytes(self) -> bytes:
-        return self._encode(_fast_build)
-
     def _encode(self, build: _Build) -> bytes:
         n = len(self.entries)
         names = [encode_utf16z(e.name, "group name") for e in self.entries]
-        used = self.FIXED_SIZE + n * self.ENTRY_SIZE + sum(map(len, names))
-        if self.used_size != used:
-            raise LocalProtocolError(f"AgentGroupList.used_size {self.used_size} != {used} for {n} entries")
-        header = dict(
-            total_size=self.total_size,
-            needed_size=self.needed_size,
-            used_size=self.used_size,
-            num_entries=n,
-            list_size=n * self.ENTRY_SIZE,
-            list_offset=self.FIXED_SIZE if n else 0,
-        )
-        parts = [build(s.LIST_HEADER, header, "LINEAGENTGROUPLIST")]
+        parts = [self._header(build, self.FIXED_SIZE + n * self.ENTRY_SIZE + sum(map(len, names)))]
         name_off = self.FIXED_SIZE + n * self.ENTRY_SIZE
         for e, name in zip(self.entries, names):
             values = dict(group_id=guid_to_bytes(e.group_id), name_size=len(name), name_offset=name_off)
@@ -616,15 +627,9 @@ class AgentGroupList:
         return b"".join(parts)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> AgentGroupList:
-        return cls._decode(data, _fast_parse)
-
-    @classmethod
     def _decode(cls, data: bytes, parse: _Parse) -> AgentGroupList:
-        what = "LINEAGENTGROUPLIST"
-        _need(data, cls.FIXED_SIZE, what)
-        h = parse(s.LIST_HEADER, data, what)
-        off, n = _list_entries_region(h, data, cls.ENTRY_SIZE, what)
+        what = cls.C_NAME
+        h, off, n = cls._read_header(data, parse)
         entries = []
         for i in range(n):
             v = parse(s.AGENT_GROUP_ENTRY, data, "LINEAGENTGROUPENTRY", off + i * cls.ENTRY_SIZE)
@@ -638,7 +643,7 @@ class AgentGroupList:
             else:
                 name = decode_utf16z(data[name_offset : name_offset + name_size], f"{what} entry {i} name")
             entries.append(AgentGroupEntry(bytes_to_guid(v["group_id"]), name))
-        return cls(total_size=h["total_size"], needed_size=h["needed_size"], used_size=h["used_size"], entries=entries)
+        return cls._from_header(h, entries)  # type: ignore[no-any-return]
 
 
 # --- generic entry points and the LINE_REPLY data table ---------------------------------------------------
