@@ -4,6 +4,7 @@ malformed LINE_REPLY data, closing with calls pending, subscriptions ending."""
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 import trio
@@ -43,6 +44,24 @@ class RawServer:
         await self.send(Hello(product="raw"))
 
 
+async def open_raw(nursery: trio.Nursery) -> tuple[ClientConnection, RawServer]:
+    """A ClientConnection whose server end the test drives by hand (HELLOs exchanged)."""
+    c, s = trio.testing.memory_stream_pair()
+    raw = RawServer(s)
+    async with trio.open_nursery() as inner:
+        inner.start_soon(raw.handshake)
+        conn = await ClientConnection.open(nursery, c)
+    return conn, raw
+
+
+async def collect_error(call: Any, errors: list[BaseException]) -> None:
+    """Await ``call()``; a TapiError it raises goes to ``errors``."""
+    try:
+        await call()
+    except client.TapiError as exc:
+        errors.append(exc)
+
+
 async def test_server_speaking_another_major_version_is_refused(nursery: trio.Nursery) -> None:
     c, s = trio.testing.memory_stream_pair()
 
@@ -71,26 +90,15 @@ async def test_server_closing_before_hello(nursery: trio.Nursery) -> None:
 
 
 async def test_garbage_from_server_fails_pending_calls_and_is_answered_with_error(nursery: trio.Nursery) -> None:
-    c, s = trio.testing.memory_stream_pair()
-    raw = RawServer(s)
-    async with trio.open_nursery() as inner:
-        inner.start_soon(raw.handshake)
-        conn = await ClientConnection.open(nursery, c)
+    conn, raw = await open_raw(nursery)
     from protocol import Initialize
 
     result: list[BaseException] = []
-
-    async def call() -> None:
-        try:
-            await conn.request(Initialize())
-        except client.TapiError as exc:
-            result.append(exc)
-
     async with trio.open_nursery() as inner:
-        inner.start_soon(call)
+        inner.start_soon(collect_error, lambda: conn.request(Initialize()), result)
         await raw.frames(1)
-        await s.send_all(struct.pack("<IHHI", 4, 2, 0, 1))  # length 4 < 8: malformed
-        answer = await s.receive_some(65536)
+        await raw.stream.send_all(struct.pack("<IHHI", 4, 2, 0, 1))  # length 4 < 8: malformed
+        answer = await raw.stream.receive_some(65536)
     assert isinstance(result[0], client.ConnectionLostError)
     assert result[0].error_code == ErrorCode.MALFORMED
     assert answer[4:6] == struct.pack("<H", 4)  # the client answered with an ERROR frame
@@ -98,23 +106,12 @@ async def test_garbage_from_server_fails_pending_calls_and_is_answered_with_erro
 
 
 async def test_malformed_line_reply_structure_closes_the_connection(nursery: trio.Nursery) -> None:
-    c, s = trio.testing.memory_stream_pair()
-    raw = RawServer(s)
-    async with trio.open_nursery() as inner:
-        inner.start_soon(raw.handshake)
-        conn = await ClientConnection.open(nursery, c)
+    conn, raw = await open_raw(nursery)
     from protocol import GetAgentSessionInfo
 
     result: list[BaseException] = []
-
-    async def call() -> None:
-        try:
-            await conn.call(GetAgentSessionInfo(h_line=1, h_agent_session=2))
-        except client.TapiError as exc:
-            result.append(exc)
-
     async with trio.open_nursery() as inner:
-        inner.start_soon(call)
+        inner.start_soon(collect_error, lambda: conn.call(GetAgentSessionInfo(h_line=1, h_agent_session=2)), result)
         (req,) = await raw.frames(1)
         assert isinstance(req, Request)
         await raw.send(Response(req.sequence, 9, req.body))
@@ -125,23 +122,12 @@ async def test_malformed_line_reply_structure_closes_the_connection(nursery: tri
 
 
 async def test_async_call_answered_without_a_request_id_is_e_unexpected(nursery: trio.Nursery) -> None:
-    c, s = trio.testing.memory_stream_pair()
-    raw = RawServer(s)
-    async with trio.open_nursery() as inner:
-        inner.start_soon(raw.handshake)
-        conn = await ClientConnection.open(nursery, c)
+    conn, raw = await open_raw(nursery)
     from protocol import GetAgentSessionInfo
 
     result: list[BaseException] = []
-
-    async def call() -> None:
-        try:
-            await conn.call(GetAgentSessionInfo(h_line=1, h_agent_session=2))
-        except client.TapiError as exc:
-            result.append(exc)
-
     async with trio.open_nursery() as inner:
-        inner.start_soon(call)
+        inner.start_soon(collect_error, lambda: conn.call(GetAgentSessionInfo(h_line=1, h_agent_session=2)), result)
         (req,) = await raw.frames(1)
         await raw.send(Response(req.sequence, 0, req.body))  # 0: success, but no request ID
     assert result[0].hresult == client.HResult.E_UNEXPECTED
@@ -176,11 +162,7 @@ async def test_aclose_fails_pending_calls_and_ends_subscriptions_quietly(nursery
 
 
 async def test_error_frame_text_and_code_reach_the_caller(nursery: trio.Nursery) -> None:
-    c, s = trio.testing.memory_stream_pair()
-    raw = RawServer(s)
-    async with trio.open_nursery() as inner:
-        inner.start_soon(raw.handshake)
-        conn = await ClientConnection.open(nursery, c)
+    conn, raw = await open_raw(nursery)
     await raw.send(Error(ErrorCode.FRAME_TOO_LARGE, "frame of 999999 bytes"))
     reason = await conn.wait_closed()
     assert reason.error_code == ErrorCode.FRAME_TOO_LARGE
