@@ -72,7 +72,7 @@ import attrs
 
 from protocol import fastpath
 from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, LineErr
-from protocol.structs import OLE_EPOCH, ole_from_us
+from protocol.structs import OLE_EPOCH, cy_to_decimal, ole_from_us
 from tsp.scenario import Scenario, SessionSpec
 
 __all__ = [
@@ -378,7 +378,7 @@ def _rate_cy(calls: int, duration_us: int) -> int:
 
 def _rate(calls: int, duration_us: int) -> Decimal:
     """:func:`_rate_cy` as a Decimal with exactly 4 decimals (0 -> Decimal('0.0000'))."""
-    return Decimal(_rate_cy(calls, duration_us)).scaleb(-4)
+    return cy_to_decimal(_rate_cy(calls, duration_us))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -750,7 +750,7 @@ class Switch:
         """LINEAGENTSESSIONINFO of a session at ``now`` (wire-protocol §4)."""
         v = self.session_wire_values(hsession, now)
         start = self._start + _dt.timedelta(microseconds=self._sessions[hsession].created)
-        return _session_stats(v[0], v[1], start, *v[3:11], Decimal(v[11]).scaleb(-4), v[12], v[13])
+        return _session_stats(v[0], v[1], start, *v[3:11], cy_to_decimal(v[11]), v[12], v[13])
 
     def session_wire_values(self, hsession: int, now: float) -> tuple[int | float, ...]:
         """:meth:`session_info`'s field values in SessionStats field order, in wire form: the start time as

@@ -403,7 +403,7 @@ class SwitchService:
         :meth:`handle` puts them before the answer; reading a session sets nothing in motion);
         ``answer`` = (request ID for the RESPONSE, LINE_REPLY result, LINE_REPLY data, init_context,
         hdevice, open_context)."""
-        request_id, context, h_line, h_session, struct_context, size = params
+        request_id, _context, h_line, h_session, _struct_context, size = params
         conn = self._conns[conn_id]
         if not conn.apps or log.isEnabledFor(logging.DEBUG):
             return None
@@ -423,7 +423,7 @@ class SwitchService:
             batch = _NO_BATCH
             now = max(now, model.now)
         try:
-            data = _pack_session_wire(size, _ASI_SIZE, _ASI_SIZE, *model.session_wire_values(h_session, now))
+            data = self._session_info_bytes(h_session, size, now)
             result = 0
         except SwitchError as err:
             log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, "GetAgentSessionInfo", err.lineerr.name, err.message)
@@ -657,10 +657,12 @@ class SwitchService:
         )
 
     def _session_info(self, line: _Line, body: m.GetAgentSessionInfo, now: float) -> bytes:
-        # = encode_struct(AgentSessionInfo(total_size=body.buffer_size, state=..., ...every statistic))
-        # without building the object: the model's figures in wire form, as the fast lane packs them.
-        values = self.model.session_wire_values(body.h_agent_session, now)
-        return _pack_session_wire(body.agent_session_info_size, _ASI_SIZE, _ASI_SIZE, *values)
+        return self._session_info_bytes(body.h_agent_session, body.agent_session_info_size, now)
+
+    def _session_info_bytes(self, hsession: int, total_size: int, now: float) -> bytes:
+        """= encode_struct(AgentSessionInfo(total_size=total_size, state=..., ...every statistic)) without
+        building the object: the model's figures in wire form (this path and the fast lane's)."""
+        return _pack_session_wire(total_size, _ASI_SIZE, _ASI_SIZE, *self.model.session_wire_values(hsession, now))
 
     def _session_list(self, line: _Line, body: m.GetAgentSessionList, now: float) -> bytes:
         entries = [
@@ -688,7 +690,6 @@ _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
 assert tuple(f.name for f in attrs.fields(SessionStats)) == tuple(f.name for f in attrs.fields(AgentSessionInfo)[3:])
 _GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
 _NO_BATCH = _Batch()  # session_info_fast: "nothing collected" (never filled)
-_gasi = fastpath.constructor(m.GetAgentSessionInfo, tuple(p.name for p in m.GetAgentSessionInfo.PARAMS))
 
 _SYNC_HANDLERS: dict[int, Callable[..., tuple[int, Any]]] = {
     ReqFunc.INITIALIZE: SwitchService._initialize,
