@@ -53,6 +53,7 @@ from protocol.messages import (
     Response,
     SetAgentSessionState,
     ShutDown,
+    response_body,
 )
 from protocol.structs import (
     OLE_EPOCH,

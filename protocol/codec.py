@@ -85,10 +85,6 @@ def _build(schema: Any, values: Any, what: str) -> bytes:
         raise LocalProtocolError(f"cannot encode {what}: {exc}") from None
 
 
-def _parse(schema: Any, data: bytes) -> Any:
-    return schema.parse(data)
-
-
 #: Errors ``struct.pack`` raises for values it cannot encode (construct's FormatField wraps the same).
 _PACK_ERRORS = (struct.error, TypeError, ValueError, OverflowError)
 
@@ -116,7 +112,7 @@ class _Engine:
         self.parse = parse
 
 
-_CONSTRUCT = _Engine(_build, _parse)
+_CONSTRUCT = _Engine(_build, lambda schema, data: schema.parse(data))
 _STRUCT = _Engine(_fast_build, _fast_parse)
 
 
@@ -221,7 +217,6 @@ def _construct_decode_header(data: bytes) -> tuple[int, int, int, int]:
 
 def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
     """Decode exactly one whole frame. A RESPONSE needs ``response_func`` (the Req_Func of its request).
-
     Raises only ProtocolError.
     """
     data = bytes(frame_bytes)
@@ -357,14 +352,14 @@ def _encode_request_body(body: Any, eng: _Engine) -> bytes:
 
 
 def encode_response_body(result: int, body: Any) -> bytes:
-    """TAPI32_MSG of a RESPONSE: the request's message with offset 0 = ``result`` (Ack_ReturnValue)."""
+    """RESPONSE TAPI32_MSG: offset 0 = ``result``, the fixed part, VarData only of out-parameters (§10)."""
     return _encode_response_body(result, body, _STRUCT)
 
 
 def _encode_response_body(result: int, body: Any, eng: _Engine) -> bytes:
-    if isinstance(body, RawRequest):
-        return _encode_raw(result, body, eng)
-    return _encode_tapi32(result, body, eng)
+    if isinstance(body, RawRequest):  # unknown function, no known out-parameters: no VarData
+        return _encode_raw(result, RawRequest(body.req_func, body.params), eng)
+    return _encode_tapi32(result, body, eng, True)
 
 
 def _encode_raw(first: int, body: RawRequest, eng: _Engine) -> bytes:
@@ -379,7 +374,7 @@ def _encode_raw(first: int, body: RawRequest, eng: _Engine) -> bytes:
     return _build(s.TAPI32_MSG, values, f"TAPI32_MSG {body.req_func}")
 
 
-def _encode_tapi32(first: Any, body: Any, eng: _Engine) -> bytes:
+def _encode_tapi32(first: Any, body: Any, eng: _Engine, response: bool = False) -> bytes:
     """Typed body -> TAPI32_MSG with ``first`` (Req_Func or Ack_ReturnValue) at offset 0."""
     entry = REQUEST_TYPES.get(getattr(body, "REQ_FUNC", None))  # type: ignore[arg-type]
     if entry is None or type(body) is not entry[0]:
@@ -397,6 +392,9 @@ def _encode_tapi32(first: Any, body: Any, eng: _Engine) -> bytes:
         return off
 
     for p in cls.PARAMS:
+        if response and p.kind in s.RESPONSE_ABSENT:  # an in-parameter in VarData: not sent back
+            values[p.slot_name] = TAPI_NO_DATA
+            continue
         value = getattr(body, p.name)
         what = f"{cls.__name__}.{p.name}"
         if p.kind is VarKind.U32:
@@ -446,7 +444,7 @@ def decode_response_body(data: bytes, req_func: int) -> tuple[int, Any]:
 def _decode_response_body(data: bytes, req_func: int, eng: _Engine) -> tuple[int, Any]:
     data = bytes(data)
     _check_fixed(data)
-    return _u32(data, 0), _decode_tapi32(data, req_func, eng)
+    return _u32(data, 0), _decode_tapi32(data, req_func, eng, True)
 
 
 def _check_fixed(data: bytes) -> None:
@@ -454,7 +452,7 @@ def _check_fixed(data: bytes) -> None:
         raise _malformed(f"TAPI32_MSG is {len(data)} bytes, shorter than its {TAPI32_MSG_FIXED_SIZE}-byte fixed part")
 
 
-def _decode_tapi32(data: bytes, req_func: int, eng: _Engine) -> Any:
+def _decode_tapi32(data: bytes, req_func: int, eng: _Engine, response: bool = False) -> Any:
     if eng is _STRUCT:
         plan = _PLANS_BY_FUNC.get(req_func)
         if plan is not None and plan.frame is not None:
@@ -475,6 +473,8 @@ def _decode_tapi32(data: bytes, req_func: int, eng: _Engine) -> Any:
         what = f"{cls.__name__}.{p.name}"
         if p.kind is VarKind.U32:
             fields[p.name] = raw
+        elif response and p.kind in s.RESPONSE_ABSENT:  # not read, whatever a peer put there
+            fields[p.name] = s.RESPONSE_ABSENT[p.kind]
         elif p.kind is VarKind.STR or p.kind is VarKind.OPTSTR:
             if raw == TAPI_NO_DATA and p.kind is VarKind.OPTSTR:
                 fields[p.name] = None

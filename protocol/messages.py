@@ -73,8 +73,11 @@ class Request:
 
 @attrs.frozen(slots=False)
 class Response:
-    """RESPONSE: the request's TAPI32_MSG echoed with offset 0 = ``result`` (Ack_ReturnValue: 0, a
-    positive request ID, or a LINEERR as u32) and the (out) fields of ``body`` filled."""
+    """RESPONSE: the request's TAPI32_MSG with offset 0 = ``result`` (Ack_ReturnValue: 0, a positive
+    request ID, or a LINEERR as u32) and the (out) fields of ``body`` filled. On the wire it carries the
+    fixed part and only the VarData of out-parameters (wire-protocol §10): in-parameters kept in VarData
+    (strings, GUIDs) are not sent back and decode as ``schemas.RESPONSE_ABSENT`` says ("", None, the nil
+    GUID); a RawRequest's VarData is not sent back either. So a RESPONSE is never larger than its REQUEST."""
 
     sequence: int
     result: int
@@ -483,6 +486,15 @@ REQUEST_CLASSES: tuple[type, ...] = (
     EmuAdvanceClock,
     EmuOfferCall,
 )
+
+
+def response_body(body: Any) -> Any:
+    """``body`` as a RESPONSE carries it (wire-protocol §10): in-parameters kept in VarData reset to
+    :data:`schemas.RESPONSE_ABSENT`, a RawRequest without its VarData - what decoding a RESPONSE gives."""
+    if isinstance(body, RawRequest):
+        return RawRequest(body.req_func, body.params)
+    absent = {p.name: s.RESPONSE_ABSENT[p.kind] for p in body.PARAMS if p.kind in s.RESPONSE_ABSENT}
+    return attrs.evolve(body, **absent) if absent else body
 
 # --- ASYNCEVENTMSG records -------------------------------------------------------------------------------
 

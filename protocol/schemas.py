@@ -16,6 +16,7 @@ fixed part, tapi-facts §1.4 / wire-protocol §2-§3); :func:`request_schema` tu
 from __future__ import annotations
 
 import enum
+import uuid
 
 import attrs
 import construct as c
@@ -74,6 +75,11 @@ class VarKind(enum.Enum):
     #: (out) buffer: offset + size DWORD (at size_offset) in VarData. Its content only matters in the
     #: RESPONSE, so a REQUEST whose offset/size do not fit the VarData is not malformed: it decodes as b"".
     OUTBUF = "outbuf"
+
+
+#: What an in-parameter kept in VarData reads as in a RESPONSE (wire-protocol §10: a RESPONSE carries the
+#: fixed part and only the VarData of out-parameters, so such an offset is 0xFFFFFFFF and its size 0).
+RESPONSE_ABSENT: dict[VarKind, object] = {VarKind.STR: "", VarKind.OPTSTR: None, VarKind.GUID: uuid.UUID(int=0)}
 
 
 @attrs.frozen

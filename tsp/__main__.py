@@ -102,6 +102,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -144,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-lines", type=_positive_int, default=defaults.max_lines_per_connection, metavar="N",
                    help="lines one connection may have open at once; one more Open gets LINEERR_RESOURCEUNAVAIL "
                         f"(default {defaults.max_lines_per_connection})")
+    p.add_argument("--max-agents", type=_count, default=defaults.max_agents, metavar="N",
+                   help="agents CreateAgent may create over the wire (unknown agent IDs; scenario agents do not "
+                        f"count); one more gets LINEERR_RESOURCEUNAVAIL, 0 = none (default {defaults.max_agents})")
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve TLS with this PEM certificate chain (needs --tls-key unless the file holds the key)")
     p.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
@@ -216,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_in_flight=args.max_in_flight,
             max_apps_per_connection=args.max_apps,
             max_lines_per_connection=args.max_lines,
+            max_agents=args.max_agents,
             ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
         server = EmulatorServer(scenario, clock, config)

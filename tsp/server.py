@@ -50,11 +50,11 @@ from protocol.constants import ErrorCode, LineErr
 from protocol.errors import LocalProtocolError, ProtocolError
 from protocol import messages as m
 from tsp.clock import Clock
-from tsp import fastlane
+from tsp import advance, fastlane
 from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.model import Switch
 from tsp.scenario import Scenario
-from tsp.switch import Outgoing, SwitchService
+from tsp.switch import Outgoing, PendingAdvance, SwitchService
 
 __all__ = ["ServerConfig", "EmulatorServer", "PRODUCT", "KEEPALIVE", "set_keepalive"]
 
@@ -100,6 +100,9 @@ class ServerConfig:
     max_apps_per_connection: int = 64
     #: Lines one connection may have open at once; one more Open gets RESOURCEUNAVAIL.
     max_lines_per_connection: int = 1024
+    #: Agents CreateAgent may create over the wire (unknown agent IDs) while the server runs; one more
+    #: gets RESOURCEUNAVAIL. Scenario agents do not count.
+    max_agents: int = 10_000
     #: Serve TLS on TCP connections (server side context with the certificate chain loaded); None = plain.
     ssl_context: ssl.SSLContext | None = None
     #: Product name sent in the server's HELLO.
@@ -116,6 +119,8 @@ class ServerConfig:
             raise ValueError(f"max_apps_per_connection must be >= 1, got {self.max_apps_per_connection}")
         if self.max_lines_per_connection < 1:
             raise ValueError(f"max_lines_per_connection must be >= 1, got {self.max_lines_per_connection}")
+        if self.max_agents < 0:
+            raise ValueError(f"max_agents must be >= 0, got {self.max_agents}")
         if self.max_queued_bytes < 0x50004:
             raise ValueError(f"max_queued_bytes must hold at least one maximal frame (0x50004), got {self.max_queued_bytes}")
 
@@ -219,6 +224,8 @@ class _Peer:
         #: ("reply", request ID) -> the hLine of each (None for a RESPONSE). Counted by the in-flight cap.
         self.held: dict[tuple[str, int], list[int | None]] = {}
         self.held_count = 0
+        #: The EmuAdvanceClock this connection sent, which its reader runs in slices (tsp/advance.py).
+        self.advance: PendingAdvance | None = None
 
     def hold(self, key: tuple[str, int], hline: int | None) -> None:
         self.held.setdefault(key, []).append(hline)
@@ -292,6 +299,7 @@ class EmulatorServer:
         self.service = SwitchService(
             self.model, clock, control=config.control, faults=self._faults,  # type: ignore[arg-type]
             max_apps=config.max_apps_per_connection, max_lines=config.max_lines_per_connection,
+            max_agents=config.max_agents, slice_advance=True,
         )
         self._peers: dict[int, _Peer] = {}
         self._wake = trio.Event()
@@ -335,6 +343,10 @@ class EmulatorServer:
     def now(self) -> float:
         """The switch's current time (seconds since the scenario start)."""
         return max(self.clock.now(), self.model.now)
+
+    def queued_bytes(self) -> Iterable[tuple[int, int]]:
+        """(conn_id, bytes waiting in its outgoing queue) of every connection that is not closing."""
+        return [(p.conn_id, p.outbox.queued) for p in self._peers.values() if not p.outbox.closed]
 
     def wake(self) -> None:
         """Make the driver recompute its next deadline (after anything that may schedule earlier work)."""
@@ -532,6 +544,12 @@ class EmulatorServer:
                 proto.receive_data(data)
                 if not self._process(peer):
                     return
+                while peer.advance is not None:  # EmuAdvanceClock: in slices; this peer's next frames wait
+                    outbox.flush_deferred()
+                    await advance.run(self, peer)
+                    outbox.deferred = True
+                    if not self._process(peer):
+                        return
             except ProtocolError as err:
                 log.info("conn %d: protocol error: %s", peer.conn_id, err)
                 peer.reason = f"protocol error {err.code.name}"
@@ -581,6 +599,8 @@ class EmulatorServer:
             if isinstance(event, m.Request):
                 if not self._handle_request(peer, event):
                     return False
+                if peer.advance is not None:  # the reader runs it before the next frame
+                    return True
             elif isinstance(event, m.Hello):
                 log.debug("conn %d: HELLO %d.%d %r", peer.conn_id, event.major, event.minor, event.product)
                 self._send(peer, m.Hello(product=self.config.product))
@@ -607,6 +627,7 @@ class EmulatorServer:
             self._send(peer, m.Response(event.sequence, int(LineErr.OPERATIONFAILED), event.body))
             return True
         self.deliver(outcome.frames)
+        peer.advance = outcome.advance
         rule = self._faults.last
         if rule is not None and rule.mode is FaultMode.DELAY and not outcome.close:
             self._note_held(peer, event, outcome.frames)

@@ -37,7 +37,6 @@ from protocol.constants import (
     API_VERSION_AGENT,
     API_VERSION_MAX,
     API_VERSION_MIN,
-    MAX_FRAME_LENGTH,
     MAX_STRUCT_SIZE,
     AgentSessionStatus,
     LineErr,
@@ -55,29 +54,23 @@ from protocol.structs import (
     encode_struct,
     wire_packer,
 )
+from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.model import SessionEvent, SessionStats, Switch, SwitchError
 
-__all__ = ["Outgoing", "Outcome", "SwitchService", "MAX_REQUEST_ID", "EVENTS_BATCH_BYTES"]
+__all__ = ["Outgoing", "Outcome", "PendingAdvance", "SwitchService", "MAX_REQUEST_ID", "MAX_ID_CHARS", "EVENTS_BATCH_BYTES"]
 
 log = logging.getLogger("tsp.switch")
 
 #: Largest dwRequestID a client may choose (request IDs are positive LONGs).
 MAX_REQUEST_ID = 0x7FFFFFFF
-#: An EVENTS frame is cut into several when its records would exceed this many bytes (frame limit 0x50000).
-EVENTS_BATCH_BYTES = 0x40000
+#: Longest agent ID and PIN (characters) CreateAgent / CreateAgentSession accept: longer ones complete
+#: with LINEERR_INVALAGENTID / LINEERR_INVALPASSWORD (nothing is stored).
+MAX_ID_CHARS = 255
 
 _CONTROL_FUNCS = frozenset({ReqFunc.EMU_ADVANCECLOCK, ReqFunc.EMU_OFFERCALL})
 _FIRST_CONTROL_FUNC = min(_CONTROL_FUNCS)
-
-
-@attrs.frozen
-class Outgoing:
-    """One frame for one connection (a :class:`protocol.messages.Response` or ``Events``)."""
-
-    conn_id: int
-    frame: Any
 
 
 @attrs.frozen
@@ -87,6 +80,22 @@ class Outcome:
 
     frames: tuple[Outgoing, ...] = ()
     close: bool = False
+    #: An EmuAdvanceClock that was accepted but not yet performed (services made with
+    #: ``slice_advance=True``): drive it with :meth:`SwitchService.advance_slice` until ``done``, then
+    #: send :meth:`SwitchService.finish_advance`'s frames (its RESPONSE).
+    advance: PendingAdvance | None = None
+
+
+@attrs.define(slots=True, eq=False)
+class PendingAdvance:
+    """An EmuAdvanceClock in progress: complete once the switch has reached ``target`` (switch time)."""
+
+    conn_id: int
+    sequence: int
+    body: m.EmuAdvanceClock
+    target: float
+    rule: FaultRule | None  # a drop/delay fault rule for its RESPONSE
+    done: bool = False
 
 
 class _SyncError(Exception):
@@ -127,71 +136,16 @@ class _Conn:
 
 # Positional constructors of the frozen classes built once per request (attrs' keyword __init__ costs
 # several microseconds per request on this path; see protocol/fastpath.py).
-_outgoing = fastpath.constructor(Outgoing)
 _response = fastpath.constructor(m.Response)
-_events = fastpath.constructor(m.Events)
 _line_reply = fastpath.constructor(
     m.LineReply, ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context", "data")
 )
-_outcome = fastpath.constructor(Outcome)
+_outcome = fastpath.constructor(Outcome, ("frames", "close"))
 _session_status = fastpath.constructor(
     m.AgentSessionStatusEvent, ("init_context", "hdevice", "open_context", "hagent_session", "status", "state")
 )
 #: Req_Func of each request body class (``int(body.REQ_FUNC)`` without the enum conversion per request).
 _REQ_FUNC_OF: dict[type, int] = {cls: int(cls.REQ_FUNC) for cls, _ in m.REQUEST_TYPES.values()}
-
-
-class _Batch:
-    """Collects frames in write order, merging consecutive event records per connection into EVENTS."""
-
-    __slots__ = ("_items", "_open")
-
-    def __init__(self) -> None:
-        self._items: list[list[Any]] = []  # [conn_id, Response, None] or [conn_id, None, [records]]
-        self._open: dict[int, list[Any]] = {}
-
-    def response(self, conn_id: int, frame: Any) -> None:
-        if self._open:
-            self._open.pop(conn_id, None)
-        self._items.append([conn_id, frame, None])
-
-    def record(self, conn_id: int, record: Any) -> None:
-        item = self._open.get(conn_id)
-        if item is None:
-            item = [conn_id, None, []]
-            self._items.append(item)
-            self._open[conn_id] = item
-        item[2].append(record)
-
-    def frames(self) -> tuple[Outgoing, ...]:
-        out: list[Outgoing] = []
-        for conn_id, response, records in self._items:
-            if records is None:
-                out.append(_outgoing(conn_id, response))
-            elif len(records) == 1:
-                out.append(_outgoing(conn_id, _events(records)))
-            else:
-                chunk: list[Any] = []
-                size = 0
-                for rec in records:
-                    rec_size = _record_size(rec)
-                    if chunk and size + rec_size > EVENTS_BATCH_BYTES:
-                        out.append(_outgoing(conn_id, _events(chunk)))
-                        chunk, size = [], 0
-                    chunk.append(rec)
-                    size += rec_size
-                if chunk:
-                    out.append(_outgoing(conn_id, _events(chunk)))
-        return tuple(out)
-
-
-def _record_size(rec: Any) -> int:
-    data = getattr(rec, "data", b"") or getattr(rec, "vardata", b"")
-    return 40 + m.pad4(len(data))
-
-
-# One EVENTS frame stays within the frame limit even when it holds one maximal LINE_REPLY.
-assert max(EVENTS_BATCH_BYTES, 40 + MAX_STRUCT_SIZE) + 8 <= MAX_FRAME_LENGTH
 
 
 @attrs.define(slots=True, order=False, eq=False)
@@ -221,6 +175,8 @@ class SwitchService:
         faults: FaultInjector | None = None,
         max_apps: int = 64,
         max_lines: int = 1024,
+        max_agents: int = 10_000,
+        slice_advance: bool = False,
     ) -> None:
         self.model = model
         self.clock = clock
@@ -229,6 +185,14 @@ class SwitchService:
         #: (each costs the server memory until ShutDown / Close / the connection's end).
         self.max_apps = max_apps
         self.max_lines = max_lines
+        #: Agents CreateAgent may add to the switch over the wire (unknown IDs); one more gets a
+        #: RESOURCEUNAVAIL RESPONSE. Scenario agents do not count; created agents live as long as the server.
+        self.max_agents = max_agents
+        self.agents_created = 0
+        #: False: EmuAdvanceClock happens within :meth:`handle`. True: :meth:`handle` only accepts it
+        #: (``Outcome.advance``) and the caller drives it slice by slice (the server, to stay responsive).
+        self.slice_advance = slice_advance
+        self._started: PendingAdvance | None = None
         scenario = model.scenario
         self.faults = faults if faults is not None else FaultInjector(scenario.faults, scenario.switch.seed)
         self._conns: dict[int, _Conn] = {}
@@ -295,11 +259,11 @@ class SwitchService:
 
     def advance(self, now: float) -> tuple[Outgoing, ...]:
         """Process everything due up to ``now`` in time order; the frames to send."""
-        batch = _Batch()
+        batch = Batch()
         self._advance(now, batch)
         return batch.frames()
 
-    def _advance(self, now: float, batch: _Batch) -> float:
+    def _advance(self, now: float, batch: Batch) -> float:
         now = max(now, self.model.now)
         while self._delayed and self._delayed[0][0] <= now:
             due, _, item = heapq.heappop(self._delayed)
@@ -308,7 +272,7 @@ class SwitchService:
         self._fan_out(self.model.advance(now), batch)
         return now
 
-    def _release(self, item: _Delayed, batch: _Batch) -> None:
+    def _release(self, item: _Delayed, batch: Batch) -> None:
         conn = self._conns.get(item.conn_id)
         if conn is None:
             return
@@ -319,7 +283,7 @@ class SwitchService:
         else:
             log.debug("conn %d: delayed LINE_REPLY %d dropped, its line was closed", item.conn_id, item.frame.request_id)
 
-    def _fan_out(self, events: Iterable[SessionEvent], batch: _Batch) -> None:
+    def _fan_out(self, events: Iterable[SessionEvent], batch: Batch) -> None:
         for ev in events:
             if ev.status & AgentSessionStatus.STATE:
                 log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
@@ -345,7 +309,7 @@ class SwitchService:
         """
         group = self.model.scenario.group(group_id)
         gid = group.id if group is not None else group_id
-        batch = _Batch()
+        batch = Batch()
         now = self._advance(now, batch)
         call_id = self.model.offer_call(gid, talk, now)
         self._fan_out(self.model.take_events(), batch)
@@ -355,7 +319,7 @@ class SwitchService:
         """Move a manual clock forward and process everything due (the embedded twin of EmuAdvanceClock)."""
         if self.clock is None or not self.clock.manual:
             raise SwitchError(LineErr.OPERATIONUNAVAIL, "only a manual clock can be advanced")
-        batch = _Batch()
+        batch = Batch()
         self._advance(self.clock.advance(seconds), batch)
         return batch.frames()
 
@@ -372,7 +336,7 @@ class SwitchService:
         if rule is not None and rule.mode is FaultMode.DISCONNECT:
             log.info("conn %d: fault: disconnect instead of answering Req_Func %d", conn_id, req_func)
             return _outcome((), True)
-        batch = _Batch()
+        batch = Batch()
         now = self._advance(now, batch)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("conn %d: t=%.3f %s seq %d %r", conn_id, now, _func_name(req_func), request.sequence, body)
@@ -387,6 +351,9 @@ class SwitchService:
             batch.response(conn_id, m.Response(request.sequence, int(err.lineerr), body))
         # Whatever the request set in motion at ``now`` (e.g. a READY session taking a waiting call).
         self._fan_out(self.model.take_events(), batch)
+        if self._started is not None:
+            started, self._started = self._started, None
+            return Outcome(batch.frames(), False, started)
         return _outcome(batch.frames(), False)
 
     def session_info_fast(
@@ -417,7 +384,7 @@ class SwitchService:
             return None
         model = self.model
         if self._delayed:
-            batch = _Batch()
+            batch = Batch()
             now = self._advance(now, batch)
         else:  # the model advances inside session_wire_values; its events are fanned out below
             batch = _NO_BATCH
@@ -430,7 +397,7 @@ class SwitchService:
             result, data = int(err.lineerr), b""
         if model.has_events():  # from the clock advance (reading a session sets nothing in motion): first out
             if batch is _NO_BATCH:
-                batch = _Batch()
+                batch = Batch()
             self._fan_out(model.take_events(), batch)
         frames = batch.frames() if batch is not _NO_BATCH else ()
         return frames, (request_id or next(self._request_ids), result, data, line.app.init_context, line.hremote_line, line.open_context)
@@ -461,23 +428,28 @@ class SwitchService:
 
     # --- sync functions ----------------------------------------------------------------------------
 
-    def _handle_sync(self, conn: _Conn, request: m.Request, now: float, batch: _Batch, rule: FaultRule | None) -> None:
+    def _handle_sync(self, conn: _Conn, request: m.Request, now: float, batch: Batch, rule: FaultRule | None) -> None:
         body = request.body
         if rule is not None and rule.mode is FaultMode.ERROR:
             log.info("conn %d: fault: %s answered with %s", conn.conn_id, type(body).__name__, rule.error.name)
             batch.response(conn.conn_id, m.Response(request.sequence, int(rule.error), body))
             return
+        if type(body) is m.EmuAdvanceClock:
+            self._emu_advance(conn, request, rule, batch)
+            return
         handler = _SYNC_HANDLERS[int(body.REQ_FUNC)]
         result, out_body = handler(self, conn, body, now, batch)
-        response = m.Response(request.sequence, int(result), out_body)
-        if rule is None:
-            batch.response(conn.conn_id, response)
-        elif rule.mode is FaultMode.DROP:
-            log.info("conn %d: fault: RESPONSE to %s dropped", conn.conn_id, type(body).__name__)
-        else:  # delay
-            self._hold(now + rule.seconds, conn.conn_id, None, response)
+        self._answer_sync(conn.conn_id, m.Response(request.sequence, int(result), out_body), rule, now, batch)
 
-    def _initialize(self, conn: _Conn, body: m.Initialize, now: float, batch: _Batch) -> tuple[int, Any]:
+    def _answer_sync(self, conn_id: int, response: m.Response, rule: FaultRule | None, now: float, batch: Batch) -> None:
+        if rule is None:
+            batch.response(conn_id, response)
+        elif rule.mode is FaultMode.DROP:
+            log.info("conn %d: fault: RESPONSE to %s dropped", conn_id, type(response.body).__name__)
+        else:  # delay
+            self._hold(now + rule.seconds, conn_id, None, response)
+
+    def _initialize(self, conn: _Conn, body: m.Initialize, now: float, batch: Batch) -> tuple[int, Any]:
         if len(conn.apps) >= self.max_apps:
             raise _SyncError(
                 LineErr.RESOURCEUNAVAIL,
@@ -499,7 +471,7 @@ class SwitchService:
         if not 0 <= device_id < self.model.lines:
             raise _SyncError(LineErr.BADDEVICEID, f"device ID {device_id} does not exist (0..{self.model.lines - 1})")
 
-    def _negotiate(self, conn: _Conn, body: m.NegotiateAPIVersion, now: float, batch: _Batch) -> tuple[int, Any]:
+    def _negotiate(self, conn: _Conn, body: m.NegotiateAPIVersion, now: float, batch: Batch) -> tuple[int, Any]:
         self._app(conn, body.h_line_app)
         self._device(body.device_id)
         low, high = body.api_low_version, body.api_high_version
@@ -511,7 +483,7 @@ class SwitchService:
         version = min(high, API_VERSION_MAX)
         return 0, attrs.evolve(body, api_version=version, extension_id=bytes(len(body.extension_id)))
 
-    def _open(self, conn: _Conn, body: m.Open, now: float, batch: _Batch) -> tuple[int, Any]:
+    def _open(self, conn: _Conn, body: m.Open, now: float, batch: Batch) -> tuple[int, Any]:
         app = self._app(conn, body.h_line_app)
         self._device(body.device_id)
         if not API_VERSION_MIN <= body.api_version <= API_VERSION_MAX:
@@ -534,12 +506,12 @@ class SwitchService:
         log.debug("conn %d: line %d opened on device %d", conn.conn_id, line.handle, line.device_id)
         return 0, attrs.evolve(body, h_line=line.handle)
 
-    def _close(self, conn: _Conn, body: m.Close, now: float, batch: _Batch) -> tuple[int, Any]:
+    def _close(self, conn: _Conn, body: m.Close, now: float, batch: Batch) -> tuple[int, Any]:
         line = self._line(conn, body.h_line, agent_func=False)
         self._drop_line(line)
         return 0, body
 
-    def _shutdown(self, conn: _Conn, body: m.ShutDown, now: float, batch: _Batch) -> tuple[int, Any]:
+    def _shutdown(self, conn: _Conn, body: m.ShutDown, now: float, batch: Batch) -> tuple[int, Any]:
         app = self._app(conn, body.h_line_app)
         for hline in list(app.lines):
             self._drop_line(self._lines[hline])
@@ -559,14 +531,63 @@ class SwitchService:
             if not watchers:
                 del self._by_device[line.device_id]
 
-    def _emu_advance(self, conn: _Conn, body: m.EmuAdvanceClock, now: float, batch: _Batch) -> tuple[int, Any]:
+    # --- EmuAdvanceClock --------------------------------------------------------------------------
+
+    def _emu_advance(self, conn: _Conn, request: m.Request, rule: FaultRule | None, batch: Batch) -> None:
         if self.clock is None or not self.clock.manual:
             raise _SyncError(LineErr.OPERATIONUNAVAIL, "EmuAdvanceClock needs the manual clock (--clock manual)")
-        seconds = body.seconds + body.milliseconds / 1000.0
-        self._advance(self.clock.advance(seconds), batch)
-        return 0, body
+        body = request.body
+        target = self.clock.now() + body.seconds + body.milliseconds / 1000.0
+        pending = PendingAdvance(conn.conn_id, request.sequence, body, target, rule)
+        if self.slice_advance:
+            self._started = pending
+            return
+        self._slice(pending, None, batch)
+        self._finish(pending, batch)
 
-    def _emu_offer(self, conn: _Conn, body: m.EmuOfferCall, now: float, batch: _Batch) -> tuple[int, Any]:
+    def advance_slice(self, pending: PendingAdvance, max_steps: int = 256) -> tuple[Outgoing, ...]:
+        """One slice of an EmuAdvanceClock in progress: the switch (and the manual clock with it) moves
+        through at most ``max_steps`` due instants (model events, delayed answers) toward
+        ``pending.target``; the frames they produced. Sets ``pending.done`` once the target is reached
+        (everything due up to and at it has happened); then :meth:`finish_advance` gives its RESPONSE.
+        Requests handled between slices see the switch at the instant reached so far."""
+        batch = Batch()
+        self._slice(pending, max_steps, batch)
+        return batch.frames()
+
+    def finish_advance(self, pending: PendingAdvance) -> tuple[Outgoing, ...]:
+        """The RESPONSE of a completed EmuAdvanceClock (none when a drop/delay fault rule holds it)."""
+        batch = Batch()
+        self._finish(pending, batch)
+        return batch.frames()
+
+    def _slice(self, pending: PendingAdvance, max_steps: int | None, batch: Batch) -> None:
+        target = pending.target
+        steps = 0
+        while max_steps is None or steps < max_steps:
+            due = self.next_due()
+            if due is None or due >= target:
+                self._advance(target, batch)
+                self._move_clock(target)
+                pending.done = True
+                return
+            self._advance(due, batch)
+            steps += 1
+        self._move_clock(self.model.now)
+
+    def _move_clock(self, switch_time: float) -> None:
+        assert self.clock is not None
+        ahead = switch_time - self.clock.now()
+        if ahead > 0:
+            self.clock.advance(ahead)
+
+    def _finish(self, pending: PendingAdvance, batch: Batch) -> None:
+        if not pending.done:
+            raise ValueError("finish_advance: the advance has not reached its target yet")
+        response = _response(pending.sequence, 0, pending.body)
+        self._answer_sync(pending.conn_id, response, pending.rule, self.model.now, batch)
+
+    def _emu_offer(self, conn: _Conn, body: m.EmuOfferCall, now: float, batch: Batch) -> tuple[int, Any]:
         try:
             call_id = self.model.offer_call(body.group_id, body.talk_seconds, now)
         except SwitchError as err:
@@ -575,7 +596,7 @@ class SwitchService:
 
     # --- async functions ---------------------------------------------------------------------------
 
-    def _handle_async(self, conn: _Conn, request: m.Request, now: float, batch: _Batch, rule: FaultRule | None) -> None:
+    def _handle_async(self, conn: _Conn, request: m.Request, now: float, batch: Batch, rule: FaultRule | None) -> None:
         body = request.body
         req_func = _REQ_FUNC_OF.get(body.__class__) or int(body.REQ_FUNC)
         line = self._line(conn, body.h_line)
@@ -630,9 +651,30 @@ class SwitchService:
         heapq.heappush(self._delayed, (due, next(self._delay_seq), item))
 
     def _create_agent(self, line: _Line, body: m.CreateAgent, now: float) -> bytes:
-        return encode_handle(self.model.create_agent(body.agent_id, body.pin, now))
+        agent_id, pin = body.agent_id, body.pin
+        if len(agent_id) > MAX_ID_CHARS:
+            raise SwitchError(LineErr.INVALAGENTID, f"the agent ID is {len(agent_id)} characters long (max {MAX_ID_CHARS})")
+        if pin is not None and len(pin) > MAX_ID_CHARS:
+            raise SwitchError(LineErr.INVALPASSWORD, f"the PIN is {len(pin)} characters long (max {MAX_ID_CHARS})")
+        new = bool(agent_id) and self.model.agent_handle(agent_id) is None
+        if new and self.agents_created >= self.max_agents:
+            raise _SyncError(
+                LineErr.RESOURCEUNAVAIL,
+                f"{self.agents_created} agents created over the wire already (max {self.max_agents}, --max-agents)",
+            )
+        handle = self.model.create_agent(agent_id, pin, now)
+        if new:
+            self.agents_created += 1
+            if self.agents_created == self.max_agents:
+                log.warning(
+                    "%d agents created over the wire: the limit (--max-agents) is reached; CreateAgent with a"
+                    " new agent ID now gets LINEERR_RESOURCEUNAVAIL", self.agents_created,
+                )
+        return encode_handle(handle)
 
     def _create_session(self, line: _Line, body: m.CreateAgentSession, now: float) -> bytes:
+        if body.pin is not None and len(body.pin) > MAX_ID_CHARS:
+            raise SwitchError(LineErr.INVALPASSWORD, f"the PIN is {len(body.pin)} characters long (max {MAX_ID_CHARS})")
         handle = self.model.create_session(
             body.h_agent, body.pin, line.device_id, body.working_address_id, body.group_id, now
         )
@@ -689,7 +731,7 @@ _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
 # Switch.session_wire_values is packed as it comes: SessionStats' fields are LINEAGENTSESSIONINFO's.
 assert tuple(f.name for f in attrs.fields(SessionStats)) == tuple(f.name for f in attrs.fields(AgentSessionInfo)[3:])
 _GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
-_NO_BATCH = _Batch()  # session_info_fast: "nothing collected" (never filled)
+_NO_BATCH = Batch()  # session_info_fast: "nothing collected" (never filled)
 
 _SYNC_HANDLERS: dict[int, Callable[..., tuple[int, Any]]] = {
     ReqFunc.INITIALIZE: SwitchService._initialize,
@@ -697,7 +739,6 @@ _SYNC_HANDLERS: dict[int, Callable[..., tuple[int, Any]]] = {
     ReqFunc.OPEN: SwitchService._open,
     ReqFunc.CLOSE: SwitchService._close,
     ReqFunc.SHUTDOWN: SwitchService._shutdown,
-    ReqFunc.EMU_ADVANCECLOCK: SwitchService._emu_advance,
     ReqFunc.EMU_OFFERCALL: SwitchService._emu_offer,
 }
 

@@ -148,10 +148,11 @@ async def test_a_request_frame_of_exactly_the_limit_is_served_and_one_byte_more_
         raw = await _read_raw_frame(stream)
         length, kind, _, sequence = struct.unpack_from("<IHHI", raw)
         assert (kind, sequence) == (FrameKind.RESPONSE, 1)
-        assert length == MAX_FRAME_LENGTH  # the RESPONSE echoes the name: also exactly at the limit
+        # The RESPONSE carries the fixed part only: the name is an in-parameter, not echoed (§10).
+        assert length == 8 + 60
         response = codec.decode(raw, response_func=INITIALIZE)
         assert response.result == 0 and response.body.h_line_app > 0
-        assert response.body.friendly_name == name
+        assert response.body.friendly_name == ""
         # The same connection still works.
         await stream.send_all(codec.encode(m.Request(2, m.Initialize(friendly_name="small"))))
         assert codec.decode(await _read_raw_frame(stream), response_func=INITIALIZE).result == 0

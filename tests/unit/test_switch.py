@@ -640,9 +640,9 @@ def test_faults_default_to_the_scenario_rules() -> None:
 
 
 def test_event_records_are_split_into_frames_below_the_frame_limit() -> None:
-    from tsp import switch as sw
+    from tsp import batch as sw
 
-    batch = sw._Batch()
+    batch = sw.Batch()
     rec = m.AgentSessionStatusEvent(hagent_session=1, status=AgentSessionStatus.UPDATEINFO)
     n = sw.EVENTS_BATCH_BYTES // 40 + 10
     for _ in range(n):

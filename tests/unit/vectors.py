@@ -248,15 +248,16 @@ VECTORS: list[tuple[str, object, int | None, bytes]] = [
     ),
     (
         "response-initialize",
-        Response(5, 0, Initialize(h_line_app=0x0A, init_context=0x0101, friendly_name="App", num_devs=4, module_name="m", api_version=0x00030001)),
+        # wire-protocol §10: the fixed part and only out-parameters' VarData - the two name strings are
+        # in-parameters, so their offsets are 0xFFFFFFFF and the VarData is empty.
+        Response(5, 0, Initialize(h_line_app=0x0A, init_context=0x0101, num_devs=4, api_version=0x00030001)),
         47,
         h(
             """
-            50000000 0200 0000 05000000
+            44000000 0200 0000 05000000
             00000000 00000000
-            0a000000 00000000 01010000 00000000 04000000 08000000 01000300
+            0a000000 00000000 01010000 ffffffff 04000000 ffffffff 01000300
             00000000 00000000 00000000 00000000 00000000 00000000
-            41007000 70000000 6d000000
             """
         ),
     ),
@@ -415,16 +416,15 @@ VECTORS: list[tuple[str, object, int | None, bytes]] = [
     ),
     (
         "response-emu-offer-call",
-        Response(15, 0, EmuOfferCall(group_id=SALES, talk_seconds=120, call_id=9)),
+        Response(15, 0, EmuOfferCall(group_id=uuid.UUID(int=0), talk_seconds=120, call_id=9)),
         1001,
         h(
             """
-            54000000 0200 0000 0f000000
+            44000000 0200 0000 0f000000
             00000000 00000000
-            00000000 78000000 09000000   # 8 GroupID @0, 12 talk 120 s, 16 call ID (out) 9
+            ffffffff 78000000 09000000   # 8 GroupID: an in-parameter, not sent back; 16 call ID (out) 9
             """
             + "00000000 " * 10
-            + SALES_HEX
         ),
     ),
     (
