@@ -9,9 +9,10 @@ The switch service only *accepts* an EmuAdvanceClock (``Outcome.advance``, a
   the switch at the instant reached so far) and SIGTERM is acted on within one slice;
 * before the next slice it waits while a listener that is *reading* has more than half of
   ``max_queued_bytes`` waiting, so a month of events reaches a client that reads instead of cutting it
-  off as "not reading". A listener whose queue has not gone down for ``overflow_grace`` seconds is
+  off as "not reading". A listener whose queue has not gone down for ``read_timeout`` seconds is
   taken as not reading: the advance goes on without it, and the normal rule cuts it off when its
-  queue overflows;
+  queue overflows (the writer hands a queue to the socket whole, so a slow reader shows progress only
+  once a whole queue has left: hence the long ``read_timeout`` rather than a short grace);
 * the RESPONSE (:meth:`SwitchService.finish_advance`) is queued when the whole interval has happened.
 
 Frames the same connection sent after the EmuAdvanceClock are handled after its RESPONSE.
@@ -58,10 +59,10 @@ async def _wait_for_readers(server: EmulatorServer, marks: dict[int, tuple[int, 
     """Return once no listener that is reading has more than half of ``max_queued_bytes`` waiting.
 
     ``marks``: conn_id -> (bytes queued, when that was first seen) for listeners above the half; a
-    queue that went down since is reading (new mark), one that has stood still for ``overflow_grace``
+    queue that went down since is reading (new mark), one that has stood still for ``read_timeout``
     seconds is not (not waited for)."""
     half = server.config.max_queued_bytes // 2
-    grace = server.config.overflow_grace
+    patience = server.config.read_timeout
     while True:
         now = trio.current_time()
         waiting = False
@@ -73,7 +74,7 @@ async def _wait_for_readers(server: EmulatorServer, marks: dict[int, tuple[int, 
             if mark is None or queued < mark[0]:
                 marks[conn_id] = (queued, now)
                 waiting = True
-            elif now - mark[1] < grace:
+            elif now - mark[1] < patience:
                 waiting = True
         if not waiting:
             return
