@@ -192,7 +192,6 @@ class SwitchService:
         #: False: EmuAdvanceClock happens within :meth:`handle`. True: :meth:`handle` only accepts it
         #: (``Outcome.advance``) and the caller drives it slice by slice (the server, to stay responsive).
         self.slice_advance = slice_advance
-        self._started: PendingAdvance | None = None
         scenario = model.scenario
         self.faults = faults if faults is not None else FaultInjector(scenario.faults, scenario.switch.seed)
         self._conns: dict[int, _Conn] = {}
@@ -340,19 +339,19 @@ class SwitchService:
         now = self._advance(now, batch)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("conn %d: t=%.3f %s seq %d %r", conn_id, now, _func_name(req_func), request.sequence, body)
+        started = None
         try:
             self._check_common(conn, body, req_func)
             if body.ASYNC:
                 self._handle_async(conn, request, now, batch, rule)
             else:
-                self._handle_sync(conn, request, now, batch, rule)
+                started = self._handle_sync(conn, request, now, batch, rule)
         except _SyncError as err:
             log.info("conn %d: %s -> %s: %s", conn_id, _func_name(req_func), err.lineerr.name, err.message)
             batch.response(conn_id, m.Response(request.sequence, int(err.lineerr), body))
         # Whatever the request set in motion at ``now`` (e.g. a READY session taking a waiting call).
         self._fan_out(self.model.take_events(), batch)
-        if self._started is not None:
-            started, self._started = self._started, None
+        if started is not None:
             return Outcome(batch.frames(), False, started)
         return _outcome(batch.frames(), False)
 
@@ -428,18 +427,22 @@ class SwitchService:
 
     # --- sync functions ----------------------------------------------------------------------------
 
-    def _handle_sync(self, conn: _Conn, request: m.Request, now: float, batch: Batch, rule: FaultRule | None) -> None:
+    def _handle_sync(
+        self, conn: _Conn, request: m.Request, now: float, batch: Batch, rule: FaultRule | None
+    ) -> PendingAdvance | None:
+        """Answer a synchronous request into ``batch``; an EmuAdvanceClock the caller must drive (with
+        ``slice_advance``) is returned instead."""
         body = request.body
         if rule is not None and rule.mode is FaultMode.ERROR:
             log.info("conn %d: fault: %s answered with %s", conn.conn_id, type(body).__name__, rule.error.name)
             batch.response(conn.conn_id, m.Response(request.sequence, int(rule.error), body))
-            return
+            return None
         if type(body) is m.EmuAdvanceClock:
-            self._emu_advance(conn, request, rule, batch)
-            return
+            return self._emu_advance(conn, request, rule, batch)
         handler = _SYNC_HANDLERS[int(body.REQ_FUNC)]
         result, out_body = handler(self, conn, body, now, batch)
         self._answer_sync(conn.conn_id, m.Response(request.sequence, int(result), out_body), rule, now, batch)
+        return None
 
     def _answer_sync(self, conn_id: int, response: m.Response, rule: FaultRule | None, now: float, batch: Batch) -> None:
         if rule is None:
@@ -533,17 +536,17 @@ class SwitchService:
 
     # --- EmuAdvanceClock --------------------------------------------------------------------------
 
-    def _emu_advance(self, conn: _Conn, request: m.Request, rule: FaultRule | None, batch: Batch) -> None:
+    def _emu_advance(self, conn: _Conn, request: m.Request, rule: FaultRule | None, batch: Batch) -> PendingAdvance | None:
         if self.clock is None or not self.clock.manual:
             raise _SyncError(LineErr.OPERATIONUNAVAIL, "EmuAdvanceClock needs the manual clock (--clock manual)")
         body = request.body
         target = self.clock.now() + body.seconds + body.milliseconds / 1000.0
         pending = PendingAdvance(conn.conn_id, request.sequence, body, target, rule)
         if self.slice_advance:
-            self._started = pending
-            return
+            return pending
         self._slice(pending, None, batch)
         self._finish(pending, batch)
+        return None
 
     def advance_slice(self, pending: PendingAdvance, max_steps: int = 256) -> tuple[Outgoing, ...]:
         """One slice of an EmuAdvanceClock in progress: the switch (and the manual clock with it) moves
