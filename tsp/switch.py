@@ -59,7 +59,9 @@ from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.model import SessionEvent, SessionStats, Switch, SwitchError
 
-__all__ = ["Outgoing", "Outcome", "PendingAdvance", "SwitchService", "MAX_REQUEST_ID", "MAX_ID_CHARS", "EVENTS_BATCH_BYTES"]
+__all__ = [
+    "Outgoing", "Outcome", "PendingAdvance", "SwitchService", "MAX_REQUEST_ID", "MAX_ID_CHARS", "EVENTS_BATCH_BYTES",
+]
 
 log = logging.getLogger("tsp.switch")
 
@@ -444,7 +446,9 @@ class SwitchService:
         self._answer_sync(conn.conn_id, m.Response(request.sequence, int(result), out_body), rule, now, batch)
         return None
 
-    def _answer_sync(self, conn_id: int, response: m.Response, rule: FaultRule | None, now: float, batch: Batch) -> None:
+    def _answer_sync(
+        self, conn_id: int, response: m.Response, rule: FaultRule | None, now: float, batch: Batch
+    ) -> None:
         if rule is None:
             batch.response(conn_id, response)
         elif rule.mode is FaultMode.DROP:
@@ -536,7 +540,9 @@ class SwitchService:
 
     # --- EmuAdvanceClock --------------------------------------------------------------------------
 
-    def _emu_advance(self, conn: _Conn, request: m.Request, rule: FaultRule | None, batch: Batch) -> PendingAdvance | None:
+    def _emu_advance(
+        self, conn: _Conn, request: m.Request, rule: FaultRule | None, batch: Batch
+    ) -> PendingAdvance | None:
         if self.clock is None or not self.clock.manual:
             raise _SyncError(LineErr.OPERATIONUNAVAIL, "EmuAdvanceClock needs the manual clock (--clock manual)")
         body = request.body
@@ -656,7 +662,9 @@ class SwitchService:
     def _create_agent(self, line: _Line, body: m.CreateAgent, now: float) -> bytes:
         agent_id, pin = body.agent_id, body.pin
         if len(agent_id) > MAX_ID_CHARS:
-            raise SwitchError(LineErr.INVALAGENTID, f"the agent ID is {len(agent_id)} characters long (max {MAX_ID_CHARS})")
+            raise SwitchError(
+                LineErr.INVALAGENTID, f"the agent ID is {len(agent_id)} characters long (max {MAX_ID_CHARS})"
+            )
         if pin is not None and len(pin) > MAX_ID_CHARS:
             raise SwitchError(LineErr.INVALPASSWORD, f"the PIN is {len(pin)} characters long (max {MAX_ID_CHARS})")
         new = bool(agent_id) and self.model.agent_handle(agent_id) is None

@@ -212,7 +212,10 @@ def test_the_table_covers_every_served_function() -> None:
     assert {cls for cls, aliased in CASES if aliased} >= {m.Initialize, m.CreateAgent, m.CreateAgentSession}
 
 
-@pytest.mark.parametrize(("cls", "aliased"), CASES, ids=[f"{c.__name__}-{'aliased' if a else 'filled'}" for c, a in CASES])
+IDS = [f"{cls.__name__}-{'aliased' if aliased else 'filled'}" for cls, aliased in CASES]
+
+
+@pytest.mark.parametrize(("cls", "aliased"), CASES, ids=IDS)
 async def test_a_request_at_the_frame_limit_gets_exactly_one_response(cls: type, aliased: bool) -> None:
     async with open_emulator(SCENARIO, clock="manual", listen=False, config=ServerConfig(control=True)) as emu:
         peer, handles = await _open(emu)
