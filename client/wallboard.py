@@ -45,6 +45,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from client.service_level import Bracket, GroupServiceLevel, read_time
 from protocol.constants import AgentSessionState, AgentSessionStatus
 
 #: Default service-level threshold in seconds (the classic "80/20" wallboard target uses 20 s).
@@ -167,6 +168,12 @@ class AnswerTracker:
     beyond: int = 0
     estimated: int = 0
 
+    def record(self, calls: int, average: int, longest: int) -> None:
+        """Take a new snapshot without classifying its new calls (they were classified elsewhere)."""
+        if calls < self.calls:
+            self.within = self.beyond = self.estimated = 0
+        self.calls, self.average, self.longest = calls, average, longest
+
     def update(self, calls: int, average: int, longest: int) -> None:
         """Take a new snapshot of the session's counters and classify the newly answered calls."""
         if calls < self.calls:
@@ -213,7 +220,7 @@ class GroupRow:
     calls_waiting: int | None
     longest_wait: int | None
     answered: int
-    within_threshold: int
+    within_threshold: float  # estimated calls count by their chance of being within (client.service_level)
     service_level: float | None  # 0..1, None with no answered call
     service_level_estimated: int  # how many answered calls were classified by estimate
     average_time_to_answer: float | None
@@ -289,6 +296,8 @@ class _Session:
     entered_is_lower_bound: bool = True
     entered_from_event: bool = False
     stale: bool = True
+    offered: list[int] = attrs.field(factory=list)  # the group's offer numbers of calls not yet answered
+    last_read: Bracket | None = None
 
 
 class WallboardModel:
@@ -314,6 +323,14 @@ class WallboardModel:
         self._group_order: list[uuid.UUID] = []
         self._queues: dict[int, Any] = {}
         self._sessions: dict[int, _Session] = {}
+        self._service: dict[uuid.UUID, GroupServiceLevel] = {}
+        self._now: Bracket | None = None  # when the latest live session info was taken
+
+    def _service_of(self, group_id: uuid.UUID) -> GroupServiceLevel:
+        sl = self._service.get(group_id)
+        if sl is None:
+            sl = self._service[group_id] = GroupServiceLevel(self.threshold)
+        return sl
 
     # ---- inputs
 
@@ -336,8 +353,13 @@ class WallboardModel:
         return ids
 
     def update_queue(self, queue_id: int, info: Any) -> None:
-        """Store a LINEQUEUEINFO (``current_calls_queued``, ``current_longest_wait_time``) for a queue."""
+        """Store a LINEQUEUEINFO (``current_calls_queued``, ``current_longest_wait_time``,
+        ``total_calls_queued``) for a queue; it is dated by the latest session info (read it right after
+        the sessions)."""
         self._queues[queue_id] = info
+        for gid in self._group_order:
+            if self.roster.queue_for(gid, self._groups[gid]) == queue_id:
+                self._service_of(gid).queue_read(info, self._now)
 
     def set_sessions(self, agent_id: str, entries: Iterable[Any]) -> list[int]:
         """Register the sessions of one agent from GetAgentSessionList entries; returns the new handles.
@@ -374,9 +396,14 @@ class WallboardModel:
         if s is None:
             return
         now = None
+        read: Bracket | None = self._now
         if info.state != AgentSessionState.ENDED:
             now = info.session_start_time + _dt.timedelta(seconds=info.session_duration)
             self._advance_now(now)
+            read = read_time(info.session_start_time.timestamp(), info.session_duration,
+                             info.number_of_calls, getattr(info, "acd_call_rate", 0))
+            if self._now is None or read.lo >= self._now.lo:
+                self._now = read
         if s.info is None:
             # First sight: the state was entered before we looked; keep a lower bound.
             s.entered_at = now if now is not None else self.switch_now
@@ -393,7 +420,33 @@ class WallboardModel:
         s.next_state = info.next_state
         s.info = info
         s.stale = False
-        s.tracker.update(info.number_of_calls, info.average_time_to_answer, info.longest_time_to_answer)
+        self._classify(s, info, read)
+        s.last_read = read
+
+    def _classify(self, s: _Session, info: Any, read: Bracket | None) -> None:
+        """Classify the calls a session answered since its last info (client.service_level)."""
+        t = s.tracker
+        n, a, longest = info.number_of_calls, info.average_time_to_answer, info.longest_time_to_answer
+        new = n - t.calls
+        answered = s.offered[:max(new, 0)]
+        del s.offered[:max(new, 0)]
+        if new != 1 or not answered or s.last_read is None:
+            t.update(n, a, longest)  # several calls at once, or calls from before we looked: by averages
+            return
+        sl = self._service_of(s.group_id)
+        before_n, before_a, before_l = t.calls, t.average, t.longest
+        if longest <= self.threshold:
+            verdict: bool | None = True
+        elif longest > before_l:
+            verdict = False  # the new call set the new longest: floor(t) = longest > T
+        else:
+            verdict = None
+        lo = max(0.0, a * n - (before_a + 1) * before_n)
+        hi = min((a + 1) * n - before_a * before_n, longest + 1.0)
+        answered_lo = s.last_read.lo if s.last_read is not None else -math.inf
+        answered_hi = read.hi if read is not None else math.inf
+        sl.answered(answered[0], lo, hi, answered_lo, answered_hi, verdict)
+        t.record(n, a, longest)
 
     def apply_event(self, event: Any) -> None:
         """Take a LINE_AGENTSESSIONSTATUS (``hagent_session``, ``status`` bits, ``state``).
@@ -408,6 +461,8 @@ class WallboardModel:
             self.needs_session_lists = True
             return
         s.stale = True
+        if status & AgentSessionStatus.STATE and event.state == AgentSessionState.BUSYONCALL:
+            s.offered.append(self._service_of(s.group_id).offer())  # FIFO: the group's next arrival
         if status & AgentSessionStatus.STATE and event.state and event.state != s.state:
             s.state = event.state
             s.entered_at = self.switch_now
@@ -453,8 +508,9 @@ class WallboardModel:
             name = self._groups.get(gid, str(gid))
             members = [s for s in self._sessions.values() if s.group_id == gid]
             answered = sum(s.tracker.calls for s in members)
-            within = sum(s.tracker.within for s in members)
-            classified = sum(s.tracker.within + s.tracker.beyond for s in members)
+            sl = self._service.get(gid) or GroupServiceLevel(self.threshold)
+            within = sl.within + sum(s.tracker.within for s in members)
+            classified = sl.classified + sum(s.tracker.within + s.tracker.beyond for s in members)
             tta_sum = sum(s.tracker.average * s.tracker.calls for s in members)
             queue_id = self.roster.queue_for(gid, name)
             q = self._queues.get(queue_id) if queue_id is not None else None
@@ -465,7 +521,7 @@ class WallboardModel:
                 longest_wait=q.current_longest_wait_time if q is not None else None,
                 answered=answered, within_threshold=within,
                 service_level=(within / classified) if classified else None,
-                service_level_estimated=sum(s.tracker.estimated for s in members),
+                service_level_estimated=sl.estimated + sum(s.tracker.estimated for s in members),
                 average_time_to_answer=(tta_sum / answered) if answered else None,
                 ready=states.count(AgentSessionState.READY),
                 on_call=states.count(AgentSessionState.BUSYONCALL),

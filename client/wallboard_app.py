@@ -183,6 +183,9 @@ class WallboardClient:
         async with trio.open_nursery() as nursery:
             for h in wanted:
                 nursery.start_soon(self._fetch_session, h)
+        # The queues right after the sessions: a LINEQUEUEINFO carries no time, the model dates it by the
+        # session infos just read (client.service_level).
+        async with trio.open_nursery() as nursery:
             for q in self.model.queue_ids():
                 nursery.start_soon(self._fetch_queue, q)
 
