@@ -262,6 +262,8 @@ class Board:
     sessions: tuple[SessionRow, ...]
     status: str = "live"
     title: str = "TAPI wallboard"
+    #: Why a table is empty or a column unknown, in words a user can act on (empty when all is well).
+    hints: tuple[str, ...] = ()
 
     def group(self, name: str) -> GroupRow:
         """The row of the group with that name (KeyError naming the known groups otherwise)."""
@@ -528,7 +530,26 @@ class WallboardModel:
                 wrap_up=states.count(AgentSessionState.BUSYWRAPUP),
                 not_ready=states.count(AgentSessionState.NOTREADY)))
         return Board(switch_now=self.switch_now, threshold=self.threshold, groups=tuple(groups),
-                     sessions=tuple(sessions), status=status, title=self.title)
+                     sessions=tuple(sessions), status=status, title=self.title, hints=self._hints(groups))
+
+    def _hints(self, groups: list[GroupRow]) -> tuple[str, ...]:
+        """Why the board shows nothing (or dashes), and what to give the wallboard instead."""
+        hints = []
+        fix = "start the wallboard with --scenario FILE (the scenario the emulator runs) or --agent ID[:PIN]"
+        agents = self.roster.agents
+        if not agents:
+            hints.append(f"no agents to watch: {fix}")
+        elif not self._sessions and not self.needs_session_lists:
+            ids = ", ".join(a.agent_id for a in agents[:4]) + (", ..." if len(agents) > 4 else "")
+            hints.append(f"no agent sessions: none of the {len(agents)} watched agents ({ids}) has one on this "
+                         f"switch - if it runs another scenario, {fix}")
+        unmapped = [g.name for g in groups if g.queue_id is None]
+        if unmapped:
+            hints.append(f"queue ID unknown for {', '.join(unmapped)} (Waiting and Longest wait show '-'): "
+                         "give --queue GROUP=QUEUEID or --scenario FILE")
+        if self.switch_now is None and self._sessions:
+            hints.append("switch time unknown until a live (not ENDED) agent session has been read")
+        return tuple(hints)
 
     def _group_rank(self, name: str) -> int:
         for i, gid in enumerate(self._group_order):
@@ -566,7 +587,8 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
 
     Pure (no console needed); tests render it with ``rich.console.Console(record=True)``.
     """
-    when = board.switch_now.strftime("%Y-%m-%d %H:%M:%S UTC") if board.switch_now else "switch time unknown"
+    when = ("switch time " + board.switch_now.strftime("%Y-%m-%d %H:%M:%S UTC") if board.switch_now
+            else "switch time unknown")
     if board.status == "live":
         status_style = "bold green"
     elif board.status.startswith(("reconnecting", "connecting")):
@@ -615,4 +637,5 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
     footer = Text(f"SL = answered within {board.threshold:g} s of arriving at the queue; "
                   "~ = some calls classified by estimate; >= = state entered before the wallboard looked",
                   style="dim")
-    return RichGroup(header, groups, agents, footer)
+    hints = [Text(hint, style="bold yellow") for hint in board.hints]
+    return RichGroup(header, groups, agents, *hints, footer)
