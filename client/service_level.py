@@ -39,6 +39,8 @@ import attrs
 
 #: Half a unit of CURRENCY's last place: cyACDCallRate is rounded to 1/10,000.
 _CY_HALF = 0.00005
+#: Arrival times kept per group before old ones (of calls nobody watched answer) are dropped.
+_KEEP_ARRIVALS = 10_000
 
 
 @attrs.frozen
@@ -94,6 +96,11 @@ class GroupServiceLevel:
         return math.floor(self.threshold) + 1
 
     @property
+    def tracked_arrivals(self) -> int:
+        """How many arrival times are kept (bounded: old ones of calls nobody watched are dropped)."""
+        return len(self._arrivals)
+
+    @property
     def classified(self) -> float:
         return self.within + self.beyond
 
@@ -125,6 +132,10 @@ class GroupServiceLevel:
         if when is not None:
             self._queued, self._queue_time = total, when
         self._settle()
+        if len(self._arrivals) > _KEEP_ARRIVALS:  # calls answered by sessions the wallboard does not watch
+            pending = min((a.index for a in self._pending), default=left)
+            for k in [k for k in self._arrivals if k < min(pending, left) - _KEEP_ARRIVALS // 2]:
+                del self._arrivals[k]
 
     def answered(self, index: int | None, lo: float, hi: float, answered_lo: float, answered_hi: float,
                  verdict: bool | None) -> None:

@@ -62,3 +62,12 @@ def test_exact_verdict_and_waiting_for_the_queue_read() -> None:
     second = sl.offer()
     sl.answered(second, 0.0, 1e9, 50.0, 51.0, True)  # the counters decide (longest <= T)
     assert sl.within == 2
+
+
+def test_arrivals_of_unwatched_calls_do_not_pile_up() -> None:
+    """Calls answered by sessions the wallboard does not watch leave arrival times behind; a long run keeps
+    a bounded number of them."""
+    sl = GroupServiceLevel(threshold=20)
+    for t in range(30_000):
+        sl.queue_read(queue(t, 0, 0), bracket(float(t)))  # one call a second, each offered elsewhere
+    assert sl.tracked_arrivals <= 10_000
