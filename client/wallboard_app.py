@@ -111,6 +111,9 @@ def scenario_roster(scenario: str | Path) -> Roster:
             scenarios = None
         if scenarios is not None and scenarios.is_name(text_name):
             return Roster.from_scenario_text(scenarios.text(text_name), f"<built-in scenario {text_name}>")
+        if scenarios is not None:
+            raise ValueError(f"--scenario {text_name!r}: no such file, and no built-in scenario has that name "
+                             f"({', '.join(scenarios.names())})")
     return Roster.from_scenario_text(Path(scenario).read_text(encoding="utf-8"), text_name)
 
 

@@ -94,3 +94,23 @@ def test_installed_copy_ships_every_scenario(installed: tuple[Path, Path]) -> No
     shipped = sorted(p.name for p in (site_dir / "tsp" / "scenarios").glob("*.toml"))
     assert shipped == sorted(p.name for p in (REPO / "tsp" / "scenarios").glob("*.toml"))
     assert (site_dir / "tsp" / "default_scenario.toml").is_file()
+
+
+def test_readme_library_example_runs_against_the_emulator(tmp_path: Path) -> None:
+    """The "Use it from your code" block, as written, against ``python -m tsp`` (its port put in for 5038)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "trio.run(main)" in b]
+    server = subprocess.Popen([sys.executable, "-m", "tsp", "--port", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        port = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", first)
+        assert port, first
+        run = subprocess.run([sys.executable, "-c", block.replace("5038", port.group(1))], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert [line.isdigit() for line in run.stdout.split()] == [True, True], run.stdout
