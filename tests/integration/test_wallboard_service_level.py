@@ -106,3 +106,36 @@ def test_service_level_matches_the_model_on_a_busy_group(tmp_path):
         f"wallboard {row.service_level:.2%} vs true {true_sl:.2%} ({row.service_level_estimated} of "
         f"{row.answered} estimated)")
     assert row.service_level_estimated < 0.1 * row.answered, row.service_level_estimated
+
+
+async def live_board(text: str, seconds: float):
+    """The live loop (``WallboardClient.serve``: steady refresh plus a re-read after every event) on a
+    real-clock emulator, run on trio's clock (autojump: hours in seconds)."""
+    from client import connect
+    from client.wallboard import Roster, WallboardModel
+    from client.wallboard_app import WallboardClient
+    from tsp.testing import open_emulator
+
+    async with open_emulator(parse_scenario(text), clock="real", port=0) as emu:
+        async with connect(emu.host, emu.port) as tapi:
+            wb = WallboardClient(tapi, WallboardModel(Roster.from_scenario_text(text), threshold=THRESHOLD),
+                                 request_timeout=30)
+            await wb.attach()
+            with trio.move_on_after(seconds - 0.5):
+                await wb.serve(lambda board: None, refresh=1.0)
+            await wb.poll()
+            return wb.board()
+
+
+def test_live_board_service_level_matches_the_model(tmp_path):
+    """The same comparison through the live refresh loop: reads dated by the real (virtual) clock, not by
+    the export's one-second steps."""
+    import trio.testing
+
+    text = busy_scenario()
+    ttas = true_times_to_answer(text, SECONDS)
+    true_sl = sum(1 for t in ttas if math.floor(t + 1e-9) <= THRESHOLD) / len(ttas)
+    board = trio.run(live_board, text, SECONDS, clock=trio.testing.MockClock(autojump_threshold=0))
+    row = board.group("Sales")
+    assert row.answered == len(ttas)
+    assert abs(row.service_level - true_sl) <= 0.01, (row.service_level, true_sl, row.service_level_estimated)
