@@ -20,10 +20,11 @@ Definitions (all documented in docs/wallboard.md):
   sessions; each average is floored by the switch, so this is at most 1 s below the exact value.
 * service level: the share of answered calls whose time to answer (arrival at the queue -> answer,
   wire-protocol §4), floored to whole seconds as the protocol reports times, is <= the threshold
-  (default 20 s). The protocol gives no per-call times, so :class:`AnswerTracker` classifies each newly
-  answered call from the change of its session's statistics between two snapshots; it is exact whenever
-  the session's longest time to answer is within the threshold, or when the new call set a new longest;
-  otherwise it estimates from the change of the average and counts the call as "estimated".
+  (default 20 s). Each answered call is classified in :mod:`client.service_level` from the wire alone:
+  FIFO offer order (STATE BUSYONCALL events), arrival times from the queue's counters, answer times
+  from its session's reads, and the session's time-to-answer counters; exact unless its interval
+  straddles the limit (then counted by its share) or the session answered several calls between two
+  reads (then :class:`AnswerTracker` estimates from the averages); estimated calls are counted.
 * time in state: switch time since the wallboard saw the session enter its state: a STATE event shows
   the new state at once (dated at the latest known switch time), and the first session info read after
   it dates the change (its switch time); a changed state seen only in an info is dated by that info. For a state that was already current when the wallboard first saw
