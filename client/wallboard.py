@@ -20,10 +20,11 @@ Definitions (all documented in docs/wallboard.md):
   sessions; each average is floored by the switch, so this is at most 1 s below the exact value.
 * service level: the share of answered calls whose time to answer (arrival at the queue -> answer,
   wire-protocol §4), floored to whole seconds as the protocol reports times, is <= the threshold
-  (default 20 s). The protocol gives no per-call times, so :class:`AnswerTracker` classifies each newly
-  answered call from the change of its session's statistics between two snapshots; it is exact whenever
-  the session's longest time to answer is within the threshold, or when the new call set a new longest;
-  otherwise it estimates from the change of the average and counts the call as "estimated".
+  (default 20 s). Each answered call is classified in :mod:`client.service_level` from the wire alone:
+  FIFO offer order (STATE BUSYONCALL events), arrival times from the queue's counters, answer times
+  from its session's reads, and the session's time-to-answer counters; exact unless its interval
+  straddles the limit (then counted by its share) or the session answered several calls between two
+  reads (then :class:`AnswerTracker` estimates from the averages); estimated calls are counted.
 * time in state: switch time since the wallboard saw the session enter its state: a STATE event shows
   the new state at once (dated at the latest known switch time), and the first session info read after
   it dates the change (its switch time); a changed state seen only in an info is dated by that info. For a state that was already current when the wallboard first saw
@@ -45,6 +46,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from client.service_level import Bracket, GroupServiceLevel, read_time
 from protocol.constants import AgentSessionState, AgentSessionStatus
 
 #: Default service-level threshold in seconds (the classic "80/20" wallboard target uses 20 s).
@@ -167,6 +169,12 @@ class AnswerTracker:
     beyond: int = 0
     estimated: int = 0
 
+    def record(self, calls: int, average: int, longest: int) -> None:
+        """Take a new snapshot without classifying its new calls (they were classified elsewhere)."""
+        if calls < self.calls:
+            self.within = self.beyond = self.estimated = 0
+        self.calls, self.average, self.longest = calls, average, longest
+
     def update(self, calls: int, average: int, longest: int) -> None:
         """Take a new snapshot of the session's counters and classify the newly answered calls."""
         if calls < self.calls:
@@ -213,7 +221,7 @@ class GroupRow:
     calls_waiting: int | None
     longest_wait: int | None
     answered: int
-    within_threshold: int
+    within_threshold: float  # estimated calls count by their chance of being within (client.service_level)
     service_level: float | None  # 0..1, None with no answered call
     service_level_estimated: int  # how many answered calls were classified by estimate
     average_time_to_answer: float | None
@@ -255,6 +263,8 @@ class Board:
     sessions: tuple[SessionRow, ...]
     status: str = "live"
     title: str = "TAPI wallboard"
+    #: Why a table is empty or a column unknown, in words a user can act on (empty when all is well).
+    hints: tuple[str, ...] = ()
 
     def group(self, name: str) -> GroupRow:
         """The row of the group with that name (KeyError naming the known groups otherwise)."""
@@ -289,6 +299,8 @@ class _Session:
     entered_is_lower_bound: bool = True
     entered_from_event: bool = False
     stale: bool = True
+    offered: list[int] = attrs.field(factory=list)  # the group's offer numbers of calls not yet answered
+    last_read: Bracket | None = None
 
 
 class WallboardModel:
@@ -314,6 +326,14 @@ class WallboardModel:
         self._group_order: list[uuid.UUID] = []
         self._queues: dict[int, Any] = {}
         self._sessions: dict[int, _Session] = {}
+        self._service: dict[uuid.UUID, GroupServiceLevel] = {}
+        self._now: Bracket | None = None  # when the latest live session info was taken
+
+    def _service_of(self, group_id: uuid.UUID) -> GroupServiceLevel:
+        sl = self._service.get(group_id)
+        if sl is None:
+            sl = self._service[group_id] = GroupServiceLevel(self.threshold)
+        return sl
 
     # ---- inputs
 
@@ -336,8 +356,13 @@ class WallboardModel:
         return ids
 
     def update_queue(self, queue_id: int, info: Any) -> None:
-        """Store a LINEQUEUEINFO (``current_calls_queued``, ``current_longest_wait_time``) for a queue."""
+        """Store a LINEQUEUEINFO (``current_calls_queued``, ``current_longest_wait_time``,
+        ``total_calls_queued``) for a queue; it is dated by the latest session info (read it right after
+        the sessions)."""
         self._queues[queue_id] = info
+        for gid in self._group_order:
+            if self.roster.queue_for(gid, self._groups[gid]) == queue_id:
+                self._service_of(gid).queue_read(info, self._now)
 
     def set_sessions(self, agent_id: str, entries: Iterable[Any]) -> list[int]:
         """Register the sessions of one agent from GetAgentSessionList entries; returns the new handles.
@@ -374,9 +399,14 @@ class WallboardModel:
         if s is None:
             return
         now = None
+        read: Bracket | None = self._now
         if info.state != AgentSessionState.ENDED:
             now = info.session_start_time + _dt.timedelta(seconds=info.session_duration)
             self._advance_now(now)
+            read = read_time(info.session_start_time.timestamp(), info.session_duration,
+                             info.number_of_calls, getattr(info, "acd_call_rate", 0))
+            if self._now is None or read.lo >= self._now.lo:
+                self._now = read
         if s.info is None:
             # First sight: the state was entered before we looked; keep a lower bound.
             s.entered_at = now if now is not None else self.switch_now
@@ -393,7 +423,33 @@ class WallboardModel:
         s.next_state = info.next_state
         s.info = info
         s.stale = False
-        s.tracker.update(info.number_of_calls, info.average_time_to_answer, info.longest_time_to_answer)
+        self._classify(s, info, read)
+        s.last_read = read
+
+    def _classify(self, s: _Session, info: Any, read: Bracket | None) -> None:
+        """Classify the calls a session answered since its last info (client.service_level)."""
+        t = s.tracker
+        n, a, longest = info.number_of_calls, info.average_time_to_answer, info.longest_time_to_answer
+        new = n - t.calls
+        answered = s.offered[:max(new, 0)]
+        del s.offered[:max(new, 0)]
+        if new != 1 or not answered or s.last_read is None:
+            t.update(n, a, longest)  # several calls at once, or calls from before we looked: by averages
+            return
+        sl = self._service_of(s.group_id)
+        before_n, before_a, before_l = t.calls, t.average, t.longest
+        if longest <= self.threshold:
+            verdict: bool | None = True
+        elif longest > before_l:
+            verdict = False  # the new call set the new longest: floor(t) = longest > T
+        else:
+            verdict = None
+        lo = max(0.0, a * n - (before_a + 1) * before_n)
+        hi = min((a + 1) * n - before_a * before_n, longest + 1.0)
+        answered_lo = s.last_read.lo if s.last_read is not None else -math.inf
+        answered_hi = read.hi if read is not None else math.inf
+        sl.answered(answered[0], lo, hi, answered_lo, answered_hi, verdict)
+        t.record(n, a, longest)
 
     def apply_event(self, event: Any) -> None:
         """Take a LINE_AGENTSESSIONSTATUS (``hagent_session``, ``status`` bits, ``state``).
@@ -408,6 +464,8 @@ class WallboardModel:
             self.needs_session_lists = True
             return
         s.stale = True
+        if status & AgentSessionStatus.STATE and event.state == AgentSessionState.BUSYONCALL:
+            s.offered.append(self._service_of(s.group_id).offer())  # FIFO: the group's next arrival
         if status & AgentSessionStatus.STATE and event.state and event.state != s.state:
             s.state = event.state
             s.entered_at = self.switch_now
@@ -453,8 +511,9 @@ class WallboardModel:
             name = self._groups.get(gid, str(gid))
             members = [s for s in self._sessions.values() if s.group_id == gid]
             answered = sum(s.tracker.calls for s in members)
-            within = sum(s.tracker.within for s in members)
-            classified = sum(s.tracker.within + s.tracker.beyond for s in members)
+            sl = self._service.get(gid) or GroupServiceLevel(self.threshold)
+            within = sl.within + sum(s.tracker.within for s in members)
+            classified = sl.classified + sum(s.tracker.within + s.tracker.beyond for s in members)
             tta_sum = sum(s.tracker.average * s.tracker.calls for s in members)
             queue_id = self.roster.queue_for(gid, name)
             q = self._queues.get(queue_id) if queue_id is not None else None
@@ -465,14 +524,33 @@ class WallboardModel:
                 longest_wait=q.current_longest_wait_time if q is not None else None,
                 answered=answered, within_threshold=within,
                 service_level=(within / classified) if classified else None,
-                service_level_estimated=sum(s.tracker.estimated for s in members),
+                service_level_estimated=sl.estimated + sum(s.tracker.estimated for s in members),
                 average_time_to_answer=(tta_sum / answered) if answered else None,
                 ready=states.count(AgentSessionState.READY),
                 on_call=states.count(AgentSessionState.BUSYONCALL),
                 wrap_up=states.count(AgentSessionState.BUSYWRAPUP),
                 not_ready=states.count(AgentSessionState.NOTREADY)))
         return Board(switch_now=self.switch_now, threshold=self.threshold, groups=tuple(groups),
-                     sessions=tuple(sessions), status=status, title=self.title)
+                     sessions=tuple(sessions), status=status, title=self.title, hints=self._hints(groups))
+
+    def _hints(self, groups: list[GroupRow]) -> tuple[str, ...]:
+        """Why the board shows nothing (or dashes), and what to give the wallboard instead."""
+        hints = []
+        fix = "start the wallboard with --scenario FILE (the scenario the emulator runs) or --agent ID[:PIN]"
+        agents = self.roster.agents
+        if not agents:
+            hints.append(f"no agents to watch: {fix}")
+        elif not self._sessions and not self.needs_session_lists:
+            ids = ", ".join(a.agent_id for a in agents[:4]) + (", ..." if len(agents) > 4 else "")
+            hints.append(f"no agent sessions: none of the {len(agents)} watched agents ({ids}) has one on this "
+                         f"switch - if it runs another scenario, {fix}")
+        unmapped = [g.name for g in groups if g.queue_id is None]
+        if unmapped:
+            hints.append(f"queue ID unknown for {', '.join(unmapped)} (Waiting and Longest wait show '-'): "
+                         "give --queue GROUP=QUEUEID or --scenario FILE")
+        if self.switch_now is None and self._sessions:
+            hints.append("switch time unknown until a live (not ENDED) agent session has been read")
+        return tuple(hints)
 
     def _group_rank(self, name: str) -> int:
         for i, gid in enumerate(self._group_order):
@@ -510,7 +588,8 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
 
     Pure (no console needed); tests render it with ``rich.console.Console(record=True)``.
     """
-    when = board.switch_now.strftime("%Y-%m-%d %H:%M:%S UTC") if board.switch_now else "switch time unknown"
+    when = ("switch time " + board.switch_now.strftime("%Y-%m-%d %H:%M:%S UTC") if board.switch_now
+            else "switch time unknown")
     if board.status == "live":
         status_style = "bold green"
     elif board.status.startswith(("reconnecting", "connecting")):
@@ -559,4 +638,5 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
     footer = Text(f"SL = answered within {board.threshold:g} s of arriving at the queue; "
                   "~ = some calls classified by estimate; >= = state entered before the wallboard looked",
                   style="dim")
-    return RichGroup(header, groups, agents, footer)
+    hints = [Text(hint, style="bold yellow") for hint in board.hints]
+    return RichGroup(header, groups, agents, *hints, footer)

@@ -100,6 +100,23 @@ def default_roster() -> Roster:
     return Roster.from_scenario_text(text, "tsp/default_scenario.toml")
 
 
+def scenario_roster(scenario: str | Path) -> Roster:
+    """The roster of a scenario given as a file or as the name of one shipped with the emulator
+    (``scripted``, ``faults``, ``conformance``, ``default``; a name has no ``/`` and no ``.toml``)."""
+    text_name = str(scenario)
+    if "/" not in text_name and "\\" not in text_name and not text_name.endswith(".toml") and not Path(text_name).exists():
+        try:
+            from tsp import scenarios  # only for a built-in name; the wallboard itself needs no emulator
+        except ImportError:
+            scenarios = None
+        if scenarios is not None and scenarios.is_name(text_name):
+            return Roster.from_scenario_text(scenarios.text(text_name), f"<built-in scenario {text_name}>")
+        if scenarios is not None:
+            raise ValueError(f"--scenario {text_name!r}: no such file, and no built-in scenario has that name "
+                             f"({', '.join(scenarios.names())})")
+    return Roster.from_scenario_text(Path(scenario).read_text(encoding="utf-8"), text_name)
+
+
 def _is_connection_failure(exc: BaseException) -> bool:
     # Any TapiError (connection lost, a deadline missed, a LINEERR while attaching) is the switch's side:
     # show it and retry. Anything else is a bug and propagates.
@@ -183,6 +200,9 @@ class WallboardClient:
         async with trio.open_nursery() as nursery:
             for h in wanted:
                 nursery.start_soon(self._fetch_session, h)
+        # The queues right after the sessions: a LINEQUEUEINFO carries no time, the model dates it by the
+        # session infos just read (client.service_level).
+        async with trio.open_nursery() as nursery:
             for q in self.model.queue_ids():
                 nursery.start_soon(self._fetch_queue, q)
 
@@ -296,8 +316,7 @@ async def capture_board(*, sim_seconds: float = 600, step: float = 1.0, scenario
     if sim_seconds < 0 or step <= 0:
         raise ValueError(f"need sim_seconds >= 0 and step > 0, got {sim_seconds}, {step}")
     if roster is None:
-        roster = default_roster() if scenario is None else Roster.from_scenario_text(
-            Path(scenario).read_text(encoding="utf-8"), str(scenario))
+        roster = default_roster() if scenario is None else scenario_roster(scenario)
     async with open_emulator(scenario=scenario, clock="manual", port=0) as emu:
         async with client.connect(emu.host, emu.port) as tapi:
             model = WallboardModel(roster, threshold=threshold, title=title)
@@ -341,7 +360,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="emulator host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"emulator port (default {DEFAULT_PORT})")
     parser.add_argument("--scenario", metavar="FILE",
-                        help="scenario file to take agent IDs, PINs and queue IDs from "
+                        help="scenario file (or built-in scenario name) to take agent IDs, PINs and queue IDs from "
                              "(default: the emulator's built-in scenario, unless --agent is given)")
     parser.add_argument("--agent", action="append", default=[], metavar="ID[:PIN]",
                         help="watch this agent (repeatable)")
@@ -362,7 +381,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def roster_from_args(args: argparse.Namespace) -> Roster:
     """Build the roster from --scenario / --agent / --queue (see :func:`add_arguments`)."""
     if args.scenario:
-        roster = Roster.from_scenario_text(Path(args.scenario).read_text(encoding="utf-8"), args.scenario)
+        roster = scenario_roster(args.scenario)
     elif args.agent:
         roster = Roster()
     else:

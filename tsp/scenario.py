@@ -181,12 +181,20 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate the scenario file at ``path``. Unreadable files are ScenarioErrors too."""
+    """Read and validate a scenario: a shipped one by name (``"scripted"``, see :mod:`tsp.scenarios`) or
+    the file at ``path``. Unreadable files are ScenarioErrors too."""
+    from tsp import scenarios
+
     name = str(path)
+    if isinstance(path, str) and scenarios.is_name(path):
+        return parse_scenario(scenarios.text(path), filename=f"<built-in scenario {path}>")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ScenarioError(name, "", None, f"cannot read the scenario file: {exc.strerror or exc}") from None
+        hint = ""
+        if isinstance(path, str) and "/" not in path and "\\" not in path and not path.endswith(".toml"):
+            hint = f" (and no built-in scenario has that name: {', '.join(scenarios.names())})"
+        raise ScenarioError(name, "", None, f"cannot read the scenario file: {exc.strerror or exc}{hint}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

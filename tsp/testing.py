@@ -12,8 +12,9 @@
 
 or ``emu = await nursery.start(run_emulator, scenario, ...)`` and ``emu.stop()`` when done.
 
-``scenario``: None (the built-in lively call centre), a path to a TOML file, or a
-:class:`tsp.scenario.Scenario`. ``clock``: ``"real"`` (default; trio's clock, times ``speed``) or
+``scenario``: None (the built-in lively call centre), the name of a scenario shipped in the package
+(``"scripted"``, ``"faults"``, ``"conformance"``, ``"default"``; see :mod:`tsp.scenarios`), a path to a
+TOML file, or a :class:`tsp.scenario.Scenario`. ``clock``: ``"real"`` (default; trio's clock, times ``speed``) or
 ``"manual"`` (stands still until :meth:`Emulator.advance` or EmuAdvanceClock), or a
 :class:`tsp.clock.Clock`. With ``"real"`` under pytest-trio's ``autojump_clock`` hours of switch time
 pass in milliseconds whenever every task is waiting. ``control`` (default True here) serves the control
@@ -42,7 +43,8 @@ __all__ = ["Emulator", "open_emulator", "run_emulator", "resolve_scenario"]
 
 
 def resolve_scenario(scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
-    """None -> the built-in scenario; a path -> that file, loaded and validated; a Scenario -> itself."""
+    """None -> the built-in scenario; a shipped scenario's name (``"scripted"``) -> that one; a path -> that
+    file, loaded and validated; a Scenario -> itself."""
     if scenario is None:
         return default_scenario()
     if isinstance(scenario, Scenario):

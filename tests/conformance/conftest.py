@@ -1,8 +1,10 @@
 """Fixtures of the conformance suite: the server under test, raw connections, TAPI apps, the clock.
 
-Without ``--tsp`` one ``python -m tsp --port 0 --clock manual --control --scenario scenario.toml`` is
+Without ``--tsp`` one ``python -m tsp --port 0 --clock manual --control --scenario conformance`` is
 started for the whole session and stopped afterwards (SIGTERM, then kill). With ``--tsp HOST:PORT`` the
-cases talk to that server, which must run ``tests/conformance/scenario.toml``.
+cases talk to that server, which must run the conformance scenario (``tsp/scenarios/conformance.toml``)
+with a manual clock and the control extension. The first case checks that
+(:mod:`.scenario_check`); when it fails, every other case that talks to the server is skipped.
 
 Cases share one server, so every case that routes calls uses the Support group through the
 :func:`support` fixture, which checks the group is idle first and ends the case's sessions afterwards.
@@ -19,6 +21,7 @@ import pytest
 from . import spec
 from .process import ServerProcess, ServerStartError, start_server
 from .rawclient import ConformanceFailure, RawConnection
+from .scenario_check import ScenarioProbe, probe_scenario
 from .tapi import App
 
 
@@ -56,6 +59,32 @@ def tsp_target(request: pytest.FixtureRequest) -> Iterator[Target]:
         yield Target(server.address, server)
     finally:
         server.stop()
+
+
+SCENARIO_CASE = "test_s0_server_runs_the_conformance_scenario"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the scenario check first, so its one clear failure comes before anything else."""
+    first = [item for item in items if item.name == SCENARIO_CASE]
+    if first:
+        items[:] = first + [item for item in items if item.name != SCENARIO_CASE]
+
+
+@pytest.fixture(scope="session")
+def scenario_probe(tsp_address: tuple[str, int], tsp_timeout: float) -> ScenarioProbe:
+    """Once per session: does the server run the conformance scenario? (see :mod:`.scenario_check`)"""
+    return probe_scenario(tsp_address, tsp_timeout)
+
+
+@pytest.fixture(autouse=True)
+def _scenario_gate(request: pytest.FixtureRequest) -> None:
+    """Skip every case that talks to the server when the scenario check found the wrong scenario."""
+    if request.node.name == SCENARIO_CASE or "tsp_address" not in request.fixturenames:
+        return
+    probe = request.getfixturevalue("scenario_probe")
+    if probe.problem:
+        pytest.skip(f"not run: the server does not run the conformance scenario (see {SCENARIO_CASE})")
 
 
 @pytest.fixture(scope="session")

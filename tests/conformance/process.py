@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCENARIO = Path(__file__).with_name("scenario.toml")
+#: The conformance scenario, by its built-in name (the file is tsp/scenarios/conformance.toml).
+SCENARIO = "conformance"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"^listening on (\S+):(\d+)\s*$")
 
@@ -68,7 +69,7 @@ class ServerProcess:
         return self.proc.returncode
 
 
-def start_server(scenario: Path | None = SCENARIO, control: bool = True, clock: str = "manual",
+def start_server(scenario: Path | str | None = SCENARIO, control: bool = True, clock: str = "manual",
                  extra: list[str] | None = None, timeout: float = 15.0) -> ServerProcess:
     """Start ``sys.executable -m tsp --port 0 ...`` and wait for its ``listening on`` line."""
     args = [sys.executable, "-m", "tsp", "--host", "127.0.0.1", "--port", "0", "--clock", clock]

@@ -151,7 +151,7 @@ def ole_date(moment: _dt.datetime) -> float:
 
 
 # ---------------------------------------------------------------- the conformance scenario
-# These mirror tests/conformance/scenario.toml; a server under test must run that scenario.
+# These mirror tsp/scenarios/conformance.toml (built-in name "conformance"); a server under test must run it.
 SCENARIO_START = _dt.datetime(2026, 11, 26, 9, 0, 0, tzinfo=_dt.timezone.utc)
 SCENARIO_LINES = 4
 SALES = "5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b"

@@ -22,6 +22,13 @@ C = "tests/conformance/"
 S1, S2F, S2R, S2E = C + "test_s1_transport.py::", C + "test_s2_functions.py::", C + "test_s2_replies.py::", C + "test_s2_events.py::"
 S4S, S4T = C + "test_s4_sessions.py::", C + "test_s4_statistics.py::"
 
+@pytest.fixture(autouse=True)
+def _not_with_tsp(request: pytest.FixtureRequest) -> None:
+    """Meta tests of the suite itself: skipped with --tsp (they start servers and proxies of their own)."""
+    if request.config.getoption("--tsp"):
+        pytest.skip("meta test of the conformance suite itself; not run with --tsp")
+
+
 #: variant -> (cases that must fail, cases that must still pass)
 EXPECTATIONS: dict[str, tuple[list[str], list[str]]] = {
     "date4": (

@@ -15,6 +15,13 @@ from . import spec
 HERE = pathlib.Path(__file__).parent
 
 
+@pytest.fixture(autouse=True)
+def _not_with_tsp(request: pytest.FixtureRequest) -> None:
+    """Meta tests of the suite itself: skipped with --tsp (they check the suite's own code, not the server)."""
+    if request.config.getoption("--tsp"):
+        pytest.skip("meta test of the conformance suite itself; not run with --tsp")
+
+
 def test_every_case_names_its_spec_section():
     """Every conformance case carries a ``spec`` marker and names a section of wire-protocol.md or
     tapi-facts.md in its docstring, so the junit report can show what each case checks."""

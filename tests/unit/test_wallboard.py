@@ -334,3 +334,21 @@ def test_rendered_next_state_and_estimate_markers() -> None:
     assert "WRAP-UP -> NOT READY" in text
     assert "~50%" in text  # one call beyond (38 s), one estimated within
     assert ">=0:00" in text
+
+
+def test_empty_board_says_why_and_switch_time_is_labelled() -> None:
+    """An emulator on another scenario: the built-in roster's agents have no sessions there, so the board
+    says so and what to pass instead; the clock in the header is labelled as the switch's."""
+    m = WallboardModel(Roster((RosterAgent("1001", "1234"), RosterAgent("1002"))))
+    m.set_groups([SimpleNamespace(group_id=uuid.UUID(int=7), name="Helpdesk")])
+    m.needs_session_lists = False  # the session lists were read: empty
+    text = render_text(m.board())
+    assert "no agent sessions" in text and "1001, 1002" in text and "--scenario" in text and "--agent" in text
+    assert "queue ID unknown for Helpdesk" in text and "--queue" in text
+    assert "switch time unknown" in text
+    m2 = two_group_model()
+    m2.update_session(11, info(S.READY, at=600))
+    text2 = render_text(m2.board())
+    assert "switch time 2026-11-26 09:10:00 UTC" in text2
+    assert "no agent sessions" not in text2 and "no agents to watch" not in text2
+    assert "no agents to watch" in render_text(WallboardModel(Roster()).board())
