@@ -22,13 +22,15 @@ from client import blocking
 from client.connection import ClientConnection, PendingReply
 from client.errors import (
     TAPI_E_TIMEOUT,
+    ConnectTimeoutError,
     ConnectionLostError,
     EventsOverflowError,
     LineError,
     TapiError,
     TapiTimeoutError,
 )
-from client.line import EventSubscription, Line, Tapi, connect, connect_stream
+from client.connecting import CONNECT_TIMEOUT, connect, connect_stream
+from client.line import EventSubscription, Line, Tapi
 from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession
 from protocol.constants import (
     AgentSessionEvent,
@@ -40,6 +42,7 @@ from protocol.constants import (
 )
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "REQUEST_TIMEOUT",
     "TAPI_E_TIMEOUT",
     "AgentSessionEvent",
@@ -47,6 +50,7 @@ __all__ = [
     "AgentSessionStateASST",
     "AgentState",
     "ClientConnection",
+    "ConnectTimeoutError",
     "ConnectionLostError",
     "EventSubscription",
     "EventsOverflowError",

@@ -37,6 +37,7 @@ from typing import Any
 
 import trio
 
+from client import connecting as _connecting
 from client import connection as _connection
 from client import line as _line
 from client import objects as _objects
@@ -243,7 +244,7 @@ def connect(
     Use it as a context manager (``with client.blocking.connect(...) as tapi:``) or call ``tapi.close()``.
     Raises the same errors as the async form, e.g. :class:`ConnectionLostError` when nobody listens.
     """
-    return _start(lambda: _line.connect(host, port, **kwargs))
+    return _start(lambda: _connecting.connect(host, port, **kwargs))
 
 
 def _start(open_cm: Callable[[], Any]) -> Tapi:

@@ -38,7 +38,7 @@ import trio
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, LineError, TapiError, TapiTimeoutError
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, HResult
-from protocol.errors import ProtocolError
+from protocol.errors import ProtocolError, RemoteProtocolError
 from protocol.messages import Error, Events, Hello, LineReply, Request, Response
 
 #: Product name the client announces in its HELLO.
@@ -246,7 +246,11 @@ class ClientConnection:
         conn = cls(stream, product=product)
         enable_keepalive(stream)
         hello_seen = trio.Event()
-        conn._queue(conn._proto.send(Hello(product=product)))
+        try:
+            hello = conn._proto.send(Hello(product=product))
+        except ProtocolError as exc:  # e.g. a product name with a NUL: nothing was sent
+            raise TapiError(HResult.E_INVALIDARG, f"cannot send HELLO with product {product!r}: {exc}") from None
+        conn._queue(hello)
         nursery.start_soon(conn._run, hello_seen)
         await hello_seen.wait()
         if conn._closed is not None:
@@ -492,14 +496,14 @@ class ClientConnection:
                     self._dispatch(frame, hello_seen)
                     if self._closed is not None:
                         return
-            except ProtocolError as exc:
+            except RemoteProtocolError as exc:
                 self._protocol_violation(exc)
                 return
             if not data:
                 self._shutdown(ConnectionLostError("the server closed the connection"))
                 return
 
-    def _protocol_violation(self, exc: ProtocolError) -> None:
+    def _protocol_violation(self, exc: RemoteProtocolError) -> None:
         """The server broke the protocol: queue ERROR(code) for the writer to flush, then end."""
         if self._closed is None:
             try:

@@ -39,7 +39,7 @@ import itertools
 import math
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import trio
@@ -67,7 +67,6 @@ from protocol.errors import ProtocolError
 from protocol.constants import (
     API_VERSION_AGENT,
     API_VERSION_MAX,
-    DEFAULT_PORT,
     MAX_STRUCT_SIZE,
     AgentSessionEvent,
     AgentSessionState,
@@ -675,109 +674,8 @@ def _decode_data(func: int, reply: Any) -> Any:
         raise TapiError(HResult.E_UNEXPECTED, f"the server's LINE_REPLY for {ReqFunc(func).name} is malformed: {exc}") from None
 
 
-# --- connecting -----------------------------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def connect_stream(
-    stream: trio.abc.Stream,
-    *,
-    request_timeout: float = REQUEST_TIMEOUT,
-    cached: bool = False,
-    app_name: str = "tapi-emulator client",
-) -> AsyncIterator[Tapi]:
-    """HELLO and lineInitialize over an already open trio stream (e.g. a memory stream in tests).
-
-    Exceptions leave the ``async with`` block as themselves, not wrapped in an ExceptionGroup by the
-    nursery that runs the reader task.
-    """
-    with _unwrap_single_exception():
-        async with trio.open_nursery() as nursery:
-            conn = await ClientConnection.open(nursery, stream, product=app_name)
-            tapi = Tapi(conn, nursery, request_timeout=request_timeout, cached=cached)
-            try:
-                await tapi._initialize(app_name)
-                yield tapi
-            finally:
-                with trio.CancelScope(shield=True):
-                    await tapi.aclose()
-                nursery.cancel_scope.cancel()
-
-
-@contextlib.contextmanager
-def _unwrap_single_exception() -> Any:
-    """Re-raise a group that holds exactly one exception as that exception (trio's strict groups)."""
-    try:
-        yield
-    except BaseExceptionGroup as group:
-        leaves = _leaves(group)
-        if len(leaves) == 1:
-            raise leaves[0] from None
-        raise
-
-
-def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
-    out: list[BaseException] = []
-    for exc in group.exceptions:
-        if isinstance(exc, BaseExceptionGroup):
-            out.extend(_leaves(exc))
-        else:
-            out.append(exc)
-    return out
-
-
-@contextlib.asynccontextmanager
-async def connect(
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-    *,
-    request_timeout: float = REQUEST_TIMEOUT,
-    cached: bool = False,
-    app_name: str = "tapi-emulator client",
-    ssl_context: Any = None,
-    connect_timeout: float | None = 10.0,
-) -> AsyncIterator[Tapi]:
-    """Connect over TCP (TLS with ``ssl_context``), HELLO and lineInitialize; yields a :class:`Tapi`.
-
-    ``request_timeout`` is the TAPI3 deadline (two minutes); pass a smaller value only to speed up tests.
-    A server that is not there raises :class:`ConnectionLostError` naming host and port.
-    """
-    try:
-        with trio.fail_after(connect_timeout if connect_timeout is not None else math.inf):
-            if ssl_context is not None:
-                stream: trio.abc.Stream = await trio.open_ssl_over_tcp_stream(host, port, ssl_context=ssl_context)
-            else:
-                stream = await trio.open_tcp_stream(host, port)
-    except OSError as exc:
-        raise ConnectionLostError(f"cannot connect to {host}:{port}: {_os_reason(exc)}") from exc
-    except trio.TooSlowError:
-        raise ConnectionLostError(f"cannot connect to {host}:{port}: no answer within {connect_timeout} s") from None
-    async with connect_stream(
-        stream, request_timeout=request_timeout, cached=cached, app_name=app_name
-    ) as tapi:
-        yield tapi
-
-
-def _os_reason(exc: BaseException) -> str:
-    """The most specific reason inside a connect failure (trio wraps each attempt's error)."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-            exc = exc.exceptions[0]
-        elif isinstance(exc, OSError) and exc.strerror:
-            return str(exc.strerror)
-        elif exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            break
-        seen += 1
-    return str(exc)
-
-
 __all__ = [
     "EventSubscription",
     "Line",
     "Tapi",
-    "connect",
-    "connect_stream",
 ]
