@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from client import blocking
 from client.connection import ClientConnection, PendingReply
+from client.control import Control
 from client.errors import (
     TAPI_E_TIMEOUT,
     ConnectTimeoutError,
     ConnectionLostError,
+    ControlRefusedError,
     EventsOverflowError,
     LineError,
     TapiError,
@@ -32,6 +34,7 @@ from client.errors import (
 from client.connecting import CONNECT_TIMEOUT, connect, connect_stream
 from client.line import EventSubscription, Line, Tapi
 from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession
+from protocol.version import __version__
 from protocol.constants import (
     AgentSessionEvent,
     AgentSessionState,
@@ -42,6 +45,7 @@ from protocol.constants import (
 )
 
 __all__ = [
+    "__version__",
     "CONNECT_TIMEOUT",
     "REQUEST_TIMEOUT",
     "TAPI_E_TIMEOUT",
@@ -52,6 +56,8 @@ __all__ = [
     "ClientConnection",
     "ConnectTimeoutError",
     "ConnectionLostError",
+    "Control",
+    "ControlRefusedError",
     "EventSubscription",
     "EventsOverflowError",
     "HResult",

@@ -39,6 +39,7 @@ import trio
 
 from client import connecting as _connecting
 from client import connection as _connection
+from client import control as _control
 from client import line as _line
 from client import objects as _objects
 from client.errors import ConnectionLostError
@@ -201,6 +202,7 @@ ITAgent = _make_class(_objects.ITAgent)
 ITAgentSession = _make_class(_objects.ITAgentSession)
 ITACDGroup = _make_class(_objects.ITACDGroup)
 ITAddress = _make_class(_objects.ITAddress)
+Control = _make_class(_control.Control)
 
 
 class Tapi(_make_class(_line.Tapi)):  # type: ignore[misc]
@@ -231,6 +233,7 @@ _BLOCKING_CLASSES: dict[type, type] = {
     _objects.ITAgentSession: ITAgentSession,
     _objects.ITACDGroup: ITACDGroup,
     _objects.ITAddress: ITAddress,
+    _control.Control: Control,
 }
 
 
@@ -290,6 +293,7 @@ def _start(open_cm: Callable[[], Any]) -> Tapi:
 
 
 __all__ = [
+    "Control",
     "EventSubscription",
     "ITACDGroup",
     "ITAddress",

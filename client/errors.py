@@ -126,6 +126,22 @@ class ConnectTimeoutError(TapiTimeoutError):
         )
 
 
+class ControlRefusedError(LineError):
+    """The server refused a control request (EmuAdvanceClock, EmuOfferCall) with LINEERR_OPERATIONUNAVAIL.
+
+    ``reason`` is ``"no control"`` (the server was not started with ``--control``) or ``"not a manual
+    clock"`` (EmuAdvanceClock needs ``--clock manual``); the message says what to start instead.
+    """
+
+    def __init__(self, function: int, reason: str) -> None:
+        self.reason = reason
+        if reason == "no control":
+            why = "the server does not serve the control extension (start it with --control)"
+        else:
+            why = "the server's clock is not the manual one (start it with --clock manual --control)"
+        super().__init__(LineErr.OPERATIONUNAVAIL, function, f"control refused: {why}")
+
+
 #: ``ConnectionLostError.reason`` when the application itself closed the connection.
 CLOSED_BY_CLIENT = "closed by the client"
 

@@ -46,6 +46,7 @@ import trio
 
 from client import args as _args
 from client.connection import ClientConnection, PendingReply
+from client.control import Control
 from client.errors import (
     CLOSED_BY_CLIENT,
     ConnectionLostError,
@@ -200,6 +201,8 @@ class Tapi:
         self._sessions: weakref.WeakValueDictionary[int, ITAgentSession] = weakref.WeakValueDictionary()
         self._agents: weakref.WeakValueDictionary[int, ITAgent] = weakref.WeakValueDictionary()
         self._subscriptions: list[tuple[EventSubscription[Any], Callable[[Any], Any]]] = []
+        #: The emulator's control extension: ``advance``, ``offer_call``, ``clock`` (see :mod:`client.control`).
+        self.control = Control(self)
         conn.add_listener(self._on_record)
         conn.add_close_listener(self._on_close)
 

@@ -26,6 +26,7 @@ from protocol.codec import (
 )
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError, WireError
+from protocol.version import __version__
 from protocol.messages import (
     EVENT_TYPES,
     REQUEST_CLASSES,

@@ -24,9 +24,32 @@ from hypothesis import strategies as st
 
 import client
 from client.errors import TapiError
+from tsp.scenario import parse_scenario
 from tsp.testing import open_emulator
 
 SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
+
+#: A quiet floor (no random traffic): a hostile ``control.advance(4e9)`` is then a clock jump, not years
+#: of simulated calls.
+QUIET = parse_scenario(f"""
+[switch]
+lines = 2
+seed = 1
+
+[[groups]]
+id = "{SALES}"
+name = "Sales"
+queue = 1
+
+[[agents]]
+id = "1001"
+pin = "1234"
+
+[[agents.sessions]]
+group = "Sales"
+line = 0
+state = "READY"
+""")
 
 
 class Opaque:
@@ -66,7 +89,7 @@ def public_methods(cls: type) -> list[str]:
     return sorted(out)
 
 
-TARGETS = ("tapi", "line", "agent", "session", "group", "address", "pending", "subscription")
+TARGETS = ("tapi", "line", "agent", "session", "group", "address", "pending", "subscription", "control")
 CLASSES = {
     "tapi": client.Tapi,
     "line": client.Line,
@@ -76,6 +99,7 @@ CLASSES = {
     "address": client.ITAddress,
     "pending": client.PendingReply,
     "subscription": client.EventSubscription,
+    "control": client.Control,
 }
 CALLS = [(target, name) for target in TARGETS for name in public_methods(CLASSES[target])]
 
@@ -84,7 +108,7 @@ def test_the_method_list_is_not_empty() -> None:
     """Guard: the property below really covers the API (a renamed class would silently shrink it)."""
     names = {name for _, name in CALLS}
     assert {"create_agent", "get_agent_session_info", "open_line", "put_State", "CreateSessionWithPIN",
-            "get_TotalTalkTime", "get_Name", "wait"} <= names
+            "get_TotalTalkTime", "get_Name", "wait", "advance", "offer_call", "clock"} <= names
     assert len(CALLS) > 60
 
 
@@ -108,10 +132,12 @@ async def objects(tapi: client.Tapi) -> dict[str, Any]:
     agent = await line.create_agent("1001", pin="1234")
     sessions = await agent.EnumerateAgentSessions()
     groups = await line.acd_groups()
+    assert sessions and groups
     _, pending = await line.start_get_group_list()
     return {
         "tapi": tapi, "line": line, "agent": agent, "session": sessions[0], "group": groups[0],
         "address": await sessions[0].get_Address(), "pending": pending, "subscription": tapi.events(),
+        "control": tapi.control,
     }
 
 
@@ -141,7 +167,7 @@ def test_async_api_raises_only_tapi_errors(call: tuple[str, str, dict[str, Any]]
     target, name, kwargs = call
 
     async def main() -> None:
-        async with open_emulator(None, clock="manual", listen=False) as emu:
+        async with open_emulator(QUIET, clock="manual", listen=False) as emu:
             async with client.connect_stream(await emu.connect_memory(), request_timeout=5) as tapi:
                 objs = await objects(tapi)
                 try:
@@ -160,7 +186,7 @@ def tcp_emulator() -> Iterator[tuple[str, int]]:
     stop: list[Any] = []
 
     async def main() -> None:
-        async with open_emulator(None, clock="manual", host="127.0.0.1", port=0) as emu:
+        async with open_emulator(QUIET, clock="manual", host="127.0.0.1", port=0) as emu:
             ready.append((emu.host, emu.port))
             stop.append(trio.lowlevel.current_trio_token())
             started.set()
@@ -181,12 +207,13 @@ def blocking_objects(tapi: Any) -> dict[str, Any]:
     return {
         "tapi": tapi, "line": line, "agent": agent, "session": sessions[0], "group": line.acd_groups()[0],
         "address": sessions[0].get_Address(), "pending": pending, "subscription": tapi.events(),
+        "control": tapi.control,
     }
 
 
 BLOCKING_CALLS = [
     (target, name) for target, name in CALLS
-    if target in ("tapi", "line", "agent", "session", "group") and name not in ("aclose",)
+    if target in ("tapi", "line", "agent", "session", "group", "control") and name not in ("aclose",)
 ]
 
 
@@ -222,7 +249,7 @@ def test_blocking_facade_raises_only_tapi_errors(tcp_emulator: tuple[str, int], 
     ],
 )
 async def test_bad_arguments_are_invalidarg_naming_the_argument(call: Any, needle: str) -> None:
-    async with open_emulator(None, clock="manual", listen=False) as emu:
+    async with open_emulator(QUIET, clock="manual", listen=False) as emu:
         async with client.connect_stream(await emu.connect_memory()) as tapi:
             line = await tapi.open_line(0)
             with pytest.raises(TapiError) as info:
