@@ -100,9 +100,13 @@ class Control:
     ) -> _dt.datetime:
         """The switch's time (aware UTC datetime, floored to the second), read from the live sessions of
         ``agents`` (agent IDs, or ``(agent ID, PIN)`` pairs) through ``line`` (default: line 0)."""
+        from client.line import Line  # here: client.line imports this module
+
         wanted = _agent_list(agents)
         if line is None:
             line = await self._line0()
+        elif not isinstance(line, Line):
+            raise invalid_argument(f"line must be an open client.Line or None, got {_args.show(line)}")
         latest: _dt.datetime | None = None
         for agent_id, pin in wanted:
             agent = await line.create_agent(agent_id, pin)
