@@ -8,11 +8,15 @@
         agent = await line.create_agent("1001", pin="1234")     # -> client.ITAgent
         sessions = await agent.EnumerateAgentSessions()         # -> list[client.ITAgentSession]
         seconds = await sessions[0].get_TotalTalkTime()         # TAPI_E_TIMEOUT after 120 s
+        await tapi.control.advance(30)                          # emulator control (python -m tsp --control)
     with client.blocking.connect(host, port) as tapi:           # same objects and names, no await
         ...
 
+``connect_timeout`` (10 s) bounds TCP, TLS, HELLO and Initialize together (:class:`ConnectTimeoutError`).
+
 Errors: :class:`TapiError` (``.hresult``), :class:`LineError` (``.lineerr``, also a TapiError),
-:class:`TapiTimeoutError` (``hresult == TAPI_E_TIMEOUT``), :class:`ConnectionLostError`.
+:class:`TapiTimeoutError` (``hresult == TAPI_E_TIMEOUT``), :class:`ConnectionLostError`; every public
+method raises only these (a bad argument is ``TapiError`` with ``E_INVALIDARG``).
 See docs/client.md.
 """
 

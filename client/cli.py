@@ -33,6 +33,7 @@ from rich.table import Table
 from rich.text import Text
 
 import client
+from client.connecting import CONNECT_TIMEOUT
 from client.control import NO_CONTROL
 from client.errors import ConnectionLostError, ConnectTimeoutError, ControlRefusedError, TapiError
 from client.objects import REQUEST_TIMEOUT, SESSION_STATISTICS, SESSION_STATE_TO_ASST
@@ -104,9 +105,19 @@ def _add_connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
                         help=f"emulator port, 1..65535 (default {DEFAULT_PORT})")
     parser.add_argument(
-        "--timeout", type=_seconds(zero_ok=False), default=REQUEST_TIMEOUT, metavar="SECONDS",
+        "--timeout", type=_seconds(zero_ok=False), default=None, metavar="SECONDS",
         help="give up on connecting (TCP, HELLO, Initialize) and on each request after this long "
-             f"(default {REQUEST_TIMEOUT:g}, TAPI3's two minutes)",
+             f"(default {CONNECT_TIMEOUT:g} for connecting, {REQUEST_TIMEOUT:g} - TAPI3's two minutes - per request)",
+    )
+
+
+def _connect(args: argparse.Namespace, **kwargs: Any) -> Any:
+    """``client.connect`` with the connection options: ``--timeout`` bounds connecting and each request."""
+    return client.connect(
+        args.host, args.port,
+        request_timeout=REQUEST_TIMEOUT if args.timeout is None else args.timeout,
+        connect_timeout=CONNECT_TIMEOUT if args.timeout is None else args.timeout,
+        app_name=f"tapi {args.command}", **kwargs,
     )
 
 
@@ -199,8 +210,7 @@ def sessions_table(agent_id: str, rows: list[tuple[client.ITAgentSession, dict[s
 
 
 async def _sessions(args: argparse.Namespace, console: Console) -> int:
-    async with client.connect(args.host, args.port, request_timeout=args.timeout, cached=True,
-                              connect_timeout=args.timeout, app_name="tapi sessions") as tapi:
+    async with _connect(args, cached=True) as tapi:
         line = await tapi.open_line(args.line)
         agent = await line.create_agent(args.agent, args.pin)
         sessions = await agent.EnumerateAgentSessions()
@@ -259,8 +269,7 @@ def describe_event(record: Any, device_of: Callable[[int], int | None]) -> Text:
 
 
 async def _watch(args: argparse.Namespace, console: Console) -> int:
-    async with client.connect(args.host, args.port, request_timeout=args.timeout, connect_timeout=args.timeout,
-                              app_name="tapi watch") as tapi:
+    async with _connect(args) as tapi:
         events = tapi.events()
         lines = [await tapi.open_line(n) for n in range(max(1, tapi.num_devs))]
         by_remote = {ln.hremote_line: ln.device_id for ln in lines}
@@ -355,16 +364,15 @@ class _UsageError(Exception):
 
 async def _control(args: argparse.Namespace, console: Console) -> int:
     agents = _clock_agents(args) if args.command == "clock" else []
-    async with client.connect(args.host, args.port, request_timeout=args.timeout, connect_timeout=args.timeout,
-                              app_name=f"tapi {args.command}") as tapi:
+    async with _connect(args) as tapi:
         if args.command == "clock":
             now = await tapi.control.clock(agents)
             console.print(f"switch time {_fmt(now)}", highlight=False)
         elif args.command == "advance":
-            await tapi.control.advance(args.seconds, timeout=args.timeout)
+            await tapi.control.advance(args.seconds)
             console.print(f"advanced the switch clock by {args.seconds:g} s", highlight=False)
         else:
-            call_id = await tapi.control.offer_call(args.group, talk=args.talk, timeout=args.timeout)
+            call_id = await tapi.control.offer_call(args.group, talk=args.talk)
             console.print(f"offered call {call_id} to {args.group} (talk {args.talk} s)", highlight=False)
     return 0
 
