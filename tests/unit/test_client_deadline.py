@@ -120,3 +120,15 @@ def test_blocking_connect_to_a_listener_that_never_speaks_times_out() -> None:
             client.blocking.connect("127.0.0.1", port, connect_timeout=0.3)
         assert time.monotonic() - started < 5
     assert info.value.port == port and info.value.waiting_for == "server's HELLO"
+
+
+async def test_a_tls_peer_that_never_handshakes_names_the_tls_step(nursery: trio.Nursery) -> None:
+    import ssl
+
+    port = await peer(nursery, silent)
+    with trio.fail_after(10):
+        with pytest.raises(client.ConnectTimeoutError) as info:
+            async with client.connect("127.0.0.1", port, ssl_context=ssl.create_default_context(),
+                                      connect_timeout=0.3):
+                pass
+    assert info.value.waiting_for == "TLS handshake" and f"127.0.0.1:{port}" in str(info.value)
