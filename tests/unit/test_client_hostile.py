@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import inspect
 import math
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -193,28 +192,6 @@ def test_async_api_raises_only_tapi_errors(target: str, name: str, data: st.Data
     trio.run(main)
 
 
-@pytest.fixture(scope="module")
-def tcp_emulator() -> Iterator[tuple[str, int]]:
-    """A real emulator on a loopback port, in a background thread, for the blocking facade."""
-    ready: list[Any] = []
-    started = threading.Event()
-
-    async def main() -> None:
-        async with open_emulator(QUIET, clock="manual", host="127.0.0.1", port=0) as emu:
-            ready.append(((emu.host, emu.port), trio.lowlevel.current_trio_token(), emu))
-            started.set()
-            await emu.server.wait_stopped()
-
-    thread = threading.Thread(target=lambda: trio.run(main), daemon=True)
-    thread.start()
-    assert started.wait(20)
-    address, token, emu = ready[0]
-    yield address
-    trio.from_thread.run_sync(emu.stop, trio_token=token)
-    thread.join(20)
-    assert not thread.is_alive()
-
-
 def blocking_objects(tapi: Any) -> dict[str, Any]:
     line = tapi.open_line(0)
     agent = line.create_agent("1001", pin="1234")
@@ -234,21 +211,25 @@ BLOCKING_CALLS = [
 
 
 @pytest.mark.parametrize(("target", "name"), BLOCKING_CALLS, ids=[f"{t}.{n}" for t, n in BLOCKING_CALLS])
-@settings(max_examples=3, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_blocking_facade_raises_only_tapi_errors(
-    tcp_emulator: tuple[str, int], target: str, name: str, data: st.DataObject
-) -> None:
+def test_blocking_facade_raises_only_tapi_errors(target: str, name: str, data: st.DataObject) -> None:
     kwargs = hostile_kwargs(data, target, name)
-    host, port = tcp_emulator
-    with client.blocking.connect(host, port, request_timeout=5, connect_timeout=5) as tapi:
-        objs = blocking_objects(tapi)
-        method = getattr(objs[target], name)
-        try:
-            method(**kwargs)
-        except TapiError:
-            pass
+
+    def use(host: str, port: int) -> None:  # in a worker thread, as a non-trio application would
+        with client.blocking.connect(host, port, request_timeout=5, connect_timeout=5) as tapi:
+            method = getattr(blocking_objects(tapi)[target], name)
+            try:
+                method(**kwargs)
+            except TapiError:
+                pass
+
+    async def main() -> None:  # the emulator runs (and logs) in the test's own thread
+        async with open_emulator(QUIET, clock="manual", host="127.0.0.1", port=0) as emu:
+            with trio.fail_after(20):
+                await trio.to_thread.run_sync(use, emu.host, emu.port)
+
+    trio.run(main)
 
 
 @pytest.mark.parametrize(
