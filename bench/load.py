@@ -41,7 +41,7 @@ import trio  # noqa: E402
 from protocol import messages as m  # noqa: E402
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role  # noqa: E402
 from protocol.constants import AgentSessionState  # noqa: E402
-from protocol.errors import ProtocolError  # noqa: E402
+from protocol.errors import RemoteProtocolError  # noqa: E402
 from tsp.scenario import default_scenario, load_scenario  # noqa: E402
 
 MIX = (
@@ -157,7 +157,7 @@ class LoadConnection:
                     self.dispatch(event)
                 if not data:
                     return
-        except ProtocolError as err:  # e.g. a RESPONSE for a sequence we never sent
+        except RemoteProtocolError as err:  # e.g. a RESPONSE for a sequence we never sent
             self.mismatch(f"protocol error: {err}")
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             pass

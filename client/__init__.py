@@ -8,11 +8,15 @@
         agent = await line.create_agent("1001", pin="1234")     # -> client.ITAgent
         sessions = await agent.EnumerateAgentSessions()         # -> list[client.ITAgentSession]
         seconds = await sessions[0].get_TotalTalkTime()         # TAPI_E_TIMEOUT after 120 s
+        await tapi.control.advance(30)                          # emulator control (python -m tsp --control)
     with client.blocking.connect(host, port) as tapi:           # same objects and names, no await
         ...
 
+``connect_timeout`` (10 s) bounds TCP, TLS, HELLO and Initialize together (:class:`ConnectTimeoutError`).
+
 Errors: :class:`TapiError` (``.hresult``), :class:`LineError` (``.lineerr``, also a TapiError),
-:class:`TapiTimeoutError` (``hresult == TAPI_E_TIMEOUT``), :class:`ConnectionLostError`.
+:class:`TapiTimeoutError` (``hresult == TAPI_E_TIMEOUT``), :class:`ConnectionLostError`; every public
+method raises only these (a bad argument is ``TapiError`` with ``E_INVALIDARG``).
 See docs/client.md.
 """
 
@@ -20,16 +24,21 @@ from __future__ import annotations
 
 from client import blocking
 from client.connection import ClientConnection, PendingReply
+from client.control import Control
 from client.errors import (
     TAPI_E_TIMEOUT,
+    ConnectTimeoutError,
     ConnectionLostError,
+    ControlRefusedError,
     EventsOverflowError,
     LineError,
     TapiError,
     TapiTimeoutError,
 )
-from client.line import EventSubscription, Line, Tapi, connect, connect_stream
+from client.connecting import CONNECT_TIMEOUT, connect, connect_stream
+from client.line import EventSubscription, Line, Tapi
 from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession
+from protocol.version import __version__
 from protocol.constants import (
     AgentSessionEvent,
     AgentSessionState,
@@ -40,6 +49,8 @@ from protocol.constants import (
 )
 
 __all__ = [
+    "__version__",
+    "CONNECT_TIMEOUT",
     "REQUEST_TIMEOUT",
     "TAPI_E_TIMEOUT",
     "AgentSessionEvent",
@@ -47,7 +58,10 @@ __all__ = [
     "AgentSessionStateASST",
     "AgentState",
     "ClientConnection",
+    "ConnectTimeoutError",
     "ConnectionLostError",
+    "Control",
+    "ControlRefusedError",
     "EventSubscription",
     "EventsOverflowError",
     "HResult",

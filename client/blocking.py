@@ -37,7 +37,9 @@ from typing import Any
 
 import trio
 
+from client import connecting as _connecting
 from client import connection as _connection
+from client import control as _control
 from client import line as _line
 from client import objects as _objects
 from client.errors import ConnectionLostError
@@ -200,6 +202,7 @@ ITAgent = _make_class(_objects.ITAgent)
 ITAgentSession = _make_class(_objects.ITAgentSession)
 ITACDGroup = _make_class(_objects.ITACDGroup)
 ITAddress = _make_class(_objects.ITAddress)
+Control = _make_class(_control.Control)
 
 
 class Tapi(_make_class(_line.Tapi)):  # type: ignore[misc]
@@ -230,6 +233,7 @@ _BLOCKING_CLASSES: dict[type, type] = {
     _objects.ITAgentSession: ITAgentSession,
     _objects.ITACDGroup: ITACDGroup,
     _objects.ITAddress: ITAddress,
+    _control.Control: Control,
 }
 
 
@@ -243,7 +247,7 @@ def connect(
     Use it as a context manager (``with client.blocking.connect(...) as tapi:``) or call ``tapi.close()``.
     Raises the same errors as the async form, e.g. :class:`ConnectionLostError` when nobody listens.
     """
-    return _start(lambda: _line.connect(host, port, **kwargs))
+    return _start(lambda: _connecting.connect(host, port, **kwargs))
 
 
 def _start(open_cm: Callable[[], Any]) -> Tapi:
@@ -289,6 +293,7 @@ def _start(open_cm: Callable[[], Any]) -> Tapi:
 
 
 __all__ = [
+    "Control",
     "EventSubscription",
     "ITACDGroup",
     "ITAddress",

@@ -35,10 +35,11 @@ from typing import Any
 
 import trio
 
+from client import args as _args
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, LineError, TapiError, TapiTimeoutError
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, HResult
-from protocol.errors import ProtocolError
+from protocol.errors import ProtocolError, RemoteProtocolError
 from protocol.messages import Error, Events, Hello, LineReply, Request, Response
 
 #: Product name the client announces in its HELLO.
@@ -161,6 +162,8 @@ class PendingReply:
 
     def with_transform(self, transform: Callable[[LineReply], Any]) -> PendingReply:
         """The same pending reply, its result passed through ``transform`` (composes with an earlier one)."""
+        if not callable(transform):
+            raise TapiError(HResult.E_INVALIDARG, f"transform must be callable, got {_args.show(transform)}")
         previous = self._transform
         if previous is None:
             composed = transform
@@ -179,6 +182,7 @@ class PendingReply:
 
     async def wait(self, timeout: float | None = None) -> Any:
         """Wait for the LINE_REPLY (at most ``timeout`` seconds; None = as long as it takes)."""
+        timeout = _args.timeout(timeout)
         deadline = math.inf if timeout is None else trio.current_time() + timeout
         return await self._wait_until(deadline, timeout)
 
@@ -246,7 +250,11 @@ class ClientConnection:
         conn = cls(stream, product=product)
         enable_keepalive(stream)
         hello_seen = trio.Event()
-        conn._queue(conn._proto.send(Hello(product=product)))
+        try:
+            hello = conn._proto.send(Hello(product=product))
+        except ProtocolError as exc:  # e.g. a product name with a NUL: nothing was sent
+            raise TapiError(HResult.E_INVALIDARG, f"cannot send HELLO with product {product!r}: {exc}") from None
+        conn._queue(hello)
         nursery.start_soon(conn._run, hello_seen)
         await hello_seen.wait()
         if conn._closed is not None:
@@ -307,7 +315,7 @@ class ClientConnection:
         try:
             data = self._proto.send(Request(sequence=sequence, body=body))
         except ProtocolError as exc:  # LocalProtocolError or an encoding problem: nothing was sent
-            raise TapiError(HResult.E_INVALIDARG, f"cannot send {body!r}: {exc}") from exc
+            raise TapiError(HResult.E_INVALIDARG, f"cannot send {type(body).__name__}: {exc.message}") from None
         pending = _Pending(func, is_async)
         self._responses[sequence] = pending
         if self._fd is not None and not self._unwritten:
@@ -333,6 +341,7 @@ class ClientConnection:
 
         For asynchronous functions prefer :meth:`start`, which also arranges the LINE_REPLY.
         """
+        timeout = _args.timeout(timeout)
         sequence, pending = self._submit(body, is_async=False)
         deadline = math.inf if timeout is None else trio.current_time() + timeout
         return await self._await_response(sequence, pending, deadline, timeout)
@@ -362,6 +371,7 @@ class ClientConnection:
 
         A synchronous failure (LINEERR in the RESPONSE) raises :class:`LineError` at once.
         """
+        timeout = _args.timeout(timeout)
         pending_reply, _ = await self._start_until(body, _deadline(timeout), timeout, transform)
         return pending_reply
 
@@ -387,6 +397,7 @@ class ClientConnection:
         in the RESPONSE or the LINE_REPLY, :class:`TapiTimeoutError` when the deadline passes, and
         :class:`ConnectionLostError` when the connection ends first.
         """
+        timeout = _args.timeout(timeout)
         deadline = _deadline(timeout)
         sequence, pending = self._submit(body, is_async=True)
         pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
@@ -492,14 +503,14 @@ class ClientConnection:
                     self._dispatch(frame, hello_seen)
                     if self._closed is not None:
                         return
-            except ProtocolError as exc:
+            except RemoteProtocolError as exc:
                 self._protocol_violation(exc)
                 return
             if not data:
                 self._shutdown(ConnectionLostError("the server closed the connection"))
                 return
 
-    def _protocol_violation(self, exc: ProtocolError) -> None:
+    def _protocol_violation(self, exc: RemoteProtocolError) -> None:
         """The server broke the protocol: queue ERROR(code) for the writer to flush, then end."""
         if self._closed is None:
             try:

@@ -8,7 +8,8 @@ TAPI3 reports failures as HRESULTs; TAPI2 as LINEERR_ codes. The client keeps bo
   ``E_OUTOFMEMORY``).
 - :class:`LineError` is a :class:`TapiError` raised when the server answered a request with a LINEERR:
   ``lineerr`` carries the :class:`~protocol.constants.LineErr` and ``function`` the Req_Func that failed.
-- :class:`TapiTimeoutError` is a :class:`TapiError` with ``hresult == TAPI_E_TIMEOUT``.
+- :class:`TapiTimeoutError` is a :class:`TapiError` with ``hresult == TAPI_E_TIMEOUT``;
+  :class:`ConnectTimeoutError` is the one :func:`client.connect` raises when connecting takes too long.
 - :class:`ConnectionLostError` is raised by every pending and every later call once the connection to the
   server is gone (EOF, an ERROR frame, a protocol violation by the server, or :meth:`close`).
 """
@@ -89,15 +90,56 @@ class LineError(TapiError):
 class TapiTimeoutError(TapiError):
     """No completion arrived within the deadline (TAPI3's two minutes by default): TAPI_E_TIMEOUT."""
 
-    def __init__(self, function: int | None, seconds: float, request_id: int | None = None) -> None:
+    def __init__(
+        self, function: int | None, seconds: float, request_id: int | None = None, *, message: str | None = None
+    ) -> None:
         self.function = function
         self.seconds = seconds
         self.request_id = request_id
-        rid = f" (request ID {request_id})" if request_id is not None else ""
+        if message is None:
+            rid = f" (request ID {request_id})" if request_id is not None else ""
+            message = f"{func_name(function)}{rid} got no completion within {seconds:g} s"
+        super().__init__(TAPI_E_TIMEOUT, message)
+
+
+#: What :class:`ConnectTimeoutError.waiting_for` names, in the order connecting goes through them.
+CONNECT_STEPS = ("TCP connection", "TLS handshake", "server's HELLO", "answer to Initialize")
+
+
+class ConnectTimeoutError(TapiTimeoutError):
+    """Connecting (TCP, TLS, HELLO and Initialize together) took longer than ``connect_timeout``.
+
+    ``host``/``port`` say where, ``waiting_for`` the step that did not finish (one of :data:`CONNECT_STEPS`),
+    ``seconds`` the deadline. A :class:`TapiTimeoutError`, so ``hresult == TAPI_E_TIMEOUT``.
+    """
+
+    def __init__(self, host: str, port: int | None, waiting_for: str, seconds: float, detail: str = "") -> None:
+        self.host = host
+        self.port = port
+        self.waiting_for = waiting_for
+        where = host if port is None else f"{host}:{port}"
+        extra = f" ({detail})" if detail else ""
         super().__init__(
-            TAPI_E_TIMEOUT,
-            f"{func_name(function)}{rid} got no completion within {seconds:g} s",
+            None, seconds,
+            message=f"connecting to {where}: still waiting for the {waiting_for}{extra} after {seconds:g} s"
+            " (connect_timeout)",
         )
+
+
+class ControlRefusedError(LineError):
+    """The server refused a control request (EmuAdvanceClock, EmuOfferCall) with LINEERR_OPERATIONUNAVAIL.
+
+    ``reason`` is ``"no control"`` (the server was not started with ``--control``) or ``"not a manual
+    clock"`` (EmuAdvanceClock needs ``--clock manual``); the message says what to start instead.
+    """
+
+    def __init__(self, function: int, reason: str) -> None:
+        self.reason = reason
+        if reason == "no control":
+            why = "the server does not serve the control extension (start it with --control)"
+        else:
+            why = "the server's clock is not the manual one (start it with --clock manual --control)"
+        super().__init__(LineErr.OPERATIONUNAVAIL, function, f"control refused: {why}")
 
 
 #: ``ConnectionLostError.reason`` when the application itself closed the connection.

@@ -39,12 +39,14 @@ import itertools
 import math
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import trio
 
+from client import args as _args
 from client.connection import ClientConnection, PendingReply
+from client.control import Control
 from client.errors import (
     CLOSED_BY_CLIENT,
     ConnectionLostError,
@@ -67,7 +69,6 @@ from protocol.errors import ProtocolError
 from protocol.constants import (
     API_VERSION_AGENT,
     API_VERSION_MAX,
-    DEFAULT_PORT,
     MAX_STRUCT_SIZE,
     AgentSessionEvent,
     AgentSessionState,
@@ -90,6 +91,8 @@ T = TypeVar("T")
 LINECALLPRIVILEGE_NONE = 0x00000001
 #: Default capacity of an event subscription's buffer.
 EVENT_BUFFER = 10_000
+#: Largest event subscription buffer accepted.
+MAX_EVENT_BUFFER = 1 << 24
 #: Initial buffer for list functions: room for a few dozen entries before the first retry.
 LIST_INITIAL_SIZE = 1024
 #: How often a list function grows its buffer before giving up (the list keeps growing under it).
@@ -109,8 +112,8 @@ class EventSubscription(Generic[T]):
     """
 
     def __init__(self, capacity: int, on_close: Callable[[EventSubscription[T]], None]) -> None:
-        if capacity < 1:
-            raise invalid_argument(f"event buffer capacity must be >= 1, got {capacity}")
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_EVENT_BUFFER:
+            raise invalid_argument(f"buffer must be an int from 1 to {MAX_EVENT_BUFFER}, got {_args.show(capacity)}")
         self.capacity = capacity
         self._send, self._recv = trio.open_memory_channel[T](capacity)
         self._on_close = on_close
@@ -182,8 +185,7 @@ class Tapi:
         request_timeout: float = REQUEST_TIMEOUT,
         cached: bool = False,
     ) -> None:
-        if not (request_timeout > 0):
-            raise invalid_argument(f"request_timeout must be > 0 seconds, got {request_timeout!r}")
+        request_timeout = _args.timeout(request_timeout, "request_timeout", optional=False)
         self._conn = conn
         self._nursery = nursery
         #: Deadline, in seconds, of every TAPI3 object call (TAPI_E_TIMEOUT after it).
@@ -199,6 +201,8 @@ class Tapi:
         self._sessions: weakref.WeakValueDictionary[int, ITAgentSession] = weakref.WeakValueDictionary()
         self._agents: weakref.WeakValueDictionary[int, ITAgent] = weakref.WeakValueDictionary()
         self._subscriptions: list[tuple[EventSubscription[Any], Callable[[Any], Any]]] = []
+        #: The emulator's control extension: ``advance``, ``offer_call``, ``clock`` (see :mod:`client.control`).
+        self.control = Control(self)
         conn.add_listener(self._on_record)
         conn.add_close_listener(self._on_close)
 
@@ -228,6 +232,8 @@ class Tapi:
 
     async def open_line(self, device_id: int, *, api_version: int = API_VERSION_MAX) -> Line:
         """Negotiate the API version (agent functions need >= 2.2) and open line device ``device_id``."""
+        device_id = _args.u32(device_id, "device_id")
+        api_version = _args.u32(api_version, "api_version")
         neg = await self._conn.call_sync(
             m.NegotiateAPIVersion(
                 h_line_app=self.hline_app,
@@ -367,19 +373,21 @@ class Tapi:
 # --- the line ---------------------------------------------------------------------------------------------
 
 
-def _handle_of(value: Any) -> int:
+def _handle_of(value: Any, what: str = "handle") -> int:
     handle = getattr(value, "handle", value)
-    if not isinstance(handle, int) or not 0 < handle <= 0xFFFFFFFF:
-        raise invalid_argument(f"{value!r} is not a handle (a nonzero u32 or an object with .handle)")
-    return handle
+    if isinstance(handle, bool) or not isinstance(handle, int) or not 0 < handle <= 0xFFFFFFFF:
+        raise invalid_argument(
+            f"{what} must be a nonzero u32 handle or a client object with one, got {_args.show(value)}"
+        )
+    return int(handle)
 
 
 def _check_size(size: int, what: str) -> int:
     """Only the u32 range is checked here: a size below the structure's fixed size (or above 0x40000) is
     sent as given, so the caller gets the switch's own LINEERR_STRUCTURETOOSMALL / INVALPARAM, as in TAPI."""
-    if not isinstance(size, int) or not 0 <= size <= 0xFFFFFFFF:
-        raise invalid_argument(f"{what}: buffer_size must be a u32, got {size!r}")
-    return size
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= 0xFFFFFFFF:
+        raise invalid_argument(f"{what}: buffer_size must be a u32, got {_args.show(size)}")
+    return int(size)
 
 
 class Line:
@@ -413,7 +421,7 @@ class Line:
     # -- GetAgentSessionInfo (149)
 
     def _gasi(self, hagent_session: Any, buffer_size: int) -> Any:
-        handle = _handle_of(hagent_session)
+        handle = _handle_of(hagent_session, "hagent_session")
         return m.GetAgentSessionInfo(
             h_line=self.hline,
             h_agent_session=handle,
@@ -440,9 +448,9 @@ class Line:
     def _sass(self, hagent_session: Any, state: int, next_state: int) -> Any:
         return m.SetAgentSessionState(
             h_line=self.hline,
-            h_agent_session=_handle_of(hagent_session),
-            agent_session_state=int(state),
-            next_agent_session_state=int(next_state),
+            h_agent_session=_handle_of(hagent_session, "hagent_session"),
+            agent_session_state=_args.u32(state, "state"),
+            next_agent_session_state=_args.u32(next_state, "next_state"),
         )
 
     async def set_agent_session_state(
@@ -462,8 +470,8 @@ class Line:
     # -- CreateAgent (146)
 
     def _ca(self, agent_id: str, pin: str | None) -> tuple[Any, Callable[[Any], ITAgent]]:
-        if not isinstance(agent_id, str):
-            raise invalid_argument(f"agent ID must be a str, got {agent_id!r}")
+        _args.text(agent_id, "agent_id")
+        _args.text(pin, "pin", optional=True)
         body = m.CreateAgent(h_line=self.hline, agent_id=agent_id, pin=pin)
         return body, lambda handle: self.tapi._agent_for(self, handle, agent_id, pin)
 
@@ -486,13 +494,15 @@ class Line:
     def _cas(
         self, agent: Any, group: Any, address_id: int, pin: str | None
     ) -> tuple[Any, Callable[[Any], ITAgentSession]]:
-        hagent = _handle_of(agent)
+        hagent = _handle_of(agent, "agent")
         acd_group = _as_group(group, self)
+        address_id = _args.u32(address_id, "address_id")
+        _args.text(pin, "pin", optional=True)
         body = m.CreateAgentSession(
             h_line=self.hline,
             h_agent=hagent,
             pin=pin,
-            working_address_id=int(address_id),
+            working_address_id=address_id,
             group_id=acd_group.group_id,
             h_agent_session_context=hagent,
         )
@@ -502,7 +512,7 @@ class Line:
             from client.objects import ITAddress
 
             return self.tapi._session_for(
-                self, handle, agent=owner, group=acd_group, address=ITAddress(self.device_id, int(address_id))
+                self, handle, agent=owner, group=acd_group, address=ITAddress(self.device_id, address_id)
             )
 
         return body, make
@@ -526,7 +536,7 @@ class Line:
     # -- GetAgentInfo (148)
 
     def _gai(self, agent: Any, buffer_size: int) -> Any:
-        hagent = _handle_of(agent)
+        hagent = _handle_of(agent, "agent")
         return m.GetAgentInfo(
             h_line=self.hline,
             h_agent=hagent,
@@ -551,8 +561,8 @@ class Line:
     def _gqi(self, queue_id: int, buffer_size: int) -> Any:
         return m.GetQueueInfo(
             h_line=self.hline,
-            queue_id=int(queue_id),
-            queue_info_context=int(queue_id),
+            queue_id=_args.u32(queue_id, "queue_id"),
+            queue_info_context=_args.u32(queue_id, "queue_id"),
             queue_info_size=_check_size(buffer_size, "GetQueueInfo"),
         )
 
@@ -571,7 +581,7 @@ class Line:
     # -- GetAgentSessionList (150) and GetGroupList (152): grow and retry
 
     def _gasl(self, agent: Any, buffer_size: int) -> Any:
-        hagent = _handle_of(agent)
+        hagent = _handle_of(agent, "agent")
         return m.GetAgentSessionList(
             h_line=self.hline,
             h_agent=hagent,
@@ -587,6 +597,9 @@ class Line:
         )
 
     async def _grow(self, make_body: Callable[[int], Any], buffer_size: int | None, timeout: float | None) -> Any:
+        timeout = _args.timeout(timeout)
+        if buffer_size is not None:
+            _check_size(buffer_size, "list request")
         deadline = math.inf if timeout is None else trio.current_time() + timeout
         size = LIST_INITIAL_SIZE if buffer_size is None else buffer_size
         result = None
@@ -675,109 +688,8 @@ def _decode_data(func: int, reply: Any) -> Any:
         raise TapiError(HResult.E_UNEXPECTED, f"the server's LINE_REPLY for {ReqFunc(func).name} is malformed: {exc}") from None
 
 
-# --- connecting -----------------------------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def connect_stream(
-    stream: trio.abc.Stream,
-    *,
-    request_timeout: float = REQUEST_TIMEOUT,
-    cached: bool = False,
-    app_name: str = "tapi-emulator client",
-) -> AsyncIterator[Tapi]:
-    """HELLO and lineInitialize over an already open trio stream (e.g. a memory stream in tests).
-
-    Exceptions leave the ``async with`` block as themselves, not wrapped in an ExceptionGroup by the
-    nursery that runs the reader task.
-    """
-    with _unwrap_single_exception():
-        async with trio.open_nursery() as nursery:
-            conn = await ClientConnection.open(nursery, stream, product=app_name)
-            tapi = Tapi(conn, nursery, request_timeout=request_timeout, cached=cached)
-            try:
-                await tapi._initialize(app_name)
-                yield tapi
-            finally:
-                with trio.CancelScope(shield=True):
-                    await tapi.aclose()
-                nursery.cancel_scope.cancel()
-
-
-@contextlib.contextmanager
-def _unwrap_single_exception() -> Any:
-    """Re-raise a group that holds exactly one exception as that exception (trio's strict groups)."""
-    try:
-        yield
-    except BaseExceptionGroup as group:
-        leaves = _leaves(group)
-        if len(leaves) == 1:
-            raise leaves[0] from None
-        raise
-
-
-def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
-    out: list[BaseException] = []
-    for exc in group.exceptions:
-        if isinstance(exc, BaseExceptionGroup):
-            out.extend(_leaves(exc))
-        else:
-            out.append(exc)
-    return out
-
-
-@contextlib.asynccontextmanager
-async def connect(
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-    *,
-    request_timeout: float = REQUEST_TIMEOUT,
-    cached: bool = False,
-    app_name: str = "tapi-emulator client",
-    ssl_context: Any = None,
-    connect_timeout: float | None = 10.0,
-) -> AsyncIterator[Tapi]:
-    """Connect over TCP (TLS with ``ssl_context``), HELLO and lineInitialize; yields a :class:`Tapi`.
-
-    ``request_timeout`` is the TAPI3 deadline (two minutes); pass a smaller value only to speed up tests.
-    A server that is not there raises :class:`ConnectionLostError` naming host and port.
-    """
-    try:
-        with trio.fail_after(connect_timeout if connect_timeout is not None else math.inf):
-            if ssl_context is not None:
-                stream: trio.abc.Stream = await trio.open_ssl_over_tcp_stream(host, port, ssl_context=ssl_context)
-            else:
-                stream = await trio.open_tcp_stream(host, port)
-    except OSError as exc:
-        raise ConnectionLostError(f"cannot connect to {host}:{port}: {_os_reason(exc)}") from exc
-    except trio.TooSlowError:
-        raise ConnectionLostError(f"cannot connect to {host}:{port}: no answer within {connect_timeout} s") from None
-    async with connect_stream(
-        stream, request_timeout=request_timeout, cached=cached, app_name=app_name
-    ) as tapi:
-        yield tapi
-
-
-def _os_reason(exc: BaseException) -> str:
-    """The most specific reason inside a connect failure (trio wraps each attempt's error)."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-            exc = exc.exceptions[0]
-        elif isinstance(exc, OSError) and exc.strerror:
-            return str(exc.strerror)
-        elif exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            break
-        seen += 1
-    return str(exc)
-
-
 __all__ = [
     "EventSubscription",
     "Line",
     "Tapi",
-    "connect",
-    "connect_stream",
 ]

@@ -274,10 +274,12 @@ class ITAgentSession:
         switch refuses (e.g. BUSY_ON_CALL) raises LineError(LINEERR_INVALAGENTSTATE). During a call the
         switch stores the request and applies it when the call and wrap-up are over (wire-protocol §4).
         """
-        try:
-            line_state = ASST_TO_SESSION_STATE[int(state)]
-        except (KeyError, TypeError, ValueError):
-            raise invalid_argument(f"put_State: {state!r} is not an AGENT_SESSION_STATE value (0..4)") from None
+        line_state = None
+        if isinstance(state, int) and not isinstance(state, bool):
+            line_state = ASST_TO_SESSION_STATE.get(int(state))
+        if line_state is None:
+            shown = repr(state) if len(repr(state)) <= 60 else f"{repr(state)[:48]}..."
+            raise invalid_argument(f"put_State: state must be an AGENT_SESSION_STATE value (0..4), got {shown}")
         await self._line.set_agent_session_state(
             self.handle, line_state, 0, timeout=self._line.tapi.request_timeout
         )
@@ -400,7 +402,7 @@ class ITAgent:
     ) -> ITAgentSession:
         """Create a session with an explicit PIN: one CreateAgentSession round trip (two-minute deadline)."""
         group = _as_group(acd_group, self._line)
-        address_id = address.address_id if isinstance(address, ITAddress) else int(address)
+        address_id = address.address_id if isinstance(address, ITAddress) else address
         return await self._line.create_agent_session(
             self, group, address_id=address_id, pin=pin, timeout=self._line.tapi.request_timeout
         )

@@ -2,12 +2,12 @@
 
 Invariants checked on every input (see :mod:`fuzz.frames` for the inputs):
 
-1. ``codec.decode`` of any bytes raises nothing but :class:`ProtocolError` (with or without the Req_Func
+1. ``codec.decode`` of any bytes raises nothing but :class:`RemoteProtocolError` (with or without the Req_Func
    a RESPONSE needs);
 2. a REQUEST that decodes can be answered: its body re-encodes inside a RESPONSE (the server echoes the
    request's body when it refuses it, so a decodable but unencodable body would leave it unanswered);
 3. a :class:`protocol.Connection` of either role fed any bytes, in any fragmentation, raises nothing but
-   ProtocolError, and yields the same frames whatever the fragmentation.
+   RemoteProtocolError, and yields the same frames whatever the fragmentation.
 
 A failure prints the smallest input hypothesis found; ``--seed`` makes a run reproducible.
 """
@@ -27,7 +27,7 @@ from protocol import codec
 from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import LineErr
-from protocol.errors import ProtocolError
+from protocol.errors import RemoteProtocolError
 
 __all__ = ["check_decode", "check_stream", "decode_inputs", "stream_inputs", "run"]
 
@@ -54,7 +54,7 @@ def check_decode(frame: bytes, response_func: int | None) -> None:
     """Invariants 1 and 2 for one input."""
     try:
         decoded = codec.decode(frame, response_func=response_func)
-    except ProtocolError:
+    except RemoteProtocolError:
         return
     if isinstance(decoded, m.Request):
         codec.encode(m.Response(decoded.sequence, int(LineErr.OPERATIONFAILED), decoded.body))
@@ -75,13 +75,13 @@ def _events(role: Role, chunks: list[bytes]) -> tuple[list[Any], str | None]:
                 out.append(event)
             if event is CLOSED:
                 break
-    except ProtocolError as err:
+    except RemoteProtocolError as err:
         return out, err.code.name
     return out, None
 
 
 def check_stream(role: Role, pieces: list[bytes], cuts: list[int]) -> None:
-    """Invariant 3: any bytes, two fragmentations, only ProtocolError and the same result."""
+    """Invariant 3: any bytes, two fragmentations, only RemoteProtocolError and the same result."""
     data = b"".join(pieces)
     whole = _events(role, [data])
     chunks, i, k = [], 0, 0

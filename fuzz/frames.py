@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import MAX_FRAME_LENGTH, ErrorCode
-from protocol.errors import ProtocolError
+from protocol.errors import RemoteProtocolError
 from protocol.schemas import VarKind
 
 __all__ = [
@@ -228,7 +228,7 @@ def server_reaction(data: bytes, eof: bool = True) -> Reaction:
                 requests += 1
             elif isinstance(event, m.Error):
                 return Reaction(hello, responses, None, requests, client_error=True)
-    except ProtocolError as err:
+    except RemoteProtocolError as err:
         return Reaction(hello, responses, err.code, requests)
     return Reaction(hello, responses, None, requests)
 

@@ -9,7 +9,8 @@ Public API (see docs/protocol.md):
   :class:`QueueInfo`, :class:`AgentGroupList` (+ entries), ``encode_struct``/``decode_struct``
 * codec: ``encode``/``decode`` and the body-level functions
 * :class:`Connection` (sans-I/O state machine), :class:`Role`, ``NEED_DATA``, ``CLOSED``
-* errors: :class:`ProtocolError` (peer's fault, carries the ERROR code), :class:`LocalProtocolError`
+* errors (as in h11): :class:`ProtocolError` (base, carries the ERROR code), :class:`RemoteProtocolError`
+  (the peer's fault) and :class:`LocalProtocolError` (ours: nothing was sent)
 """
 
 from protocol.constants import *  # noqa: F401,F403
@@ -24,7 +25,8 @@ from protocol.codec import (
     encode_response_body,
 )
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
-from protocol.errors import LocalProtocolError, ProtocolError, WireError
+from protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError, WireError
+from protocol.version import __version__
 from protocol.messages import (
     EVENT_TYPES,
     REQUEST_CLASSES,

@@ -3,7 +3,7 @@
 Rules applied here (wire-protocol §1):
 
 * every length and every VarData offset is checked *before* a compiled schema parses anything;
-* any problem with received bytes raises :class:`ProtocolError` with the ERROR code to send back, and
+* any problem with received bytes raises :class:`RemoteProtocolError` with the ERROR code to send back, and
   nothing else escapes (a final ``except Exception`` converts surprises into MALFORMED);
 * anything invalid we are asked to encode raises :class:`LocalProtocolError`.
 
@@ -38,7 +38,7 @@ from protocol.constants import (
     ErrorCode,
     FrameKind,
 )
-from protocol.errors import LocalProtocolError, ProtocolError
+from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import (
     EVENT_TYPES,
     REQUEST_TYPES,
@@ -74,8 +74,8 @@ __all__ = [
 _MAX_U16 = 0xFFFF
 
 
-def _malformed(message: str) -> ProtocolError:
-    return ProtocolError(ErrorCode.MALFORMED, message)
+def _malformed(message: str) -> RemoteProtocolError:
+    return RemoteProtocolError(ErrorCode.MALFORMED, message)
 
 
 def _build(schema: Any, values: Any, what: str) -> bytes:
@@ -193,8 +193,7 @@ def check_length(length: int) -> None:
     if length < MIN_FRAME_LENGTH:
         raise _malformed(f"frame length {length} is below the minimum {MIN_FRAME_LENGTH}")
     if length > MAX_FRAME_LENGTH:
-        raise ProtocolError(
-            ErrorCode.FRAME_TOO_LARGE, f"frame length {length:#x} exceeds the maximum {MAX_FRAME_LENGTH:#x}"
+        raise RemoteProtocolError(            ErrorCode.FRAME_TOO_LARGE, f"frame length {length:#x} exceeds the maximum {MAX_FRAME_LENGTH:#x}"
         )
 
 
@@ -217,7 +216,7 @@ def _construct_decode_header(data: bytes) -> tuple[int, int, int, int]:
 
 def decode(frame_bytes: bytes, *, response_func: int | None = None) -> Any:
     """Decode exactly one whole frame. A RESPONSE needs ``response_func`` (the Req_Func of its request).
-    Raises only ProtocolError.
+    Raises only RemoteProtocolError.
     """
     data = bytes(frame_bytes)
     if len(data) < s.FRAME_HEADER_SIZE:  # short: the reference path words the error
@@ -249,7 +248,7 @@ def _decode_frame(frame_bytes: bytes, response_func: int | None, header: Callabl
 
 
 def decode_body(kind: int, sequence: int, body: bytes, *, response_func: int | None = None) -> Any:
-    """Decode a frame body of ``kind`` (header already parsed). Raises only ProtocolError."""
+    """Decode a frame body of ``kind`` (header already parsed). Raises only RemoteProtocolError."""
     body = bytes(body)
     frame = _decode_frequent(kind, sequence, body, 0, len(body), response_func)
     if frame is not None:
@@ -279,9 +278,9 @@ def _decode_frequent(kind: int, sequence: int, data: bytes, offset: int, size: i
                 rec = _line_reply_view(h[1:4], h[5:9], h[9], var)
                 if rec is not None:
                     return _make_events((rec,))
-    except ProtocolError:
+    except RemoteProtocolError:
         raise
-    except Exception as exc:  # as in _decode_body: nothing but ProtocolError escapes
+    except Exception as exc:  # as in _decode_body: nothing but RemoteProtocolError escapes
         raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
     return None
 
@@ -301,8 +300,8 @@ def _decode_body(kind: int, sequence: int, body: bytes, response_func: int | Non
             return _decode_hello(body)
         if kind == FrameKind.ERROR:
             return _decode_error(body)
-        raise ProtocolError(ErrorCode.UNEXPECTED_KIND, f"unknown frame kind {kind}")
-    except ProtocolError:
+        raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, f"unknown frame kind {kind}")
+    except RemoteProtocolError:
         raise
     except Exception as exc:  # a bug or an odd value: never let it escape as anything else
         raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None

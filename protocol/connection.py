@@ -10,10 +10,10 @@ Usage::
         ...
 
 Rules enforced (wire-protocol §1): the client sends HELLO first; the server answers it; a received HELLO
-with major != 1 is ProtocolError(UNSUPPORTED_VERSION); any frame other than HELLO/ERROR before the peer's
-HELLO, a second HELLO, or a kind the peer's role may not send is ProtocolError(UNEXPECTED_KIND); frame
+with major != 1 is RemoteProtocolError(UNSUPPORTED_VERSION); any frame other than HELLO/ERROR before the peer's
+HELLO, a second HELLO, or a kind the peer's role may not send is RemoteProtocolError(UNEXPECTED_KIND); frame
 length < 8 is MALFORMED and > 0x50000 is FRAME_TOO_LARGE, raised as soon as the length field arrives.
-After a ProtocolError the only thing left to do is ``send(err.to_frame())``; after an ERROR frame is sent
+After a RemoteProtocolError the only thing left to do is ``send(err.to_frame())``; after an ERROR frame is sent
 or received the connection is closed (``next_event()`` returns CLOSED, ``send`` raises).
 
 Client role extras: it remembers the Req_Func of every REQUEST sent (to decode its RESPONSE; a RESPONSE
@@ -35,7 +35,7 @@ import attrs
 
 from protocol import codec, fastpath
 from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
-from protocol.errors import LocalProtocolError, ProtocolError
+from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, LineReply, RawRequest, Request, Response
 from protocol.schemas import FRAME_HEADER_SIZE
 from protocol.structs import decode_reply_data
@@ -107,7 +107,7 @@ class Connection:
         self._eof = False
         self._peer_done = False  # EOF reached at a frame boundary: nothing more to receive
         self._closed = False  # an ERROR was sent or received: nothing more either way
-        self._error: ProtocolError | None = None
+        self._error: RemoteProtocolError | None = None
         self._pending: dict[int, int] = {}  # client: sequence -> Req_Func of outstanding REQUESTs
         self._async: dict[int, int] = {}  # client: request ID -> Req_Func awaiting its LINE_REPLY
         self._next_seq = 1
@@ -193,7 +193,7 @@ class Connection:
             self._eof = True
 
     def next_event(self) -> Any:
-        """The next complete frame, NEED_DATA or CLOSED. Raises ProtocolError for a peer violation (the
+        """The next complete frame, NEED_DATA or CLOSED. Raises RemoteProtocolError for a peer violation (the
         same error again on later calls)."""
         if self._closed or self._peer_done:
             return CLOSED
@@ -201,7 +201,7 @@ class Connection:
             raise self._error
         try:
             return self._next_event()
-        except ProtocolError as exc:
+        except RemoteProtocolError as exc:
             self._error = exc
             raise
 
@@ -225,7 +225,7 @@ class Connection:
             if not self._eof:
                 return NEED_DATA
             if avail:
-                raise ProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
+                raise RemoteProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
             self._peer_done = True
             return CLOSED
         sequence = _SEQUENCE.unpack_from(buf, pos + 8)[0]
@@ -244,23 +244,23 @@ class Connection:
         """Reject a frame kind the peer may not send now, as soon as its header arrives."""
         if kind not in SENDABLE[self.peer_role]:
             name = FrameKind(kind).name if kind in FrameKind._value2member_map_ else str(kind)
-            raise ProtocolError(ErrorCode.UNEXPECTED_KIND, f"a {self.peer_role.value} may not send {name} frames")
+            raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, f"a {self.peer_role.value} may not send {name} frames")
         if kind == FrameKind.ERROR:
             return
         if self.their_hello is None and kind != FrameKind.HELLO:
-            raise ProtocolError(ErrorCode.UNEXPECTED_KIND, f"{FrameKind(kind).name} before HELLO")
+            raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, f"{FrameKind(kind).name} before HELLO")
         if kind == FrameKind.HELLO:
             if self.their_hello is not None:
-                raise ProtocolError(ErrorCode.UNEXPECTED_KIND, "a second HELLO")
+                raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, "a second HELLO")
             if self.role is Role.CLIENT and self.our_hello is None:
-                raise ProtocolError(ErrorCode.UNEXPECTED_KIND, "server HELLO before the client's HELLO")
+                raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, "server HELLO before the client's HELLO")
 
     def _received(self, frame: Any) -> Any:
         if isinstance(frame, Error):
             self._closed = True
         elif isinstance(frame, Hello):
             if frame.major != PROTOCOL_MAJOR:
-                raise ProtocolError(
+                raise RemoteProtocolError(
                     ErrorCode.UNSUPPORTED_VERSION,
                     f"peer speaks protocol {frame.major}.{frame.minor}, we speak {PROTOCOL_MAJOR}.x",
                 )

@@ -1,13 +1,16 @@
 """Exceptions of the protocol layer.
 
-Two kinds, as in h11:
+One hierarchy, as in h11:
 
-* :class:`ProtocolError` - the *peer* sent something we cannot accept. It carries the
-  :class:`~protocol.constants.ErrorCode` that the ERROR frame sent back must contain, so the one place that
-  turns it into bytes is ``connection.send(err.to_frame())``. It is the only exception that decoding
-  untrusted bytes may raise.
+* :class:`ProtocolError` - the base: something about the wire protocol went wrong. It carries the
+  :class:`~protocol.constants.ErrorCode` that the situation implies and a message naming the offending value.
+  Catch it to handle "any protocol problem"; catch one of the two kinds below to tell whose fault it was.
+* :class:`RemoteProtocolError` - the *peer* sent something we cannot accept. ``code`` is what the ERROR frame
+  sent back must contain, so the one place that turns it into bytes is ``connection.send(err.to_frame())``.
+  It is the only exception that decoding untrusted bytes may raise.
 * :class:`LocalProtocolError` - *our own* side tried to send something invalid (a value out of range, a
   frame in the wrong state, a string with an embedded NUL). Nothing goes on the wire; fix the caller.
+  ``code`` is the ERROR code the peer *would* have answered with.
 """
 
 from __future__ import annotations
@@ -23,27 +26,27 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_ERROR_TEXT_BYTES = 1024
 
 
-class WireError(Exception):
-    """Common base: an :class:`ErrorCode` plus a human-readable message naming the offending value."""
+class ProtocolError(Exception):
+    """Base of both kinds: an :class:`ErrorCode` plus a human-readable message naming the offending value."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(f"{code.name}: {message}")
         self.code = ErrorCode(code)
         self.message = message
 
-
-class ProtocolError(WireError):
-    """The peer violated the wire protocol; answer with ``ERROR(code)`` and close the connection."""
-
     def to_frame(self) -> Error:
-        """The ERROR frame that reports this error to the peer (text truncated to 1 KiB of UTF-8)."""
+        """The ERROR frame that reports this error (text truncated to 1 KiB of UTF-8)."""
         from protocol.messages import Error
 
         text = self.message.encode("utf-8")[:MAX_ERROR_TEXT_BYTES].decode("utf-8", "ignore")
         return Error(code=self.code, text=text)
 
 
-class LocalProtocolError(WireError):
+class RemoteProtocolError(ProtocolError):
+    """The peer violated the wire protocol; answer with ``ERROR(code)`` and close the connection."""
+
+
+class LocalProtocolError(ProtocolError):
     """Our side tried to send something the protocol does not allow; nothing was sent.
 
     ``code`` is the ERROR code the peer *would* have answered with (MALFORMED for bad values,
@@ -52,3 +55,7 @@ class LocalProtocolError(WireError):
 
     def __init__(self, message: str, code: ErrorCode = ErrorCode.MALFORMED) -> None:
         super().__init__(code, message)
+
+
+#: The former name of the common base, kept so that older imports keep working.
+WireError = ProtocolError

@@ -7,7 +7,7 @@ names without the Hungarian prefix. Conventions:
   present); ``dwTotalSize`` is a field the caller sets to the *client's* buffer size. That byte string
   is what goes into LINE_REPLY VarData (Param4 = its length).
 * ``decode_struct(cls, data)`` accepts any ``data`` at least the fixed size long and checks every internal
-  offset before reading; any inconsistency raises :class:`ProtocolError` (MALFORMED).
+  offset before reading; any inconsistency raises :class:`RemoteProtocolError` (MALFORMED).
 * Lists follow the size rule (wire-protocol §2): see :meth:`AgentSessionList.build`.
 
 Adapters, exact by construction (integer arithmetic with correct rounding, no float accumulation):
@@ -39,7 +39,7 @@ import construct as c
 from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.constants import AgentSessionState, AgentStateEx, ErrorCode
-from protocol.errors import LocalProtocolError, ProtocolError
+from protocol.errors import LocalProtocolError, RemoteProtocolError
 
 UTC = _dt.timezone.utc
 #: Day 0 of an OLE Automation DATE ([MS-OAUT] 2.2.25), taken as UTC (wire-protocol §4).
@@ -53,8 +53,8 @@ CY_SCALE = 10_000
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
 
-def _malformed(message: str) -> ProtocolError:
-    return ProtocolError(ErrorCode.MALFORMED, message)
+def _malformed(message: str) -> RemoteProtocolError:
+    return RemoteProtocolError(ErrorCode.MALFORMED, message)
 
 
 # --- adapters --------------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def ole_to_datetime(value: float) -> _dt.datetime:
 
     Exact inverse of :func:`datetime_to_ole` while ``abs(value) < OLE_EXACT_DAYS``; beyond that the
     error is at most half an ulp of the double (about 20 us in year 9999). NaN, infinities and values
-    outside datetime's range raise ProtocolError (MALFORMED).
+    outside datetime's range raise RemoteProtocolError (MALFORMED).
 
     Memoised (bounded LRU): the result depends on the value alone, and a client polling sessions decodes
     the same start times over and over (0.07 us instead of 0.6 us per hit).
@@ -581,7 +581,7 @@ def encode_utf16z(text: str, what: str) -> bytes:
 
 
 def decode_utf16z(data: bytes, what: str) -> str:
-    """Decode a UTF-16LE string whose last code unit is its NUL terminator (ProtocolError otherwise)."""
+    """Decode a UTF-16LE string whose last code unit is its NUL terminator (RemoteProtocolError otherwise)."""
     if len(data) % 2 or len(data) < 2 or data[-2:] != b"\x00\x00":
         raise _malformed(f"{what}: {len(data)} bytes are not a NUL-terminated UTF-16 string")
     try:
@@ -674,7 +674,7 @@ def encode_struct(obj: Any) -> bytes:
 
 
 def decode_struct(cls: type, data: bytes) -> Any:
-    """Decode ``data`` as TAPI structure ``cls`` (ProtocolError MALFORMED if inconsistent)."""
+    """Decode ``data`` as TAPI structure ``cls`` (RemoteProtocolError MALFORMED if inconsistent)."""
     decode = _DECODERS.get(cls)
     if decode is None:
         raise TypeError(f"not a TAPI structure class: {cls!r}")

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import trio
 
 from protocol.constants import DEFAULT_PORT
+from protocol.version import __version__
 from tsp.clock import ClockError, make_clock
 from tsp.faults import FaultError
 from tsp.scenario import ScenarioError, default_scenario, load_scenario
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m tsp",
         description="TAPI service-provider emulator: an ACD switch speaking MS-TRP packets over TCP.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--scenario", metavar="FILE", help="scenario TOML file (default: the built-in lively call centre)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port; 0 picks a free one (default {DEFAULT_PORT})")

@@ -47,7 +47,7 @@ import trio
 
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, LineErr
-from protocol.errors import LocalProtocolError, ProtocolError
+from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol import messages as m
 from tsp.clock import Clock
 from tsp import advance, fastlane
@@ -550,7 +550,7 @@ class EmulatorServer:
                     outbox.deferred = True
                     if not self._process(peer):
                         return
-            except ProtocolError as err:
+            except RemoteProtocolError as err:
                 log.info("conn %d: protocol error: %s", peer.conn_id, err)
                 peer.reason = f"protocol error {err.code.name}"
                 self._send(peer, err.to_frame())

@@ -15,7 +15,7 @@ import trio
 from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ApiVersion, LineMsg
-from protocol.errors import ProtocolError
+from protocol.errors import RemoteProtocolError
 
 
 class Closed(Exception):
@@ -67,7 +67,7 @@ class WireClient:
                     elif isinstance(ev, m.Error):
                         self.error = ev
                     self._notify()
-        except ProtocolError as exc:  # the test client should never see one
+        except RemoteProtocolError as exc:  # the test client should never see one
             self.log.append(("protocol-error", exc))
         finally:
             self.closed = True

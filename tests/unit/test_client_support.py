@@ -41,7 +41,7 @@ from protocol import (
     encode_struct,
 )
 from protocol.constants import AgentSessionState, ReqFunc
-from protocol.errors import ProtocolError
+from protocol.errors import RemoteProtocolError
 
 GROUP = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
 START = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
@@ -167,7 +167,7 @@ class FakeServer:
                         return
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 return
-            except ProtocolError as exc:
+            except RemoteProtocolError as exc:
                 await self._send(exc.to_frame())
                 return
             finally:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocol.codec import encode
-from protocol.errors import ProtocolError
+from protocol.errors import RemoteProtocolError
 from protocol.connection import NEED_DATA, Connection, Role
 from protocol.constants import MAX_STRUCT_SIZE, AgentSessionState, ApiVersion, FrameKind, LineErr, ReqFunc
 from protocol.messages import (
@@ -61,7 +61,7 @@ class Harness:
         peer.proto.receive_data(data)
         try:
             alive = self.server._process(peer)
-        except ProtocolError as err:  # what the reader does: send the ERROR, end the connection
+        except RemoteProtocolError as err:  # what the reader does: send the ERROR, end the connection
             self.server._send(peer, err.to_frame())
             alive = False
         out = peer.outbox.take() + (b"" if alive else b"<end>")

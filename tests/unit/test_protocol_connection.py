@@ -21,6 +21,7 @@ from protocol import (
     LineReply,
     LocalProtocolError,
     ProtocolError,
+    RemoteProtocolError,
     RawRequest,
     Request,
     Response,
@@ -114,7 +115,7 @@ def test_sync_error_result_and_sync_functions_track_no_request_id() -> None:
 def test_response_for_unknown_sequence_is_malformed() -> None:
     c, s = pair()
     c.receive_data(s.send(Response(99, 0, RawRequest(1))))
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         c.next_event()
     assert ei.value.code == ErrorCode.MALFORMED
 
@@ -136,11 +137,11 @@ def test_response_for_unknown_sequence_is_malformed() -> None:
 def test_receive_violations(role: Role, data: bytes, code: ErrorCode) -> None:
     conn = Connection(role)
     conn.receive_data(data)
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         conn.next_event()
     assert ei.value.code == code
     # the same error again, and then only an ERROR frame may be sent; afterwards closed
-    with pytest.raises(ProtocolError):
+    with pytest.raises(RemoteProtocolError):
         conn.next_event()
     assert encode(ei.value.to_frame()) == conn.send(ei.value.to_frame())
     assert conn.closed and conn.next_event() is CLOSED
@@ -149,7 +150,7 @@ def test_receive_violations(role: Role, data: bytes, code: ErrorCode) -> None:
 def test_too_large_raised_from_header_alone() -> None:
     conn = Connection(Role.SERVER)
     conn.receive_data(struct.pack("<I", MAX_FRAME_LENGTH + 1))  # 4 bytes only, no body
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         conn.next_event()
     assert ei.value.code == ErrorCode.FRAME_TOO_LARGE
 
@@ -165,7 +166,7 @@ def test_max_length_frame_is_accepted() -> None:
 def test_second_hello_is_unexpected() -> None:
     c, s = pair()
     s.receive_data(frame(0, hello_body()))
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         s.next_event()
     assert ei.value.code == ErrorCode.UNEXPECTED_KIND
 
@@ -179,7 +180,7 @@ def test_eof_at_boundary_closes_and_mid_frame_is_malformed() -> None:
     c, s = pair()
     s.receive_data(c.send(Request(1, RawRequest(1)))[:10])
     s.receive_data(b"")
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         s.next_event()
     assert ei.value.code == ErrorCode.MALFORMED
 

@@ -32,6 +32,7 @@ from protocol import (
     LocalProtocolError,
     NegotiateAPIVersion,
     ProtocolError,
+    RemoteProtocolError,
     RawRequest,
     Request,
     Response,
@@ -66,8 +67,8 @@ def utf16z(s: str) -> bytes:
     return s.encode("utf-16-le") + b"\x00\x00"
 
 
-def malformed(func, *args, **kw) -> ProtocolError:
-    with pytest.raises(ProtocolError) as ei:
+def malformed(func, *args, **kw) -> RemoteProtocolError:
+    with pytest.raises(RemoteProtocolError) as ei:
         func(*args, **kw)
     assert ei.value.code == ErrorCode.MALFORMED, ei.value
     return ei.value
@@ -77,12 +78,12 @@ def malformed(func, *args, **kw) -> ProtocolError:
 
 
 def test_length_boundaries() -> None:
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         check_length(7)
     assert ei.value.code == ErrorCode.MALFORMED
     check_length(8)
     check_length(MAX_FRAME_LENGTH)
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         check_length(MAX_FRAME_LENGTH + 1)
     assert ei.value.code == ErrorCode.FRAME_TOO_LARGE
 
@@ -94,7 +95,7 @@ def test_length_8_frame_passes_the_length_check_and_fails_on_its_empty_body() ->
 
 def test_decode_length_7_and_too_large() -> None:
     malformed(decode, struct.pack("<IHHI", 7, 0, 0, 0)[:11])
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         decode(struct.pack("<IHHI", MAX_FRAME_LENGTH + 1, 1, 0, 0))
     assert ei.value.code == ErrorCode.FRAME_TOO_LARGE
 
@@ -117,7 +118,7 @@ def test_length_field_disagreeing_with_bytes() -> None:
 
 
 def test_unknown_kind_is_unexpected() -> None:
-    with pytest.raises(ProtocolError) as ei:
+    with pytest.raises(RemoteProtocolError) as ei:
         decode(frame(7, b""))
     assert ei.value.code == ErrorCode.UNEXPECTED_KIND
 
@@ -294,7 +295,7 @@ def test_to_frame_truncates_text() -> None:
     assert decode(encode(f)) == f
 
 
-# --- fuzzing: only ProtocolError ever escapes ---------------------------------------------------------
+# --- fuzzing: only RemoteProtocolError ever escapes ---------------------------------------------------------
 
 VALID_FRAMES = [(data, func) for _, _, func, data in VECTORS]
 FUNCS = [*REQUEST_TYPES, 0, 153, 4242]
@@ -305,7 +306,7 @@ FUNCS = [*REQUEST_TYPES, 0, 153, 4242]
 def test_random_frames_only_raise_protocol_error(data: bytes, func: int | None) -> None:
     try:
         decode(data, response_func=func)
-    except ProtocolError:
+    except RemoteProtocolError:
         pass
 
 
@@ -318,7 +319,7 @@ def test_mutated_valid_frames_only_raise_protocol_error(vec: tuple[bytes, int | 
         data[12 + pos % max(1, len(data) - 12) if len(data) > 12 else 0] = value
     try:
         decode(bytes(data), response_func=func)
-    except ProtocolError:
+    except RemoteProtocolError:
         pass
 
 
@@ -333,17 +334,17 @@ def test_random_bodies_only_raise_protocol_error(body: bytes, func: int) -> None
     ):
         try:
             call()
-        except ProtocolError:
+        except RemoteProtocolError:
             pass
     for cls in STRUCT_CLASSES:
         try:
             decode_struct(cls, body)
-        except ProtocolError:
+        except RemoteProtocolError:
             pass
 
 
 def feed_in_pieces(conn: Connection, data: bytes, rnd: random.Random) -> list:
-    """Feed ``data`` in random pieces; collect frames until NEED_DATA; ProtocolError propagates."""
+    """Feed ``data`` in random pieces; collect frames until NEED_DATA; RemoteProtocolError propagates."""
     out: list = []
     pos = 0
     while pos < len(data):
@@ -366,7 +367,7 @@ def test_connection_random_bytes_any_fragmentation_only_protocol_error(data: byt
         feed_in_pieces(conn, data, random.Random(seed))
         conn.receive_data(b"")
         conn.next_event()
-    except ProtocolError:
+    except RemoteProtocolError:
         pass
 
 
@@ -418,3 +419,27 @@ def test_negotiate_default_extension_buffer_roundtrips() -> None:
     assert decode(encode(Request(1, body))).body == body
     body = EmuOfferCall(group_id=uuid.UUID(int=5))
     assert decode(encode(Request(1, body))).body == body
+
+
+# --- the hierarchy (as in h11) ---------------------------------------------------------------------------------
+
+
+def test_both_kinds_are_protocol_errors_with_the_code_they_imply() -> None:
+    assert issubclass(RemoteProtocolError, ProtocolError)
+    assert issubclass(LocalProtocolError, ProtocolError)
+    assert not issubclass(LocalProtocolError, RemoteProtocolError)
+    local = LocalProtocolError("too big", ErrorCode.FRAME_TOO_LARGE)
+    assert local.code is ErrorCode.FRAME_TOO_LARGE and local.message == "too big"
+    assert LocalProtocolError("bad value").code is ErrorCode.MALFORMED
+    remote = RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, "a second HELLO")
+    assert remote.to_frame().code == ErrorCode.UNEXPECTED_KIND
+
+
+def test_received_garbage_is_remote_and_bad_values_to_send_are_local() -> None:
+    with pytest.raises(RemoteProtocolError) as ei:
+        decode(b"\x00\x00\x00\x03" + b"\x00" * 8)
+    assert not isinstance(ei.value, LocalProtocolError)
+    with pytest.raises(LocalProtocolError) as li:
+        encode(Request(sequence=1, body=CreateAgent(h_line=1, agent_id="a\x00b", pin=None)))
+    assert not isinstance(li.value, RemoteProtocolError)
+    assert "NUL" in str(li.value)
