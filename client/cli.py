@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import math
 import signal
 import sys
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 import client
+from client.cliargs import Parser, int_at_least, port, seconds
 from client.connecting import CONNECT_TIMEOUT
 from client.control import NO_CONTROL
 from client.errors import ConnectionLostError, ConnectTimeoutError, ControlRefusedError, TapiError
@@ -59,53 +59,12 @@ def _console() -> Console:
     return console
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``tapi sessions: argument --line: must be >= 0, got '-1'`` (exit 2)."""
-
-    def error(self, message: str) -> Any:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def _int_at_least(low: int, high: int | None = None) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < low or (high is not None and value > high):
-            bound = f"between {low} and {high}" if high is not None else f">= {low}"
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _seconds(*, zero_ok: bool) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok) or value > MAX_SECONDS:
-            raise argparse.ArgumentTypeError(f"must be {'>= 0' if zero_ok else '> 0'} seconds (and finite), got {text!r}")
-        return value
-
-    return parse
-
-
-#: Largest number of seconds an option takes (EmuAdvanceClock carries seconds as a u32).
-MAX_SECONDS = float(0xFFFFFFFF)
-
-#: ``--port``: a TCP port a server can listen on.
-_port = _int_at_least(1, 65535)
-
-
 def _add_connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="emulator host (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=port, default=DEFAULT_PORT,
                         help=f"emulator port, 1..65535 (default {DEFAULT_PORT})")
     parser.add_argument(
-        "--timeout", type=_seconds(zero_ok=False), default=None, metavar="SECONDS",
+        "--timeout", type=seconds(zero_ok=False), default=None, metavar="SECONDS",
         help="give up on connecting (TCP, HELLO, Initialize) and on each request after this long "
              f"(default {CONNECT_TIMEOUT:g} for connecting, {REQUEST_TIMEOUT:g} - TAPI3's two minutes - per request)",
     )
@@ -123,7 +82,7 @@ def _connect(args: argparse.Namespace, **kwargs: Any) -> Any:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tapi`` argument parser (sessions, watch, clock, advance, offer and, if available, wallboard)."""
-    parser = _Parser(prog="tapi", description="Look at a TAPI emulator through the client library.")
+    parser = Parser(prog="tapi", description="Look at a TAPI emulator through the client library.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -131,13 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_args(sessions)
     sessions.add_argument("--agent", required=True, metavar="ID", help="agent ID (as in the scenario)")
     sessions.add_argument("--pin", default=None, help="the agent's PIN, if it has one")
-    sessions.add_argument("--line", type=_int_at_least(0, 0xFFFFFFFF), default=0,
+    sessions.add_argument("--line", type=int_at_least(0, 0xFFFFFFFF), default=0,
                           help="line device to ask through (default 0)")
     sessions.set_defaults(run=_run_sessions)
 
     watch = sub.add_parser("watch", help="print events as they come (opens every line)")
     _add_connection_args(watch)
-    watch.add_argument("--count", type=_int_at_least(1), default=None, metavar="N",
+    watch.add_argument("--count", type=int_at_least(1), default=None, metavar="N",
                        help="stop after N events (N >= 1; default: until Ctrl-C)")
     watch.set_defaults(run=_run_watch)
 
@@ -151,14 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     advance = sub.add_parser("advance", help="advance the manual switch clock (needs --clock manual --control)")
     _add_connection_args(advance)
-    advance.add_argument("seconds", type=_seconds(zero_ok=True), metavar="SECONDS",
+    advance.add_argument("seconds", type=seconds(zero_ok=True), metavar="SECONDS",
                          help="switch seconds to let pass (>= 0, millisecond resolution)")
     advance.set_defaults(run=_run_control)
 
     offer = sub.add_parser("offer", help="offer a call to an ACD group's queue now (needs --control)")
     _add_connection_args(offer)
     offer.add_argument("group", metavar="GROUP", help="the group's name (as in the group list) or GUID")
-    offer.add_argument("--talk", type=_int_at_least(0, 0xFFFFFFFF), default=60, metavar="S",
+    offer.add_argument("--talk", type=int_at_least(0, 0xFFFFFFFF), default=60, metavar="S",
                        help="whole seconds the call talks once answered (default 60)")
     offer.set_defaults(run=_run_control)
 

@@ -38,6 +38,7 @@ from rich.console import Console
 from rich.live import Live
 
 import client
+from client import cliargs
 from client.errors import ConnectionLostError, LineError, TapiError
 from client.wallboard import (
     DEFAULT_SL_THRESHOLD,
@@ -358,7 +359,7 @@ def export_svg(path: str | Path, *, sim_seconds: float = 600, step: float = 1.0,
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The wallboard's options (shared by ``python -m client.wallboard_app`` and ``tapi wallboard``)."""
     parser.add_argument("--host", default="127.0.0.1", help="emulator host (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"emulator port (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=cliargs.port, default=DEFAULT_PORT, help=f"emulator port, 1..65535 (default {DEFAULT_PORT})")
     parser.add_argument("--scenario", metavar="FILE",
                         help="scenario file (or built-in scenario name) to take agent IDs, PINs and queue IDs from "
                              "(default: the emulator's built-in scenario, unless --agent is given)")
@@ -366,16 +367,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="watch this agent (repeatable)")
     parser.add_argument("--queue", action="append", default=[], metavar="GROUP=QUEUEID",
                         help="queue ID of a group, by name or GUID (repeatable)")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_SL_THRESHOLD,
+    parser.add_argument("--threshold", type=cliargs.seconds(zero_ok=True), default=DEFAULT_SL_THRESHOLD,
                         help="service-level threshold in seconds (default 20)")
-    parser.add_argument("--refresh", type=float, default=DEFAULT_REFRESH,
+    parser.add_argument("--refresh", type=cliargs.seconds(zero_ok=False), default=DEFAULT_REFRESH,
                         help="steady refresh period in seconds (default 1)")
     parser.add_argument("--show-ended", action="store_true", help="also list ENDED sessions")
     parser.add_argument("--export", metavar="FILE.svg",
                         help="do not connect: run the embedded emulator on a manual clock and save an SVG")
-    parser.add_argument("--sim-seconds", type=float, default=600,
+    parser.add_argument("--sim-seconds", type=cliargs.seconds(zero_ok=True), default=600,
                         help="with --export: simulated seconds before the picture (default 600)")
-    parser.add_argument("--width", type=int, default=120, help="with --export: width in characters")
+    parser.add_argument("--width", type=cliargs.int_at_least(40, 1000), default=120, help="with --export: width in characters")
 
 
 def roster_from_args(args: argparse.Namespace) -> Roster:
@@ -443,7 +444,7 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m client.wallboard_app``: the live wallboard, or ``--export`` an SVG picture."""
-    parser = argparse.ArgumentParser(prog="python -m client.wallboard_app", description=__doc__.split("\n\n")[0])
+    parser = cliargs.Parser(prog="python -m client.wallboard_app", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return run_from_args(parser.parse_args(argv))
 
