@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import trio
 
 from protocol.constants import DEFAULT_PORT
+from tsp import logqueue
 from tsp.clock import ClockError, make_clock
 from tsp.faults import FaultError
 from tsp.scenario import ScenarioError, default_scenario, load_scenario
@@ -30,6 +31,38 @@ log = logging.getLogger("tsp")
 
 #: LogRecord attributes that are not "extra" fields of a call (everything else is copied into JSON).
 _STANDARD_RECORD_KEYS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+def _read_switch_time(switch_time: Callable[[], float | None] | None) -> float | None:
+    if switch_time is None:
+        return None
+    try:
+        return switch_time()
+    except Exception:  # noqa: BLE001 - a log line must never fail because the clock cannot be read
+        return None
+
+
+class TextLogFormatter(logging.Formatter):
+    """``--log-format text``: ``2026-12-01 20:12:23,456 INFO    switch=812.250 tsp.server: conn 3: ...``.
+
+    ``switch=`` is the switch clock (seconds since the scenario start) when the record was written; it is
+    left out where there is none (before the server runs, after it stopped). The time before it is the
+    local wall clock."""
+
+    def __init__(self, switch_time: Callable[[], float | None] | None = None) -> None:
+        super().__init__()
+        self.switch_time = switch_time
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        now = _read_switch_time(self.switch_time)
+        switch = f"switch={now:.3f} " if now is not None else ""
+        text = f"{self.formatTime(record)} {record.levelname:<7} {switch}{record.name}: {record.message}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            text += "\n" + self.formatStack(record.stack_info)
+        return text
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -49,13 +82,9 @@ class JsonLogFormatter(logging.Formatter):
         out: dict[str, Any] = {
             "time": _dt.datetime.fromtimestamp(record.created, _dt.timezone.utc).isoformat(timespec="milliseconds"),
         }
-        if self.switch_time is not None:
-            try:
-                now = self.switch_time()
-            except Exception:  # noqa: BLE001 - a log line must never fail because the clock cannot be read
-                now = None
-            if now is not None:
-                out["switch_time"] = round(now, 3)
+        now = _read_switch_time(self.switch_time)
+        if now is not None:
+            out["switch_time"] = round(now, 3)
         out.update(level=record.levelname, logger=record.name, message=record.getMessage())
         for key, value in vars(record).items():
             if key not in _STANDARD_RECORD_KEYS and key not in out:
@@ -155,16 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _configure_logging(quiet: bool, verbose: bool, log_format: str = "text") -> None:
+def _configure_logging(quiet: bool, verbose: bool, log_format: str = "text") -> logqueue.InstalledLog:
+    """Log to stderr through the bounded queue and its writer thread (tsp/logqueue.py): a stderr nobody
+    reads never stalls the server; what does not fit is dropped and counted."""
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        handler.setFormatter(JsonLogFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    formatter = JsonLogFormatter() if log_format == "json" else TextLogFormatter()
+    return logqueue.install(formatter, level, stream=sys.stderr)
 
 
 async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
@@ -204,7 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tls_key and not args.tls_cert:
         parser.error("--tls-key needs --tls-cert")
-    _configure_logging(args.quiet, args.verbose, args.log_format)
+    logs = _configure_logging(args.quiet, args.verbose, args.log_format)
+    try:
+        return _main(args, logs)
+    finally:
+        logs.close(timeout=1.0)  # a stderr nobody reads must not keep the process from ending
+
+
+def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
     try:
         scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
         clock = make_clock(args.clock, args.speed)
@@ -219,9 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
         server = EmulatorServer(scenario, clock, config)
-        for handler in logging.getLogger().handlers:
-            if isinstance(handler.formatter, JsonLogFormatter):
-                handler.formatter.switch_time = _switch_time_of(server)
+        formatter = logs.handler.formatter
+        if isinstance(formatter, (JsonLogFormatter, TextLogFormatter)):
+            formatter.switch_time = _switch_time_of(server)
     except ScenarioError as err:
         print(f"tsp: bad scenario: {err}", file=sys.stderr, flush=True)
         return EXIT_USAGE
@@ -241,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         failure = None
     if failure:
+        logs.close(timeout=1.0)  # the lines logged so far first, then the reason
         print(f"tsp: {failure}", file=sys.stderr, flush=True)
         return EXIT_CANNOT_SERVE
     log.info("stopped")
