@@ -159,11 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-conn", type=_positive_int, default=defaults.max_connections, metavar="N",
                    help=f"connections served at once (default {defaults.max_connections})")
     p.add_argument("--read-timeout", type=_positive_float, default=defaults.read_timeout, metavar="SECONDS",
-                   help="close a connection silent this long before its HELLO or inside a frame, with ERROR 5 "
-                        f"(default {defaults.read_timeout:g})")
+                   help="ERROR 5 and close for a connection without HELLO this long after connecting, without an "
+                        "initialized hLineApp this long after its HELLO, or with a frame not complete this long "
+                        f"after its first byte (default {defaults.read_timeout:g})")
     p.add_argument("--max-queued", type=_positive_int, default=defaults.max_queued_bytes, metavar="BYTES",
                    help="outgoing bytes queued for one client before it is cut off as not reading "
                         f"(default {defaults.max_queued_bytes})")
+    p.add_argument("--max-queued-total", type=_positive_int, default=defaults.max_queued_total, metavar="BYTES",
+                   help="outgoing bytes held for all clients together; past it the client holding the most is cut "
+                        f"off with ERROR 5 (default {defaults.max_queued_total}, at least 327684)")
     p.add_argument("--max-in-flight", type=_positive_int, default=defaults.max_in_flight, metavar="N",
                    help="answers the server may hold back (delay faults) for one connection; one more request "
                         f"gets LINEERR_RESOURCEUNAVAIL (default {defaults.max_in_flight})")
@@ -173,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-lines", type=_positive_int, default=defaults.max_lines_per_connection, metavar="N",
                    help="lines one connection may have open at once; one more Open gets LINEERR_RESOURCEUNAVAIL "
                         f"(default {defaults.max_lines_per_connection})")
+    p.add_argument("--max-lines-total", type=_positive_int, default=defaults.max_lines_total, metavar="N",
+                   help="lines all connections together may have open at once; one more Open gets "
+                        f"LINEERR_RESOURCEUNAVAIL (default {defaults.max_lines_total})")
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve TLS with this PEM certificate chain (needs --tls-key unless the file holds the key)")
     p.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
@@ -229,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tls_key and not args.tls_cert:
         parser.error("--tls-key needs --tls-cert")
+    if args.max_queued_total < 0x50004:
+        parser.error(f"--max-queued-total must hold at least one maximal frame (327684 bytes), got {args.max_queued_total}")
     logs = _configure_logging(args.quiet, args.verbose, args.log_format)
     try:
         return _main(args, logs)
@@ -248,6 +257,8 @@ def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
             max_in_flight=args.max_in_flight,
             max_apps_per_connection=args.max_apps,
             max_lines_per_connection=args.max_lines,
+            max_lines_total=args.max_lines_total,
+            max_queued_total=args.max_queued_total,
             ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
         server = EmulatorServer(scenario, clock, config)
