@@ -16,10 +16,15 @@ it frames and writes what it returns:
 * **driver** (one per server): sleeps until the next due time of the switch (model events, delayed
   replies) in the clock's terms, or until a request that made something due earlier or a clock change
   wakes it, then advances the switch and fans the events out.
-* **read timeout**: a connection that has not sent its HELLO, or that stops in the middle of a frame,
-  for ``read_timeout`` seconds gets ERROR 5 (idle timeout) and is closed. A connection that is idle
-  between frames is never cut off (TCP keepalive finds dead peers: first probe after 60 s of silence,
-  dead after about two minutes without an answer).
+* **read timeout** (slowloris): a connection gets ERROR 5 (idle timeout) and is closed when its HELLO
+  is not whole ``read_timeout`` seconds after the connect, when it has not initialized an hLineApp
+  ``read_timeout`` seconds after its HELLO, or when a frame is not whole ``read_timeout`` seconds after
+  its first byte (later bytes of the frame do not restart the clock). A connection with an hLineApp that
+  is idle between frames is never cut off (TCP keepalive finds dead peers: first probe after 60 s of
+  silence, dead after about two minutes without an answer).
+* **global bounds**: ``max_queued_total`` bytes held for all connections together (past it the one
+  holding the most is cut off with ERROR 5, see ``tsp/outbox.py``) and ``max_lines_total`` lines open
+  on all connections together (one more Open gets LINEERR_RESOURCEUNAVAIL).
 * **in-flight cap**: at most ``max_in_flight`` requests of one connection may have an answer held back
   by the server (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not
   performed, so a client cannot grow the server's table of held replies without bound. Close and
