@@ -22,6 +22,7 @@ import trio
 
 from protocol.constants import DEFAULT_PORT
 from protocol.version import __version__
+from tsp import logqueue
 from tsp.clock import ClockError, make_clock
 from tsp.faults import FaultError
 from tsp.scenario import ScenarioError, default_scenario, load_scenario
@@ -31,6 +32,38 @@ log = logging.getLogger("tsp")
 
 #: LogRecord attributes that are not "extra" fields of a call (everything else is copied into JSON).
 _STANDARD_RECORD_KEYS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+def _read_switch_time(switch_time: Callable[[], float | None] | None) -> float | None:
+    if switch_time is None:
+        return None
+    try:
+        return switch_time()
+    except Exception:  # noqa: BLE001 - a log line must never fail because the clock cannot be read
+        return None
+
+
+class TextLogFormatter(logging.Formatter):
+    """``--log-format text``: ``2026-12-01 20:12:23,456 INFO    switch=812.250 tsp.server: conn 3: ...``.
+
+    ``switch=`` is the switch clock (seconds since the scenario start) when the record was written; it is
+    left out where there is none (before the server runs, after it stopped). The time before it is the
+    local wall clock."""
+
+    def __init__(self, switch_time: Callable[[], float | None] | None = None) -> None:
+        super().__init__()
+        self.switch_time = switch_time
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        now = _read_switch_time(self.switch_time)
+        switch = f"switch={now:.3f} " if now is not None else ""
+        text = f"{self.formatTime(record)} {record.levelname:<7} {switch}{record.name}: {record.message}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            text += "\n" + self.formatStack(record.stack_info)
+        return text
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -50,13 +83,9 @@ class JsonLogFormatter(logging.Formatter):
         out: dict[str, Any] = {
             "time": _dt.datetime.fromtimestamp(record.created, _dt.timezone.utc).isoformat(timespec="milliseconds"),
         }
-        if self.switch_time is not None:
-            try:
-                now = self.switch_time()
-            except Exception:  # noqa: BLE001 - a log line must never fail because the clock cannot be read
-                now = None
-            if now is not None:
-                out["switch_time"] = round(now, 3)
+        now = _read_switch_time(self.switch_time)
+        if now is not None:
+            out["switch_time"] = round(now, 3)
         out.update(level=record.levelname, logger=record.name, message=record.getMessage())
         for key, value in vars(record).items():
             if key not in _STANDARD_RECORD_KEYS and key not in out:
@@ -142,11 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-conn", type=_positive_int, default=defaults.max_connections, metavar="N",
                    help=f"connections served at once (default {defaults.max_connections})")
     p.add_argument("--read-timeout", type=_positive_float, default=defaults.read_timeout, metavar="SECONDS",
-                   help="close a connection silent this long before its HELLO or inside a frame, with ERROR 5 "
-                        f"(default {defaults.read_timeout:g})")
+                   help="ERROR 5 and close for a connection without HELLO this long after connecting, without an "
+                        "initialized hLineApp this long after its HELLO, or with a frame not complete this long "
+                        f"after its first byte (default {defaults.read_timeout:g})")
     p.add_argument("--max-queued", type=_positive_int, default=defaults.max_queued_bytes, metavar="BYTES",
                    help="outgoing bytes queued for one client before it is cut off as not reading "
                         f"(default {defaults.max_queued_bytes})")
+    p.add_argument("--max-queued-total", type=_positive_int, default=defaults.max_queued_total, metavar="BYTES",
+                   help="outgoing bytes held for all clients together; past it the client holding the most is cut "
+                        f"off with ERROR 5 (default {defaults.max_queued_total}, at least 327684)")
     p.add_argument("--max-in-flight", type=_positive_int, default=defaults.max_in_flight, metavar="N",
                    help="answers the server may hold back (delay faults) for one connection; one more request "
                         f"gets LINEERR_RESOURCEUNAVAIL (default {defaults.max_in_flight})")
@@ -159,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-agents", type=_count, default=defaults.max_agents, metavar="N",
                    help="agents CreateAgent may create over the wire (unknown agent IDs; scenario agents do not "
                         f"count); one more gets LINEERR_RESOURCEUNAVAIL, 0 = none (default {defaults.max_agents})")
+    p.add_argument("--max-lines-total", type=_positive_int, default=defaults.max_lines_total, metavar="N",
+                   help="lines all connections together may have open at once; one more Open gets "
+                        f"LINEERR_RESOURCEUNAVAIL (default {defaults.max_lines_total})")
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve TLS with this PEM certificate chain (needs --tls-key unless the file holds the key)")
     p.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
@@ -170,16 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _configure_logging(quiet: bool, verbose: bool, log_format: str = "text") -> None:
+def _configure_logging(quiet: bool, verbose: bool, log_format: str = "text") -> logqueue.InstalledLog:
+    """Log to stderr through the bounded queue and its writer thread (tsp/logqueue.py): a stderr nobody
+    reads never stalls the server; what does not fit is dropped and counted."""
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        handler.setFormatter(JsonLogFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    formatter = JsonLogFormatter() if log_format == "json" else TextLogFormatter()
+    return logqueue.install(formatter, level, stream=sys.stderr)
 
 
 async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
@@ -219,7 +251,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tls_key and not args.tls_cert:
         parser.error("--tls-key needs --tls-cert")
-    _configure_logging(args.quiet, args.verbose, args.log_format)
+    if args.max_queued_total < 0x50004:
+        parser.error(f"--max-queued-total must hold at least one maximal frame (327684 bytes), got {args.max_queued_total}")
+    logs = _configure_logging(args.quiet, args.verbose, args.log_format)
+    try:
+        return _main(args, logs)
+    finally:
+        logs.close(timeout=1.0)  # a stderr nobody reads must not keep the process from ending
+
+
+def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
     try:
         scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
         clock = make_clock(args.clock, args.speed)
@@ -232,12 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_apps_per_connection=args.max_apps,
             max_lines_per_connection=args.max_lines,
             max_agents=args.max_agents,
+            max_lines_total=args.max_lines_total,
+            max_queued_total=args.max_queued_total,
             ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
         server = EmulatorServer(scenario, clock, config)
-        for handler in logging.getLogger().handlers:
-            if isinstance(handler.formatter, JsonLogFormatter):
-                handler.formatter.switch_time = _switch_time_of(server)
+        formatter = logs.handler.formatter
+        if isinstance(formatter, (JsonLogFormatter, TextLogFormatter)):
+            formatter.switch_time = _switch_time_of(server)
     except ScenarioError as err:
         print(f"tsp: bad scenario: {err}", file=sys.stderr, flush=True)
         return EXIT_USAGE
@@ -257,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         failure = None
     if failure:
+        logs.close(timeout=1.0)  # the lines logged so far first, then the reason
         print(f"tsp: {failure}", file=sys.stderr, flush=True)
         return EXIT_CANNOT_SERVE
     log.info("stopped")

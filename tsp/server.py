@@ -16,10 +16,15 @@ it frames and writes what it returns:
 * **driver** (one per server): sleeps until the next due time of the switch (model events, delayed
   replies) in the clock's terms, or until a request that made something due earlier or a clock change
   wakes it, then advances the switch and fans the events out.
-* **read timeout**: a connection that has not sent its HELLO, or that stops in the middle of a frame,
-  for ``read_timeout`` seconds gets ERROR 5 (idle timeout) and is closed. A connection that is idle
-  between frames is never cut off (TCP keepalive finds dead peers: first probe after 60 s of silence,
-  dead after about two minutes without an answer).
+* **read timeout** (slowloris): a connection gets ERROR 5 (idle timeout) and is closed when its HELLO
+  is not whole ``read_timeout`` seconds after the connect, when it has not initialized an hLineApp
+  ``read_timeout`` seconds after its HELLO, or when a frame is not whole ``read_timeout`` seconds after
+  its first byte (later bytes of the frame do not restart the clock). A connection with an hLineApp that
+  is idle between frames is never cut off (TCP keepalive finds dead peers: first probe after 60 s of
+  silence, dead after about two minutes without an answer).
+* **global bounds**: ``max_queued_total`` bytes held for all connections together (past it the one
+  holding the most is cut off with ERROR 5, see ``tsp/outbox.py``) and ``max_lines_total`` lines open
+  on all connections together (one more Open gets LINEERR_RESOURCEUNAVAIL).
 * **in-flight cap**: at most ``max_in_flight`` requests of one connection may have an answer held back
   by the server (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not
   performed, so a client cannot grow the server's table of held replies without bound. Close and
@@ -39,7 +44,6 @@ import math
 import os
 import socket
 import ssl
-from collections import deque
 from typing import Any, Iterable
 
 import attrs
@@ -53,6 +57,7 @@ from tsp.clock import Clock
 from tsp import advance, fastlane
 from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.model import Switch
+from tsp.outbox import Outbox, QueueBudget
 from tsp.scenario import Scenario
 from tsp.switch import Outgoing, PendingAdvance, SwitchService
 
@@ -86,10 +91,14 @@ class ServerConfig:
     control: bool = False
     #: Connections served at once; one more gets ERROR 5 "too many connections" and is closed.
     max_connections: int = 1000
-    #: Seconds a connection may wait before its HELLO or in the middle of a frame (then ERROR 5).
+    #: Seconds a connection has for each of: its HELLO (from the connect), its first hLineApp (from its
+    #: HELLO), and every frame (from the frame's first byte); a connection that misses one gets ERROR 5.
     read_timeout: float = 30.0
     #: Bytes that may wait in one connection's outgoing queue before it is cut off as a non-reader.
     max_queued_bytes: int = 8 * 1024 * 1024
+    #: Bytes the server may hold for all connections together (queued or being written); past it the
+    #: connection holding the most is cut off with ERROR 5.
+    max_queued_total: int = 256 * 1024 * 1024
     #: Seconds a closing connection (cut off, timed out, protocol error) gets to take its last frames
     #: (the ERROR) before it is closed anyway.
     overflow_grace: float = 2.0
@@ -103,6 +112,8 @@ class ServerConfig:
     #: Agents CreateAgent may create over the wire (unknown agent IDs) while the server runs; one more
     #: gets RESOURCEUNAVAIL. Scenario agents do not count.
     max_agents: int = 10_000
+    #: Lines all connections together may have open at once; one more Open gets RESOURCEUNAVAIL.
+    max_lines_total: int = 10000
     #: Serve TLS on TCP connections (server side context with the certificate chain loaded); None = plain.
     ssl_context: ssl.SSLContext | None = None
     #: Product name sent in the server's HELLO.
@@ -123,6 +134,10 @@ class ServerConfig:
             raise ValueError(f"max_agents must be >= 0, got {self.max_agents}")
         if self.max_queued_bytes < 0x50004:
             raise ValueError(f"max_queued_bytes must hold at least one maximal frame (0x50004), got {self.max_queued_bytes}")
+        if self.max_queued_total < 0x50004:
+            raise ValueError(f"max_queued_total must hold at least one maximal frame (0x50004), got {self.max_queued_total}")
+        if self.max_lines_total < 1:
+            raise ValueError(f"max_lines_total must be >= 1, got {self.max_lines_total}")
 
 
 def _direct_fd(stream: trio.abc.Stream) -> int | None:
@@ -136,88 +151,24 @@ def _direct_fd(stream: trio.abc.Stream) -> int | None:
     return None
 
 
-class _Outbox:
-    """A byte queue that never blocks the producer; the consumer (writer task) waits for data."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._chunks: deque[bytes] = deque()
-        self.queued = 0
-        self.closed = False
-        self.overflowed = False
-        self._ready = trio.Event()
-        #: True while the reader handles what one ``receive_some`` brought: ``put`` does not wake the
-        #: writer, the reader hands everything over at once afterwards (:meth:`flush_deferred`).
-        self.deferred = False
-        #: True while the writer task is inside ``send_all`` (nobody else may write to the stream).
-        self.sending = False
-
-    def put(self, data: bytes) -> bool:
-        """Queue ``data``; False if the queue is closed or this would exceed the limit."""
-        if self.closed:
-            return False
-        if self.queued + len(data) > self.limit:
-            self.overflowed = True
-            return False
-        self._chunks.append(data)
-        self.queued += len(data)
-        if not self.deferred:
-            self._ready.set()
-        return True
-
-    def take(self) -> bytes:
-        """Everything queued, joined, and the queue emptied (b"" if nothing is queued)."""
-        chunks = self._chunks
-        if not chunks:
-            return b""
-        data = b"".join(chunks) if len(chunks) > 1 else chunks[0]
-        chunks.clear()
-        self.queued = 0
-        return data
-
-    def put_front(self, data: bytes) -> None:
-        """Queue ``data`` ahead of everything else (the unsent rest of a direct write; not limited)."""
-        self._chunks.appendleft(data)
-        self.queued += len(data)
-
-    def flush_deferred(self) -> None:
-        """End a deferral: wake the writer if anything was queued meanwhile."""
-        self.deferred = False
-        if self._chunks or self.closed:
-            self._ready.set()
-
-    def replace_with(self, data: bytes) -> None:
-        """Throw away everything queued, queue ``data`` alone and close (used for the overflow ERROR)."""
-        self._chunks.clear()
-        self._chunks.append(data)
-        self.queued = len(data)
-        self.close()
-
-    def close(self) -> None:
-        """No more data will come; the writer returns once the queue is empty."""
-        self.closed = True
-        self._ready.set()
-
-    async def get(self) -> bytes | None:
-        """Everything queued so far, joined (None when closed and empty)."""
-        while not self._chunks:
-            if self.closed:
-                return None
-            self._ready = trio.Event()
-            await self._ready.wait()
-        return self.take()
-
-
 class _Peer:
     """The server side of one connection."""
 
-    def __init__(self, conn_id: int, name: str, limit: int) -> None:
+    def __init__(self, conn_id: int, name: str, limit: int, budget: QueueBudget | None = None) -> None:
         self.conn_id = conn_id
         self.name = name
         self.proto = Connection(Role.SERVER)
-        self.outbox = _Outbox(limit)
+        self.outbox = Outbox(limit, budget)
         self.cancel_scope: trio.CancelScope | None = None
-        self.reason = "closed"
+        #: Why the connection ended, in words (None while nothing has ended it).
+        self.reason: str | None = None
+        #: Until its first hLineApp: (trio time by which the next step must have happened, the step);
+        #: the step is "HELLO" until the HELLO, then "hLineApp". None once an Initialize succeeded.
+        self.setup_deadline: tuple[float, str] | None = None
+        #: Trio time by which the frame buffered in part must be complete (inf: none buffered).
+        self.frame_deadline = math.inf
+        #: Frames taken from the stream so far (tells a new partial frame from the continuing one).
+        self.frames_in = 0
         #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
         self.current_request: m.Request | None = None
         #: Answers the switch holds back for this connection (``delay`` faults): ("response", sequence) or
@@ -302,6 +253,8 @@ class EmulatorServer:
             max_agents=config.max_agents, slice_advance=True,
         )
         self._peers: dict[int, _Peer] = {}
+        #: Bytes held for all connections together (``max_queued_total``).
+        self._budget = QueueBudget(config.max_queued_total)
         self._wake = trio.Event()
         #: The switch time the driver sleeps until (inf: until woken); a request only wakes the driver
         #: when it makes something due earlier than that.
@@ -382,6 +335,9 @@ class EmulatorServer:
             return
         if peer.held_count:
             self._note_released(peer, frame)
+        if peer.setup_deadline is not None and isinstance(frame, m.Response) and frame.result == 0 \
+                and isinstance(frame.body, m.Initialize):
+            peer.setup_deadline = None  # its first hLineApp: no setup timeout any more
         try:
             data = self._encode(peer, frame)
         except Exception:
@@ -391,11 +347,25 @@ class EmulatorServer:
 
     def _queue(self, peer: _Peer, data: bytes) -> None:
         """Queue encoded bytes for ``peer`` (dropped when its queue is closed; cut off on overflow)."""
-        if peer.outbox.closed:
+        outbox = peer.outbox
+        if outbox.closed or outbox.put(data):
             return
-        if not peer.outbox.put(data):
-            if peer.outbox.overflowed and not peer.outbox.closed:
-                self._overflow(peer)
+        if outbox.overflowed:
+            self._overflow(peer)
+            return
+        # All connections together hold too much: cut off the one holding the most (maybe this one).
+        while not outbox.closed:
+            victim = max(
+                (p for p in self._peers.values() if not p.outbox.closed),
+                key=lambda p: p.outbox.held + (len(data) if p is peer else 0),
+            )
+            self._over_total(victim, victim.outbox.held + (len(data) if victim is peer else 0))
+            if victim is not peer and not outbox.put(data):
+                if outbox.overflowed:
+                    self._overflow(peer)
+                    return
+                continue
+            return
 
     @staticmethod
     def _note_released(peer: _Peer, frame: Any) -> None:
@@ -441,7 +411,18 @@ class EmulatorServer:
         limit = self.config.max_queued_bytes
         text = f"client is not reading: more than {limit} bytes queued for it; disconnecting"
         log.warning("conn %d: %s", peer.conn_id, text)
-        peer.reason = "cut off: not reading"
+        self._cut_off(peer, f"cut off: not reading (more than {limit} bytes queued for it)", text)
+
+    def _over_total(self, peer: _Peer, held: int) -> None:
+        limit = self.config.max_queued_total
+        text = (f"the server holds more than {limit} bytes for all clients together and this connection the "
+                f"most ({held} bytes); disconnecting")
+        log.warning("conn %d: cut off (--max-queued-total): %s", peer.conn_id, text)
+        self._cut_off(peer, f"cut off: most bytes queued ({held}) when all clients together passed {limit}", text)
+
+    def _cut_off(self, peer: _Peer, reason: str, text: str) -> None:
+        """Drop ``peer``'s queue, queue ERROR 5 ``text`` alone and close it after the grace period at most."""
+        peer.reason = reason
         try:
             data = peer.proto.send(m.Error(ErrorCode.IDLE_TIMEOUT, text))
         except LocalProtocolError:
@@ -459,7 +440,7 @@ class EmulatorServer:
             await self._refuse(stream)
             return
         conn_id = self.service.open_connection(peer_name)
-        peer = _Peer(conn_id, peer_name, self.config.max_queued_bytes)
+        peer = _Peer(conn_id, peer_name, self.config.max_queued_bytes, self._budget)
         self._peers[conn_id] = peer
         log.info("conn %d: connected from %s", conn_id, peer_name)
         try:
@@ -473,16 +454,17 @@ class EmulatorServer:
                         peer.outbox.close()
                         # The writer flushes what is queued (e.g. the ERROR) - for a bounded time only.
                         scope.deadline = min(scope.deadline, trio.current_time() + self.config.overflow_grace)
-            if scope.cancelled_caught and peer.reason == "closed":
-                peer.reason = "cancelled"
         except Exception:  # never let one connection's failure reach the server's nursery
             log.exception("conn %d: internal error", conn_id)
-            peer.reason = "internal error"
+            peer.reason = "internal error (see the traceback above)"
         finally:
+            peer.outbox.close()
             del self._peers[conn_id]
             self.service.close_connection(conn_id)
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(stream)
+            if peer.reason is None:
+                peer.reason = "server stopping" if self._stopped.is_set() else "cancelled by the program embedding the server"
             log.info("conn %d: closed (%s)", conn_id, peer.reason)
 
     async def _refuse(self, stream: trio.abc.Stream) -> None:
@@ -506,8 +488,9 @@ class EmulatorServer:
                     await stream.send_all(data)
                 finally:
                     peer.outbox.sending = False
+                peer.outbox.sent(len(data))
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-            if peer.reason == "closed":
+            if peer.reason is None:
                 peer.reason = f"write failed: {exc or type(exc).__name__}"
             peer.outbox.close()
             if peer.cancel_scope is not None:
@@ -518,25 +501,32 @@ class EmulatorServer:
         outbox = peer.outbox
         timeout = self.config.read_timeout
         fd = _direct_fd(stream)
+        peer.setup_deadline = (trio.current_time() + timeout, "HELLO")
         while not outbox.closed:
-            waiting_for = "HELLO" if proto.their_hello is None else ("the rest of a frame" if proto.buffered else None)
+            deadline = peer.frame_deadline
+            setup = peer.setup_deadline
+            if setup is not None and setup[0] < deadline:
+                deadline = setup[0]
             try:
-                if waiting_for is None:  # idle between frames: never cut off, so no cancel scope either
+                if deadline == math.inf:  # established and between frames: never cut off, no cancel scope
                     data = await stream.receive_some(_RECEIVE_SIZE)
                 else:
-                    with trio.move_on_after(timeout) as scope:
+                    with trio.move_on_at(deadline) as scope:
                         data = await stream.receive_some(_RECEIVE_SIZE)
                     if scope.cancelled_caught:
-                        text = f"no data for {timeout:g} s while waiting for {waiting_for}"
-                        peer.reason = f"idle timeout ({waiting_for})"
+                        text = self._timeout_text(peer)
+                        peer.reason = f"timed out: {text}"
+                        log.info("conn %d: %s; closing with ERROR 5", peer.conn_id, text)
                         self._send(peer, m.Error(ErrorCode.IDLE_TIMEOUT, text))
                         return
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 peer.reason = f"read failed: {exc or type(exc).__name__}"
                 return
             if self._stopped.is_set():  # stop() was called: the connection is being closed, answer nothing
-                peer.reason = "server stopped"
+                peer.reason = "server stopping"
                 return
+            received_at = trio.current_time()
+            frames_before = peer.frames_in
             # Everything the frames of this read produce is queued without waking the writer, then
             # written at once: one write per read, like the echo floor, and no task switch for it.
             outbox.deferred = True
@@ -547,18 +537,42 @@ class EmulatorServer:
                 while peer.advance is not None:  # EmuAdvanceClock: in slices; this peer's next frames wait
                     outbox.flush_deferred()
                     await advance.run(self, peer)
+                    received_at = trio.current_time()  # nothing was read during the advance
                     outbox.deferred = True
                     if not self._process(peer):
                         return
             except RemoteProtocolError as err:
                 log.info("conn %d: protocol error: %s", peer.conn_id, err)
-                peer.reason = f"protocol error {err.code.name}"
+                peer.reason = f"protocol error {err.code.name}: {err}"
                 self._send(peer, err.to_frame())
                 return
             finally:
                 if fd is not None and not outbox.sending and not outbox.closed:
                     self._write_direct(peer, fd)
                 outbox.flush_deferred()
+            # A frame must arrive whole within the timeout of its first byte: the clock of a partial frame
+            # starts with the read that brought its first byte and is not restarted by later bytes.
+            if not proto.buffered:
+                peer.frame_deadline = math.inf
+            elif peer.frame_deadline == math.inf or peer.frames_in != frames_before:
+                peer.frame_deadline = received_at + timeout
+
+    def _timeout_text(self, peer: _Peer) -> str:
+        """What a connection whose read deadline passed failed to do, in words (the ERROR 5 text)."""
+        timeout = self.config.read_timeout
+        now = trio.current_time()
+        setup = peer.setup_deadline
+        partial = peer.proto.buffered > 0
+        if setup is not None and setup[0] <= now:
+            if setup[1] == "HELLO":
+                text = f"no HELLO within {timeout:g} s of connecting"
+            else:
+                text = f"no hLineApp initialized within {timeout:g} s of HELLO"
+            if partial and setup[1] != "HELLO":
+                text += f" (the rest of a frame was still awaited: {peer.proto.buffered} bytes of it came)"
+            return text
+        return (f"the rest of a frame did not come within {timeout:g} s of its first byte "
+                f"({peer.proto.buffered} bytes of it came)")
 
     def _write_direct(self, peer: _Peer, fd: int) -> None:
         """Write what is queued straight to the socket without blocking; whatever the socket does not take
@@ -575,8 +589,9 @@ class EmulatorServer:
             sent = 0
         except OSError:  # broken connection: let the writer's send_all meet and report the error
             sent = 0
+        outbox.sent(sent)
         if sent < len(data):
-            outbox.put_front(data[sent:])
+            outbox.give_back(data[sent:])
 
     def _process(self, peer: _Peer) -> bool:
         """Handle every complete frame buffered; False when the connection must end."""
@@ -586,6 +601,7 @@ class EmulatorServer:
             if fast:
                 done = fastlane.try_session_info(self, peer)
                 if done is not None:
+                    peer.frames_in += 1
                     if not done:
                         return False
                     continue
@@ -593,9 +609,10 @@ class EmulatorServer:
             if event is NEED_DATA:
                 return True
             if event is CLOSED:
-                if peer.reason == "closed":
-                    peer.reason = "closed by peer"
+                if peer.reason is None:
+                    peer.reason = "closed by the client"
                 return False
+            peer.frames_in += 1
             if isinstance(event, m.Request):
                 if not self._handle_request(peer, event):
                     return False
@@ -604,8 +621,10 @@ class EmulatorServer:
             elif isinstance(event, m.Hello):
                 log.debug("conn %d: HELLO %d.%d %r", peer.conn_id, event.major, event.minor, event.product)
                 self._send(peer, m.Hello(product=self.config.product))
+                if peer.setup_deadline is not None:  # now its first hLineApp is awaited
+                    peer.setup_deadline = (trio.current_time() + self.config.read_timeout, "hLineApp")
             elif isinstance(event, m.Error):
-                peer.reason = f"peer sent ERROR {event.code}: {event.text}"
+                peer.reason = f"the client sent ERROR {event.code}: {event.text}"
                 return False
 
     def _handle_request(self, peer: _Peer, event: m.Request) -> bool:
@@ -618,6 +637,15 @@ class EmulatorServer:
             )
             self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
             return True
+        if isinstance(event.body, m.Open):
+            open_lines = self.service.table_sizes()["lines"]
+            if open_lines >= self.config.max_lines_total:
+                log.warning(
+                    "conn %d: %d lines open across all connections (max %d, --max-lines-total); Open refused "
+                    "with RESOURCEUNAVAIL", peer.conn_id, open_lines, self.config.max_lines_total,
+                )
+                self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
+                return True
         peer.current_request = event
         self._faults.last = None
         try:
@@ -637,7 +665,7 @@ class EmulatorServer:
         if due is not None and due < self._driver_due:
             self.wake()
         if outcome.close:
-            peer.reason = "disconnect fault"
+            peer.reason = "disconnect fault (a fault rule closes it instead of answering)"
             return False
         return True
 

@@ -88,6 +88,7 @@ async def test_silence_before_hello_and_inside_a_frame_over_tcp() -> None:
     config = ServerConfig(control=True, read_timeout=0.5)
     async with open_emulator(SCENARIO, clock="manual", config=config) as emu:
         async with wire_client(emu, "healthy", tcp=True) as healthy:
+            hline = await healthy.open_line(1)  # initialized at once: not cut off by the hLineApp timeout
             silent = WireClient(await emu.connect(), "silent")
             half = WireClient(await emu.connect(), "half")
             async with trio.open_nursery() as nursery:
@@ -99,7 +100,7 @@ async def test_silence_before_hello_and_inside_a_frame_over_tcp() -> None:
                     err = await c.wait_closed(timeout=20)
                     assert err is not None and err.code == ErrorCode.IDLE_TIMEOUT and what in err.text
             await wait_connections(emu, 1)
-            assert (await healthy.value(m.GetGroupList(h_line=await healthy.open_line(1)))).entries
+            assert (await healthy.value(m.GetGroupList(h_line=hline))).entries
             await silent.stream.aclose()
             await half.stream.aclose()
 
