@@ -242,6 +242,9 @@ def server_ssl_context(cert: str, key: str | None = None) -> ssl.SSLContext:
     try:
         context.load_cert_chain(cert, key)
     except (ssl.SSLError, OSError) as err:
+        if key is None:  # OpenSSL only says "PEM lib": say what is missing
+            raise ValueError(f"the TLS certificate file {cert!r} holds no private key (or not the right one): "
+                             "give the key file with --tls-key") from None
         raise ValueError(f"cannot load the TLS certificate {cert!r} with key {key or cert!r}: {err}") from None
     return context
 

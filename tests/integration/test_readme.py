@@ -88,6 +88,21 @@ def test_readme_example_runs_from_an_empty_folder(installed: tuple[Path, Path], 
     assert sorted(p.name for p in work.iterdir() if not p.name.startswith((".", "__"))) == ["test_cti.py"]
 
 
+def test_docs_client_pytest_example_runs_from_an_empty_folder(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    """docs/client.md's "Testing an application" block, saved alone in an empty folder, passes as written."""
+    python, _ = installed
+    text = (REPO / "docs" / "client.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def test_" in b]
+    assert len(blocks) == 1, f"expected one pytest example in docs/client.md, found {len(blocks)}"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "test_app.py").write_text(blocks[0], encoding="utf-8")
+    run = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                         cwd=work, env=clean_env(), capture_output=True, text=True, timeout=90)
+    assert run.returncode == 0, f"docs/client.md example failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+    assert re.search(r"\b1 passed\b", run.stdout), run.stdout[-2000:]
+
+
 def test_installed_copy_ships_every_scenario(installed: tuple[Path, Path]) -> None:
     """Every scenario file of the source tree is package data (the README and docs name them)."""
     _, site_dir = installed

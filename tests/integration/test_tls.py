@@ -167,3 +167,16 @@ async def test_standalone_process_with_tls_cert_and_key(
             await proc.wait()
     assert proc.returncode == 0
 
+
+
+def test_a_certificate_without_its_key_names_the_missing_option(server_cert: trustme.LeafCert, tmp_path: Path) -> None:
+    """``--tls-cert`` alone on a file with only the certificate: the message says to give --tls-key (was ``[SSL] PEM lib``)."""
+    from tsp.__main__ import server_ssl_context
+
+    cert_only = tmp_path / "cert.pem"
+    cert_only.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
+    with pytest.raises(ValueError, match="holds no private key.*--tls-key"):
+        server_ssl_context(str(cert_only))
+    both = tmp_path / "both.pem"
+    both.write_bytes(server_cert.private_key_and_cert_chain_pem.bytes())
+    assert isinstance(server_ssl_context(str(both)), ssl.SSLContext)  # a file holding the key needs no --tls-key
