@@ -6,6 +6,8 @@ import signal
 import socket
 from pathlib import Path
 
+import pytest
+
 from processes import START_TIMEOUT, first_line, parse_listening, run_tsp, start_tsp, stop
 from protocol import messages as m
 from protocol.connection import NEED_DATA, Connection, Role
@@ -94,6 +96,21 @@ def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
     proc = run_tsp("--scenario", str(missing))
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and str(missing) in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--port", "70000"], "--port"),
+    (["--max-conn", "0"], "--max-conn"),
+    (["--max-agents", "-1"], "--max-agents"),
+    (["--read-timeout", "nan"], "--read-timeout"),
+    (["--clock", "sundial"], "--clock"),
+])
+def test_bad_option_exits_2_with_one_line_naming_it(args: list[str], needle: str) -> None:
+    proc = run_tsp(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
 
 
 def test_busy_port_exits_1_with_a_reason() -> None:
