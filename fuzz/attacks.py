@@ -30,10 +30,6 @@ __all__ = ["served", "fuzz_frames", "slow_readers", "trickle", "flood", "SALES"]
 from fuzz.live import SALES  # noqa: E402  (the fuzz scenario's group)
 
 
-#: Memory a server may gain in an attack beyond the bound under test (allocator, buffers, bookkeeping).
-SLACK_KIB = 8 * 1024
-
-
 class AttackAborted(Exception):
     """The attack cannot go on (e.g. the server did not start); the row already says why."""
 
@@ -150,7 +146,7 @@ def _setup_agent_with_sessions(peer: Peer, hline: int, name: str, sessions: int)
 def slow_readers(ctx: Context, row: Row) -> None:
     """``--slow-conns`` connections (receive buffer 4 KiB) each make the server queue ``--slow-each``
     bytes of answers (GetAgentSessionList of an agent with 200 sessions) and never read. The server must
-    hold no more than ``--queued-total`` (plus ``--max-queued`` and 16 MiB of slack) at once: past it the
+    hold no more than ``--queued-total`` (plus ``--max-queued`` and ``--rss-slack`` MiB) at once: past it the
     connection with the most queued is cut off with ERROR 5. Then every stream is read: it must be
     complete, or end with ERROR 5 (cut off)."""
     o = ctx.opts
@@ -202,7 +198,7 @@ def slow_readers(ctx: Context, row: Row) -> None:
                 row.note(outcome)
         for peer in peers:
             peer.close()
-        bound_kib = (o.queued_total + o.max_queued) // 1024 + SLACK_KIB
+        bound_kib = (o.queued_total + o.max_queued) // 1024 + o.rss_slack * 1024
         held = max(peak, 0) - row.rss_before_kib
         row.note(f"{count} answers of {reply_size} B asked per connection ({count * reply_size * o.slow_conns / MIB:.0f} MiB "
                  f"in all); {complete} complete, {cut} cut off with ERROR 5; held +{held / 1024:.0f} MiB at the end "
@@ -262,8 +258,9 @@ def trickle(ctx: Context, row: Row) -> None:
     """``--trickle-conns`` connections against ``--read-timeout``: a third trickles its HELLO, a third
     sends HELLO and then a REQUEST one byte every ``--trickle-interval`` s (less than the timeout), a
     third sends HELLO and nothing more. The server serves ``--trickle-conns`` + 1 at most (the healthy
-    poller's place), so a newcomer has a place only if the attackers were closed. After twice the read timeout (+1 s) every one of them must have been closed
-    with ERROR 5, and a newcomer must get its HELLO."""
+    poller's place), so a newcomer has a place only if the attackers were closed. After 1.5 read
+    timeouts (+0.8 s) every one of them must have been closed with ERROR 5, and a newcomer must get its
+    HELLO."""
     o = ctx.opts
     row.unit = "connections"
     max_conn = o.trickle_conns + 1
@@ -289,7 +286,7 @@ def trickle(ctx: Context, row: Row) -> None:
             sel.register(sock, selectors.EVENT_READ)
             alive[sock] = (plan, 0, bytearray())
         start = time.monotonic()
-        end = start + 2 * o.read_timeout + 1.0
+        end = start + 1.5 * o.read_timeout + 0.8
         next_byte = start + o.trickle_interval
         closed_ok = closed_bad = 0
         while alive and time.monotonic() < end:

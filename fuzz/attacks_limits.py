@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from fuzz.attacks import SALES, SLACK_KIB, served
+from fuzz.attacks import SALES, served
 from fuzz.mutants import SessionMaker
 from fuzz.peer import Peer, PeerClosed, PeerTimeout, PeerWrong, is_lineerr
 from fuzz.report import MIB, Context, Row

@@ -57,6 +57,7 @@ PRESETS: dict[str, dict[str, object]] = {
     "full": dict(
         frames=1_000_000, seconds=600.0, workers=3, frames_per_conn=64,
         slow_conns=40, slow_each=7 * 1024 * 1024, max_queued=8 * 1024 * 1024, queued_total=64 * 1024 * 1024,
+        rss_slack=16, settle=0.3,
         trickle_conns=300, trickle_interval=2.0, read_timeout=5.0,
         flood_conns=1500, flood_max_conn=1000, flood_clients=20, flood_requests=2000, churn=2000,
         long_ids=600, long_len=163_700, many_ids=12_000, max_agents=10_000,
@@ -64,8 +65,8 @@ PRESETS: dict[str, dict[str, object]] = {
         logpipe_conns=1500, advance_days=30, advance_timeout=120.0,
     ),
     "small": dict(
-        frames=20_000, seconds=2.5, workers=2, frames_per_conn=64,
-        slow_conns=24, slow_each=600 * 1024, max_queued=640 * 1024, queued_total=2 * 1024 * 1024,
+        frames=20_000, seconds=2.0, settle=0.1, workers=2, frames_per_conn=64,
+        slow_conns=20, slow_each=500 * 1024, max_queued=640 * 1024, queued_total=2 * 1024 * 1024, rss_slack=4,
         trickle_conns=12, trickle_interval=0.4, read_timeout=1.0,
         flood_conns=60, flood_max_conn=40, flood_clients=4, flood_requests=200, churn=100,
         long_ids=20, long_len=163_700, many_ids=300, max_agents=200,
@@ -105,6 +106,7 @@ def _attack_list(text: str) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m fuzz.campaign", description=__doc__.splitlines()[0],
+                                usage="%(prog)s [--preset full|small] [--attacks A,B,...] [options]",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.splitlines()[8:19]))
     p.add_argument("--preset", choices=tuple(PRESETS), default="full", help="defaults of every count (default full)")
@@ -117,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--healthy-timeout", type=_nonneg_float, default=2.0,
                    help="a poll answered later than this fails (default 2; the advance attack uses 1)")
     g.add_argument("--stop-timeout", type=_nonneg_float, default=5.0, help="seconds SIGTERM may take (default 5)")
-    g.add_argument("--settle", type=_nonneg_float, default=0.3, help="seconds after an attack before RSS after (default 0.3)")
+    g.add_argument("--settle", type=_nonneg_float, default=None,
+                   help="seconds after an attack before RSS after (default: the preset's, 0.3 or 0.1)")
     g.add_argument("--max-failures", type=_pos_int, default=20, help="stop an attack after this many failures (default 20)")
     ints = {  # option -> help (the default comes from the preset)
         "frames": "fuzz: mutated frames to send",
@@ -127,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "slow-each": "slow: bytes of answers each makes the server queue",
         "max-queued": "slow: the server's --max-queued",
         "queued-total": "slow: total queue bound (the server's --max-queued-total)",
+        "rss-slack": "slow: MiB the server's RSS may grow beyond the queue bounds",
         "trickle-conns": "trickle: slowloris and idle connections",
         "flood-conns": "flood: connections opened at once",
         "flood-max-conn": "flood: the server's --max-conn",
