@@ -73,7 +73,7 @@ def served(ctx: Context, row: Row, *args: str, fuzz_scenario: bool = True, read_
             if not stopped:
                 row.hangs += 1
                 row.note(f"SIGTERM not obeyed within {ctx.opts.stop_timeout:g} s (killed after {took:.1f} s)")
-        row.note(f"server stderr {server.stderr_bytes / MIB:.1f} MiB" if read_stderr else "stderr never read")
+        row.summary(f"server stderr {server.stderr_bytes / MIB:.1f} MiB" if read_stderr else "stderr never read")
     finally:
         server.kill()
         row.seconds = time.monotonic() - start
@@ -126,7 +126,7 @@ def fuzz_frames(ctx: Context, row: Row) -> None:
             t.join(max(0.0, deadline - time.monotonic()) + o.session_timeout * 3 + 10)
         stop.set()
         row.tried = counts["mutated"]
-        row.note(f"{counts['frames']:,} frames in {counts['sessions']:,} connections")
+        row.summary(f"{counts['frames']:,} frames in {counts['sessions']:,} connections")
 
 
 # --- slow readers ---------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def slow_readers(ctx: Context, row: Row) -> None:
                 readers.append((peer, seqs))
                 row.tried += 1
             del request
-            time.sleep(1.0 + ctx.opts.settle)  # let the server produce every answer
+            time.sleep(max(0.5, 3 * ctx.opts.settle))  # let the server produce every answer
         except (PeerTimeout, PeerClosed, PeerWrong, OSError) as err:
             row.wrong += 1
             row.note(f"setup: {err}")
@@ -200,7 +200,7 @@ def slow_readers(ctx: Context, row: Row) -> None:
             peer.close()
         bound_kib = (o.queued_total + o.max_queued) // 1024 + o.rss_slack * 1024
         held = max(peak, 0) - row.rss_before_kib
-        row.note(f"{count} answers of {reply_size} B asked per connection ({count * reply_size * o.slow_conns / MIB:.0f} MiB "
+        row.summary(f"{count} answers of {reply_size} B asked per connection ({count * reply_size * o.slow_conns / MIB:.0f} MiB "
                  f"in all); {complete} complete, {cut} cut off with ERROR 5; held +{held / 1024:.0f} MiB at the end "
                  f"(bound {o.queued_total / MIB:.0f} MiB total + slack)")
         _over_rss(row, server, bound_kib)
@@ -217,7 +217,8 @@ def _over_rss(row: Row, server: ServerProcess, bound_kib: int) -> None:
 
 def _read_answers(peer: Peer, seqs: list[int], seconds: float) -> str:
     """Read a slow reader's stream now (raw frames, not decoded: it is big): 'complete' (every RESPONSE,
-    in order, and as many EVENTS frames), 'cut off' (a prefix, then ERROR 5 and close), or what was wrong."""
+    in order, and as many EVENTS frames), 'cut off' (a prefix, then ERROR 5 or just the close: a cut-off client that does not read may never
+    get its ERROR), or what was wrong."""
     from fuzz.frames import split_frames
 
     deadline = time.monotonic() + seconds
@@ -248,8 +249,8 @@ def _read_answers(peer: Peer, seqs: list[int], seconds: float) -> str:
                 return "cut off" if _ends_with_error(frame, ErrorCode.IDLE_TIMEOUT) else f"ERROR {frame[12:16].hex()}"
         if got == len(seqs) and events >= len(seqs):
             return "complete"
-        if not data:
-            return f"closed after {got} of {len(seqs)} RESPONSEs without ERROR 5"
+        if not data:  # cut off with its ERROR still unsent (its socket was full) and closed after the grace
+            return "cut off"
 
 
 # --- trickle (slowloris) --------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ def trickle(ctx: Context, row: Row) -> None:
         newcomer = _newcomer(server.address)
         if newcomer != "served":
             row.over += 1
-        row.note(f"after {time.monotonic() - start:.1f} s: {closed_ok} closed with ERROR 5, {survivors} still open; "
+        row.summary(f"after {time.monotonic() - start:.1f} s: {closed_ok} closed with ERROR 5, {survivors} still open; "
                  f"newcomer {newcomer}")
         sel.close()
         for sock, _ in socks:
@@ -403,7 +404,7 @@ def flood(ctx: Context, row: Row) -> None:
                 row.note(f"connection flood: got {data[:24].hex()}")
         for sock in socks:
             sock.close()
-        row.note(f"{served_n} served, {refused} refused with ERROR 5 (max-conn {o.flood_max_conn})")
+        row.summary(f"{served_n} served, {refused} refused with ERROR 5 (max-conn {o.flood_max_conn})")
         time.sleep(0.5)  # the refused and closed ones go away
         lock = threading.Lock()
 

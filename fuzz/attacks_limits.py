@@ -83,7 +83,7 @@ def big_ids(ctx: Context, row: Row) -> None:
                         if result != due:
                             row.wrong += 1
                             accepted_long += result == 0
-                row.note(f"{o.long_ids} {what}s of {o.long_len:,} chars -> {codes} (due {due.name})")
+                row.summary(f"{o.long_ids} {what}s of {o.long_len:,} chars -> {codes} (due {due.name})")
             successes = 0
             codes = {}
             for start in range(0, o.many_ids, 500):
@@ -97,7 +97,7 @@ def big_ids(ctx: Context, row: Row) -> None:
                         row.wrong += 1
             over = max(0, successes + accepted_long - o.max_agents)
             row.wrong += over
-            row.note(f"{o.many_ids} new short IDs -> {codes}; {over} agents past the cap of {o.max_agents}")
+            row.summary(f"{o.many_ids} new short IDs -> {codes}; {over} agents past the cap of {o.max_agents}")
             peer.close()
         except (PeerTimeout, PeerClosed, PeerWrong, OSError) as err:
             row.hangs += isinstance(err, PeerTimeout)
@@ -178,7 +178,7 @@ def fanout(ctx: Context, row: Row) -> None:
             time.sleep(ctx.opts.settle)
             stop.set()
             thread.join(10)
-            row.note(f"{opened} lines open in all -> {codes}, {over} past the cap of {o.lines_total}; "
+            row.summary(f"{opened} lines open in all -> {codes}, {over} past the cap of {o.lines_total}; "
                      f"{o.fanout_changes} state changes in {took:.1f} s fanned out {received[0] / MIB:.1f} MiB, "
                      f"{received[1]} listeners closed")
         except (PeerTimeout, PeerClosed, PeerWrong, OSError) as err:
@@ -275,7 +275,7 @@ def advance(ctx: Context, row: Row) -> None:
             time.sleep(ctx.opts.settle + 0.5)  # the listener reads what the advance produced
             cut = got[1] or b"client is not reading" in bytes(tail)
             row.wrong += int(cut)
-            row.note(f"{o.advance_days} days in {took:.1f} s; listener got {got[0] / MIB:.1f} MiB"
+            row.summary(f"{o.advance_days} days in {took:.1f} s; listener got {got[0] / MIB:.1f} MiB"
                      + (", was CUT OFF" if cut else ", not cut off"))
             row.tried += 1
             peer.request(m.EmuAdvanceClock(seconds=seconds))
@@ -285,7 +285,7 @@ def advance(ctx: Context, row: Row) -> None:
             stopped, took = server.stop(ctx.opts.stop_timeout)
             if not stopped or took > 2.0:
                 row.hangs += 1
-            row.note(f"SIGTERM during the second advance: {'stopped' if stopped else 'NOT stopped'} in {took:.1f} s")
+            row.summary(f"SIGTERM during the second advance: {'stopped' if stopped else 'NOT stopped'} in {took:.1f} s")
             got[1] = True
             peer.close()
         except PeerTimeout as err:
@@ -401,4 +401,4 @@ def _send_each(peer: Peer, frames: list[tuple[str, bytes]], row: Row) -> None:
             row.wrong += 1
             missing.append(name)
     if missing:
-        row.note(f"no RESPONSE within 2 s for: {', '.join(missing)}")
+        row.summary(f"no RESPONSE within 2 s for: {', '.join(missing)}")

@@ -34,7 +34,7 @@ from typing import Callable
 
 from fuzz import attacks, attacks_limits
 from fuzz.live import FUZZ_SCENARIO
-from fuzz.process import server_options
+from fuzz.process import REPO, server_options
 from fuzz.report import Context, Row, format_table
 
 __all__ = ["ATTACKS", "PRESETS", "build_parser", "run", "main"]
@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attacks", type=_attack_list, default=list(ATTACKS), help="attacks to run (default all)")
     p.add_argument("--seed", type=int, default=1, help="random seed of the mutated frames (default 1)")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE")
+    p.add_argument("--server-dir", metavar="DIR",
+                   help="run python -m tsp in DIR, a checkout of the server to attack (default: this repository)")
     p.add_argument("--server-logs", metavar="DIR", help="keep each server's stderr as DIR/ATTACK.stderr (default: counted only)")
     g = p.add_argument_group("healthy connection and process")
     g.add_argument("--healthy-interval", type=_nonneg_float, default=0.02, help="seconds between polls (default 0.02)")
@@ -174,7 +176,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> list[Row]:
     """Run the chosen attacks one after another; returns the rows."""
-    supported = server_options()
+    supported = server_options(cwd=Path(args.server_dir or REPO))
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="campaign-") as tmp:
         scenario = Path(tmp) / "fuzz.toml"

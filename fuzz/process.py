@@ -30,9 +30,9 @@ class ServerDidNotStart(RuntimeError):
     """The server printed no ``listening on`` line in time (the message holds its stderr)."""
 
 
-def server_options(python: str = sys.executable) -> frozenset[str]:
+def server_options(python: str = sys.executable, cwd: Path = REPO) -> frozenset[str]:
     """The long options ``python -m tsp --help`` lists (so an attack can tell which limits exist)."""
-    out = subprocess.run([python, "-m", "tsp", "--help"], cwd=REPO, capture_output=True, text=True, timeout=30)
+    out = subprocess.run([python, "-m", "tsp", "--help"], cwd=cwd, capture_output=True, text=True, timeout=30)
     return frozenset(re.findall(r"(--[a-z][a-z0-9-]+)", out.stdout))
 
 
@@ -48,10 +48,11 @@ def _status_kib(pid: int, key: str) -> int | None:
 
 
 class ServerProcess:
-    """One ``python -m tsp --port 0 ARGS`` child. ``read_stderr=False`` leaves its stderr pipe unread."""
+    """One ``python -m tsp --port 0 ARGS`` child, run in ``cwd`` (so ``-m tsp`` is that checkout's).
+    ``read_stderr=False`` leaves its stderr pipe unread."""
 
     def __init__(self, args: Sequence[str], *, read_stderr: bool = True, start_timeout: float = 20.0,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, cwd: Path = REPO) -> None:
         self.args = list(args)
         self.log_file = open(log_path, "wb") if log_path is not None and read_stderr else None
         self.read_stderr = read_stderr
@@ -62,7 +63,7 @@ class ServerProcess:
         self._stderr_tail = bytearray()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tsp", "--host", "127.0.0.1", "--port", "0", *self.args],
-            cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self._drain: threading.Thread | None = None

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from fuzz.process import ServerProcess
+from fuzz.process import REPO, ServerProcess
 
 __all__ = ["Row", "Context", "format_table", "MIB"]
 
@@ -51,8 +51,13 @@ class Row:
         return not (self.crashes or self.hangs or self.wrong or self.healthy or self.over)
 
     def note(self, text: str) -> None:
-        if len(self.notes) < 12:
+        """A detail (the first 8 are kept; a kind of failure seen again adds nothing)."""
+        if len(self.notes) < 8 and text not in self.notes:
             self.notes.append(text)
+
+    def summary(self, text: str) -> None:
+        """What the attack saw in all (always kept)."""
+        self.notes.append(text)
 
     def as_dict(self) -> dict[str, Any]:
         out = attrs.asdict(self)
@@ -102,4 +107,5 @@ class Context:
         log_path = Path(log_dir) / f"{name}.stderr" if log_dir else None
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
-        return ServerProcess([*scenario, *args], read_stderr=read_stderr, log_path=log_path)
+        return ServerProcess([*scenario, *args], read_stderr=read_stderr, log_path=log_path,
+                             cwd=Path(getattr(self.opts, "server_dir", None) or REPO))
