@@ -66,12 +66,12 @@ PRESETS: dict[str, dict[str, object]] = {
     ),
     "small": dict(
         frames=20_000, seconds=2.0, settle=0.1, workers=2, frames_per_conn=64,
-        slow_conns=20, slow_each=500 * 1024, max_queued=640 * 1024, queued_total=2 * 1024 * 1024, rss_slack=4,
+        slow_conns=12, slow_each=500 * 1024, max_queued=640 * 1024, queued_total=2 * 1024 * 1024, rss_slack=4,
         trickle_conns=12, trickle_interval=0.4, read_timeout=1.0,
         flood_conns=60, flood_max_conn=40, flood_clients=4, flood_requests=200, churn=100,
         long_ids=20, long_len=163_700, many_ids=300, max_agents=200,
         fanout_conns=4, fanout_lines=64, lines_total=128, fanout_changes=10,
-        logpipe_conns=700, advance_days=1, advance_timeout=20.0,
+        logpipe_conns=450, advance_days=1, advance_timeout=20.0,
     ),
 }
 

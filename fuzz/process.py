@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["REPO", "server_options", "ServerProcess", "RssSampler", "ServerDidNotStart"]
+__all__ = ["REPO", "server_options", "kernel_queued", "ServerProcess", "RssSampler", "ServerDidNotStart"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -155,6 +155,29 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
+
+
+def kernel_queued(server_port: int) -> dict[int, int]:
+    """Bytes the kernel holds for each loopback connection to ``server_port`` (IPv4), by client port:
+    the server socket's send queue plus the client socket's receive queue (``/proc/net/tcp``). What a
+    non-reading client has not taken is there or in the server's own memory."""
+    held: dict[int, int] = {}
+    try:
+        with open("/proc/net/tcp", encoding="ascii") as f:
+            lines = f.readlines()[1:]
+    except OSError:
+        return held
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        local, remote = (int(a.rsplit(":", 1)[1], 16) for a in fields[1:3])
+        tx, rx = (int(x, 16) for x in fields[4].split(":"))
+        if local == server_port:
+            held[remote] = held.get(remote, 0) + tx
+        elif remote == server_port:
+            held[local] = held.get(local, 0) + rx
+    return held
 
 
 class RssSampler:
