@@ -769,17 +769,17 @@ class Switch:
             s.state,
             s.next_state,
             ole_from_us(self._start_us + s.created),
-            duration // US,
+            min(duration // US, 0xFFFFFFFF),  # DWORD seconds saturate (after 136 years of EmuAdvanceClock)
             n,
-            talk // US,
-            talk // (n * US) if n else 0,
-            (talk + wrap) // US,
-            (talk + wrap) // (n * US) if n else 0,
-            wrap // US,
-            wrap // (n * US) if n else 0,
+            min(talk // US, 0xFFFFFFFF),
+            min(talk // (n * US), 0xFFFFFFFF) if n else 0,
+            min((talk + wrap) // US, 0xFFFFFFFF),
+            min((talk + wrap) // (n * US), 0xFFFFFFFF) if n else 0,
+            min(wrap // US, 0xFFFFFFFF),
+            min(wrap // (n * US), 0xFFFFFFFF) if n else 0,
             _rate_cy(n, duration),
-            s.tta_max // US,
-            s.tta_sum // (n * US) if n else 0,
+            min(s.tta_max // US, 0xFFFFFFFF),
+            min(s.tta_sum // (n * US), 0xFFFFFFFF) if n else 0,
         )
 
     @staticmethod
