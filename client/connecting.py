@@ -18,6 +18,7 @@ import trio
 
 from client import args as _args
 from client.connection import ClientConnection, describe_io_error
+from client.deadline import deadline_after
 from client.errors import ConnectionLostError, ConnectTimeoutError, invalid_argument
 from client.line import Tapi
 from client.objects import REQUEST_TIMEOUT
@@ -46,7 +47,7 @@ async def connect_stream(
     """
     seconds = _args.timeout(connect_timeout, "connect_timeout")
     async with _session(
-        stream, _deadline(seconds), seconds, ("the stream", None),
+        stream, deadline_after(seconds), seconds, ("the stream", None),
         request_timeout=request_timeout, cached=cached, app_name=app_name,
     ) as tapi:
         yield tapi
@@ -75,7 +76,7 @@ async def connect(
     _check_session_args(request_timeout, app_name)
     if ssl_context is not None and not hasattr(ssl_context, "wrap_socket"):
         raise invalid_argument(f"ssl_context must be an ssl.SSLContext or None, got {_args.show(ssl_context)}")
-    deadline = _deadline(seconds)
+    deadline = deadline_after(seconds)
     step = _STEP_TCP
     stream: trio.abc.Stream | None = None
     try:
@@ -142,10 +143,6 @@ async def _session(
                 with trio.CancelScope(shield=True):
                     await tapi.aclose()
                 nursery.cancel_scope.cancel()
-
-
-def _deadline(seconds: float | None) -> float:
-    return math.inf if seconds is None else trio.current_time() + seconds
 
 
 @contextlib.contextmanager
