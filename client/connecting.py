@@ -1,4 +1,4 @@
-"""Connecting: TCP (or TLS), HELLO and lineInitialize under one deadline, then a :class:`~client.line.Tapi`.
+"""Connecting: TCP (or TLS), HELLO and lineInitialize under one deadline, then a :class:`~client.tapi.Tapi`.
 
 ``connect_timeout`` (default 10 s) bounds everything before the ``Tapi`` is handed over: the TCP connect, the
 TLS handshake, the server's HELLO and the answer to Initialize. Past it :class:`ConnectTimeoutError` (a
@@ -20,7 +20,7 @@ from client import args as _args
 from client.connection import ClientConnection, describe_io_error
 from client.deadline import deadline_after
 from client.errors import ConnectionLostError, ConnectTimeoutError, invalid_argument
-from client.line import Tapi
+from client.tapi import Tapi
 from client.objects import REQUEST_TIMEOUT
 from protocol.constants import DEFAULT_PORT
 
@@ -131,8 +131,9 @@ async def _session(
             with trio.move_on_at(deadline) as scope:
                 conn = await ClientConnection.open(nursery, stream, product=app_name)
                 step = _STEP_INIT
-                tapi = Tapi(conn, nursery, request_timeout=request_timeout, cached=bool(cached))
-                await tapi._initialize(app_name)
+                tapi = await Tapi.initialize(
+                    conn, nursery, app_name, request_timeout=request_timeout, cached=bool(cached)
+                )
             if scope.cancelled_caught:
                 nursery.cancel_scope.cancel()  # the reader task closes the stream on its way out
                 raise ConnectTimeoutError(where[0], where[1], step, seconds if seconds is not None else math.inf)
