@@ -135,7 +135,7 @@ def signature(row: LineFunction, *, start: bool) -> inspect.Signature:
 
 class _Binder:
     """Binds ``(args, kwargs)`` of a generated method to its parameters (names, order, defaults) quickly:
-    the same checks Python makes for a hand-written ``def``, with the same TypeError texts."""
+    the checks Python makes for a hand-written ``def`` (TypeError for a missing, unknown or doubled one)."""
 
     __slots__ = ("qualname", "names", "positional", "defaults")
 
