@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from client import args as _args
+from client.args import handle, text, u32
 from client.methods import Arg, LineFunction, no_result
 from client.objects import ITAddress, ITAgent, ITAgentSession, as_group
 from protocol import messages as m
@@ -30,25 +31,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 # --- argument checks: (value, argument name) -> the value the request carries ------------------------------
-
-
-def handle(value: Any, what: str) -> int:
-    """A handle argument: a nonzero u32 or a client object with one (an ITAgent, an ITAgentSession)."""
-    return _args.handle(value, what)
-
-
-def u32(value: Any, what: str) -> int:
-    """A plain u32 argument (an IntEnum is fine, a bool, float or str is not)."""
-    return _args.u32(value, what)
-
-
-def text(value: Any, what: str) -> str:
-    """A TAPI string argument (no NUL, encodable as UTF-16, not too long)."""
-    return _args.text(value, what)  # type: ignore[return-value]
+# handle (a nonzero u32 or a client object with one), u32 and text (a TAPI string) come from client.args.
 
 
 def optional_text(value: Any, what: str) -> str | None:
-    """A TAPI string argument that may be None (sent as an empty string field)."""
+    """A TAPI string argument that may be None."""
     return _args.text(value, what, optional=True)
 
 

@@ -18,6 +18,7 @@ The generated methods carry a real :class:`inspect.Signature` and a docstring ma
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -137,7 +138,7 @@ class _Binder:
     """Binds ``(args, kwargs)`` of a generated method to its parameters (names, order, defaults) quickly:
     the checks Python makes for a hand-written ``def`` (TypeError for a missing, unknown or doubled one)."""
 
-    __slots__ = ("qualname", "names", "positional", "defaults")
+    __slots__ = ("qualname", "names", "positional", "defaults", "tails")
 
     def __init__(self, qualname: str, sig: inspect.Signature) -> None:
         params = list(sig.parameters.values())[1:]  # without self
@@ -145,20 +146,22 @@ class _Binder:
         self.names = tuple(p.name for p in params)
         self.positional = sum(1 for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
         self.defaults = {p.name: p.default for p in params}
+        #: For each count of positional arguments: the parameters left to fill, with their defaults.
+        self.tails = tuple(tuple((name, self.defaults[name]) for name in self.names[n:])
+                           for n in range(self.positional + 1))
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         given = len(args)
         if given > self.positional:
             raise TypeError(f"{self.qualname}() takes {self.positional + 1} positional arguments"
                             f" but {given + 1} were given")
-        bound = dict(zip(self.names, args))
+        bound = dict(zip(self.names, args)) if given else {}
         used = 0
-        for name in self.names[given:]:
+        for name, default in self.tails[given]:
             if name in kwargs:
                 bound[name] = kwargs[name]
                 used += 1
             else:
-                default = self.defaults[name]
                 if default is REQUIRED:
                     raise TypeError(f"{self.qualname}() missing required argument: '{name}'")
                 bound[name] = default
@@ -175,18 +178,38 @@ def build_request(line: Line, row: LineFunction, given: Mapping[str, Any], size:
     """Check every argument of ``given`` (in table order) and build ``row``'s request message for ``line``.
 
     Returns the message and the checked values by argument name."""
-    checked: dict[str, Any] = {}
-    fields: dict[str, Any] = {"h_line": line.hline}
-    for arg in row.args:
-        value = arg.check(given[arg.name], arg.name)
-        checked[arg.name] = value
-        for field in arg.fields:
-            fields[field] = value
-    if row.size_field is not None:
-        fields[row.size_field] = _args.buffer_size(size, row.request.__name__)
-    if row.fixed:
-        fields.update(row.fixed)
-    return row.request(**fields), checked
+    return RequestPlan(row).build(line, given, size)
+
+
+class RequestPlan:
+    """What :func:`build_request` does for one row, with the row's facts looked up once (the per-request
+    path of every generated method)."""
+
+    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode")
+
+    def __init__(self, row: LineFunction) -> None:
+        self.request = row.request
+        #: The reply's data is the result as it is: nobody needs the checked values (or a closure).
+        self.plain = row.result is None
+        self.decode = functools.partial(reply_data, row.req_func)
+        self.steps = tuple((arg.name, arg.check, arg.fields) for arg in row.args)
+        self.size_field = row.size_field
+        self.size_what = row.request.__name__
+        self.fixed = dict(row.fixed)
+
+    def build(self, line: Line, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
+        checked: dict[str, Any] = {}
+        fields: dict[str, Any] = {"h_line": line.hline}
+        for name, check, targets in self.steps:
+            value = check(given[name], name)
+            checked[name] = value
+            for field in targets:
+                fields[field] = value
+        if self.size_field is not None:
+            fields[self.size_field] = _args.buffer_size(size, self.size_what)
+        if self.fixed:
+            fields.update(self.fixed)
+        return self.request(**fields), checked
 
 
 def reply_data(func: int, reply: Any) -> Any:
@@ -208,7 +231,7 @@ def reply_decoder(line: Line, row: LineFunction, given: Mapping[str, Any], check
     func = row.req_func
     make = row.result
     if make is None:
-        return lambda reply: reply_data(func, reply)
+        return functools.partial(reply_data, func)
     return lambda reply: make(line, given, checked, reply_data(func, reply))
 
 
@@ -224,8 +247,9 @@ async def grow(line: Line, row: LineFunction, given: Mapping[str, Any], buffer_s
     size = LIST_INITIAL_SIZE if buffer_size is None else buffer_size
     result = None
     conn = line.connection
+    plan = RequestPlan(row)
     for _ in range(LIST_MAX_ATTEMPTS):
-        body, checked = build_request(line, row, given, size)
+        body, checked = plan.build(line, given, size)
         try:
             result = await conn.call(body, timeout=remaining(deadline),
                                      transform=reply_decoder(line, row, given, checked))
@@ -267,6 +291,7 @@ def call_method(row: LineFunction) -> Callable[..., Any]:
     sig = signature(row, start=False)
     binder = _Binder(f"Line.{row.method}", sig)
     sized = row.size_field is not None
+    plan = RequestPlan(row)
 
     if row.grows:
         async def method(self: Line, *args: Any, **kwargs: Any) -> Any:
@@ -275,9 +300,9 @@ def call_method(row: LineFunction) -> Callable[..., Any]:
     else:
         async def method(self: Line, *args: Any, **kwargs: Any) -> Any:
             given = binder.bind(args, kwargs)
-            body, checked = build_request(self, row, given, given["buffer_size"] if sized else None)
-            return await self.connection.call(body, timeout=given["timeout"],
-                                              transform=reply_decoder(self, row, given, checked))
+            body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
+            transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
+            return await self.connection.call(body, timeout=given["timeout"], transform=transform)
 
     _document(method, row, False, sig)
     return method
@@ -288,12 +313,13 @@ def start_method(row: LineFunction) -> Callable[..., Any]:
     sig = signature(row, start=True)
     binder = _Binder(f"Line.{row.start_method}", sig)
     sized = row.size_field is not None
+    plan = RequestPlan(row)
 
     async def method(self: Line, *args: Any, **kwargs: Any) -> tuple[int, PendingReply]:
         given = binder.bind(args, kwargs)
-        body, checked = build_request(self, row, given, given["buffer_size"] if sized else None)
-        pending = await self.connection.start(body, timeout=given["timeout"],
-                                              transform=reply_decoder(self, row, given, checked))
+        body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
+        transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
+        pending = await self.connection.start(body, timeout=given["timeout"], transform=transform)
         return pending.request_id, pending
 
     _document(method, row, True, sig)
@@ -315,6 +341,7 @@ __all__ = [
     "LIST_MAX_ATTEMPTS",
     "LineFunction",
     "REQUIRED",
+    "RequestPlan",
     "build_request",
     "call_method",
     "grow",
