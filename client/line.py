@@ -2,20 +2,10 @@
 
 ``client.connect(host, port)`` gives a :class:`~client.tapi.Tapi` (HELLO + lineInitialize done).
 ``Tapi.open_line(n)`` negotiates the API version and opens line device ``n``, giving a :class:`Line` whose
-methods mirror TAPI2's agent functions, one table row each (:data:`client.functions.LINE_FUNCTIONS`):
-
-=========================  =====================  ==========================================
-method                     Req_Func               result
-=========================  =====================  ==========================================
-get_agent_session_info     149 GetAgentSessionInfo :class:`~protocol.structs.AgentSessionInfo`
-set_agent_session_state    155 SetAgentSessionState None
-create_agent               146 CreateAgent         :class:`~client.objects.ITAgent`
-create_agent_session       147 CreateAgentSession  :class:`~client.objects.ITAgentSession`
-get_agent_info             148 GetAgentInfo        :class:`~protocol.structs.AgentInfo`
-get_agent_session_list     150 GetAgentSessionList :class:`~protocol.structs.AgentSessionList`
-get_queue_info             151 GetQueueInfo        :class:`~protocol.structs.QueueInfo`
-get_group_list             152 GetGroupList        :class:`~protocol.structs.AgentGroupList`
-=========================  =====================  ==========================================
+methods mirror TAPI2's agent functions, one table row each (:data:`client.functions.LINE_FUNCTIONS`;
+docs/client.md lists them with their Req_Func and result, and a unit test keeps that list in step):
+``get_agent_session_info``, ``set_agent_session_state``, ``create_agent``, ``create_agent_session``,
+``get_agent_info``, ``get_agent_session_list``, ``get_queue_info``, ``get_group_list`` ...
 
 TAPI's own model stays visible: every function also exists as ``start_<name>(...)``, which sends the
 request and returns ``(request_id, pending)`` as soon as the RESPONSE announces the request ID;
