@@ -9,14 +9,17 @@ touched, so a bare ``None`` stands in for the line).
 from __future__ import annotations
 
 import inspect
+import uuid
 from typing import Any
 
+import attrs
 import pytest
 import trio
 
 import client
 from client.functions import LINE_FUNCTIONS, by_method
-from client.methods import LIST_INITIAL_SIZE
+from client.methods import LIST_INITIAL_SIZE, build_request
+from protocol import messages as m
 
 
 def call(name: str, *args: Any, **kwargs: Any) -> None:
@@ -62,3 +65,37 @@ def test_rows_are_found_by_either_method_name() -> None:
     with pytest.raises(KeyError, match="get_queue_info"):
         by_method("get_queue_list_typo")
     assert [row.req_func for row in LINE_FUNCTIONS] == sorted(row.req_func for row in LINE_FUNCTIONS)
+
+
+class FakeLine:
+    hline = 7
+    device_id = 0
+
+
+SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
+
+
+@pytest.mark.parametrize(
+    ("method", "given", "size", "expected"),
+    [
+        ("get_agent_session_info", {"hagent_session": 21}, 76,
+         m.GetAgentSessionInfo(h_line=7, h_agent_session=21, agent_session_info_context=21, agent_session_info_size=76)),
+        ("set_agent_session_state", {"hagent_session": 21, "state": 2, "next_state": 0}, None,
+         m.SetAgentSessionState(h_line=7, h_agent_session=21, agent_session_state=2, next_agent_session_state=0)),
+        ("create_agent", {"agent_id": "1001", "pin": None}, None, m.CreateAgent(h_line=7, agent_id="1001", pin=None)),
+        ("create_agent_session", {"agent": 3, "group": str(SALES), "address_id": 0, "pin": "1234"}, None,
+         m.CreateAgentSession(h_line=7, h_agent=3, pin="1234", working_address_id=0, group_id=SALES,
+                              h_agent_session_context=3)),
+        ("get_agent_info", {"agent": 3}, 56, m.GetAgentInfo(h_line=7, h_agent=3, agent_info_context=3, agent_info_size=56)),
+        ("get_agent_session_list", {"agent": 3}, 1024,
+         m.GetAgentSessionList(h_line=7, h_agent=3, session_list_context=3, session_list_size=1024)),
+        ("get_queue_info", {"queue_id": 5}, 52, m.GetQueueInfo(h_line=7, queue_id=5, queue_info_context=5, queue_info_size=52)),
+        ("get_group_list", {}, 1024, m.GetGroupList(h_line=7, group_list_context=0, group_list_size=1024)),
+    ],
+)
+def test_each_row_builds_the_request_the_hand_written_builders_did(method: str, given: dict, size: Any,
+                                                                   expected: Any) -> None:
+    """Every field, the struct contexts included (the client passes the queried handle as the context)."""
+    body, _ = build_request(FakeLine(), by_method(method), given, size)  # type: ignore[arg-type]
+    assert body == expected
+    assert attrs.asdict(body) == attrs.asdict(expected)
