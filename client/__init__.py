@@ -36,7 +36,8 @@ from client.errors import (
     TapiTimeoutError,
 )
 from client.connecting import CONNECT_TIMEOUT, connect, connect_stream
-from client.line import EventSubscription, Line, Tapi
+from client.line import Line
+from client.tapi import EventSubscription, Tapi
 from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession
 from protocol.version import __version__
 from protocol.constants import (

@@ -94,3 +94,21 @@ def host(value: Any) -> str:
     if not isinstance(value, str) or not value or "\x00" in value or len(value) > 1024:
         raise invalid_argument(f"host must be a non-empty host name or address, got {show(value)}")
     return value
+
+
+def handle(value: Any, what: str) -> int:
+    """A TAPI handle (hAgent, hAgentSession ...): a nonzero u32, or a client object with a ``handle``."""
+    number = getattr(value, "handle", value)
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= 0xFFFFFFFF:
+        raise invalid_argument(f"{what} must be a nonzero u32 handle or a client object with one, got {show(value)}")
+    return int(number)
+
+
+def buffer_size(value: Any, what: str) -> int:
+    """A client buffer size (``dwTotalSize``); ``what`` names the request.
+
+    Only the u32 range is checked: a size below the structure's fixed size (or above 0x40000) is sent as
+    given, so the caller gets the switch's own LINEERR_STRUCTURETOOSMALL / INVALPARAM, as in TAPI."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
+        raise invalid_argument(f"{what}: buffer_size must be a u32, got {show(value)}")
+    return int(value)

@@ -12,7 +12,7 @@
             print(session.handle, event.name)
 
 How it works: :func:`connect` starts one background thread running a trio event loop that owns the
-connection (the async client of :mod:`client.line`). Every method call is handed to that loop with
+connection (the async client of :mod:`client.tapi` and :mod:`client.line`). Every method call is handed to that loop with
 ``trio.from_thread.run`` and the calling thread blocks until it finishes — at most the connection's
 ``request_timeout`` (TAPI3's two minutes) for the TAPI3 object calls, as a COM call would. Calls are safe
 from any number of threads at once; they are multiplexed on the one connection like concurrent tasks.
@@ -41,6 +41,7 @@ from client import connecting as _connecting
 from client import connection as _connection
 from client import control as _control
 from client import line as _line
+from client import tapi as _tapi
 from client import objects as _objects
 from client.errors import ConnectionLostError
 from protocol.constants import DEFAULT_PORT
@@ -193,7 +194,7 @@ def _sub_exit(self: _BlockingObject, *exc: object) -> None:
 
 
 EventSubscription = _make_class(
-    _line.EventSubscription,
+    _tapi.EventSubscription,
     {"__iter__": _sub_iter, "__next__": _sub_next, "close": _sub_close, "__enter__": _sub_enter, "__exit__": _sub_exit},
 )
 PendingReply = _make_class(_connection.PendingReply)
@@ -205,8 +206,8 @@ ITAddress = _make_class(_objects.ITAddress)
 Control = _make_class(_control.Control)
 
 
-class Tapi(_make_class(_line.Tapi)):  # type: ignore[misc]
-    """Blocking twin of :class:`client.line.Tapi`; also a context manager that closes the connection."""
+class Tapi(_make_class(_tapi.Tapi)):  # type: ignore[misc]
+    """Blocking twin of :class:`client.tapi.Tapi`; also a context manager that closes the connection."""
 
     __slots__ = ("_stop", "_runner")
 
@@ -225,9 +226,9 @@ class Tapi(_make_class(_line.Tapi)):  # type: ignore[misc]
 
 
 _BLOCKING_CLASSES: dict[type, type] = {
-    _line.Tapi: Tapi,
+    _tapi.Tapi: Tapi,
     _line.Line: Line,
-    _line.EventSubscription: EventSubscription,
+    _tapi.EventSubscription: EventSubscription,
     _connection.PendingReply: PendingReply,
     _objects.ITAgent: ITAgent,
     _objects.ITAgentSession: ITAgentSession,

@@ -1,4 +1,4 @@
-"""Connecting: TCP (or TLS), HELLO and lineInitialize under one deadline, then a :class:`~client.line.Tapi`.
+"""Connecting: TCP (or TLS), HELLO and lineInitialize under one deadline, then a :class:`~client.tapi.Tapi`.
 
 ``connect_timeout`` (default 10 s) bounds everything before the ``Tapi`` is handed over: the TCP connect, the
 TLS handshake, the server's HELLO and the answer to Initialize. Past it :class:`ConnectTimeoutError` (a
@@ -18,8 +18,9 @@ import trio
 
 from client import args as _args
 from client.connection import ClientConnection, describe_io_error
+from client.deadline import deadline_after
 from client.errors import ConnectionLostError, ConnectTimeoutError, invalid_argument
-from client.line import Tapi
+from client.tapi import Tapi
 from client.objects import REQUEST_TIMEOUT
 from protocol.constants import DEFAULT_PORT
 
@@ -46,7 +47,7 @@ async def connect_stream(
     """
     seconds = _args.timeout(connect_timeout, "connect_timeout")
     async with _session(
-        stream, _deadline(seconds), seconds, ("the stream", None),
+        stream, deadline_after(seconds), seconds, ("the stream", None),
         request_timeout=request_timeout, cached=cached, app_name=app_name,
     ) as tapi:
         yield tapi
@@ -75,7 +76,7 @@ async def connect(
     _check_session_args(request_timeout, app_name)
     if ssl_context is not None and not hasattr(ssl_context, "wrap_socket"):
         raise invalid_argument(f"ssl_context must be an ssl.SSLContext or None, got {_args.show(ssl_context)}")
-    deadline = _deadline(seconds)
+    deadline = deadline_after(seconds)
     step = _STEP_TCP
     stream: trio.abc.Stream | None = None
     try:
@@ -130,8 +131,9 @@ async def _session(
             with trio.move_on_at(deadline) as scope:
                 conn = await ClientConnection.open(nursery, stream, product=app_name)
                 step = _STEP_INIT
-                tapi = Tapi(conn, nursery, request_timeout=request_timeout, cached=bool(cached))
-                await tapi._initialize(app_name)
+                tapi = await Tapi.initialize(
+                    conn, nursery, app_name, request_timeout=request_timeout, cached=bool(cached)
+                )
             if scope.cancelled_caught:
                 nursery.cancel_scope.cancel()  # the reader task closes the stream on its way out
                 raise ConnectTimeoutError(where[0], where[1], step, seconds if seconds is not None else math.inf)
@@ -142,10 +144,6 @@ async def _session(
                 with trio.CancelScope(shield=True):
                     await tapi.aclose()
                 nursery.cancel_scope.cancel()
-
-
-def _deadline(seconds: float | None) -> float:
-    return math.inf if seconds is None else trio.current_time() + seconds
 
 
 @contextlib.contextmanager

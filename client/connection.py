@@ -36,6 +36,7 @@ from typing import Any
 import trio
 
 from client import args as _args
+from client.deadline import deadline_after, wait_for
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, LineError, TapiError, TapiTimeoutError
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, HResult
@@ -183,23 +184,9 @@ class PendingReply:
     async def wait(self, timeout: float | None = None) -> Any:
         """Wait for the LINE_REPLY (at most ``timeout`` seconds; None = as long as it takes)."""
         timeout = _args.timeout(timeout)
-        deadline = math.inf if timeout is None else trio.current_time() + timeout
-        return await self._wait_until(deadline, timeout)
-
-    async def _wait_until(self, deadline: float, timeout: float | None) -> Any:
-        slot = self._slot
-        try:
-            if deadline == math.inf:
-                await slot.event.wait()
-            else:
-                with trio.move_on_at(deadline):
-                    await slot.event.wait()
-        finally:
-            if not slot.event.is_set():
-                self.forget()
-        if not slot.event.is_set():
+        if not await wait_for(self._slot.event, deadline_after(timeout), self.forget):
             raise TapiTimeoutError(self.func, timeout if timeout is not None else 0.0, self.request_id)
-        return _reply_outcome(slot, self.func, self.request_id, self._transform)
+        return _reply_outcome(self._slot, self.func, self.request_id, self._transform)
 
     def __await__(self) -> Generator[Any, None, Any]:
         return self.wait().__await__()
@@ -342,27 +329,21 @@ class ClientConnection:
         For asynchronous functions prefer :meth:`start`, which also arranges the LINE_REPLY.
         """
         timeout = _args.timeout(timeout)
+        deadline = deadline_after(timeout)
         sequence, pending = self._submit(body, is_async=False)
-        deadline = math.inf if timeout is None else trio.current_time() + timeout
         return await self._await_response(sequence, pending, deadline, timeout)
 
     async def _await_response(
         self, sequence: int, pending: _Pending, deadline: float, timeout: float | None
     ) -> Response:
-        try:
-            if deadline == math.inf:  # no timeout: no cancel scope to enter and leave per request
-                await pending.event.wait()
-            else:
-                with trio.move_on_at(deadline):
-                    await pending.event.wait()
-        finally:
-            if not pending.event.is_set():
-                # Gave up: a RESPONSE arriving later is dropped, and so is any LINE_REPLY it announces.
-                if self._responses.get(sequence) is pending:
-                    del self._responses[sequence]
-        if not pending.event.is_set():
+        if not await wait_for(pending.event, deadline, self._drop_response, sequence, pending):
             raise TapiTimeoutError(pending.func, timeout if timeout is not None else 0.0)
         return pending.result()
+
+    def _drop_response(self, sequence: int, pending: _Pending) -> None:
+        """Gave up on a RESPONSE: one arriving later is dropped, and so is any LINE_REPLY it announces."""
+        if self._responses.get(sequence) is pending:
+            del self._responses[sequence]
 
     async def start(
         self, body: Any, *, timeout: float | None = None, transform: Callable[[LineReply], Any] | None = None
@@ -372,7 +353,7 @@ class ClientConnection:
         A synchronous failure (LINEERR in the RESPONSE) raises :class:`LineError` at once.
         """
         timeout = _args.timeout(timeout)
-        pending_reply, _ = await self._start_until(body, _deadline(timeout), timeout, transform)
+        pending_reply, _ = await self._start_until(body, deadline_after(timeout), timeout, transform)
         return pending_reply
 
     async def _start_until(
@@ -398,33 +379,27 @@ class ClientConnection:
         :class:`ConnectionLostError` when the connection ends first.
         """
         timeout = _args.timeout(timeout)
-        deadline = _deadline(timeout)
+        deadline = deadline_after(timeout)
         sequence, pending = self._submit(body, is_async=True)
         pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
-        event = pending.event
-        try:
-            if deadline == math.inf:
-                await event.wait()
-            else:
-                with trio.move_on_at(deadline):
-                    await event.wait()
-        finally:
-            if not event.is_set():  # gave up: drop whatever is still expected
-                if pending.reply is None:
-                    if self._responses.get(sequence) is pending:
-                        del self._responses[sequence]
-                else:
-                    self._forget_reply(int(pending.value.result), pending.reply)
+        done = await wait_for(pending.event, deadline, self._drop_call, sequence, pending)
         seconds = timeout if timeout is not None else 0.0
         slot = pending.reply
         if slot is None:  # woken by the RESPONSE: a failure (or the connection's end before it)
-            if not event.is_set():
+            if not done:
                 raise TapiTimeoutError(pending.func, seconds)
             raise _response_failure(pending, pending.result())
         request_id = int(pending.value.result)
-        if not event.is_set():
+        if not done:
             raise TapiTimeoutError(pending.func, seconds, request_id)
         return _reply_outcome(slot, pending.func, request_id, transform)
+
+    def _drop_call(self, sequence: int, pending: _Pending) -> None:
+        """Gave up on a :meth:`call`: drop whatever is still expected (its RESPONSE or its LINE_REPLY)."""
+        if pending.reply is None:
+            self._drop_response(sequence, pending)
+        else:
+            self._forget_reply(int(pending.value.result), pending.reply)
 
     async def call_sync(self, body: Any, *, timeout: float | None = None) -> Response:
         """Send a synchronous request; return its RESPONSE, raising :class:`LineError` for a LINEERR."""
@@ -602,10 +577,6 @@ def _reply_outcome(
     if is_lineerr(reply.result):
         raise LineError(reply.result, func, f"LINE_REPLY for request ID {request_id}")
     return transform(reply) if transform is not None else reply
-
-
-def _deadline(timeout: float | None) -> float:
-    return math.inf if timeout is None else trio.current_time() + timeout
 
 
 __all__ = [

@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from client import args as _args
 from client.errors import ControlRefusedError, LineError, TapiError, invalid_argument
+from client.line import Line
 from client.objects import ITACDGroup
 from protocol import messages as m
 from protocol.constants import AgentSessionState, HResult, LineErr, ReqFunc
 
 if TYPE_CHECKING:  # pragma: no cover
-    from client.line import Line, Tapi
+    from client.tapi import Tapi
 
 #: ``ControlRefusedError.reason``: the server does not serve the control extension (no ``--control``).
 NO_CONTROL = "no control"
@@ -100,8 +101,6 @@ class Control:
     ) -> _dt.datetime:
         """The switch's time (aware UTC datetime, floored to the second), read from the live sessions of
         ``agents`` (agent IDs, or ``(agent ID, PIN)`` pairs) through ``line`` (default: line 0)."""
-        from client.line import Line  # here: client.line imports this module
-
         wanted = _agent_list(agents)
         if line is None:
             line = await self._line0()

@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import uuid
+import weakref
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -44,7 +46,8 @@ from protocol.constants import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from client.line import Line, Tapi
+    from client.line import Line
+    from client.tapi import Tapi
     from protocol.structs import AgentInfo, AgentSessionInfo
 
 #: How long a TAPI3 object call waits for its completion before TAPI_E_TIMEOUT: two minutes
@@ -235,7 +238,7 @@ class ITAgentSession:
             self._stale = True
             if self.cached and not self._refreshing:
                 self._refreshing = True
-                self._line.tapi._spawn(self._background_refresh)
+                self._line.tapi.registry.start_background(self._background_refresh)
 
     async def _background_refresh(self) -> None:
         try:
@@ -401,7 +404,7 @@ class ITAgent:
         self, acd_group: ITACDGroup | uuid.UUID | str, address: ITAddress | int, pin: str | None
     ) -> ITAgentSession:
         """Create a session with an explicit PIN: one CreateAgentSession round trip (two-minute deadline)."""
-        group = _as_group(acd_group, self._line)
+        group = as_group(acd_group, self._line)
         address_id = address.address_id if isinstance(address, ITAddress) else address
         return await self._line.create_agent_session(
             self, group, address_id=address_id, pin=pin, timeout=self._line.tapi.request_timeout
@@ -411,7 +414,7 @@ class ITAgent:
         """Every session of this agent, ended ones included, oldest first (GetAgentSessionList)."""
         lst = await self._line.get_agent_session_list(self.handle, timeout=self._line.tapi.request_timeout)
         return [
-            self._line.tapi._session_for(
+            self._line.tapi.registry.session(
                 self._line,
                 entry.hagent_session,
                 agent=self,
@@ -469,7 +472,11 @@ class ITAgent:
         return (await self._info()).total_acd_wrap_up_time
 
 
-def _as_group(value: ITACDGroup | uuid.UUID | str, line: Line) -> ITACDGroup:
+def as_group(value: ITACDGroup | uuid.UUID | str, line: Line | None = None) -> ITACDGroup:
+    """An ACD group argument (an ITACDGroup, a UUID or a GUID string) as an :class:`ITACDGroup`.
+
+    An ITACDGroup is returned as it is; otherwise a new one that looks its name up through ``line``.
+    Anything else is ``TapiError(E_INVALIDARG)``."""
     if isinstance(value, ITACDGroup):
         return value
     if isinstance(value, uuid.UUID):
@@ -480,6 +487,70 @@ def _as_group(value: ITACDGroup | uuid.UUID | str, line: Line) -> ITACDGroup:
         raise invalid_argument(f"{value!r} is not an ACD group (give an ITACDGroup, a UUID or a GUID string)") from None
 
 
+# --- one Python object per handle -----------------------------------------------------------------------------
+
+
+class ObjectRegistry:
+    """The TAPI3 objects of one connection: one :class:`ITAgentSession` per hAgentSession and one
+    :class:`ITAgent` per hAgent while the application holds them (weak references), so the session of an
+    event is the very object :meth:`ITAgent.EnumerateAgentSessions` returned.
+
+    ``start_background(fn)`` runs ``fn()`` as a task of the connection (the cached mode's refreshes); the
+    :class:`~client.tapi.Tapi` that owns the registry provides it.
+    """
+
+    def __init__(self, start_background: Callable[[Callable[[], Awaitable[None]]], None]) -> None:
+        self._sessions: weakref.WeakValueDictionary[int, ITAgentSession] = weakref.WeakValueDictionary()
+        self._agents: weakref.WeakValueDictionary[int, ITAgent] = weakref.WeakValueDictionary()
+        #: Runs a coroutine function as a background task of the connection (nothing once it is closed).
+        self.start_background = start_background
+
+    def session(
+        self,
+        line: Line,
+        handle: int,
+        *,
+        agent: ITAgent | None = None,
+        group: ITACDGroup | None = None,
+        address: ITAddress | None = None,
+    ) -> ITAgentSession:
+        """The session object of ``handle`` (made on first sight); fills in what an earlier sighting,
+        e.g. an event from another application's agent, did not know."""
+        session = self._sessions.get(handle)
+        if session is None:
+            session = ITAgentSession(line, handle, agent=agent, group=group, address=address)
+            self._sessions[handle] = session
+        else:
+            if session.agent is None and agent is not None:
+                session.agent = agent
+            if session.group is None and group is not None:
+                session.group = group
+            if session.address is None and address is not None:
+                session.address = address
+        return session
+
+    def agent(self, line: Line, handle: int, agent_id: str, pin: str | None) -> ITAgent:
+        """The agent object of ``handle`` (made on first sight; a PIN given now replaces the known one)."""
+        agent = self._agents.get(handle)
+        if agent is None:
+            agent = ITAgent(line, handle, agent_id, pin)
+            self._agents[handle] = agent
+        elif pin is not None:
+            agent.pin = pin
+        return agent
+
+    def known_agent(self, handle: int) -> ITAgent | None:
+        """The agent object of ``handle`` if the application still holds one."""
+        return self._agents.get(handle)
+
+    def session_status(self, handle: int, status: int, state: int) -> None:
+        """A LINE_AGENTSESSIONSTATUS for session ``handle``: a held session object marks its info stale
+        (and, in cached mode, refreshes it in the background)."""
+        session = self._sessions.get(handle)
+        if session is not None:
+            session._on_status(status, state)
+
+
 __all__ = [
     "AGENT_STATE_TO_AS",
     "ASST_TO_SESSION_STATE",
@@ -487,10 +558,12 @@ __all__ = [
     "ITAddress",
     "ITAgent",
     "ITAgentSession",
+    "ObjectRegistry",
     "REQUEST_TIMEOUT",
     "SESSION_STATE_TO_ASST",
     "SESSION_STATE_TO_EVENT",
     "SESSION_STATISTICS",
+    "as_group",
     "asst_of",
     "session_events_of",
 ]

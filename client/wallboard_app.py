@@ -14,9 +14,9 @@ When the connection drops (the emulator restarts, say) it keeps the last frame o
 connected again (handles from a previous emulator run mean nothing to the new one). Ctrl-C (SIGINT) or
 SIGTERM ends it cleanly with exit status 0.
 
-``--export FILE.svg --sim-seconds N`` instead starts the embedded emulator on the built-in (or given)
-scenario with a manual clock, lets N simulated seconds pass while the wallboard watches, and saves the
-final frame as SVG with rich's own export: that is how docs/wallboard.svg is made.
+The picture docs/wallboard.svg is made on the emulator's side, ``python -m tsp.wallboard_export FILE.svg``
+(:mod:`tsp.wallboard_export`): it runs the embedded emulator, which this client never imports. It drives
+:class:`WallboardClient` and saves the frame with :func:`save_svg`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from rich.console import Console
 from rich.live import Live
 
 import client
-from client import cliargs
+from client import cliargs, scenario_files
 from client.errors import ConnectionLostError, LineError, TapiError
 from client.wallboard import (
     DEFAULT_SL_THRESHOLD,
@@ -89,32 +88,23 @@ class Backoff:
 
 def default_roster() -> Roster:
     """The roster of the emulator's built-in scenario (its agents, PINs and group -> queue map)."""
-    import tsp
-
-    # Look in every directory of the package: importlib.resources refuses namespace packages, which is
-    # what an editable install can make of ``tsp``.
-    for directory in getattr(tsp, "__path__", []):
-        candidate = Path(directory) / "default_scenario.toml"
-        if candidate.is_file():
-            return Roster.from_scenario_text(candidate.read_text(encoding="utf-8"), str(candidate))
-    text = resources.files("tsp").joinpath("default_scenario.toml").read_text(encoding="utf-8")
-    return Roster.from_scenario_text(text, "tsp/default_scenario.toml")
+    return Roster.from_scenario_text(scenario_files.text(scenario_files.DEFAULT_NAME),
+                                     "tsp/default_scenario.toml")
 
 
 def scenario_roster(scenario: str | Path) -> Roster:
     """The roster of a scenario given as a file or as the name of one shipped with the emulator
-    (``scripted``, ``faults``, ``conformance``, ``default``; a name has no ``/`` and no ``.toml``)."""
+    (``scripted``, ``faults``, ``conformance``, ``default``; a name has no ``/`` and no ``.toml``).
+
+    The shipped scenarios are read as data files (:mod:`client.scenario_files`), not through the emulator."""
     text_name = str(scenario)
     if "/" not in text_name and "\\" not in text_name and not text_name.endswith(".toml") and not Path(text_name).exists():
-        try:
-            from tsp import scenarios  # only for a built-in name; the wallboard itself needs no emulator
-        except ImportError:
-            scenarios = None
-        if scenarios is not None and scenarios.is_name(text_name):
-            return Roster.from_scenario_text(scenarios.text(text_name), f"<built-in scenario {text_name}>")
-        if scenarios is not None:
+        known = scenario_files.names()
+        if text_name in known:
+            return Roster.from_scenario_text(scenario_files.text(text_name), f"<built-in scenario {text_name}>")
+        if known:
             raise ValueError(f"--scenario {text_name!r}: no such file, and no built-in scenario has that name "
-                             f"({', '.join(scenarios.names())})")
+                             f"({', '.join(known)})")
     return Roster.from_scenario_text(Path(scenario).read_text(encoding="utf-8"), text_name)
 
 
@@ -146,7 +136,8 @@ def _leaves(group: BaseExceptionGroup) -> Iterable[BaseException]:
 class WallboardClient:
     """Drives one :class:`WallboardModel` over one connected ``client.Tapi``.
 
-    Separated from the reconnect loop so tests and the SVG export can drive it step by step
+    Separated from the reconnect loop so tests and the SVG export (:mod:`tsp.wallboard_export`) can drive it
+    step by step
     (:meth:`attach`, then :meth:`poll` whenever they like).
     """
 
@@ -304,53 +295,12 @@ async def run_wallboard(host: str, port: int, show: ShowFn, *, roster: Roster | 
 # ------------------------------------------------------------------------------------------ export
 
 
-async def capture_board(*, sim_seconds: float = 600, step: float = 1.0, scenario: Any = None,
-                        roster: Roster | None = None, threshold: float = DEFAULT_SL_THRESHOLD,
-                        title: str = "TAPI wallboard  (built-in scenario)") -> Board:
-    """Run the embedded emulator on a manual clock for ``sim_seconds`` while the wallboard watches.
-
-    The wallboard polls after every ``step`` simulated seconds, exactly as it would live, so its
-    service-level classification sees each answer. Deterministic: same scenario and seed, same frame.
-    """
-    from tsp.testing import open_emulator  # the emulator is only needed for the export
-
-    if sim_seconds < 0 or step <= 0:
-        raise ValueError(f"need sim_seconds >= 0 and step > 0, got {sim_seconds}, {step}")
-    if roster is None:
-        roster = default_roster() if scenario is None else scenario_roster(scenario)
-    async with open_emulator(scenario=scenario, clock="manual", port=0) as emu:
-        async with client.connect(emu.host, emu.port) as tapi:
-            model = WallboardModel(roster, threshold=threshold, title=title)
-            wb = WallboardClient(tapi, model, request_timeout=30.0)
-            await wb.attach()
-            elapsed = 0.0
-            await wb.poll()
-            while elapsed < sim_seconds:
-                dt = min(step, sim_seconds - elapsed)
-                await emu.advance(dt)
-                elapsed += dt
-                await wb.poll()  # events of the advance precede its RESPONSEs: the model has them
-                if model.stale_sessions() or model.needs_session_lists:
-                    await wb.poll(full=False)
-            return wb.board(status=f"built-in scenario after {sim_seconds:g} simulated s" if scenario is None
-                            else f"{scenario} after {sim_seconds:g} simulated s")
-
-
 def save_svg(board: Board, path: str | Path, *, width: int = 120) -> None:
     """Render one frame with rich and save it as SVG (rich's own export)."""
     console = Console(record=True, width=width, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor")
     console.print(render_board(board))
     console.save_svg(str(path), title=board.title)
-
-
-def export_svg(path: str | Path, *, sim_seconds: float = 600, step: float = 1.0, scenario: Any = None,
-               threshold: float = DEFAULT_SL_THRESHOLD, width: int = 120) -> Board:
-    """Make the README picture: :func:`capture_board` on the embedded emulator, saved to ``path``."""
-    board = trio.run(lambda: capture_board(sim_seconds=sim_seconds, step=step, scenario=scenario,
-                                           threshold=threshold))
-    save_svg(board, path, width=width)
-    return board
 
 
 # --------------------------------------------------------------------------------------------- CLI
@@ -372,11 +322,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--refresh", type=cliargs.seconds(zero_ok=False), default=DEFAULT_REFRESH,
                         help="steady refresh period in seconds (default 1)")
     parser.add_argument("--show-ended", action="store_true", help="also list ENDED sessions")
-    parser.add_argument("--export", metavar="FILE.svg",
-                        help="do not connect: run the embedded emulator on a manual clock and save an SVG")
-    parser.add_argument("--sim-seconds", type=cliargs.seconds(zero_ok=True), default=600,
-                        help="with --export: simulated seconds before the picture (default 600)")
-    parser.add_argument("--width", type=cliargs.int_at_least(40, 1000), default=120, help="with --export: width in characters")
+    parser.add_argument("--export", type=_export_moved, help=argparse.SUPPRESS)
+
+
+#: Where the picture export went: it runs the emulator, and the client never imports the emulator.
+EXPORT_COMMAND = "python -m tsp.wallboard_export FILE.svg"
+
+
+def _export_moved(text: str) -> str:
+    raise argparse.ArgumentTypeError(f"the picture export is on the emulator's side now: {EXPORT_COMMAND}")
 
 
 def roster_from_args(args: argparse.Namespace) -> Roster:
@@ -403,7 +357,7 @@ def roster_from_args(args: argparse.Namespace) -> Roster:
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    """Run the wallboard (or the export) for parsed arguments; returns the exit status."""
+    """Run the wallboard for parsed arguments; returns the exit status."""
     if args.threshold < 0 or args.refresh <= 0:
         print(f"tapi wallboard: need --threshold >= 0 and --refresh > 0 (got {args.threshold}, {args.refresh})",
               file=sys.stderr)
@@ -413,12 +367,6 @@ def run_from_args(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"tapi wallboard: {exc}", file=sys.stderr)
         return 2
-    if args.export:
-        board = export_svg(args.export, sim_seconds=args.sim_seconds, scenario=args.scenario,
-                           threshold=args.threshold, width=args.width)
-        print(f"wrote {args.export} ({len(board.sessions)} sessions, {len(board.groups)} groups)")
-        return 0
-
     console = Console()
 
     async def main() -> None:
@@ -443,7 +391,7 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m client.wallboard_app``: the live wallboard, or ``--export`` an SVG picture."""
+    """``python -m client.wallboard_app``: the live wallboard."""
     parser = cliargs.Parser(prog="python -m client.wallboard_app", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return run_from_args(parser.parse_args(argv))

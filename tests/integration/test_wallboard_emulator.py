@@ -25,7 +25,8 @@ import trio
 import client
 from client.errors import ConnectionLostError
 from client.wallboard import Board, Roster
-from client.wallboard_app import Backoff, capture_board, run_wallboard, save_svg
+from client.wallboard_app import Backoff, run_wallboard, save_svg
+from tsp.wallboard_export import capture_board
 from protocol.constants import AgentSessionState as S
 from tsp.testing import run_emulator
 

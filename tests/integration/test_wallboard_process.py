@@ -49,3 +49,39 @@ def test_wallboard_goes_live_and_exits_cleanly_on_ctrl_c() -> None:
                 board.kill()
     finally:
         stop(server)
+
+
+def export(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tsp.wallboard_export", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_the_picture_export_runs_on_the_emulator_side(tmp_path) -> None:
+    """``python -m tsp.wallboard_export FILE.svg`` (the README's regeneration command) writes the SVG."""
+    svg = tmp_path / "board.svg"
+    proc = export(str(svg), "--sim-seconds", "5", "--width", "100")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith(f"wrote {svg} (") and "groups)" in proc.stdout, proc.stdout
+    text = svg.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<svg") and "Sales" in text and "5&#160;simulated" in text, text[:500]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["x.svg", "--width", "0"], "--width"),
+        (["x.svg", "--width", "1001"], "--width"),
+        (["x.svg", "--sim-seconds", "nan"], "--sim-seconds"),
+        (["x.svg", "--threshold", "-1"], "--threshold"),
+        (["x.svg", "--scenario", "/nonexistent/scenario.toml"], "--scenario"),
+        (["x.svg", "--scenario", "no-such-name"], "--scenario"),
+        ([], "FILE.svg"),
+    ],
+)
+def test_export_options_are_checked_exit_2_with_one_line(args: list[str], needle: str, tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "tsp.wallboard_export", *args], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert needle in proc.stderr and "python -m tsp.wallboard_export" in proc.stderr
+    assert not (tmp_path / "x.svg").exists()

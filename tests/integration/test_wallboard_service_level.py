@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 
 import trio
 
-from client.wallboard_app import capture_board
+from tsp.wallboard_export import capture_board
 from protocol.constants import AgentSessionState, AgentSessionStatus
 from tsp.model import Switch
 from tsp.scenario import parse_scenario

@@ -78,3 +78,25 @@ def test_connection_failures_are_recognised_even_in_groups() -> None:
     assert _connection_failure(BaseExceptionGroup("g", [lost, ValueError("bug")])) is None
     refused = LineError(LineErr.OPERATIONUNAVAIL, ReqFunc.GETGROUPLIST, "x")
     assert _connection_failure(refused) is refused  # the switch's side: shown, then retried
+
+
+def test_shipped_scenarios_read_as_data_are_the_emulators() -> None:
+    """client.scenario_files finds the same files by the same names as the emulator's tsp.scenarios
+    (the client reads them as data; only this test imports both sides)."""
+    from client import scenario_files
+    from tsp import scenarios
+
+    assert scenario_files.names() == scenarios.names() and "default" in scenario_files.names()
+    for name in scenarios.names():
+        assert scenario_files.is_name(name) and scenario_files.text(name) == scenarios.text(name)
+    assert not scenario_files.is_name("default.toml") and not scenario_files.is_name("x/default")
+    with pytest.raises(KeyError, match="scripted"):
+        scenario_files.text("no-such-scenario")
+
+
+def test_a_built_in_name_gives_its_roster_and_an_unknown_name_says_which_exist() -> None:
+    from client.wallboard_app import scenario_roster
+
+    assert [a.agent_id for a in scenario_roster("scripted").agents] == ["anna", "ben", "cleo"]
+    with pytest.raises(ValueError, match="conformance, default, faults, scripted"):
+        scenario_roster("nosuchname")

@@ -1,0 +1,354 @@
+"""How one row of the function table (:mod:`client.functions`) becomes two :class:`~client.line.Line` methods.
+
+A row (:class:`LineFunction`) names the TAPI function, its request message class, the reply structure,
+the public method name and the arguments (:class:`Arg`: name, check, request fields it fills, default).
+:func:`call_method` and :func:`start_method` turn it into
+
+* ``line.<method>(...)``: check every argument (before anything is sent), build the request, send it and
+  wait for the LINE_REPLY; the result is the reply's structure (or what the row's ``result`` makes of it);
+* ``line.start_<method>(...)``: the same up to the RESPONSE; ``(request_id, pending)``, ``await pending``
+  gives what the plain form returns.
+
+List functions (``grows=True``) grow their buffer to the server's ``dwNeededSize`` and retry in the plain
+form (:func:`grow`); their ``start_`` form does one round trip with the size given.
+
+The generated methods carry a real :class:`inspect.Signature` and a docstring made from the row, so
+``help(line.get_queue_info)``, the blocking facade and the hostile-argument test see ordinary methods.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from client import args as _args
+from client.deadline import deadline_after, remaining
+from client.errors import LineError, TapiError, TapiTimeoutError
+from protocol.constants import MAX_STRUCT_SIZE, HResult, LineErr, ReqFunc
+from protocol.errors import ProtocolError
+from protocol.structs import decode_reply_data
+
+if TYPE_CHECKING:  # pragma: no cover
+    from client.connection import PendingReply
+    from client.line import Line
+
+#: Marks an :class:`Arg` without a default (the caller must give it).
+REQUIRED = inspect.Parameter.empty
+#: Initial buffer for list functions: room for a few dozen entries before the first retry.
+LIST_INITIAL_SIZE = 1024
+#: How often a list function grows its buffer before giving up (the list keeps growing under it).
+LIST_MAX_ATTEMPTS = 8
+
+#: ``result(line, given, checked, data)``: what the caller gets from the reply's typed ``data`` (a structure
+#: or a handle), knowing the arguments as given and as checked (both by argument name).
+ResultMaker = Callable[["Line", Mapping[str, Any], Mapping[str, Any], Any], Any]
+
+
+@attrs.frozen
+class Arg:
+    """One argument of a Line function.
+
+    ``check(value, name)`` validates the caller's value (raising ``TapiError(E_INVALIDARG)`` that names the
+    argument) and returns the value the request carries in each of ``fields`` (often two: the handle and
+    the structure context). ``keyword_only`` arguments come after ``*`` in the method's signature.
+    """
+
+    name: str
+    check: Callable[[Any, str], Any]
+    fields: tuple[str, ...]
+    default: Any = REQUIRED
+    keyword_only: bool = False
+    annotation: Any = Any
+
+
+@attrs.frozen
+class LineFunction:
+    """One row of the function table: everything the client knows about one asynchronous TAPI function.
+
+    ``request`` is the protocol message class (its ``REQ_FUNC`` is the Req_Func); ``reply`` the structure
+    the LINE_REPLY carries (None for a handle or no data); ``size_field`` the request field that carries the
+    client's buffer size (``dwTotalSize``), then the method has ``buffer_size=`` defaulting to the
+    structure's fixed size; ``fixed`` request fields with constant values; ``result`` turns the reply's data
+    into what the method returns (None: the data as decoded; :func:`no_result`: None); ``grows`` makes the
+    plain form a grow-and-retry list function.
+    """
+
+    method: str
+    request: type
+    args: tuple[Arg, ...]
+    summary: str
+    reply: type | None = None
+    size_field: str | None = None
+    fixed: Mapping[str, Any] = attrs.field(factory=dict)
+    result: ResultMaker | None = None
+    returns: str = ""
+    grows: bool = False
+
+    @property
+    def req_func(self) -> int:
+        """The Req_Func of the request message."""
+        return int(self.request.REQ_FUNC)  # type: ignore[attr-defined]
+
+    @property
+    def tapi_name(self) -> str:
+        """The TAPI2 function name, e.g. ``lineGetQueueInfo``."""
+        return f"line{self.request.__name__}"
+
+    @property
+    def start_method(self) -> str:
+        """The name of the method that stops at the RESPONSE: ``start_<method>``."""
+        return f"start_{self.method}"
+
+    def default_size(self, start: bool) -> int | None:
+        """The ``buffer_size`` default: the structure's fixed size (lists: None = grow, or one initial size)."""
+        if self.grows:
+            return LIST_INITIAL_SIZE if start else None
+        return int(self.reply.FIXED_SIZE)  # type: ignore[union-attr]
+
+
+def no_result(line: Line, given: Mapping[str, Any], checked: Mapping[str, Any], data: Any) -> None:
+    """The result of a function that returns nothing to the caller (its LINE_REPLY only says success)."""
+    return None
+
+
+# --- what a generated method does ---------------------------------------------------------------------------
+
+
+def signature(row: LineFunction, *, start: bool) -> inspect.Signature:
+    """The Python signature of ``row``'s method (``start=True``: of its ``start_`` form)."""
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("self", positional)]
+    for arg in row.args:
+        params.append(inspect.Parameter(arg.name, keyword if arg.keyword_only else positional,
+                                        default=arg.default, annotation=arg.annotation))
+    if row.size_field is not None:
+        size = row.default_size(start)
+        params.append(inspect.Parameter("buffer_size", keyword, default=size,
+                                        annotation="int" if size is not None else "int | None"))
+    params.append(inspect.Parameter("timeout", keyword, default=None, annotation="float | None"))
+    return inspect.Signature(params)
+
+
+class _Binder:
+    """Binds ``(args, kwargs)`` of a generated method to its parameters (names, order, defaults) quickly:
+    the checks Python makes for a hand-written ``def`` (TypeError for a missing, unknown or doubled one)."""
+
+    __slots__ = ("qualname", "names", "positional", "defaults", "tails")
+
+    def __init__(self, qualname: str, sig: inspect.Signature) -> None:
+        params = list(sig.parameters.values())[1:]  # without self
+        self.qualname = qualname
+        self.names = tuple(p.name for p in params)
+        self.positional = sum(1 for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        self.defaults = {p.name: p.default for p in params}
+        #: For each count of positional arguments: the parameters left to fill, with their defaults.
+        self.tails = tuple(tuple((name, self.defaults[name]) for name in self.names[n:])
+                           for n in range(self.positional + 1))
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        given = len(args)
+        if given > self.positional:
+            raise TypeError(f"{self.qualname}() takes {self.positional + 1} positional arguments"
+                            f" but {given + 1} were given")
+        bound = dict(zip(self.names, args)) if given else {}
+        used = 0
+        for name, default in self.tails[given]:
+            if name in kwargs:
+                bound[name] = kwargs[name]
+                used += 1
+            else:
+                if default is REQUIRED:
+                    raise TypeError(f"{self.qualname}() missing required argument: '{name}'")
+                bound[name] = default
+        if used != len(kwargs):
+            for name in kwargs:
+                if name not in self.defaults:
+                    raise TypeError(f"{self.qualname}() got an unexpected keyword argument '{name}'")
+                if name in self.names[:given]:
+                    raise TypeError(f"{self.qualname}() got multiple values for argument '{name}'")
+        return bound
+
+
+def build_request(line: Line, row: LineFunction, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
+    """Check every argument of ``given`` (in table order) and build ``row``'s request message for ``line``.
+
+    Returns the message and the checked values by argument name."""
+    return RequestPlan(row).build(line, given, size)
+
+
+class RequestPlan:
+    """What :func:`build_request` does for one row, with the row's facts looked up once (the per-request
+    path of every generated method)."""
+
+    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode")
+
+    def __init__(self, row: LineFunction) -> None:
+        self.request = row.request
+        #: The reply's data is the result as it is: nobody needs the checked values (or a closure).
+        self.plain = row.result is None
+        self.decode = functools.partial(reply_data, row.req_func)
+        self.steps = tuple((arg.name, arg.check, arg.fields) for arg in row.args)
+        self.size_field = row.size_field
+        self.size_what = row.request.__name__
+        self.fixed = dict(row.fixed)
+
+    def build(self, line: Line, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
+        checked: dict[str, Any] = {}
+        fields: dict[str, Any] = {"h_line": line.hline}
+        for name, check, targets in self.steps:
+            value = check(given[name], name)
+            checked[name] = value
+            for field in targets:
+                fields[field] = value
+        if self.size_field is not None:
+            fields[self.size_field] = _args.buffer_size(size, self.size_what)
+        if self.fixed:
+            fields.update(self.fixed)
+        return self.request(**fields), checked
+
+
+def reply_data(func: int, reply: Any) -> Any:
+    """The typed data of a successful LINE_REPLY of ``func`` (structure, handle or None).
+
+    A malformed reply is the server's fault: ``TapiError(E_UNEXPECTED)`` naming the function."""
+    if reply.req_func is not None and reply.value is not None:
+        return reply.value
+    try:
+        return decode_reply_data(func, reply.data)
+    except ProtocolError as exc:
+        raise TapiError(
+            HResult.E_UNEXPECTED, f"the server's LINE_REPLY for {ReqFunc(func).name} is malformed: {exc}"
+        ) from None
+
+
+def reply_decoder(line: Line, row: LineFunction, given: Mapping[str, Any], checked: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """The ``transform`` that turns the LINE_REPLY of one call into the method's result."""
+    func = row.req_func
+    make = row.result
+    if make is None:
+        return functools.partial(reply_data, func)
+    return lambda reply: make(line, given, checked, reply_data(func, reply))
+
+
+async def grow(line: Line, row: LineFunction, given: Mapping[str, Any], buffer_size: int | None,
+               timeout: float | None) -> Any:
+    """The plain form of a list function: grow the buffer to ``dwNeededSize`` and retry until the list fits.
+
+    One deadline covers every attempt (a TapiTimeoutError names the whole ``timeout``)."""
+    timeout = _args.timeout(timeout)
+    if buffer_size is not None:
+        _args.buffer_size(buffer_size, "list request")
+    deadline = deadline_after(timeout)
+    size = LIST_INITIAL_SIZE if buffer_size is None else buffer_size
+    result = None
+    conn = line.connection
+    plan = RequestPlan(row)
+    for _ in range(LIST_MAX_ATTEMPTS):
+        body, checked = plan.build(line, given, size)
+        try:
+            result = await conn.call(body, timeout=remaining(deadline),
+                                     transform=reply_decoder(line, row, given, checked))
+        except TapiTimeoutError as exc:
+            raise TapiTimeoutError(exc.function, timeout or 0.0, exc.request_id) from None
+        if result.needed_size <= result.total_size or len(result.entries) > 0:
+            return result
+        if result.needed_size > MAX_STRUCT_SIZE:
+            raise LineError(
+                LineErr.NOMEM, row.req_func,
+                f"the list needs {result.needed_size} bytes, more than the {MAX_STRUCT_SIZE} a request may ask",
+            )
+        size = result.needed_size
+    raise TapiError(
+        HResult.E_FAIL, f"the list kept growing: still {result.needed_size} bytes needed after"
+        f" {LIST_MAX_ATTEMPTS} attempts",
+    )
+
+
+# --- the two methods of a row -------------------------------------------------------------------------------
+
+
+def _document(fn: Callable[..., Any], row: LineFunction, start: bool, sig: inspect.Signature) -> None:
+    name = row.start_method if start else row.method
+    fn.__name__ = name
+    fn.__qualname__ = f"Line.{name}"
+    fn.__signature__ = sig  # type: ignore[attr-defined]
+    returns = row.returns or (row.reply.__name__ if row.reply is not None else "None")
+    if start:
+        once = " One round trip with ``buffer_size`` (no retry: check ``needed_size``)." if row.grows else ""
+        fn.__doc__ = (f"Start {row.tapi_name} (Req_Func {row.req_func}): ``(request_id, pending)``;"
+                      f" ``await pending`` -> {returns}.{once}")
+    else:
+        fn.__doc__ = f"{row.tapi_name} (Req_Func {row.req_func}): {row.summary} Returns {returns}."
+
+
+def call_method(row: LineFunction) -> Callable[..., Any]:
+    """``line.<method>(...)``: check, send, wait for the LINE_REPLY, return the result."""
+    sig = signature(row, start=False)
+    binder = _Binder(f"Line.{row.method}", sig)
+    sized = row.size_field is not None
+    plan = RequestPlan(row)
+
+    if row.grows:
+        async def method(self: Line, *args: Any, **kwargs: Any) -> Any:
+            given = binder.bind(args, kwargs)
+            return await grow(self, row, given, given["buffer_size"], given["timeout"])
+    else:
+        async def method(self: Line, *args: Any, **kwargs: Any) -> Any:
+            given = binder.bind(args, kwargs)
+            body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
+            transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
+            return await self.connection.call(body, timeout=given["timeout"], transform=transform)
+
+    _document(method, row, False, sig)
+    return method
+
+
+def start_method(row: LineFunction) -> Callable[..., Any]:
+    """``line.start_<method>(...)``: check, send, wait for the RESPONSE; ``(request_id, pending)``."""
+    sig = signature(row, start=True)
+    binder = _Binder(f"Line.{row.start_method}", sig)
+    sized = row.size_field is not None
+    plan = RequestPlan(row)
+
+    async def method(self: Line, *args: Any, **kwargs: Any) -> tuple[int, PendingReply]:
+        given = binder.bind(args, kwargs)
+        body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
+        transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
+        pending = await self.connection.start(body, timeout=given["timeout"], transform=transform)
+        return pending.request_id, pending
+
+    _document(method, row, True, sig)
+    return method
+
+
+def install(cls: type, rows: tuple[LineFunction, ...]) -> None:
+    """Give ``cls`` (:class:`~client.line.Line`) the two methods of every row; a name taken twice is a bug."""
+    for row in rows:
+        for name, make in ((row.method, call_method), (row.start_method, start_method)):
+            if name in cls.__dict__:
+                raise RuntimeError(f"{cls.__name__}.{name} is defined twice (table row {row.tapi_name})")
+            setattr(cls, name, make(row))
+
+
+__all__ = [
+    "Arg",
+    "LIST_INITIAL_SIZE",
+    "LIST_MAX_ATTEMPTS",
+    "LineFunction",
+    "REQUIRED",
+    "RequestPlan",
+    "build_request",
+    "call_method",
+    "grow",
+    "install",
+    "no_result",
+    "reply_data",
+    "reply_decoder",
+    "signature",
+    "start_method",
+]
