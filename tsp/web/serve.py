@@ -40,6 +40,12 @@ class WebConsole:
         return f"http://{host}:{self.port}/"
 
 
+def _first_leaf(group: BaseException) -> BaseException:
+    while isinstance(group, BaseExceptionGroup):
+        group = group.exceptions[0]
+    return group
+
+
 def parse_web_address(text: str) -> tuple[str, int]:
     """``HOST:PORT``, ``[IPv6]:PORT`` or ``PORT`` (host 127.0.0.1) -> (host, port); ValueError otherwise."""
     text = text.strip()
@@ -87,10 +93,18 @@ async def serve_web(
     config.errorlog = logging.getLogger("tsp.web.http")
     config.graceful_timeout = 1.0
     config.include_server_header = False
-    async with trio.open_nursery() as nursery:
-        await nursery.start(hub.run)
-        binds = await nursery.start(lambda task_status: serve(
-            app, config, shutdown_trigger=server.wait_stopped, task_status=task_status))
-        bound = binds[0].split("://", 1)[1]
-        bound_host, _, bound_port = bound.rpartition(":")
-        task_status.started(WebConsole(bound_host.strip("[]"), int(bound_port), hub))
+    started = False
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(hub.run)
+            binds = await nursery.start(lambda task_status: serve(
+                app, config, shutdown_trigger=server.wait_stopped, task_status=task_status))
+            bound = binds[0].split("://", 1)[1]
+            bound_host, _, bound_port = bound.rpartition(":")
+            started = True
+            task_status.started(WebConsole(bound_host.strip("[]"), int(bound_port), hub))
+    except BaseExceptionGroup as group:  # hypercorn binds inside nurseries: a bind failure as the OSError
+        matched, rest = group.split(OSError)
+        if started or matched is None or rest is not None:
+            raise
+        raise _first_leaf(matched) from None

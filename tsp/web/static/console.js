@@ -47,7 +47,7 @@ function renderGroups(snap) {
       figure(g.waiting, "calls waiting", g.waiting > 0 ? "warn" : ""),
       figure(clock(g.longest_wait), "longest wait", g.longest_wait >= snap.threshold ? "bad" : ""),
       figure(percent(g.service_level), `service level (${snap.threshold}s)`, slClass(g.service_level)),
-      figure(g.asa === null ? "-" : clock(g.asa), "avg speed of answer"),
+      figure(g.asa === null ? "-" : clock(g.asa), "avg answer (ASA)"),
       figure(g.answered, "answered"),
       figure(g.abandoned, "abandoned"));
     const counts = el("div", null, "counts");
@@ -63,16 +63,21 @@ function renderGroups(snap) {
 }
 
 function renderSessions(snap) {
-  const rows = snap.sessions.map((s) => {
-    const tr = el("tr", null, s.state === "ENDED" ? "ended" : "");
-    tr.dataset.session = String(s.session);
-    const state = el("td", label(s.state) + (s.next_state ? ` \u2192 ${label(s.next_state)}` : ""), `s-${s.state}`);
-    tr.append(el("td", s.agent), el("td", s.group), el("td", s.line), state, el("td", clock(s.time_in_state), "num"),
-      el("td", s.calls, "num"), el("td", clock(s.talk), "num"), el("td", clock(s.wrap_up), "num"),
-      el("td", s.session, "num muted"));
-    return tr;
+  const cards = snap.sessions.map((s) => {
+    const card = el("article", null, `card st-${s.state}`);
+    card.dataset.session = String(s.session);
+    const head = el("div", null, "who");
+    head.append(el("b", s.agent, "agent"), el("span", s.group, "muted"));
+    const state = el("div", null, "state");
+    state.append(el("span", label(s.state) + (s.next_state ? ` \u2192 ${label(s.next_state)}` : ""), `s-${s.state}`),
+      el("span", clock(s.time_in_state), "since"));
+    const figures = el("div", `${s.calls} calls \u00b7 talk ${clock(s.talk)} \u00b7 wrap ${clock(s.wrap_up)}`,
+      "small muted");
+    figures.title = `line ${s.line}, hAgentSession ${s.session}`;
+    card.append(head, state, figures);
+    return card;
   });
-  $("sessions").tBodies[0].replaceChildren(...rows);
+  $("sessions").replaceChildren(...cards);
   const more = snap.sessions_total > snap.sessions.length ? `, first ${snap.sessions.length} shown` : "";
   $("agents-count").textContent = `${snap.sessions_live} live of ${snap.sessions_total} sessions${more}`;
 }
