@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.processes import first_line, parse_listening, run_tsp, start_tsp, stop
+from processes import first_line, parse_listening, run_tsp, start_tsp, stop
 
 
 def web_address(line: str) -> tuple[str, int]:
@@ -119,3 +119,12 @@ def test_web_port_taken_exits_1() -> None:
         result = run_tsp("--port", "0", "--web", f"127.0.0.1:{port}")
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port} for the web console" in result.stderr.strip().splitlines()[-1]
+
+
+def test_the_page_is_installed_with_the_package(tmp_path) -> None:
+    """The static files are package data: an install (setuptools' build_py, as in test_readme) has them."""
+    from test_readme import install_copy
+
+    install_copy(tmp_path)
+    static = tmp_path / "site" / "tsp" / "web" / "static"
+    assert sorted(p.name for p in static.iterdir()) == ["console.css", "console.js", "index.html"]
