@@ -315,3 +315,22 @@ def test_web_address_parsing() -> None:
     for bad, words in (("127.0.0.1:http", "'http'"), ("127.0.0.1:70000", "70000"), ("::1:80", "brackets"), (":80", "host")):
         with pytest.raises(ValueError, match=words):
             parse_web_address(bad)
+
+
+async def test_state_asked_in_a_loop_is_built_once_until_something_changes(emu) -> None:
+    hub = Hub(emu.server, control=True)
+    app = ConsoleApp(hub)
+    built = 0
+    snapshot = hub.ledger.snapshot
+
+    def counting() -> dict[str, Any]:
+        nonlocal built
+        built += 1
+        return snapshot()
+
+    hub.ledger.snapshot = counting  # type: ignore[method-assign]
+    for _ in range(5):
+        assert group(await state(app))["arrived"] == 0
+    assert built == 1
+    await call(app, "POST", "/api/offer", json_body={"group": "Sales", "talk": 5})
+    assert group(await state(app))["arrived"] == 1 and built == 2

@@ -131,7 +131,7 @@ class ConsoleApp:
             await self._control(scope, receive, send, headers)
             return
         if path == "/api/state" and method in ("GET", "HEAD"):
-            await _json(send, 200, self.hub.state())
+            await _json_bytes(send, 200, self.hub.cached_state_bytes())
             return
         if path == "/api/events" and method == "GET":
             await self._events(receive, send)
@@ -261,7 +261,10 @@ def _event(data: bytes) -> bytes:
 
 
 async def _json(send: Send, status: int, value: Any, extra: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
-    body = json.dumps(value, separators=(",", ":")).encode()
+    await _json_bytes(send, status, json.dumps(value, separators=(",", ":")).encode(), extra)
+
+
+async def _json_bytes(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"), *_SECURITY_HEADERS, *extra]})

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,8 @@ log = logging.getLogger("tsp.web")
 
 #: Wall-clock seconds between two snapshots on a real clock when nothing else happens.
 TICK_SECONDS = 1.0
-#: At most one snapshot per viewer this often (wall clock): changes in between are merged.
+#: At most one snapshot per viewer this often (wall clock): changes in between are merged. A switch so big
+#: that a snapshot takes longer than 1/20 of this gets them 20 snapshot-times apart instead.
 MIN_PUSH_SECONDS = 0.2
 #: Snapshots queued for one viewer; one more and the viewer is dropped as not reading.
 VIEWER_BUFFER = 4
@@ -120,22 +122,38 @@ class Hub:
         self.dropped_viewers = 0
         self._poke = trio.Event()
         self._last: bytes | None = None
+        self._changes = 0
+        self._cached: tuple[float, int, bytes] | None = None
         self._advance_lock = trio.Lock()
         server.service.event_observers.append(self._on_event)
+        self._flush()
 
     # --- snapshots ----------------------------------------------------------------------------------
 
     def _on_event(self, event: Any) -> None:
         self.ledger.on_event(event)
+        self._changes += 1
         self._poke.set()
 
     def poke(self) -> None:
         """Something changed: the watcher looks at once."""
+        self._changes += 1
         self._poke.set()
+
+    def cached_state_bytes(self) -> bytes:
+        """GET /api/state: the snapshot, built at most every :data:`MIN_PUSH_SECONDS` while nothing was
+        poked (so a client asking in a loop cannot make the switch's loop do nothing but snapshots)."""
+        now = trio.current_time()
+        cached = self._cached
+        if cached is not None and cached[1] == self._changes and now - cached[0] < MIN_PUSH_SECONDS:
+            return cached[2]
+        return self.state_bytes()
 
     def state(self) -> dict[str, Any]:
         """The snapshot (GET /api/state): the ledger's figures, the control flag and the fault rules."""
         self._catch_up()
+        self.ledger.sync()
+        self._flush()
         snap = self.ledger.snapshot()
         snap["control"] = self.control
         snap["faults"] = [_rule_json(r) for r in self.server.service.faults.rules]
@@ -143,7 +161,11 @@ class Hub:
         return snap
 
     def state_bytes(self) -> bytes:
-        return json.dumps(self.state(), separators=(",", ":"), ensure_ascii=True).encode()
+        changes = self._changes
+        data = json.dumps(self.state(), separators=(",", ":"), ensure_ascii=True).encode()
+        if changes == self._changes:
+            self._cached = (trio.current_time(), changes, data)
+        return data
 
     def _catch_up(self) -> None:
         """On a real clock, bring the switch to the clock's instant first (what the server's driver and
@@ -154,6 +176,15 @@ class Hub:
         now = server.now()
         if now > server.model.now:
             server.deliver(server.service.advance(now))
+            server.wake()
+
+    def _flush(self) -> None:
+        """Send on what a reading made happen: the ledger reads at the switch's own instant, which runs
+        what was due at exactly that instant and had not run yet (the scenario's t = 0, before anything
+        moved the switch); its events go to the TAPI clients - and the ledger - now, not at the next move."""
+        server = self.server
+        if server.model.has_events():
+            server.deliver(server.service.advance(server.model.now))
             server.wake()
 
     def publish(self) -> bool:
@@ -187,6 +218,7 @@ class Hub:
         server = self.server
         task_status.started()
         last_push = -math.inf
+        gap = MIN_PUSH_SECONDS
         dirty = True
         async with trio.open_nursery() as nursery:
             async def stop_when_stopped() -> None:
@@ -196,20 +228,24 @@ class Hub:
             try:
                 while True:
                     now = trio.current_time()
-                    if dirty and now >= last_push + MIN_PUSH_SECONDS:
+                    if dirty and now >= last_push + gap:
+                        began = time.perf_counter()
                         self.publish()
-                        last_push, dirty = now, False
+                        # at most ~5 % of the loop for snapshots, however big the switch
+                        gap = max(MIN_PUSH_SECONDS, 20 * (time.perf_counter() - began))
+                        last_push, dirty = trio.current_time(), False
                     due = server.service.next_due()
                     deadline = server.clock.deadline(due) if due is not None else math.inf
                     if not server.clock.manual:
                         deadline = min(deadline, now + TICK_SECONDS)
                     if dirty:
-                        deadline = min(deadline, last_push + MIN_PUSH_SECONDS)
+                        deadline = min(deadline, last_push + gap)
                     with trio.move_on_at(deadline):
                         await self._poke.wait()
                     self._poke = trio.Event()
                     self._catch_up()
                     self.ledger.sync()  # a call that queued without an event is dated now
+                    self._flush()
                     dirty = True
             finally:
                 for viewer in list(self.viewers):

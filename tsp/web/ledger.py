@@ -50,6 +50,9 @@ HISTORY_SECONDS = 3600.0
 MAX_SESSIONS_SHOWN = 500
 
 _BUSYONCALL = AgentSessionState.BUSYONCALL
+_BUSYONCALL_INT, _READY, _NOTREADY, _BUSYWRAPUP, _ENDED = (
+    int(AgentSessionState.BUSYONCALL), int(AgentSessionState.READY), int(AgentSessionState.NOTREADY),
+    int(AgentSessionState.BUSYWRAPUP), int(AgentSessionState.ENDED))
 _STATE = AgentSessionStatus.STATE
 _UPDATE = AgentSessionStatus.UPDATEINFO
 _STATE_NAMES = {
@@ -121,6 +124,7 @@ class Ledger:
         self._history: collections.deque[tuple[float, int, float | None]] = collections.deque(
             maxlen=int(HISTORY_SECONDS / HISTORY_STEP))
         self._next_point = 0.0
+        self._discover_sessions(self.model.now)
         self.sync()
 
     # --- keeping up ---------------------------------------------------------------------------------
@@ -145,13 +149,18 @@ class Ledger:
             book.arrival = None
 
     def sync(self) -> None:
-        """Catch up at the switch's current instant: arrivals, new sessions, states, history."""
+        """Catch up at the switch's current instant: arrivals and history (cheap: one LINEQUEUEINFO per
+        group). Sessions come with their NEWSESSION events (those before the ledger was made are looked up
+        when it is made)."""
         t = self.model.now
         self._sync_arrivals(t)
+        self._record_history(t)
+
+    def _discover_sessions(self, t: float) -> None:
         for hagent in self.model.agent_handles():
             for entry in self.model.session_list(hagent):
-                self._session(entry.hagent_session, t)
-        self._record_history(t)
+                if entry.hagent_session not in self._sessions:
+                    self._session(entry.hagent_session, t)
 
     def _answered(self, book: _SessionBook, tta: float) -> None:
         book.answered += 1
@@ -219,20 +228,20 @@ class Ledger:
         self.sync()
         model = self.model
         t = model.now
-        counts: dict[uuid.UUID, collections.Counter[str]] = {gid: collections.Counter() for gid in self._groups}
+        counts: collections.Counter[tuple[uuid.UUID, int]] = collections.Counter()
         sessions: list[dict[str, Any]] = []
         calls: list[dict[str, Any]] = []
         live = 0
         for book in self._sessions.values():
-            v = model.session_wire_values(book.handle, t)
-            state = int(v[0])
-            if state != book.state:  # a change no event told (cannot happen with the observer in place)
-                book.state, book.since = state, t
-            name = state_name(state)
-            group = self._groups.get(book.group)
-            if state != AgentSessionState.ENDED:
+            state = book.state  # kept by the STATE events: no switch call for sessions not listed
+            if state != _ENDED:
                 live += 1
-                counts.setdefault(book.group, collections.Counter())[name] += 1
+                counts[book.group, state] += 1
+            if len(sessions) >= MAX_SESSIONS_SHOWN:
+                continue
+            name = state_name(state)
+            v = model.session_wire_values(book.handle, t)
+            group = self._groups.get(book.group)
             row = {
                 "session": book.handle, "agent": self.agent_name(book.agent),
                 "group": group.name if group else str(book.group), "line": book.line,
@@ -240,9 +249,8 @@ class Ledger:
                 "time_in_state": round(t - book.since, 3), "calls": int(v[4]),
                 "talk": int(v[5]), "average_talk": int(v[6]), "wrap_up": int(v[9]), "average_wrap_up": int(v[10]),
             }
-            if len(sessions) < MAX_SESSIONS_SHOWN:
-                sessions.append(row)
-            if state == AgentSessionState.BUSYONCALL and book.offered_at is not None and len(calls) < MAX_SESSIONS_SHOWN:
+            sessions.append(row)
+            if state == AgentSessionState.BUSYONCALL and book.offered_at is not None:
                 calls.append({
                     "session": book.handle, "agent": row["agent"], "group": row["group"], "line": book.line,
                     "answered": book.arrival is None, "since": round(t - book.offered_at, 3),
@@ -250,7 +258,7 @@ class Ledger:
         groups = []
         for g in self._groups.values():
             q = model.queue_info(g.queue_id, t)
-            c = counts.get(g.id, collections.Counter())
+            gid = g.id
             groups.append({
                 "id": str(g.id), "name": g.name, "queue": g.queue_id,
                 "waiting": q.current_calls_queued, "longest_wait": q.current_longest_wait_time,
@@ -258,7 +266,8 @@ class Ledger:
                 "answered": g.answered, "within": g.within,
                 "service_level": round(g.within / g.answered, 6) if g.answered else None,
                 "asa": round(g.tta_sum / g.answered, 3) if g.answered else None,
-                "ready": c["READY"], "on_call": c["BUSYONCALL"], "wrap_up": c["BUSYWRAPUP"], "not_ready": c["NOTREADY"],
+                "ready": counts[gid, _READY], "on_call": counts[gid, _BUSYONCALL_INT],
+                "wrap_up": counts[gid, _BUSYWRAPUP], "not_ready": counts[gid, _NOTREADY],
             })
         start = model.start
         clock = self.server.clock
