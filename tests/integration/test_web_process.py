@@ -128,3 +128,21 @@ def test_the_page_is_installed_with_the_package(tmp_path) -> None:
     install_copy(tmp_path)
     static = tmp_path / "site" / "tsp" / "web" / "static"
     assert sorted(p.name for p in static.iterdir()) == ["console.css", "console.js", "index.html"]
+
+
+async def test_embedded_console_over_loopback() -> None:
+    """``open_emulator(web="127.0.0.1:0")``: the console serves from the test's own event loop."""
+    import trio
+
+    from tsp.testing import open_emulator
+
+    async with open_emulator(None, clock="manual", web="127.0.0.1:0") as emu:
+        assert emu.web is not None and emu.web.url.startswith("http://127.0.0.1:")
+        emu.offer_call("Sales", 30)
+        await emu.advance(10)
+        host, port = emu.web.host, emu.web.port
+        snap = await trio.to_thread.run_sync(get_json, host, port, "/api/state")
+        assert snap["clock"]["now"] == 10 and snap["control"] is True
+        assert next(g for g in snap["groups"] if g["name"] == "Sales")["arrived"] >= 1
+    async with open_emulator(None, clock="manual") as emu:
+        assert emu.web is None

@@ -71,8 +71,8 @@ function renderSessions(snap) {
     const state = el("div", null, "state");
     state.append(el("span", label(s.state) + (s.next_state ? ` \u2192 ${label(s.next_state)}` : ""), `s-${s.state}`),
       el("span", clock(s.time_in_state), "since"));
-    const figures = el("div", `${s.calls} calls \u00b7 talk ${clock(s.talk)} \u00b7 wrap ${clock(s.wrap_up)}`,
-      "small muted");
+    const figures = el("div", null, "figs small muted");
+    figures.append(el("span", `${s.calls} calls`), el("span", `talk ${clock(s.talk)}`), el("span", `wrap ${clock(s.wrap_up)}`));
     figures.title = `line ${s.line}, hAgentSession ${s.session}`;
     card.append(head, state, figures);
     return card;
