@@ -1,6 +1,7 @@
 """``python -m tsp``: the standalone emulator (wire-protocol §6).
 
-Prints ``listening on HOST:PORT`` as its first stdout line (flushed), logs to stderr, stops on SIGINT or
+Prints ``listening on HOST:PORT`` as its first stdout line (flushed) - with ``--web``, ``web console on
+http://HOST:PORT/`` as the second (docs/web.md) - logs to stderr, stops on SIGINT or
 SIGTERM (stops accepting, closes every connection, exit status 0). A bad scenario file prints one line
 naming file, line and key on stderr and exits with status 2; so do bad arguments. A port that cannot be
 bound exits with status 1.

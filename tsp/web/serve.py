@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["WebConsole", "serve_web", "parse_web_address", "DEFAULT_WEB_ADDRESS"]
 
+log = logging.getLogger("tsp.web")
+
 #: ``--web`` given without a value.
 DEFAULT_WEB_ADDRESS = "127.0.0.1:8080"
 
@@ -87,6 +89,9 @@ async def serve_web(
 
     hub = Hub(server, control=control, max_viewers=max_viewers)
     app = ConsoleApp(hub, host)
+    if not app.loopback_only:
+        log.warning("the web console listens on %s, not a loopback address: whoever reaches it sees the switch%s",
+                    host, " and, with --control, drives it" if control else "")
     config = Config()
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.accesslog = None
