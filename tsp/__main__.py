@@ -1,6 +1,7 @@
 """``python -m tsp``: the standalone emulator (wire-protocol §6).
 
-Prints ``listening on HOST:PORT`` as its first stdout line (flushed), logs to stderr, stops on SIGINT or
+Prints ``listening on HOST:PORT`` as its first stdout line (flushed) - with ``--web``, ``web console on
+http://HOST:PORT/`` as the second (docs/web.md) - logs to stderr, stops on SIGINT or
 SIGTERM (stops accepting, closes every connection, exit status 0). A bad scenario file prints one line
 naming file, line and key on stderr and exits with status 2; so do bad arguments. A port that cannot be
 bound exits with status 1.
@@ -27,6 +28,7 @@ from tsp.clock import ClockError, make_clock
 from tsp.faults import FaultError
 from tsp.scenario import ScenarioError, default_scenario, load_scenario
 from tsp.server import EmulatorServer, ServerConfig
+from tsp.web import DEFAULT_WEB_ADDRESS, parse_web_address, serve_web
 
 log = logging.getLogger("tsp")
 
@@ -151,6 +153,13 @@ def _port(text: str) -> int:
     return value
 
 
+def _web_address(text: str) -> tuple[str, int]:
+    try:
+        return parse_web_address(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (``python -m tsp: argument --port: ...``, exit 2), like ``tapi``'s."""
 
@@ -204,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve TLS with this PEM certificate chain (needs --tls-key unless the file holds the key)")
     p.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+    # --- web console hook (tsp/web, docs/web.md) ---
+    p.add_argument("--web", nargs="?", const=DEFAULT_WEB_ADDRESS, type=_web_address, metavar="HOST:PORT",
+                   help="also serve the web console on HOST:PORT (off unless given; without a value "
+                        f"{DEFAULT_WEB_ADDRESS}; PORT 0 picks a free one); with --control it has a control panel")
     p.add_argument("--log-format", choices=("text", "json"), default="text",
                    help="text: one readable line per record (default); json: one JSON object per line")
     verbosity = p.add_mutually_exclusive_group()
@@ -220,7 +233,8 @@ def _configure_logging(quiet: bool, verbose: bool, log_format: str = "text") -> 
     return logqueue.install(formatter, level, stream=sys.stderr)
 
 
-async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
+async def _serve(server: EmulatorServer, host: str, port: int, web: tuple[str, int] | None = None,
+                 control: bool = False) -> str | None:
     """Serve until SIGINT/SIGTERM; returns None, or why it could not listen."""
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
@@ -229,6 +243,14 @@ async def _serve(server: EmulatorServer, host: str, port: int) -> str | None:
             except OSError as err:
                 return f"cannot listen on {host}:{port}: {err.strerror or err}"
             print(f"listening on {address[0]}:{address[1]}", flush=True)
+            if web is not None:  # the web console, in the same nursery (tsp/web)
+                try:
+                    console = await nursery.start(lambda task_status: serve_web(
+                        server, web[0], web[1], control=control, task_status=task_status))
+                except OSError as err:
+                    server.stop()
+                    return f"cannot listen on {web[0]}:{web[1]} for the web console: {err.strerror or err}"
+                print(f"web console on {console.url}", flush=True)
             async for signum in signals:
                 log.info("%s received: closing every connection and stopping", signal.Signals(signum).name)
                 server.stop()
@@ -305,7 +327,7 @@ def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
         "on" if args.tls_cert else "off",
     )
     try:
-        failure = trio.run(_serve, server, args.host, args.port)
+        failure = trio.run(_serve, server, args.host, args.port, args.web, args.control)
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         failure = None
     if failure:

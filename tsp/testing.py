@@ -38,6 +38,7 @@ from tsp.model import SessionStats, Switch
 from tsp.scenario import Scenario, default_scenario, load_scenario
 from tsp.server import EmulatorServer, ServerConfig
 from tsp.switch import SwitchService
+from tsp.web import WebConsole, parse_web_address, serve_web
 
 __all__ = ["Emulator", "open_emulator", "run_emulator", "resolve_scenario"]
 
@@ -57,6 +58,8 @@ class Emulator:
 
     def __init__(self, server: EmulatorServer) -> None:
         self.server = server
+        #: The web console (``web=`` of :func:`run_emulator`), or None; ``emu.web.url`` is its address.
+        self.web: WebConsole | None = None
         self._memory_nursery: trio.Nursery | None = None
 
     # --- where it is -------------------------------------------------------------------------------
@@ -180,10 +183,14 @@ async def run_emulator(
     listen: bool = True,
     control: bool = True,
     config: ServerConfig | None = None,
+    web: str | tuple[str, int] | None = None,
     task_status: trio.TaskStatus[Emulator] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run an emulator until its ``stop()``; ``await nursery.start(run_emulator, ...)`` returns the
-    :class:`Emulator` once it serves (listening already when ``listen``)."""
+    :class:`Emulator` once it serves (listening already when ``listen``).
+
+    ``web``: also serve the web console (docs/web.md) on ``"HOST:PORT"`` or ``(host, port)`` (port 0 picks a
+    free one; ``emu.web.url``), with its control panel when ``control``."""
     if config is None:
         config = ServerConfig(control=control)
     server = EmulatorServer(resolve_scenario(scenario), make_clock(clock, speed), config)
@@ -194,6 +201,10 @@ async def run_emulator(
             await nursery.start(server.serve_tcp, host, port)
         else:
             await nursery.start(server.run)
+        if web is not None:
+            web_host, web_port = parse_web_address(web) if isinstance(web, str) else web
+            emu.web = await nursery.start(lambda task_status: serve_web(
+                server, web_host, web_port, control=config.control, task_status=task_status))
         task_status.started(emu)
         await server.wait_stopped()
         nursery.cancel_scope.cancel()

@@ -1,0 +1,144 @@
+"""tsp/web/ledger.py: the console's own per-call and per-state dating, checked against what the switch
+itself reports (its LINEAGENTSESSIONINFO floors the same exact times), and the service-level rule."""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+import pytest
+
+from tsp.scenario import parse_scenario
+from tsp.testing import open_emulator
+from tsp.web.hub import Hub
+from tsp.web.ledger import HISTORY_SECONDS, HISTORY_STEP, Ledger
+
+SALES = uuid.UUID("5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b")
+ONE_AGENT = parse_scenario(f"""
+[switch]
+lines = 1
+seed = 1
+start = "2026-11-26T09:00:00Z"
+
+[[groups]]
+id = "{SALES}"
+name = "Sales"
+queue = 1
+
+[[agents]]
+id = "1001"
+answer_delay = 1
+
+[[agents.sessions]]
+group = "Sales"
+line = 0
+state = "READY"
+""")
+
+
+def _group(snap, name="Sales"):
+    return next(g for g in snap["groups"] if g["name"] == name)
+
+
+async def test_times_to_answer_match_the_switch_on_the_built_in_call_centre() -> None:
+    """Two hours of the built-in scenario's random traffic, advanced by the console: for every session,
+    the calls the ledger dated and the floors of their sum and maximum equal the switch's own
+    dwNumberOfCalls, dwAverageTimeToAnswer and dwLongestTimeToAnswer."""
+    async with open_emulator(None, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True)
+        await hub.advance(7200)
+        snap = hub.state()
+        checked = 0
+        for row in snap["sessions"]:
+            info = emu.session_info(row["session"])
+            answered, tta_sum, tta_max = hub.ledger.session_times(row["session"])
+            assert answered == info.number_of_calls, row
+            if answered:
+                checked += 1
+                assert math.floor(tta_max) == info.longest_time_to_answer, row
+                assert int(tta_sum * 1_000_000 + 0.5) // (answered * 1_000_000) == info.average_time_to_answer, row
+        assert checked >= 10
+        total = sum(g["answered"] for g in snap["groups"])
+        assert total == sum(s["calls"] for s in snap["sessions"]) > 100
+        for g in snap["groups"]:
+            assert g["arrived"] == g["answered"] + g["waiting"] + sum(
+                1 for c in snap["calls"] if c["group"] == g["name"] and not c["answered"])
+
+
+async def test_service_level_counts_answers_within_the_threshold() -> None:
+    """One agent (answer delay 1 s, talk 30 s): two calls at t = 0; the first is answered at 1 s, the
+    second offered at the hang-up (31 s) and answered at 32 s -> one within 20 s, one beyond: 50 %, ASA 16.5 s."""
+    async with open_emulator(ONE_AGENT, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True)
+        hub.offer("Sales", 30)
+        hub.offer("Sales", 30)
+        await hub.advance(15)
+        sales = _group(hub.state())
+        assert (sales["answered"], sales["within"], sales["waiting"], sales["longest_wait"]) == (1, 1, 1, 15)
+        await hub.advance(60)
+        sales = _group(hub.state())
+        assert (sales["answered"], sales["within"], sales["service_level"], sales["asa"]) == (2, 1, 0.5, 16.5)
+
+
+@pytest.mark.parametrize("threshold, within", [(20, 1), (32, 2), (31.9, 1), (0, 0)])
+async def test_threshold_is_on_whole_seconds(threshold, within) -> None:
+    """floor(time to answer) <= threshold: 32 s is within 32 but not within 31.9; 1 s is not within 0."""
+    async with open_emulator(ONE_AGENT, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True, threshold=threshold)
+        hub.offer("Sales", 30)
+        hub.offer("Sales", 30)
+        await hub.advance(100)
+        assert _group(hub.ledger.snapshot())["within"] == within
+
+
+def test_threshold_is_checked() -> None:
+    with pytest.raises(ValueError, match="-1"):
+        Ledger(None, -1)  # type: ignore[arg-type]
+
+
+async def test_history_keeps_the_last_hour() -> None:
+    async with open_emulator(None, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True)
+        await hub.advance(2 * 3600)
+        points = hub.state()["history"]["points"]
+        assert len(points) == HISTORY_SECONDS / HISTORY_STEP
+        assert points[-1][0] == 7200 and points[0][0] == 7200 - HISTORY_SECONDS + HISTORY_STEP
+        assert all(b[0] - a[0] == HISTORY_STEP for a, b in zip(points, points[1:]))
+        assert any(p[1] > 0 for p in points) and all(p[2] is None or 0 <= p[2] <= 1 for p in points)
+
+
+async def test_time_in_state_starts_at_the_change() -> None:
+    async with open_emulator(ONE_AGENT, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True)
+        await hub.advance(5)
+        hub.offer("Sales", 10)
+        await hub.advance(0.5)
+        row = hub.state()["sessions"][0]
+        assert (row["state"], row["time_in_state"]) == ("BUSYONCALL", 0.5)
+        await hub.advance(20)  # answered at 6, hangs up at 16: READY since 16 (no wrap-up)
+        row = hub.state()["sessions"][0]
+        assert (row["state"], row["time_in_state"], row["talk"]) == ("READY", 9.5, 10)
+
+
+async def test_times_to_answer_match_the_switch_on_a_real_clock(autojump_clock) -> None:
+    """The same check with the server's real-clock driver moving the switch (autojump: no real waiting)
+    and the console's watcher running beside it, as under ``python -m tsp --web``."""
+    import trio
+
+    async with open_emulator(None, clock="real", listen=False) as emu:
+        hub = Hub(emu.server)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(hub.run)
+            await emu.advance(1800)
+            snap = hub.state()
+            nursery.cancel_scope.cancel()
+        answered_sessions = 0
+        for row in snap["sessions"]:
+            info = emu.session_info(row["session"])
+            answered, tta_sum, tta_max = hub.ledger.session_times(row["session"])
+            assert answered == info.number_of_calls, row
+            if answered:
+                answered_sessions += 1
+                assert math.floor(tta_max) == info.longest_time_to_answer, row
+                assert int(tta_sum * 1_000_000 + 0.5) // (answered * 1_000_000) == info.average_time_to_answer, row
+        assert answered_sessions >= 10
