@@ -478,7 +478,10 @@ class Switch:
         heap = self._heap
         pop = heapq.heappop
         n = 0
-        while heap and heap[0][0] <= t:
+        # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
+        # ``now`` to microseconds fell just short of it (past 2**53 us, about 285 years, floats cannot
+        # hold every microsecond): advance(next_due()) always makes progress.
+        while heap and (heap[0][0] <= t or heap[0][0] / US <= now):
             when, _, kind, obj = pop(heap)
             n += 1
             self._now = when
@@ -497,8 +500,9 @@ class Switch:
                 agent, spec = obj  # type: ignore[misc]
                 self._scripted_session(agent, spec, when)
         self._processed += n
-        self._now = t
-        return t
+        if t > self._now:
+            self._now = t
+        return self._now
 
     def _push(self, when: int, kind: int, obj: object) -> None:
         heapq.heappush(self._heap, (when, next(self._seq), kind, obj))

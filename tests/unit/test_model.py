@@ -570,3 +570,24 @@ def test_nothing_happens_without_advance():
     sw = make(GOLDEN)
     assert sw.take_events() == [] and sw.now == 0
     assert sw.next_due() == 0
+
+
+def test_advancing_to_next_due_always_makes_progress_centuries_ahead() -> None:
+    """Past 2**53 us (~285 years) a float of seconds cannot hold every microsecond: ``advance(next_due())``
+    must still process the event next_due() named (it did not, and a sliced EmuAdvanceClock spun forever)."""
+    sw = make(agent("anna", delay=1, wrapup=2, sessions=session()))
+    now = 0.0
+    for step in range(600):
+        now += float(0xFFFFFFFF)
+        sw.advance(now)
+        sw.offer_call(SALES, 1, now)
+        for _ in range(20):  # offer -> answer -> talk end -> wrap-up end: a handful of instants
+            due = sw.next_due()
+            if due is None or due > now + 100:
+                break
+            sw.advance(due)
+            after = sw.next_due()
+            assert after is None or after > due, f"step {step}: advance({due!r}) left the event due at {after!r}"
+        else:
+            pytest.fail(f"step {step}: the call's events never ran out at switch time {now!r}")
+    assert now > 2**53 / 1e6
