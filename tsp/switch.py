@@ -43,10 +43,10 @@ from protocol.constants import (
     ReqFunc,
 )
 from protocol.structs import AgentSessionInfo, encode_handle
+from tsp import wire
 from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
-from tsp import wire
 from tsp.model import SessionEvent, Switch, SwitchError
 
 __all__ = [
