@@ -135,6 +135,24 @@ def test_a_change_the_table_lacks_is_a_bug(monkeypatch):
         sw.set_session_state(s, S.NOTREADY, 0, 1)
 
 
+@pytest.mark.parametrize(
+    ("agent", "trigger", "state"),
+    [
+        ("slow", Trigger.OFFER, S.READY), ("slow", Trigger.ANSWER, S.BUSYONCALL),
+        ("slow", Trigger.HANGUP_TO_WRAPUP, S.BUSYONCALL), ("slow", Trigger.WRAPUP_END, S.BUSYWRAPUP),
+        ("fast", Trigger.OFFER_ANSWERED, S.READY), ("fast", Trigger.HANGUP, S.BUSYONCALL),
+    ],
+)
+def test_a_call_step_the_table_lacks_is_a_bug(monkeypatch, agent, trigger, state):
+    monkeypatch.delitem(lifecycle.rows(trigger), state)
+    sw = Switch(SCENARIO)
+    s = sw.create_session(sw.agent_handle(agent), None, 0, 0, G[1], 0)
+    sw.set_session_state(s, S.READY, 0, 0)
+    with pytest.raises(KeyError, match=f"{trigger.name} from {state.name}"):
+        sw.offer_call(G[1], 5, 1)
+        sw.advance(30)
+
+
 @pytest.mark.parametrize("current", [S.NOTREADY, S.READY])
 @pytest.mark.parametrize("wanted", sorted(REQUESTABLE))
 def test_every_request_that_enters_a_state_has_its_row(current, wanted):
