@@ -2,10 +2,11 @@
 
 :data:`TABLE` is the one statement of which state changes exist and which event each one produces
 (wire-protocol §2 "Agents and sessions", §4 "ACD semantics"). :class:`tsp.model.Switch` makes every
-session state change by looking its (current state, trigger) up here (:func:`step`): a pair not in the
-table is a model bug and raises ``KeyError``. ``tests/unit/test_lifecycle_table.py`` drives the model
-with random operations and checks every event it emits against the same table, and that every row is
-reachable; docs/scenarios.md "The session lifecycle" is :func:`render_table`'s output (a test compares).
+session state change by looking its (current state, trigger) up here (each trigger's rows bound once,
+:func:`rows`; :func:`step` for one pair): a pair not in the table is a model bug and raises ``KeyError``.
+``tests/unit/test_lifecycle_table.py`` drives the model with random operations and checks every event it
+emits against the same table, and that every row is reachable; docs/scenarios.md "The session
+lifecycle" is :func:`render_table`'s output (a test compares).
 
 States are the LINEAGENTSESSIONSTATE_ values (``protocol.constants`` holds the TAPI vocabulary: names and
 numbers of states, status bits and LINEERRs, no wire layout); ``NEW`` stands for "no session yet".
@@ -26,7 +27,10 @@ from typing import NamedTuple
 
 from protocol.constants import AgentSessionState, AgentSessionStatus
 
-__all__ = ["NEW", "PENDING", "TABLE", "Transition", "Trigger", "REQUESTABLE", "request_trigger", "render_table", "step"]
+__all__ = [
+    "NEW", "PENDING", "REQUESTABLE", "TABLE", "Transition", "Trigger", "render_table", "request_trigger", "rows",
+    "step",
+]
 
 NOTREADY = AgentSessionState.NOTREADY
 READY = AgentSessionState.READY

@@ -98,7 +98,8 @@ ENDED = AgentSessionState.ENDED
 
 _BUSY = (BUSYONCALL, BUSYWRAPUP)
 
-# Each trigger's rows of the lifecycle table (tsp.lifecycle.TABLE), bound once: Switch._go reads them.
+# Each trigger's rows of the lifecycle table (tsp.lifecycle.TABLE) by current state, bound once: every
+# state change reads its row here (Switch._go; inline in the per-call steps _offer, _answer, _hangup).
 _R_CREATE = lifecycle.rows(Trigger.CREATE)
 _R_CREATE_READY = lifecycle.rows(Trigger.CREATE_READY)
 _R_REQUEST = {state: lifecycle.rows(lifecycle.request_trigger(state)) for state in REQUESTABLE}
