@@ -91,10 +91,11 @@ _REQUEST = {NOTREADY: Trigger.REQUEST_NOTREADY, READY: Trigger.REQUEST_READY, EN
 #: States a client may request with SetAgentSessionState (those with a REQUEST_ trigger).
 REQUESTABLE = frozenset(_REQUEST)
 
-#: TABLE by trigger then state: what :func:`step` reads (one lookup of the state in a small dict).
-_BY_TRIGGER: dict[Trigger, dict[AgentSessionState | None, Transition]] = {}
+#: TABLE by trigger then state, each row a plain ``(next, bits)`` tuple: what the model reads per state
+#: change (a plain 2-tuple unpacks on CPython's fast path, a NamedTuple does not).
+_BY_TRIGGER: dict[Trigger, dict[AgentSessionState | None, tuple[AgentSessionState | str, AgentSessionStatus]]] = {}
 for (_state, _trigger), _row in TABLE.items():
-    _BY_TRIGGER.setdefault(_trigger, {})[_state] = _row
+    _BY_TRIGGER.setdefault(_trigger, {})[_state] = tuple(_row)  # type: ignore[assignment]
 
 
 def request_trigger(state: AgentSessionState) -> Trigger:
@@ -105,13 +106,14 @@ def request_trigger(state: AgentSessionState) -> Trigger:
 def step(state: AgentSessionState | None, trigger: Trigger) -> Transition:
     """TABLE[(state, trigger)]; ``KeyError`` (a model bug) if the lifecycle has no such change."""
     try:
-        return _BY_TRIGGER[trigger][state]
+        return Transition(*_BY_TRIGGER[trigger][state])
     except KeyError:
         raise KeyError(f"the session lifecycle has no {trigger.name} from {getattr(state, 'name', state)}") from None
 
 
-def rows(trigger: Trigger) -> dict[AgentSessionState | None, Transition]:
-    """The rows of one trigger, by current state (the model binds these once: its hot path)."""
+def rows(trigger: Trigger) -> dict[AgentSessionState | None, tuple[AgentSessionState | str, AgentSessionStatus]]:
+    """The rows of one trigger by current state, as ``(next, bits)`` tuples (the model binds these once:
+    its hot path; changing them changes the model, which a test uses)."""
     return _BY_TRIGGER[trigger]
 
 
