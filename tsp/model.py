@@ -19,23 +19,15 @@ backwards (``ValueError``): that would be a driver bug, not a user error.
 Events. Every change a client could observe is recorded as a :class:`SessionEvent` (the content of a
 LINE_AGENTSESSIONSTATUS). Events accumulate inside the switch whichever method caused them;
 :meth:`Switch.advance` returns (and clears) everything accumulated so far, :meth:`Switch.take_events`
-does the same without advancing. Bits are combined when they happen at the same instant in one step:
+does the same without advancing. Every session state change, and the status bits of its event, is a
+row of the lifecycle table :data:`tsp.lifecycle.TABLE` ((state, trigger) -> (next state, bits)): the
+switch looks each change up there and makes no other.
 
-==========================================  =============================  =================
-what happened                               status bits                    ``state``
-==========================================  =============================  =================
-session created (NOTREADY)                  NEWSESSION                     NOTREADY
-scripted session created READY              NEWSESSION | STATE             READY
-state set by a client / call offered        STATE                          the new state
-call answered                               UPDATEINFO                     BUSYONCALL
-answered at the offer (answer_delay = 0)    STATE | UPDATEINFO             BUSYONCALL
-hang-up (into wrap-up, or straight on)      STATE | UPDATEINFO             the new state
-wrap-up ended                               STATE | UPDATEINFO             the new state
-==========================================  =============================  =================
-
-A session that becomes READY while calls wait gets a STATE READY event followed at once by a
-STATE BUSYONCALL event. ``state`` is always the session's state after the event; the server puts it in
-Param3 only when the STATE bit is set.
+Values. Results are the domain values of :mod:`tsp.values` (``datetime``, ``Decimal``, whole
+seconds); :meth:`Switch.session_figures` gives a session's figures as plain ints (instants in
+microseconds since 1970-01-01 UTC, call rates in ten-thousandths of a call per hour) for a caller that
+answers without building objects. Nothing here knows the wire: ``tsp/wire.py`` maps these values to
+the LINE... structures (``protocol.constants`` is used only for the TAPI names and numbers).
 
 Errors are :class:`SwitchError` values carrying the LINEERR_ the server should send:
 
@@ -65,15 +57,23 @@ import math
 import random
 import uuid
 from collections import deque
-from decimal import Decimal
-from typing import NamedTuple
 
-import attrs
-
-from protocol import fastpath
-from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, LineErr
-from protocol.structs import OLE_EPOCH, cy_to_decimal, ole_from_us
+from protocol.constants import AgentSessionState, AgentStateEx, LineErr
+from tsp import lifecycle
+from tsp.lifecycle import PENDING, REQUESTABLE, Trigger
 from tsp.scenario import Scenario, SessionSpec
+from tsp.values import (
+    EPOCH,
+    AgentInfo,
+    GroupEntry,
+    QueueEntry,
+    QueueInfo,
+    SessionEvent,
+    SessionListEntry,
+    SessionStats,
+    rate_decimal,
+    rate_e4,
+)
 
 __all__ = [
     "AgentInfo",
@@ -96,15 +96,19 @@ BUSYONCALL = AgentSessionState.BUSYONCALL
 BUSYWRAPUP = AgentSessionState.BUSYWRAPUP
 ENDED = AgentSessionState.ENDED
 
-_NEW = AgentSessionStatus.NEWSESSION
-_NEW_STATE = AgentSessionStatus.NEWSESSION | AgentSessionStatus.STATE
-_STATE = AgentSessionStatus.STATE
-_UPD = AgentSessionStatus.UPDATEINFO
-_STATE_UPD = AgentSessionStatus.STATE | AgentSessionStatus.UPDATEINFO
-
-#: States a client may request (wire-protocol §4).
-REQUESTABLE = frozenset({NOTREADY, READY, ENDED})
 _BUSY = (BUSYONCALL, BUSYWRAPUP)
+
+# Each trigger's rows of the lifecycle table (tsp.lifecycle.TABLE) by current state, bound once: every
+# state change reads its row here (Switch._go; inline in the per-call steps _offer, _answer, _hangup).
+_R_CREATE = lifecycle.rows(Trigger.CREATE)
+_R_CREATE_READY = lifecycle.rows(Trigger.CREATE_READY)
+_R_REQUEST = {state: lifecycle.rows(lifecycle.request_trigger(state)) for state in REQUESTABLE}
+_R_OFFER = lifecycle.rows(Trigger.OFFER)
+_R_OFFER_ANSWERED = lifecycle.rows(Trigger.OFFER_ANSWERED)
+_R_ANSWER = lifecycle.rows(Trigger.ANSWER)
+_R_HANGUP_TO_WRAPUP = lifecycle.rows(Trigger.HANGUP_TO_WRAPUP)
+_R_HANGUP = lifecycle.rows(Trigger.HANGUP)
+_R_WRAPUP_END = lifecycle.rows(Trigger.WRAPUP_END)
 
 # heap event kinds
 _K_SESSION, _K_CALL, _K_TRAFFIC, _K_ANSWER, _K_HANGUP, _K_WRAPEND = range(6)
@@ -117,120 +121,6 @@ class SwitchError(Exception):
         super().__init__(f"{lineerr.name}: {message}")
         self.lineerr = lineerr
         self.message = message
-
-
-# --------------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------------
-
-
-class SessionEvent(NamedTuple):
-    """One LINE_AGENTSESSIONSTATUS: send to connections with ``line`` open (Param1..3 of wire §2)."""
-
-    hagent_session: int
-    line: int
-    status: AgentSessionStatus
-    state: AgentSessionState
-
-
-@attrs.frozen
-class SessionStats:
-    """LINEAGENTSESSIONINFO contents at one instant, computed per wire-protocol §4."""
-
-    state: AgentSessionState
-    next_state: int  # a LINEAGENTSESSIONSTATE_ value, 0 when nothing is pending
-    session_start_time: _dt.datetime  # aware, UTC
-    session_duration: int
-    number_of_calls: int
-    total_talk_time: int
-    average_talk_time: int
-    total_call_time: int
-    average_call_time: int
-    total_wrap_up_time: int
-    average_wrap_up_time: int
-    acd_call_rate: Decimal  # calls per hour, 4 decimals (CURRENCY = this x 10,000)
-    longest_time_to_answer: int
-    average_time_to_answer: int
-
-
-#: ``SessionStats(*fields in definition order)`` without attrs' keyword-argument cost (same object).
-_session_stats = fastpath.constructor(SessionStats)
-
-
-@attrs.frozen
-class AgentInfo:
-    """LINEAGENTINFO contents (tapi-facts §2.3). Totals are over all the agent's sessions.
-
-    ``state`` derives from the sessions: any BUSYONCALL or BUSYWRAPUP -> BUSYACD, else any READY ->
-    READY, else any NOTREADY -> NOTREADY, else (no live session) RELEASED. ``next_state`` is 0 (the
-    switch has no agent-level next state). The measurement period is the time since the agent was
-    created (t = 0 for scenario agents); ``overall_call_rate`` = ACD calls x 3600 / that period.
-    """
-
-    state: AgentStateEx
-    next_state: int
-    measurement_period: int
-    overall_call_rate: Decimal
-    number_of_acd_calls: int
-    number_of_incoming_calls: int
-    number_of_outgoing_calls: int
-    total_acd_talk_time: int
-    total_acd_call_time: int
-    total_acd_wrap_up_time: int
-
-
-@attrs.frozen
-class QueueInfo:
-    """LINEQUEUEINFO contents (tapi-facts §2.4) of one group's queue. Times in whole seconds.
-
-    * measurement_period: seconds since the switch started (queues exist from t = 0).
-    * total_calls_queued: every call that arrived at the queue, routed at once or not.
-    * current_calls_queued: calls waiting now, not yet offered to a session.
-    * total_calls_abandoned / flowed_in / flowed_out: 0 (callers never hang up in the queue; no overflow).
-    * wait = time from arrival at the queue to the offer to a session.
-    * longest_ever_wait_time: floor(max wait of every call so far, those still waiting included).
-    * current_longest_wait_time: floor(wait so far of the oldest waiting call); 0 if none waits.
-    * average_wait_time: floor(sum of waits of offered calls / their number); 0 if none.
-    * final_disposition: 0 (calls never leave the queue other than to an agent).
-    """
-
-    measurement_period: int
-    total_calls_queued: int
-    current_calls_queued: int
-    total_calls_abandoned: int
-    total_calls_flowed_in: int
-    total_calls_flowed_out: int
-    longest_ever_wait_time: int
-    current_longest_wait_time: int
-    average_wait_time: int
-    final_disposition: int
-
-
-@attrs.frozen
-class SessionListEntry:
-    """LINEAGENTSESSIONENTRY."""
-
-    hagent_session: int
-    hagent: int
-    group_id: uuid.UUID
-    working_address_id: int
-
-
-@attrs.frozen
-class GroupEntry:
-    """LINEAGENTGROUPENTRY plus the group's queue ID."""
-
-    group_id: uuid.UUID
-    name: str
-    queue_id: int
-
-
-@attrs.frozen
-class QueueEntry:
-    """LINEQUEUEENTRY: a queue is named after its group."""
-
-    queue_id: int
-    name: str
 
 
 # --------------------------------------------------------------------------------------------------
@@ -324,7 +214,7 @@ class _Session:
         self.group = group
         self.line = line
         self.address = address
-        self.state = NOTREADY
+        self.state: AgentSessionState | None = lifecycle.NEW  # until its first lifecycle row
         self.next_state = 0
         self.created = created
         self.ended: int | None = None
@@ -358,27 +248,21 @@ class _Traffic:
         self.talk_mean = talk_mean
 
 
+def _no_row(session: _Session, rows: dict) -> KeyError:
+    """The KeyError for a state change the lifecycle table lacks (a model bug), naming trigger and state."""
+    trigger = next(tr for tr in Trigger if lifecycle.rows(tr) is rows)
+    try:
+        lifecycle.step(session.state, trigger)
+    except KeyError as err:
+        return err
+    return KeyError(f"{trigger.name} from {session.state}")  # pragma: no cover - only if the row exists
+
+
 def _to_us(seconds: float, what: str = "now") -> int:
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
         raise ValueError(f"{what} must be a finite number of seconds, got {seconds!r}")
     return round(seconds * US)
 
-
-def _rate_cy(calls: int, duration_us: int) -> int:
-    """calls x 3600 / duration as a CURRENCY int64 (value x 10,000), rounded to nearest (ties to even,
-    like OLE)."""
-    if duration_us <= 0 or calls == 0:
-        return 0
-    num = calls * 3600 * US * 10_000
-    q, r = divmod(num, duration_us)
-    if 2 * r > duration_us or (2 * r == duration_us and q % 2):
-        q += 1
-    return q
-
-
-def _rate(calls: int, duration_us: int) -> Decimal:
-    """:func:`_rate_cy` as a Decimal with exactly 4 decimals (0 -> Decimal('0.0000'))."""
-    return cy_to_decimal(_rate_cy(calls, duration_us))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -392,7 +276,7 @@ class Switch:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._start = scenario.switch.start
-        self._start_us = (self._start - OLE_EPOCH) // _dt.timedelta(microseconds=1)  # for the wire DATE
+        self._start_us = (self._start - EPOCH) // _dt.timedelta(microseconds=1)  # t = 0 since 1970, in us
         self._lines = scenario.switch.lines
         self._rng = random.Random(scenario.switch.seed)
         self._now = 0
@@ -562,7 +446,7 @@ class Switch:
         if address != 0:
             raise SwitchError(LineErr.INVALADDRESSID, f"address ID {address} does not exist (each line has address 0)")
         session = self._new_session(agent, group, line, address, t)
-        self._events.append(SessionEvent(session.handle, line, _NEW, NOTREADY))
+        self._go(session, _R_CREATE, t)
         return session.handle
 
     def _new_session(self, agent: _Agent, group: _Group, line: int, address: int, t: int) -> _Session:
@@ -575,10 +459,10 @@ class Switch:
     def _scripted_session(self, agent: _Agent, spec: SessionSpec, t: int) -> None:
         session = self._new_session(agent, self._groups[spec.group], spec.line, spec.address, t)
         if spec.state is READY:
-            self._events.append(SessionEvent(session.handle, session.line, _NEW_STATE, READY))
-            self._enter_ready(session, t, emit=False)
+            self._go(session, _R_CREATE_READY, t)
+            self._ready(session, t)
         else:
-            self._events.append(SessionEvent(session.handle, session.line, _NEW, NOTREADY))
+            self._go(session, _R_CREATE, t)
 
     def set_session_state(self, hsession: int, state: int, next_state: int, now: float) -> None:
         """SetAgentSessionState per :func:`plan_state_request`; emits STATE when the state changes."""
@@ -586,13 +470,8 @@ class Switch:
         session = self._session(hsession)
         enter, pending = plan_state_request(session.state, state, next_state, session.next_state)
         session.next_state = pending
-        if enter is READY:
-            self._enter_ready(session, t)
-        elif enter is not None:
-            session.state = enter
-            if enter is ENDED:
-                session.ended = t
-            self._events.append(SessionEvent(session.handle, session.line, _STATE, enter))
+        if enter is not None and self._go(session, _R_REQUEST[enter], t) is READY:
+            self._ready(session, t)
 
     # ---- calls -----------------------------------------------------------------------------------
     def offer_call(self, group_id: uuid.UUID, talk: float, now: float) -> int:
@@ -621,10 +500,26 @@ class Switch:
         group.waiting.append(call)
         return call.id
 
-    def _enter_ready(self, session: _Session, t: int, emit: bool = True, bits: AgentSessionStatus = _STATE) -> None:
-        session.state = READY
-        if emit:
-            self._events.append(SessionEvent(session.handle, session.line, bits, READY))
+    def _go(self, session: _Session, rows: dict, t: int) -> AgentSessionState:
+        """Make the lifecycle row of ``rows`` (one trigger's rows of tsp.lifecycle.TABLE) for the
+        session's state: enter its next state and record its event. Returns the new state."""
+        try:
+            nxt, bits = rows[session.state]
+        except KeyError:
+            raise _no_row(session, rows) from None
+        if nxt is PENDING:
+            pending = session.next_state
+            nxt = AgentSessionState(pending) if pending else READY
+            session.next_state = 0
+        session.state = nxt
+        if nxt is ENDED:
+            session.ended = t
+        self._events.append(SessionEvent(session.handle, session.line, bits, nxt))
+        return nxt
+
+    def _ready(self, session: _Session, t: int) -> None:
+        """A session has just become READY: it takes its group's oldest waiting call, or joins the
+        group's READY heap."""
         group = session.group
         if group.waiting:
             self._offer(session, group.waiting.popleft(), t)
@@ -640,16 +535,20 @@ class Switch:
         group.wait_sum += wait
         if wait > group.wait_max:
             group.wait_max = wait
-        session.state = BUSYONCALL
         session.call = call
         delay = session.agent.answer_delay
         if delay:
-            self._events.append(SessionEvent(session.handle, session.line, _STATE, BUSYONCALL))
+            try:  # the lifecycle row, inlined (as in _answer and _hangup: the per-call path)
+                state, bits = _R_OFFER[session.state]
+            except KeyError:
+                raise _no_row(session, _R_OFFER) from None
+            session.state = state
+            self._events.append(SessionEvent(session.handle, session.line, bits, state))
             heapq.heappush(self._heap, (t + delay, next(self._seq), _K_ANSWER, session))
         else:
-            self._answer(session, t, _STATE_UPD)
+            self._answer(session, t, _R_OFFER_ANSWERED)
 
-    def _answer(self, session: _Session, t: int, bits: AgentSessionStatus = _UPD) -> None:
+    def _answer(self, session: _Session, t: int, rows: dict = _R_ANSWER) -> None:
         call = session.call
         assert call is not None
         tta = t - call.arrival
@@ -658,7 +557,12 @@ class Switch:
         if tta > session.tta_max:
             session.tta_max = tta
         session.talk_start = t
-        self._events.append(SessionEvent(session.handle, session.line, bits, BUSYONCALL))
+        try:
+            state, bits = rows[session.state]
+        except KeyError:
+            raise _no_row(session, rows) from None
+        session.state = state
+        self._events.append(SessionEvent(session.handle, session.line, bits, state))
         heapq.heappush(self._heap, (t + call.talk, next(self._seq), _K_HANGUP, session))
 
     def _hangup(self, session: _Session, t: int) -> None:
@@ -667,28 +571,22 @@ class Switch:
         session.call = None
         wrapup = session.agent.wrapup
         if wrapup:
-            session.state = BUSYWRAPUP
             session.wrap_start = t
-            self._events.append(SessionEvent(session.handle, session.line, _STATE_UPD, BUSYWRAPUP))
+            try:
+                state, bits = _R_HANGUP_TO_WRAPUP[session.state]
+            except KeyError:
+                raise _no_row(session, _R_HANGUP_TO_WRAPUP) from None
+            session.state = state
+            self._events.append(SessionEvent(session.handle, session.line, bits, state))
             heapq.heappush(self._heap, (t + wrapup, next(self._seq), _K_WRAPEND, session))
-        else:
-            self._after_call(session, t)
+        elif self._go(session, _R_HANGUP, t) is READY:
+            self._ready(session, t)
 
     def _wrapend(self, session: _Session, t: int) -> None:
         session.wrap_sum += t - session.wrap_start
         session.wrap_start = -1
-        self._after_call(session, t)
-
-    def _after_call(self, session: _Session, t: int) -> None:
-        target = session.next_state or READY
-        session.next_state = 0
-        if target == READY:
-            self._enter_ready(session, t, bits=_STATE_UPD)
-            return
-        session.state = AgentSessionState(target)
-        if target == ENDED:
-            session.ended = t
-        self._events.append(SessionEvent(session.handle, session.line, _STATE_UPD, session.state))
+        if self._go(session, _R_WRAPUP_END, t) is READY:
+            self._ready(session, t)
 
     # ---- lookups ---------------------------------------------------------------------------------
     def _agent(self, hagent: int) -> _Agent:
@@ -752,14 +650,15 @@ class Switch:
     # ---- statistics ------------------------------------------------------------------------------
     def session_info(self, hsession: int, now: float) -> SessionStats:
         """LINEAGENTSESSIONINFO of a session at ``now`` (wire-protocol §4)."""
-        v = self.session_wire_values(hsession, now)
+        v = self.session_figures(hsession, now)
         start = self._start + _dt.timedelta(microseconds=self._sessions[hsession].created)
-        return _session_stats(v[0], v[1], start, *v[3:11], cy_to_decimal(v[11]), v[12], v[13])
+        return SessionStats(v[0], v[1], start, *v[3:11], rate_decimal(v[11]), v[12], v[13])
 
-    def session_wire_values(self, hsession: int, now: float) -> tuple[int | float, ...]:
-        """:meth:`session_info`'s field values in SessionStats field order, in wire form: the start time as
-        the OLE DATE float and the call rate as the CURRENCY int64 (value x 10,000). The server's fast lane
-        packs them as they are, without building an object or converting a datetime and a Decimal."""
+    def session_figures(self, hsession: int, now: float) -> tuple[int, ...]:
+        """:meth:`session_info`'s values in :class:`SessionStats` field order, all ``int``: the session
+        start as microseconds since 1970-01-01 00:00 UTC (:data:`tsp.values.EPOCH`) and the call rate in
+        ten-thousandths of a call per hour (:func:`tsp.values.rate_e4`), so a caller answering every
+        poll (tsp/wire.py) needs no datetime and no Decimal."""
         t = self._advance(now)
         s = self._session(hsession)
         end = s.ended if s.ended is not None else t
@@ -772,18 +671,18 @@ class Switch:
         return (
             s.state,
             s.next_state,
-            ole_from_us(self._start_us + s.created),
-            min(duration // US, 0xFFFFFFFF),  # DWORD seconds saturate (after 136 years of EmuAdvanceClock)
+            self._start_us + s.created,
+            duration // US,
             n,
-            min(talk // US, 0xFFFFFFFF),
-            min(talk // (n * US), 0xFFFFFFFF) if n else 0,
-            min((talk + wrap) // US, 0xFFFFFFFF),
-            min((talk + wrap) // (n * US), 0xFFFFFFFF) if n else 0,
-            min(wrap // US, 0xFFFFFFFF),
-            min(wrap // (n * US), 0xFFFFFFFF) if n else 0,
-            _rate_cy(n, duration),
-            min(s.tta_max // US, 0xFFFFFFFF),
-            min(s.tta_sum // (n * US), 0xFFFFFFFF) if n else 0,
+            talk // US,
+            talk // (n * US) if n else 0,
+            (talk + wrap) // US,
+            (talk + wrap) // (n * US) if n else 0,
+            wrap // US,
+            wrap // (n * US) if n else 0,
+            rate_e4(n, duration),
+            s.tta_max // US,
+            s.tta_sum // (n * US) if n else 0,
         )
 
     @staticmethod
@@ -816,7 +715,7 @@ class Switch:
             state=state,
             next_state=0,
             measurement_period=period // US,
-            overall_call_rate=_rate(calls, period),
+            overall_call_rate=rate_decimal(rate_e4(calls, period)),
             number_of_acd_calls=calls,
             number_of_incoming_calls=0,
             number_of_outgoing_calls=0,

@@ -42,22 +42,12 @@ from protocol.constants import (
     LineErr,
     ReqFunc,
 )
-from protocol.structs import (
-    AgentGroupEntry,
-    AgentGroupList,
-    AgentInfo,
-    AgentSessionEntry,
-    AgentSessionInfo,
-    AgentSessionList,
-    QueueInfo,
-    encode_handle,
-    encode_struct,
-    wire_packer,
-)
+from protocol.structs import AgentSessionInfo, encode_handle
+from tsp import wire
 from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
-from tsp.model import SessionEvent, SessionStats, Switch, SwitchError
+from tsp.model import SessionEvent, Switch, SwitchError
 
 __all__ = [
     "Outgoing", "Outcome", "PendingAdvance", "SwitchService", "MAX_REQUEST_ID", "MAX_ID_CHARS", "EVENTS_BATCH_BYTES",
@@ -387,11 +377,11 @@ class SwitchService:
         if self._delayed:
             batch = Batch()
             now = self._advance(now, batch)
-        else:  # the model advances inside session_wire_values; its events are fanned out below
+        else:  # the model advances inside session_figures; its events are fanned out below
             batch = _NO_BATCH
             now = max(now, model.now)
         try:
-            data = self._session_info_bytes(h_session, size, now)
+            data = wire.session_info_bytes(model, h_session, size, now)
             result = 0
         except SwitchError as err:
             log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, "GetAgentSessionInfo", err.lineerr.name, err.message)
@@ -692,55 +682,26 @@ class SwitchService:
         return encode_handle(handle)
 
     def _agent_info(self, line: _Line, body: m.GetAgentInfo, now: float) -> bytes:
-        info = self.model.agent_info(body.h_agent, now)
-        return encode_struct(
-            AgentInfo(
-                total_size=body.buffer_size,
-                agent_state=info.state,
-                next_agent_state=info.next_state,
-                measurement_period=info.measurement_period,
-                overall_call_rate=info.overall_call_rate,
-                number_of_acd_calls=info.number_of_acd_calls,
-                number_of_incoming_calls=info.number_of_incoming_calls,
-                number_of_outgoing_calls=info.number_of_outgoing_calls,
-                total_acd_talk_time=info.total_acd_talk_time,
-                total_acd_call_time=info.total_acd_call_time,
-                total_acd_wrap_up_time=info.total_acd_wrap_up_time,
-            )
-        )
+        return wire.agent_info_bytes(self.model.agent_info(body.h_agent, now), body.buffer_size)
 
     def _session_info(self, line: _Line, body: m.GetAgentSessionInfo, now: float) -> bytes:
-        return self._session_info_bytes(body.h_agent_session, body.agent_session_info_size, now)
-
-    def _session_info_bytes(self, hsession: int, total_size: int, now: float) -> bytes:
-        """= encode_struct(AgentSessionInfo(total_size=total_size, state=..., ...every statistic)) without
-        building the object: the model's figures in wire form (this path and the fast lane's)."""
-        return _pack_session_wire(total_size, _ASI_SIZE, _ASI_SIZE, *self.model.session_wire_values(hsession, now))
+        return wire.session_info_bytes(self.model, body.h_agent_session, body.agent_session_info_size, now)
 
     def _session_list(self, line: _Line, body: m.GetAgentSessionList, now: float) -> bytes:
-        entries = [
-            AgentSessionEntry(e.hagent_session, e.hagent, e.group_id, e.working_address_id)
-            for e in self.model.session_list(body.h_agent)
-        ]
-        return encode_struct(AgentSessionList.build(entries, body.buffer_size))
+        return wire.session_list_bytes(self.model.session_list(body.h_agent), body.buffer_size)
 
     def _queue_info(self, line: _Line, body: m.GetQueueInfo, now: float) -> bytes:
-        q = self.model.queue_info(body.queue_id, now)
-        return encode_struct(QueueInfo(total_size=body.buffer_size, **attrs.asdict(q, recurse=False)))
+        return wire.queue_info_bytes(self.model.queue_info(body.queue_id, now), body.buffer_size)
 
     def _group_list(self, line: _Line, body: m.GetGroupList, now: float) -> bytes:
-        entries = [AgentGroupEntry(g.group_id, g.name) for g in self.model.group_list()]
-        return encode_struct(AgentGroupList.build(entries, body.buffer_size))
+        return wire.group_list_bytes(self.model.group_list(), body.buffer_size)
 
     def _set_state(self, line: _Line, body: m.SetAgentSessionState, now: float) -> bytes:
         self.model.set_session_state(body.h_agent_session, body.agent_session_state, body.next_agent_session_state, now)
         return b""
 
 
-_pack_session_wire = wire_packer(AgentSessionInfo)
 _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
-# Switch.session_wire_values is packed as it comes: SessionStats' fields are LINEAGENTSESSIONINFO's.
-assert tuple(f.name for f in attrs.fields(SessionStats)) == tuple(f.name for f in attrs.fields(AgentSessionInfo)[3:])
 _GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
 _NO_BATCH = Batch()  # session_info_fast: "nothing collected" (never filled)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.constants import AgentSessionState as S
-from protocol.structs import AgentSessionInfo, encode_struct, wire_packer
+from protocol.structs import encode_struct
 from protocol.constants import AgentSessionStatus as St
+from tsp import wire
 from tsp.model import Switch, SwitchError
 from tsp.scenario import parse_scenario
 
@@ -66,9 +66,8 @@ def check(sw: Switch, t: float, sessions: list[int], previous: dict[int, tuple],
     ready_groups = set()
     for h in sessions:
         info = sw.session_info(h, t)
-        # the fast lane's wire values give the bytes of the object (DATE and CURRENCY included)
-        wire = wire_packer(AgentSessionInfo)(76, 76, 76, *sw.session_wire_values(h, t))
-        assert wire == encode_struct(AgentSessionInfo(**attrs.asdict(info, recurse=False)))
+        # the poll path (the model's ints packed) gives the bytes of the object (DATE and CURRENCY included)
+        assert wire.session_info_bytes(sw, h, 76, t) == encode_struct(wire.session_info(info, 76))
         # the last event of each session reports its current state
         assert seen[h] is info.state
         if info.state is S.READY:

@@ -1,0 +1,168 @@
+"""The session lifecycle table (tsp/lifecycle.py) drives the model and describes every event it emits."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protocol.constants import AgentSessionState as S
+from protocol.constants import AgentSessionStatus as St
+from tsp import lifecycle
+from tsp.lifecycle import NEW, PENDING, REQUESTABLE, TABLE, Trigger
+from tsp.model import Switch, SwitchError, plan_state_request
+from tsp.scenario import parse_scenario
+
+G = [uuid.UUID(int=1), uuid.UUID(int=2)]
+SCENARIO = parse_scenario(
+    "[switch]\nlines = 2\n"
+    + "".join(f'[[groups]]\nid = "{g}"\nname = "g{i}"\n' for i, g in enumerate(G))
+    + '[[agents]]\nid = "slow"\nanswer_delay = 3\nwrapup = 7\n'
+    + '[[agents]]\nid = "fast"\n'
+    + '[[agents]]\nid = "mid"\nanswer_delay = 1.5\nwrapup = 0.25\n'
+    + '[[agents.sessions]]\ngroup = "g0"\nstate = "READY"\nat = 4\n'
+)
+STATES = [0, S.NOTREADY, S.READY, S.BUSYONCALL, S.BUSYWRAPUP, S.ENDED, S.RELEASED]
+
+
+def rows_matching(previous, event):
+    """The table rows that explain ``event`` of a session whose state was ``previous``."""
+    return [
+        key for key, (nxt, bits) in TABLE.items()
+        if key[0] is previous and bits == event.status
+        and (nxt is event.state or (nxt is PENDING and event.state in REQUESTABLE))
+    ]
+
+
+class Tracker:
+    """Follows each session's state through the events alone and checks each event against TABLE."""
+
+    def __init__(self) -> None:
+        self.state: dict[int, S | None] = {}
+        self.used: set = set()
+
+    def feed(self, events) -> None:
+        for e in events:
+            previous = self.state.get(e.hagent_session, NEW)
+            found = rows_matching(previous, e)
+            assert len(found) == 1, f"{e} after {previous}: rows {found}"
+            self.used.add(found[0])
+            self.state[e.hagent_session] = e.state
+
+
+op = st.one_of(
+    st.tuples(st.just("create"), st.sampled_from(["slow", "fast", "mid"]), st.integers(0, 1), st.integers(0, 1)),
+    st.tuples(st.just("state"), st.integers(0, 20), st.sampled_from(STATES), st.sampled_from(STATES)),
+    st.tuples(st.just("offer"), st.integers(0, 1), st.floats(0, 60, allow_nan=False)),
+    st.tuples(st.just("wait"), st.floats(0, 30, allow_nan=False)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(op, max_size=40))
+def test_every_event_is_one_row_of_the_table(ops):
+    sw = Switch(SCENARIO)
+    tracker = Tracker()
+    t = 0.0
+    for item in ops:
+        kind = item[0]
+        try:
+            if kind == "create":
+                sw.create_session(sw.agent_handle(item[1]), None, item[3], 0, G[item[2]], t)
+            elif kind == "state" and tracker.state:
+                handles = sorted(tracker.state)
+                sw.set_session_state(handles[item[1] % len(handles)], item[2], item[3], t)
+            elif kind == "offer":
+                sw.offer_call(G[item[1]], item[2], t)
+            elif kind == "wait":
+                t += item[1]
+        except SwitchError:
+            pass
+        tracker.feed(sw.advance(t))
+        for h, state in tracker.state.items():  # the events tell the whole story
+            assert sw.session_info(h, t).state is state
+
+
+def run_every_row() -> Tracker:
+    """One run that needs every row of the table (a READY scripted session, both offers, both hang-ups,
+    a pending next state, every request)."""
+    sw = Switch(SCENARIO)
+    tracker = Tracker()
+    slow, fast, mid = (sw.agent_handle(a) for a in ("slow", "fast", "mid"))
+    tracker.feed(sw.advance(5))  # scripted READY session of "slow" at t = 4
+    s_fast = sw.create_session(fast, None, 0, 0, G[1], 5)
+    s_mid = sw.create_session(mid, None, 1, 0, G[1], 5)
+    sw.set_session_state(s_fast, S.READY, 0, 5)
+    sw.offer_call(G[1], 2, 6)  # fast: offered and answered at once, no wrap-up: hang-up to READY
+    sw.set_session_state(s_fast, S.NOTREADY, 0, 9)
+    sw.set_session_state(s_mid, S.READY, 0, 9)
+    sw.offer_call(G[1], 2, 10)  # mid: offer, answer after 1.5, hang-up to wrap-up, ...
+    sw.set_session_state(s_mid, 0, S.NOTREADY, 10.5)  # ... stored: wrap-up ends in NOTREADY
+    tracker.feed(sw.advance(20))
+    sw.set_session_state(s_mid, S.ENDED, 0, 20)  # NOTREADY -> ENDED
+    scripted = next(h for h in tracker.state if h not in (s_fast, s_mid))
+    sw.set_session_state(scripted, S.ENDED, 0, 21)  # READY -> ENDED
+    tracker.feed(sw.advance(22))
+    return tracker
+
+
+def test_one_run_uses_every_row():
+    assert run_every_row().used == set(TABLE)
+
+
+def test_the_model_takes_its_bits_and_states_from_the_table(monkeypatch):
+    rows = lifecycle.rows(Trigger.ANSWER)
+    monkeypatch.setitem(rows, S.BUSYONCALL, lifecycle.Transition(S.BUSYONCALL, St.UPDATEINFO | St.STATE))
+    sw = Switch(SCENARIO)
+    sw.advance(5)
+    s = sw.create_session(sw.agent_handle("slow"), None, 0, 0, G[1], 5)
+    sw.set_session_state(s, S.READY, 0, 5)
+    sw.offer_call(G[1], 10, 5)
+    assert [e.status for e in sw.advance(8) if e.hagent_session == s][-1] == St.UPDATEINFO | St.STATE
+    monkeypatch.setitem(lifecycle.rows(Trigger.WRAPUP_END), S.BUSYWRAPUP, lifecycle.Transition(S.NOTREADY, St.STATE))
+    assert [(e.status, e.state) for e in sw.advance(30) if e.hagent_session == s][-1] == (St.STATE, S.NOTREADY)
+
+
+def test_a_change_the_table_lacks_is_a_bug(monkeypatch):
+    monkeypatch.delitem(lifecycle.rows(Trigger.REQUEST_NOTREADY), S.READY)
+    sw = Switch(SCENARIO)
+    s = sw.create_session(sw.agent_handle("fast"), None, 0, 0, G[1], 0)
+    sw.set_session_state(s, S.READY, 0, 0)
+    with pytest.raises(KeyError, match="REQUEST_NOTREADY from READY"):
+        sw.set_session_state(s, S.NOTREADY, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("agent", "trigger", "state"),
+    [
+        ("slow", Trigger.OFFER, S.READY), ("slow", Trigger.ANSWER, S.BUSYONCALL),
+        ("slow", Trigger.HANGUP_TO_WRAPUP, S.BUSYONCALL), ("slow", Trigger.WRAPUP_END, S.BUSYWRAPUP),
+        ("fast", Trigger.OFFER_ANSWERED, S.READY), ("fast", Trigger.HANGUP, S.BUSYONCALL),
+    ],
+)
+def test_a_call_step_the_table_lacks_is_a_bug(monkeypatch, agent, trigger, state):
+    monkeypatch.delitem(lifecycle.rows(trigger), state)
+    sw = Switch(SCENARIO)
+    s = sw.create_session(sw.agent_handle(agent), None, 0, 0, G[1], 0)
+    sw.set_session_state(s, S.READY, 0, 0)
+    with pytest.raises(KeyError, match=f"{trigger.name} from {state.name}"):
+        sw.offer_call(G[1], 5, 1)
+        sw.advance(30)
+
+
+@pytest.mark.parametrize("current", [S.NOTREADY, S.READY])
+@pytest.mark.parametrize("wanted", sorted(REQUESTABLE))
+def test_every_request_that_enters_a_state_has_its_row(current, wanted):
+    enter, _ = plan_state_request(current, wanted, 0, 0)
+    if wanted is current:
+        assert enter is None
+    else:
+        assert TABLE[(current, lifecycle.request_trigger(wanted))].next is enter is wanted
+
+
+def test_docs_show_the_table():
+    text = (Path(__file__).parents[2] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    assert lifecycle.render_table() in text
