@@ -188,7 +188,7 @@ class Ledger:
         try:
             hagent = self.model.session_agent(handle)
             entry = next((e for e in self.model.session_list(hagent) if e.hagent_session == handle), None)
-            state = int(self.model.session_wire_values(handle, t)[0])
+            state = int(self.model.session_figures(handle, t)[0])
         except SwitchError:  # not a session of this switch: nothing to book
             return None
         if entry is None:
@@ -240,7 +240,7 @@ class Ledger:
             if len(sessions) >= MAX_SESSIONS_SHOWN:
                 continue
             name = state_name(state)
-            v = model.session_wire_values(book.handle, t)
+            v = model.session_figures(book.handle, t)
             group = self._groups.get(book.group)
             row = {
                 "session": book.handle, "agent": self.agent_name(book.agent),
