@@ -73,6 +73,7 @@ import attrs
 from protocol import fastpath
 from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, LineErr
 from protocol.structs import OLE_EPOCH, cy_to_decimal, ole_from_us
+from tsp.errors import SwitchError
 from tsp.scenario import Scenario, SessionSpec
 
 __all__ = [
@@ -108,15 +109,6 @@ _BUSY = (BUSYONCALL, BUSYWRAPUP)
 
 # heap event kinds
 _K_SESSION, _K_CALL, _K_TRAFFIC, _K_ANSWER, _K_HANGUP, _K_WRAPEND = range(6)
-
-
-class SwitchError(Exception):
-    """A request the switch refuses; ``lineerr`` is what goes on the wire, ``message`` says why."""
-
-    def __init__(self, lineerr: LineErr, message: str) -> None:
-        super().__init__(f"{lineerr.name}: {message}")
-        self.lineerr = lineerr
-        self.message = message
 
 
 # --------------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from protocol.structs import (
     encode_struct,
     wire_packer,
 )
+from tsp import answers
 from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.faults import FaultInjector, FaultMode, FaultRule
@@ -692,55 +693,29 @@ class SwitchService:
         return encode_handle(handle)
 
     def _agent_info(self, line: _Line, body: m.GetAgentInfo, now: float) -> bytes:
-        info = self.model.agent_info(body.h_agent, now)
-        return encode_struct(
-            AgentInfo(
-                total_size=body.buffer_size,
-                agent_state=info.state,
-                next_agent_state=info.next_state,
-                measurement_period=info.measurement_period,
-                overall_call_rate=info.overall_call_rate,
-                number_of_acd_calls=info.number_of_acd_calls,
-                number_of_incoming_calls=info.number_of_incoming_calls,
-                number_of_outgoing_calls=info.number_of_outgoing_calls,
-                total_acd_talk_time=info.total_acd_talk_time,
-                total_acd_call_time=info.total_acd_call_time,
-                total_acd_wrap_up_time=info.total_acd_wrap_up_time,
-            )
-        )
+        return answers.agent_info(self.model, body, now)
 
     def _session_info(self, line: _Line, body: m.GetAgentSessionInfo, now: float) -> bytes:
-        return self._session_info_bytes(body.h_agent_session, body.agent_session_info_size, now)
+        return answers.session_info(self.model, body, now)
 
     def _session_info_bytes(self, hsession: int, total_size: int, now: float) -> bytes:
-        """= encode_struct(AgentSessionInfo(total_size=total_size, state=..., ...every statistic)) without
-        building the object: the model's figures in wire form (this path and the fast lane's)."""
-        return _pack_session_wire(total_size, _ASI_SIZE, _ASI_SIZE, *self.model.session_wire_values(hsession, now))
+        return answers.session_info_bytes(self.model, hsession, total_size, now)
 
     def _session_list(self, line: _Line, body: m.GetAgentSessionList, now: float) -> bytes:
-        entries = [
-            AgentSessionEntry(e.hagent_session, e.hagent, e.group_id, e.working_address_id)
-            for e in self.model.session_list(body.h_agent)
-        ]
-        return encode_struct(AgentSessionList.build(entries, body.buffer_size))
+        return answers.session_list(self.model, body, now)
 
     def _queue_info(self, line: _Line, body: m.GetQueueInfo, now: float) -> bytes:
-        q = self.model.queue_info(body.queue_id, now)
-        return encode_struct(QueueInfo(total_size=body.buffer_size, **attrs.asdict(q, recurse=False)))
+        return answers.queue_info(self.model, body, now)
 
     def _group_list(self, line: _Line, body: m.GetGroupList, now: float) -> bytes:
-        entries = [AgentGroupEntry(g.group_id, g.name) for g in self.model.group_list()]
-        return encode_struct(AgentGroupList.build(entries, body.buffer_size))
+        return answers.group_list(self.model, body, now)
 
     def _set_state(self, line: _Line, body: m.SetAgentSessionState, now: float) -> bytes:
         self.model.set_session_state(body.h_agent_session, body.agent_session_state, body.next_agent_session_state, now)
         return b""
 
 
-_pack_session_wire = wire_packer(AgentSessionInfo)
 _ASI_SIZE = AgentSessionInfo.FIXED_SIZE
-# Switch.session_wire_values is packed as it comes: SessionStats' fields are LINEAGENTSESSIONINFO's.
-assert tuple(f.name for f in attrs.fields(SessionStats)) == tuple(f.name for f in attrs.fields(AgentSessionInfo)[3:])
 _GASI_FUNC = int(ReqFunc.GETAGENTSESSIONINFO)
 _NO_BATCH = Batch()  # session_info_fast: "nothing collected" (never filled)
 
