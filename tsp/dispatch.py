@@ -25,7 +25,7 @@ from typing import Any, Callable, Protocol
 import attrs
 
 from protocol import messages as m
-from protocol.constants import API_VERSION_MAX, API_VERSION_MIN, MAX_STRUCT_SIZE, LineErr, ReqFunc
+from protocol.constants import API_VERSION_AGENT, API_VERSION_MAX, API_VERSION_MIN, MAX_STRUCT_SIZE, LineErr, ReqFunc
 from protocol.structs import encode_handle
 from tsp import answers
 from tsp.clock import Clock
@@ -80,6 +80,20 @@ class Function:
     sync_errors: frozenset[LineErr] = frozenset()
     #: Extra checks of the request's own parameters before anything is done (raise SwitchError).
     check: Callable[[Any], None] | None = None
+    #: The fixed size of the structure the function returns (its ``STRUCT``), None without one (derived).
+    struct_size: int | None = attrs.field(init=False)
+
+    #: The request's field holding the client's buffer size (derived; with ``struct_size``).
+    size_field: str = attrs.field(init=False)
+
+    @struct_size.default
+    def _struct_size(self) -> int | None:
+        struct_cls = getattr(self.body, "STRUCT", None)
+        return None if struct_cls is None else int(struct_cls.FIXED_SIZE)
+
+    @size_field.default
+    def _size_field(self) -> str:
+        return str(getattr(self.body, "SIZE_FIELD", "buffer_size"))
 
     @property
     def req_func(self) -> int:
@@ -216,6 +230,8 @@ FUNCTIONS: dict[int, Function] = {row.req_func: row for row in TABLE}
 CONTROL_FUNCS = frozenset(f for f in FUNCTIONS if f >= ReqFunc.EMU_ADVANCECLOCK)
 _FIRST_CONTROL_FUNC = min(CONTROL_FUNCS)
 _INITIALIZE = int(ReqFunc.INITIALIZE)
+_ASYNC = Kind.ASYNC
+_RAW = m.RawRequest
 
 
 def admit(ctx: Context, conn: Conn, body: Any, req_func: int, row: Function | None) -> Line | None:
@@ -223,7 +239,7 @@ def admit(ctx: Context, conn: Conn, body: Any, req_func: int, row: Function | No
     implemented, control off, not initialized; for async functions the hLine (open on this connection,
     API >= 2.2), dwRequestID <= 0x7FFFFFFF, the buffer size (the structure's fixed part .. 0x40000) and
     the row's own ``check``. Raises :class:`SwitchError`; returns the request's line (async functions)."""
-    if not (conn.apps and req_func < _FIRST_CONTROL_FUNC and row is not None and type(body) is not m.RawRequest):
+    if not (conn.apps and req_func < _FIRST_CONTROL_FUNC and row is not None and type(body) is not _RAW):
         if row is None or isinstance(body, m.RawRequest):
             raise SwitchError(LineErr.OPERATIONUNAVAIL, f"Req_Func {req_func} is not implemented")
         if req_func in CONTROL_FUNCS:
@@ -231,18 +247,19 @@ def admit(ctx: Context, conn: Conn, body: Any, req_func: int, row: Function | No
                 raise SwitchError(LineErr.OPERATIONUNAVAIL, "the control extension is off (start with --control)")
         elif req_func != _INITIALIZE and not conn.apps:
             raise SwitchError(LineErr.UNINITIALIZED, "call Initialize first")
-    if row.kind is not Kind.ASYNC:
+    if row.kind is not _ASYNC:
         return None
-    line = ctx.registry.line(conn, body.h_line)
+    line = conn.lines.get(body.h_line)
+    if line is None or line.api_version < API_VERSION_AGENT:  # the registry says what is wrong
+        line = ctx.registry.line(conn, body.h_line)
     if not 0 <= body.request_id <= MAX_REQUEST_ID:
         raise SwitchError(LineErr.INVALPARAM, f"dwRequestID {body.request_id:#x} is above 0x7FFFFFFF")
-    struct_cls = getattr(body, "STRUCT", None)
-    if struct_cls is not None:
-        size = body.buffer_size
-        if size < struct_cls.FIXED_SIZE:
+    fixed = row.struct_size
+    if fixed is not None:
+        size = getattr(body, row.size_field)
+        if size < fixed:
             raise SwitchError(
-                LineErr.STRUCTURETOOSMALL,
-                f"buffer size {size} is below the {struct_cls.FIXED_SIZE} bytes of {struct_cls.__name__}",
+                LineErr.STRUCTURETOOSMALL, f"buffer size {size} is below the {fixed} bytes of {body.STRUCT.__name__}"
             )
         if size > MAX_STRUCT_SIZE:
             raise SwitchError(LineErr.INVALPARAM, f"buffer size {size:#x} is above {MAX_STRUCT_SIZE:#x}")

@@ -55,13 +55,27 @@ class HeldAnswers:
     def __len__(self) -> int:
         return len(self._heap)
 
+    @property
+    def empty(self) -> bool:
+        return not self._heap
+
     # --- faults ------------------------------------------------------------------------------------
 
     def decide(self, req_func: int) -> FaultRule | None:
         """The fault rule for this arriving request (counted by the injector), or None."""
         return self.faults.decide(req_func)
 
+    def clear_for(self, conn_id: int, req_func: int) -> bool:
+        """Nothing of this part stands in a request's way: no fault rule for its function and the
+        connection below the in-flight cap (the fast lane's part of its guard)."""
+        cap = self.max_in_flight
+        if cap is not None and self._count.get(conn_id, 0) >= cap:
+            return False
+        rules = self.faults.rules
+        return not rules or all(rule.function != req_func for rule in rules)
+
     def has_rule_for(self, req_func: int) -> bool:
+        """Whether any fault rule is about ``req_func`` (then each such request must be decided)."""
         rules = self.faults.rules
         return bool(rules) and any(rule.function == req_func for rule in rules)
 

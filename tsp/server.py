@@ -1,12 +1,13 @@
 """The trio server: listeners, one reader and one writer per connection, one driver task. Moves bytes only.
 
-Everything the protocol means is decided by :class:`tsp.switch.SwitchService` (pure); this module feeds
-it frames and writes what it returns:
+Everything the protocol means is decided by :class:`tsp.switch.SwitchService` (pure) behind one
+:class:`tsp.serverconn.ServerConnection` per connection (sans I/O); this module feeds them bytes and
+writes what they return, and keeps no copy of the switch's state:
 
-* **reader** (one per connection): bytes -> :class:`protocol.Connection` -> frames. HELLO is answered,
-  each REQUEST goes to ``SwitchService.handle`` at the clock's ``now`` and the resulting frames are queued
-  at once (RESPONSE first, then the EVENTS with the LINE_REPLY - the same queue, so in that order). A
-  protocol violation queues the ERROR frame and ends the connection; nothing else is affected. On plain
+* **reader** (one per connection): bytes -> ``ServerConnection.process`` at the clock's ``now``: HELLO
+  is answered, each REQUEST handled and what it produced queued at once (RESPONSE first, then the EVENTS
+  with the LINE_REPLY - the same queue, so in that order). A protocol violation queues the ERROR frame
+  and ends the connection; nothing else is affected. On plain
   TCP the reader then writes everything one read produced with one non-blocking write itself (no task
   switch); what the socket does not take at once, or anything queued while the writer is busy, is left
   to the writer, so the wire order is always the queue order.
@@ -24,11 +25,12 @@ it frames and writes what it returns:
   silence, dead after about two minutes without an answer).
 * **global bounds**: ``max_queued_total`` bytes held for all connections together (past it the one
   holding the most is cut off with ERROR 5, see ``tsp/outbox.py``) and ``max_lines_total`` lines open
-  on all connections together (one more Open gets LINEERR_RESOURCEUNAVAIL).
+  on all connections together (one more Open gets LINEERR_RESOURCEUNAVAIL; the switch's registry
+  applies it, tsp/registry.py).
 * **in-flight cap**: at most ``max_in_flight`` requests of one connection may have an answer held back
-  by the server (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not
-  performed, so a client cannot grow the server's table of held replies without bound. Close and
-  ShutDown are always served (they release held LINE_REPLYs).
+  (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not performed, so
+  a client cannot grow the switch's table of held replies without bound. Close and ShutDown are always
+  served (they release held LINE_REPLYs). The switch counts them (tsp/held.py).
 * **closing**: once a connection is ending, its last queued frames (e.g. the ERROR) get at most
   ``overflow_grace`` seconds to leave; a peer that does not take them cannot keep the connection alive.
 * **TLS** (``ServerConfig.ssl_context``): every accepted TCP stream is wrapped in ``trio.SSLStream``; the

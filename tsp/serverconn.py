@@ -81,6 +81,8 @@ class ServerConnection:
         #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
         self.current_request: m.Request | None = None
         self._out: list[Any] = []
+        #: The request being handled: a Request, or the fast lane's unpacked frame (for the error handler).
+        self._handling: Any = None
 
     def receive_data(self, data: bytes) -> None:
         """Bytes read from the peer (b"" once it closed its side)."""
@@ -93,54 +95,63 @@ class ServerConnection:
 
     def process(self, now: Callable[[], float]) -> bool:
         """Handle every complete frame buffered (``now()``: the switch time for a request); False when
-        the connection must end (:attr:`reason` says why). Stops early while :attr:`advance` is set."""
-        proto = self.proto
-        out = self._out
-        try:
-            while True:
-                if self.fast_lane:
-                    values = proto.take_fixed_request(_FRAME, _LENGTH, _GASI)
-                    if values is not None:
-                        self.frames_in += 1
-                        if not self._serve(self._lane, values, now):
-                            return False
-                        continue
-                event = proto.next_event()
-                if event is NEED_DATA:
-                    return True
-                if event is CLOSED:
-                    if self.reason is None:
-                        self.reason = "closed by the client"
-                    return False
-                self.frames_in += 1
-                if isinstance(event, m.Request):
-                    if not self._serve(self._general, event, now):
-                        return False
-                    if self.advance is not None:  # the server runs it before the next frame
-                        return True
-                elif isinstance(event, m.Hello):
-                    log.debug("conn %d: HELLO %d.%d %r", self.conn_id, event.major, event.minor, event.product)
-                    self.hellos += 1
-                    self._emit_own(m.Hello(product=self.product))
-                elif isinstance(event, m.Error):
-                    self.reason = f"the client sent ERROR {event.code}: {event.text}"
-                    return False
-        except RemoteProtocolError as err:
-            log.info("conn %d: protocol error: %s", self.conn_id, err)
-            self.reason = f"protocol error {err.code.name}: {err}"
-            self._emit_own(err.to_frame())
-            return False
+        the connection must end (:attr:`reason` says why). Stops early while :attr:`advance` is set.
 
-    def _serve(self, handler: Callable[[Any, float], bool], request: Any, now: Callable[[], float]) -> bool:
-        """Run one request's handler under the one internal-error handler."""
-        try:
-            return handler(request, now())
-        except Exception:  # a bug must not take the connection (or the server) down
-            if not isinstance(request, m.Request):
-                request = _request(request[3], _body(*request[5:]))
-            log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
-            self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
-            return True
+        The one internal-error handler is here: an exception while a request is handled is a bug; it is
+        logged with its traceback, the request answered with LINEERR_OPERATIONFAILED, and the next frame
+        handled. An exception outside a request propagates."""
+        while True:
+            try:
+                return self._frames(now)
+            except RemoteProtocolError as err:
+                log.info("conn %d: protocol error: %s", self.conn_id, err)
+                self.reason = f"protocol error {err.code.name}: {err}"
+                self._emit_own(err.to_frame())
+                return False
+            except Exception:  # a bug must not take the connection (or the server) down
+                request = self._handling
+                if request is None:
+                    raise
+                self._handling = None
+                if not isinstance(request, m.Request):  # the fast lane's parameters
+                    request = _request(request[3], _body(*request[5:]))
+                log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
+                self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
+
+    def _frames(self, now: Callable[[], float]) -> bool:
+        proto = self.proto
+        while True:
+            if self.fast_lane:
+                values = proto.take_fixed_request(_FRAME, _LENGTH, _GASI)
+                if values is not None:
+                    self.frames_in += 1
+                    self._handling = values
+                    if not self._lane(values, now()):
+                        return False
+                    continue
+            self._handling = None
+            event = proto.next_event()
+            if event is NEED_DATA:
+                return True
+            if event is CLOSED:
+                if self.reason is None:
+                    self.reason = "closed by the client"
+                return False
+            self.frames_in += 1
+            if isinstance(event, m.Request):
+                self._handling = event
+                if not self._general(event, now()):
+                    return False
+                if self.advance is not None:  # the server runs it before the next frame
+                    self._handling = None
+                    return True
+            elif isinstance(event, m.Hello):
+                log.debug("conn %d: HELLO %d.%d %r", self.conn_id, event.major, event.minor, event.product)
+                self.hellos += 1
+                self._emit_own(m.Hello(product=self.product))
+            elif isinstance(event, m.Error):
+                self.reason = f"the client sent ERROR {event.code}: {event.text}"
+                return False
 
     def _general(self, request: m.Request, now: float) -> bool:
         self.current_request = request

@@ -36,7 +36,7 @@ from protocol.constants import LineErr, ReqFunc
 from tsp import answers, dispatch
 from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
-from tsp.dispatch import FUNCTIONS, MAX_ID_CHARS, MAX_REQUEST_ID, Kind
+from tsp.dispatch import FUNCTIONS, MAX_ID_CHARS, MAX_REQUEST_ID, Kind, admit
 from tsp.errors import SwitchError
 from tsp.fanout import EventFanOut
 from tsp.faults import FaultInjector, FaultMode, FaultRule
@@ -275,7 +275,7 @@ class SwitchService:
         row = FUNCTIONS.get(req_func)
         started = None
         try:
-            line = dispatch.admit(self, conn, body, req_func, row)
+            line = admit(self, conn, body, req_func, row)
             assert row is not None
             if line is not None:
                 self._handle_async(line, row, request, now, batch, rule)
@@ -343,15 +343,14 @@ class SwitchService:
         ``answer`` = (request ID for the RESPONSE, LINE_REPLY result, LINE_REPLY data, init_context,
         hdevice, open_context)."""
         held = self.held
-        if held.at_cap(conn_id) or held.has_rule_for(_GASI) or log.isEnabledFor(logging.DEBUG):
+        if not held.clear_for(conn_id, _GASI) or log.isEnabledFor(logging.DEBUG):
             return None
         try:
-            line = dispatch.admit(self, self.registry.conns[conn_id], body, _GASI, _GASI_ROW)
+            line = admit(self, self.registry.conns[conn_id], body, _GASI, _GASI_ROW)
         except SwitchError:
             return None
-        assert line is not None
         model = self.model
-        if len(held):
+        if not held.empty:
             batch = Batch()
             now = self._advance(now, batch)
         else:  # the model advances inside session_wire_values; its events are fanned out below
