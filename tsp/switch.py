@@ -88,6 +88,7 @@ _outcome = fastpath.constructor(Outcome, ("frames", "close"))
 _REQ_FUNC_OF: dict[type, int] = {cls: int(cls.REQ_FUNC) for cls, _ in m.REQUEST_TYPES.values()}
 _ALWAYS_SERVED = frozenset({int(ReqFunc.CLOSE), int(ReqFunc.SHUTDOWN)})  # they release held answers
 _GASI = int(ReqFunc.GETAGENTSESSIONINFO)
+_DEBUG = logging.DEBUG
 _GASI_ROW = FUNCTIONS[_GASI]
 _NO_BATCH = Batch()  # session_info_direct: "nothing collected" (never filled)
 
@@ -270,7 +271,7 @@ class SwitchService:
             return _outcome((), True)
         batch = Batch()
         now = self._advance(now, batch)
-        if log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(_DEBUG):
             log.debug("conn %d: t=%.3f %s seq %d %r", conn_id, now, _func_name(req_func), request.sequence, body)
         row = FUNCTIONS.get(req_func)
         started = None
@@ -343,7 +344,7 @@ class SwitchService:
         ``answer`` = (request ID for the RESPONSE, LINE_REPLY result, LINE_REPLY data, init_context,
         hdevice, open_context)."""
         held = self.held
-        if not held.clear_for(conn_id, _GASI) or log.isEnabledFor(logging.DEBUG):
+        if not held.clear_for(conn_id, _GASI) or log.isEnabledFor(_DEBUG):
             return None
         try:
             line = admit(self, self.registry.conns[conn_id], body, _GASI, _GASI_ROW)
