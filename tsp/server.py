@@ -506,14 +506,14 @@ class EmulatorServer:
                 peer.setup_deadline = None
             elif conn.hellos != hellos:  # now its first hLineApp is awaited
                 peer.setup_deadline = (trio.current_time() + self.config.read_timeout, "hLineApp")
+        data, others = conn.take_output()
+        if data:  # everything this read produced for this connection: one queue entry
+            self._queue(peer, data)
         peers = self._peers
-        for item in conn.take_output():
-            if type(item) is bytes:
-                self._queue(peer, item)
-            else:
-                target = peers.get(item.conn_id)
-                if target is not None:
-                    self._send(target, item.frame)
+        for item in others:
+            target = peers.get(item.conn_id)
+            if target is not None:
+                self._send(target, item.frame)
         due = self.service.next_due()
         if due is not None and due < self._driver_due:
             self.wake()

@@ -31,6 +31,7 @@ from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import FrameKind, LineErr, ReqFunc
 from protocol.errors import LocalProtocolError, RemoteProtocolError
+from tsp.batch import Outgoing
 from tsp.switch import PendingAdvance, SwitchService
 
 __all__ = ["ServerConnection", "PRODUCT"]
@@ -52,9 +53,9 @@ class ServerConnection:
     """One connection of ``service`` (registered as ``conn_id``), without I/O.
 
     Feed it with :meth:`receive_data`, then call :meth:`process`; take what it produced with
-    :meth:`take_output`: ``bytes`` for this connection (encoded at once, in write order: the protocol
-    state they are encoded in is the one they were produced in) and :class:`tsp.batch.Outgoing` frames
-    for other connections (event fan-out; their own connection encodes them).
+    :meth:`take_output`: the bytes for this connection (each frame encoded at once, in write order: the
+    protocol state it is encoded in is the one it was produced in) and :class:`tsp.batch.Outgoing`
+    frames for other connections (event fan-out; their own connection encodes them).
     """
 
     def __init__(self, service: SwitchService, conn_id: int, product: str = PRODUCT, *, fast_lane: bool = True) -> None:
@@ -80,7 +81,8 @@ class ServerConnection:
         self.advance: PendingAdvance | None = None
         #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
         self.current_request: m.Request | None = None
-        self._out: list[Any] = []
+        self._own: list[bytes] = []  # encoded for this connection, in write order
+        self._others: list[Outgoing] = []  # frames for other connections (event fan-out)
         #: The request being handled: a Request, or the fast lane's unpacked frame (for the error handler).
         self._handling: Any = None
 
@@ -88,10 +90,12 @@ class ServerConnection:
         """Bytes read from the peer (b"" once it closed its side)."""
         self.proto.receive_data(data)
 
-    def take_output(self) -> list[Any]:
-        """What :meth:`process` produced since the last call (``Outgoing`` frames and ``bytes``)."""
-        out, self._out = self._out, []
-        return out
+    def take_output(self) -> tuple[bytes, list[Outgoing]]:
+        """What :meth:`process` produced since the last call: the bytes for this connection (joined, in
+        write order) and the frames for other connections."""
+        own, others = self._own, self._others
+        self._own, self._others = [], []
+        return (b"".join(own) if len(own) != 1 else own[0]) if own else b"", others
 
     def process(self, now: Callable[[], float]) -> bool:
         """Handle every complete frame buffered (``now()``: the switch time for a request); False when
@@ -174,7 +178,7 @@ class ServerConnection:
         if frames:
             self._emit(frames)
         # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
-        self._out.append(
+        self._own.append(
             _pack_response(_LENGTH, _RESPONSE, 0, sequence, request_id, *params)
             + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result, params[4], data)
         )
@@ -187,11 +191,11 @@ class ServerConnection:
             if item.conn_id == conn_id:
                 self._emit_own(item.frame)
             else:
-                self._out.append(item)
+                self._others.append(item)
 
     def _emit_own(self, frame: Any) -> None:
         try:
-            self._out.append(self.encode(frame))
+            self._own.append(self.encode(frame))
         except LocalProtocolError:
             log.exception("conn %d: cannot encode %s; not sent", self.conn_id, type(frame).__name__)
 

@@ -59,15 +59,12 @@ class Harness:
     def _index(self, conn_id: int) -> int:
         return next(i for i, c in enumerate(self.conns) if c.conn_id == conn_id)
 
-    def deliver(self, items: Any, source: int = -1) -> None:
-        """What the server does with a connection's output: bytes are the source's, frames (for other
-        connections, or from the clock advance) are encoded by their target connection."""
-        for item in items:
-            if isinstance(item, bytes):
-                self.queued[source] += item
-            else:
-                i = self._index(item.conn_id)
-                self.queued[i] += self.conns[i].encode(item.frame)
+    def deliver(self, frames: Any) -> None:
+        """What the server does with frames for a connection (other connections' events, the clock
+        advance): the target connection encodes them."""
+        for item in frames:
+            i = self._index(item.conn_id)
+            self.queued[i] += self.conns[i].encode(item.frame)
 
     def feed(self, index: int, data: bytes) -> bytes:
         """Feed ``data`` to connection ``index``; what was queued for it afterwards (+ b"<end>" when the
@@ -75,7 +72,9 @@ class Harness:
         conn = self.conns[index]
         conn.receive_data(data)
         alive = conn.process(self.clock.now)
-        self.deliver(conn.take_output(), index)
+        data, others = conn.take_output()
+        self.queued[index] += data
+        self.deliver(others)
         out = self.take(index) + (b"" if alive else b"<end>")
         others = self.take_all(skip=index)
         return out + (b"|other|" + others if others else b"")
