@@ -20,13 +20,11 @@ Frames the same connection sent after the EmuAdvanceClock are handled after its 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Iterable, Protocol
 
 import trio
 
-if TYPE_CHECKING:  # pragma: no cover
-    from tsp.server import EmulatorServer
-    from tsp.switch import PendingAdvance
+from tsp.switch import PendingAdvance, SwitchService
 
 __all__ = ["run", "SLICE_STEPS", "POLL_SECONDS"]
 
@@ -41,7 +39,28 @@ class _AdvancingPeer(Protocol):
     advance: PendingAdvance | None
 
 
-async def run(server: EmulatorServer, peer: _AdvancingPeer) -> None:
+class _Limits(Protocol):
+    @property
+    def max_queued_bytes(self) -> int: ...
+
+    @property
+    def read_timeout(self) -> float: ...
+
+
+class _Server(Protocol):
+    """What the advance needs of the server (:class:`tsp.server.EmulatorServer`)."""
+
+    service: SwitchService
+
+    @property
+    def config(self) -> _Limits: ...
+
+    def deliver(self, frames: Iterable[Any]) -> None: ...
+
+    def queued_bytes(self) -> Iterable[tuple[int, int]]: ...
+
+
+async def run(server: _Server, peer: _AdvancingPeer) -> None:
     """Run ``peer.advance`` to its end in slices, then queue its RESPONSE and clear ``peer.advance``."""
     pending = peer.advance
     assert pending is not None
@@ -55,7 +74,7 @@ async def run(server: EmulatorServer, peer: _AdvancingPeer) -> None:
     server.deliver(service.finish_advance(pending))
 
 
-async def _wait_for_readers(server: EmulatorServer, marks: dict[int, tuple[int, float]]) -> None:
+async def _wait_for_readers(server: _Server, marks: dict[int, tuple[int, float]]) -> None:
     """Return once no listener that is reading has more than half of ``max_queued_bytes`` waiting.
 
     ``marks``: conn_id -> (bytes queued, when that was first seen) for listeners above the half; a

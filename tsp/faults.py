@@ -131,17 +131,17 @@ class FaultInjector:
     def __init__(self, rules: Iterable[Any] = (), seed: int | None = 0) -> None:
         self._seed = seed
         self._random = random.Random(f"tsp-faults:{seed}")
-        self._rules: list[FaultRule] = []
+        self._rules: tuple[FaultRule, ...] = ()
         self._seen: list[int] = []
         self.set_rules(rules)
 
     @property
     def rules(self) -> tuple[FaultRule, ...]:
-        return tuple(self._rules)
+        return self._rules
 
     def set_rules(self, rules: Iterable[Any]) -> None:
         """Replace the rules (counters start again from zero; the random stream continues)."""
-        self._rules = [FaultRule.coerce(r) for r in rules]
+        self._rules = tuple(FaultRule.coerce(r) for r in rules)
         self._seen = [0] * len(self._rules)
 
     def clear(self) -> None:

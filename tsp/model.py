@@ -61,6 +61,7 @@ from collections import deque
 from protocol.constants import AgentSessionState, AgentStateEx, LineErr
 from tsp import lifecycle
 from tsp.lifecycle import PENDING, REQUESTABLE, Trigger
+from tsp.errors import SwitchError
 from tsp.scenario import Scenario, SessionSpec
 from tsp.values import (
     EPOCH,
@@ -112,15 +113,6 @@ _R_WRAPUP_END = lifecycle.rows(Trigger.WRAPUP_END)
 
 # heap event kinds
 _K_SESSION, _K_CALL, _K_TRAFFIC, _K_ANSWER, _K_HANGUP, _K_WRAPEND = range(6)
-
-
-class SwitchError(Exception):
-    """A request the switch refuses; ``lineerr`` is what goes on the wire, ``message`` says why."""
-
-    def __init__(self, lineerr: LineErr, message: str) -> None:
-        super().__init__(f"{lineerr.name}: {message}")
-        self.lineerr = lineerr
-        self.message = message
 
 
 # --------------------------------------------------------------------------------------------------

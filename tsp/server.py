@@ -1,12 +1,13 @@
 """The trio server: listeners, one reader and one writer per connection, one driver task. Moves bytes only.
 
-Everything the protocol means is decided by :class:`tsp.switch.SwitchService` (pure); this module feeds
-it frames and writes what it returns:
+Everything the protocol means is decided by :class:`tsp.switch.SwitchService` (pure) behind one
+:class:`tsp.serverconn.ServerConnection` per connection (sans I/O); this module feeds them bytes and
+writes what they return, and keeps no copy of the switch's state:
 
-* **reader** (one per connection): bytes -> :class:`protocol.Connection` -> frames. HELLO is answered,
-  each REQUEST goes to ``SwitchService.handle`` at the clock's ``now`` and the resulting frames are queued
-  at once (RESPONSE first, then the EVENTS with the LINE_REPLY - the same queue, so in that order). A
-  protocol violation queues the ERROR frame and ends the connection; nothing else is affected. On plain
+* **reader** (one per connection): bytes -> ``ServerConnection.process`` at the clock's ``now``: HELLO
+  is answered, each REQUEST handled and what it produced queued at once (RESPONSE first, then the EVENTS
+  with the LINE_REPLY - the same queue, so in that order). A protocol violation queues the ERROR frame
+  and ends the connection; nothing else is affected. On plain
   TCP the reader then writes everything one read produced with one non-blocking write itself (no task
   switch); what the socket does not take at once, or anything queued while the writer is busy, is left
   to the writer, so the wire order is always the queue order.
@@ -24,11 +25,12 @@ it frames and writes what it returns:
   silence, dead after about two minutes without an answer).
 * **global bounds**: ``max_queued_total`` bytes held for all connections together (past it the one
   holding the most is cut off with ERROR 5, see ``tsp/outbox.py``) and ``max_lines_total`` lines open
-  on all connections together (one more Open gets LINEERR_RESOURCEUNAVAIL).
+  on all connections together (one more Open gets LINEERR_RESOURCEUNAVAIL; the switch's registry
+  applies it, tsp/registry.py).
 * **in-flight cap**: at most ``max_in_flight`` requests of one connection may have an answer held back
-  by the server (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not
-  performed, so a client cannot grow the server's table of held replies without bound. Close and
-  ShutDown are always served (they release held LINE_REPLYs).
+  (``delay`` faults); one more is answered at once with LINEERR_RESOURCEUNAVAIL and not performed, so
+  a client cannot grow the switch's table of held replies without bound. Close and ShutDown are always
+  served (they release held LINE_REPLYs). The switch counts them (tsp/held.py).
 * **closing**: once a connection is ending, its last queued frames (e.g. the ERROR) get at most
   ``overflow_grace`` seconds to leave; a peer that does not take them cannot keep the connection alive.
 * **TLS** (``ServerConfig.ssl_context``): every accepted TCP stream is wrapped in ``trio.SSLStream``; the
@@ -49,23 +51,23 @@ from typing import Any, Iterable
 import attrs
 import trio
 
-from protocol.connection import CLOSED, NEED_DATA, Connection, Role
-from protocol.constants import ErrorCode, LineErr
-from protocol.errors import LocalProtocolError, RemoteProtocolError
+from protocol.connection import Connection, Role
+from protocol.constants import ErrorCode
+from protocol.errors import LocalProtocolError
 from protocol import messages as m
 from tsp.clock import Clock
-from tsp import advance, fastlane
-from tsp.faults import FaultInjector, FaultMode, FaultRule
+from tsp import advance
+from tsp.faults import FaultInjector
 from tsp.model import Switch
 from tsp.outbox import Outbox, QueueBudget
 from tsp.scenario import Scenario
-from tsp.switch import Outgoing, PendingAdvance, SwitchService
+from tsp.serverconn import PRODUCT, ServerConnection
+from tsp.switch import Outgoing, SwitchService
 
 __all__ = ["ServerConfig", "EmulatorServer", "PRODUCT", "KEEPALIVE", "set_keepalive"]
 
 log = logging.getLogger("tsp.server")
 
-PRODUCT = "tsp TAPI emulator"
 _RECEIVE_SIZE = 65536
 
 #: TCP keepalive of every accepted socket: (idle seconds before the first probe, seconds between probes,
@@ -152,12 +154,13 @@ def _direct_fd(stream: trio.abc.Stream) -> int | None:
 
 
 class _Peer:
-    """The server side of one connection."""
+    """The server side of one connection: its sans-I/O :class:`ServerConnection` and its I/O state."""
 
-    def __init__(self, conn_id: int, name: str, limit: int, budget: QueueBudget | None = None) -> None:
-        self.conn_id = conn_id
+    def __init__(self, conn: ServerConnection, name: str, limit: int, budget: QueueBudget | None = None) -> None:
+        self.conn = conn
+        self.conn_id = conn.conn_id
         self.name = name
-        self.proto = Connection(Role.SERVER)
+        self.proto = conn.proto
         self.outbox = Outbox(limit, budget)
         self.cancel_scope: trio.CancelScope | None = None
         #: Why the connection ended, in words (None while nothing has ended it).
@@ -167,60 +170,6 @@ class _Peer:
         self.setup_deadline: tuple[float, str] | None = None
         #: Trio time by which the frame buffered in part must be complete (inf: none buffered).
         self.frame_deadline = math.inf
-        #: Frames taken from the stream so far (tells a new partial frame from the continuing one).
-        self.frames_in = 0
-        #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
-        self.current_request: m.Request | None = None
-        #: Answers the switch holds back for this connection (``delay`` faults): ("response", sequence) or
-        #: ("reply", request ID) -> the hLine of each (None for a RESPONSE). Counted by the in-flight cap.
-        self.held: dict[tuple[str, int], list[int | None]] = {}
-        self.held_count = 0
-        #: The EmuAdvanceClock this connection sent, which its reader runs in slices (tsp/advance.py).
-        self.advance: PendingAdvance | None = None
-
-    def hold(self, key: tuple[str, int], hline: int | None) -> None:
-        self.held.setdefault(key, []).append(hline)
-        self.held_count += 1
-
-    def release(self, key: tuple[str, int]) -> None:
-        lines = self.held.get(key)
-        if lines:
-            lines.pop(0)
-            self.held_count -= 1
-            if not lines:
-                del self.held[key]
-
-    def forget_lines_except(self, open_lines: dict[int, int]) -> None:
-        """Held LINE_REPLYs of lines no longer open will never be sent (the switch drops them)."""
-        for key in list(self.held):
-            kept = [h for h in self.held[key] if h is None or h in open_lines]
-            self.held_count -= len(self.held[key]) - len(kept)
-            if kept:
-                self.held[key] = kept
-            else:
-                del self.held[key]
-
-
-class _FaultWatch:
-    """Delegates to the switch's :class:`FaultInjector` and remembers the rule it chose for the request
-    being handled, so the server knows when an answer is held back (for the in-flight cap) without
-    reaching into the switch's private tables."""
-
-    def __init__(self, inner: FaultInjector) -> None:
-        self.inner = inner
-        self.last: FaultRule | None = None
-
-    def decide(self, req_func: int) -> FaultRule | None:
-        self.last = self.inner.decide(req_func)
-        return self.last
-
-    @property
-    def rules(self) -> tuple[FaultRule, ...]:
-        """The inner injector's rules (directly: the fast lane asks on every request)."""
-        return self.inner.rules
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 class EmulatorServer:
@@ -244,13 +193,11 @@ class EmulatorServer:
         self.clock = clock
         self.config = config
         self.model = Switch(scenario)
-        if faults is None:
-            faults = FaultInjector(scenario.faults, scenario.switch.seed)
-        self._faults = _FaultWatch(faults)
         self.service = SwitchService(
-            self.model, clock, control=config.control, faults=self._faults,  # type: ignore[arg-type]
+            self.model, clock, control=config.control, faults=faults,
             max_apps=config.max_apps_per_connection, max_lines=config.max_lines_per_connection,
-            max_agents=config.max_agents, slice_advance=True,
+            max_agents=config.max_agents, max_in_flight=config.max_in_flight,
+            max_lines_total=config.max_lines_total, slice_advance=True,
         )
         self._peers: dict[int, _Peer] = {}
         #: Bytes held for all connections together (``max_queued_total``).
@@ -262,9 +209,10 @@ class EmulatorServer:
         self._nursery: trio.Nursery | None = None
         self._stopped = trio.Event()
         self.address: tuple[str, int] | None = None
-        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (tsp/fastlane.py; same bytes as the
-        #: general path, which tests compare by switching this off).
-        self.fast_lane = fastlane.ENABLED_BY_DEFAULT
+        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (the fast lane of tsp/serverconn.py;
+        #: same bytes as the general path, which tests compare by switching this off). For connections
+        #: made afterwards.
+        self.fast_lane = True
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -329,20 +277,17 @@ class EmulatorServer:
                 self._send(peer, out.frame)
 
     def _send(self, peer: _Peer, frame: Any) -> None:
-        """Encode ``frame`` for ``peer`` and queue it. Never raises: it may run on behalf of another
-        connection (event fan-out), which must not suffer from this one's problems."""
+        """Encode ``frame`` for ``peer`` and queue it. Never raises for a frame that cannot be encoded: it
+        may run on behalf of another connection (event fan-out), which must not suffer from this one's."""
         if peer.outbox.closed:
             return
-        if peer.held_count:
-            self._note_released(peer, frame)
-        if peer.setup_deadline is not None and isinstance(frame, m.Response) and frame.result == 0 \
-                and isinstance(frame.body, m.Initialize):
-            peer.setup_deadline = None  # its first hLineApp: no setup timeout any more
         try:
-            data = self._encode(peer, frame)
-        except Exception:
+            data = peer.conn.encode(frame)
+        except LocalProtocolError:
             log.exception("conn %d: cannot encode %s; not sent", peer.conn_id, type(frame).__name__)
             return
+        if peer.setup_deadline is not None and peer.conn.initialized:
+            peer.setup_deadline = None  # its first hLineApp: no setup timeout any more
         self._queue(peer, data)
 
     def _queue(self, peer: _Peer, data: bytes) -> None:
@@ -366,46 +311,6 @@ class EmulatorServer:
                     return
                 continue
             return
-
-    @staticmethod
-    def _note_released(peer: _Peer, frame: Any) -> None:
-        if isinstance(frame, m.Response):
-            peer.release(("response", frame.sequence))
-        elif isinstance(frame, m.Events):
-            for record in frame.records:
-                if isinstance(record, m.LineReply):
-                    peer.release(("reply", record.request_id))
-
-    def _note_held(self, peer: _Peer, request: m.Request, frames: Iterable[Outgoing]) -> None:
-        """After a request a ``delay`` rule fired for: remember which of its answers the switch holds."""
-        response = next(
-            (o.frame for o in frames
-             if o.conn_id == peer.conn_id and isinstance(o.frame, m.Response) and o.frame.sequence == request.sequence),
-            None,
-        )
-        if response is None:  # a synchronous function: its RESPONSE is held
-            peer.hold(("response", request.sequence), None)
-        elif getattr(request.body, "ASYNC", False) and 1 <= response.result <= 0x7FFFFFFF:
-            peer.hold(("reply", response.result), getattr(request.body, "h_line", None))
-        # else: refused synchronously (a LINEERR RESPONSE went out), nothing is held
-
-    @staticmethod
-    def _encode(peer: _Peer, frame: Any) -> bytes:
-        try:
-            return peer.proto.send(frame)
-        except LocalProtocolError as exc:
-            if not isinstance(frame, m.Response) or peer.proto.closed:
-                raise
-            # A RESPONSE whose body cannot be encoded still gets an answer: the request's own body echoed
-            # (it was decodable, so it encodes), with LINEERR_OPERATIONFAILED.
-            log.error("conn %d: cannot encode the RESPONSE (%s); answering OPERATIONFAILED", peer.conn_id, exc)
-            current = peer.current_request
-            if current is not None and current.sequence == frame.sequence:
-                body = current.body
-            else:
-                req_func = frame.body.req_func if isinstance(frame.body, m.RawRequest) else int(frame.body.REQ_FUNC)
-                body = m.RawRequest(req_func)
-            return peer.proto.send(m.Response(frame.sequence, int(LineErr.OPERATIONFAILED), body))
 
     def _overflow(self, peer: _Peer) -> None:
         limit = self.config.max_queued_bytes
@@ -440,7 +345,8 @@ class EmulatorServer:
             await self._refuse(stream)
             return
         conn_id = self.service.open_connection(peer_name)
-        peer = _Peer(conn_id, peer_name, self.config.max_queued_bytes, self._budget)
+        conn = ServerConnection(self.service, conn_id, self.config.product, fast_lane=self.fast_lane)
+        peer = _Peer(conn, peer_name, self.config.max_queued_bytes, self._budget)
         self._peers[conn_id] = peer
         log.info("conn %d: connected from %s", conn_id, peer_name)
         try:
@@ -497,6 +403,7 @@ class EmulatorServer:
                 peer.cancel_scope.cancel()
 
     async def _reader(self, peer: _Peer, stream: trio.abc.Stream) -> None:
+        conn = peer.conn
         proto = peer.proto
         outbox = peer.outbox
         timeout = self.config.read_timeout
@@ -526,26 +433,21 @@ class EmulatorServer:
                 peer.reason = "server stopping"
                 return
             received_at = trio.current_time()
-            frames_before = peer.frames_in
+            frames_before = conn.frames_in
             # Everything the frames of this read produce is queued without waking the writer, then
             # written at once: one write per read, like the echo floor, and no task switch for it.
             outbox.deferred = True
             try:
-                proto.receive_data(data)
+                conn.receive_data(data)
                 if not self._process(peer):
                     return
-                while peer.advance is not None:  # EmuAdvanceClock: in slices; this peer's next frames wait
+                while conn.advance is not None:  # EmuAdvanceClock: in slices; this peer's next frames wait
                     outbox.flush_deferred()
-                    await advance.run(self, peer)
+                    await advance.run(self, conn)
                     received_at = trio.current_time()  # nothing was read during the advance
                     outbox.deferred = True
                     if not self._process(peer):
                         return
-            except RemoteProtocolError as err:
-                log.info("conn %d: protocol error: %s", peer.conn_id, err)
-                peer.reason = f"protocol error {err.code.name}: {err}"
-                self._send(peer, err.to_frame())
-                return
             finally:
                 if fd is not None and not outbox.sending and not outbox.closed:
                     self._write_direct(peer, fd)
@@ -554,7 +456,7 @@ class EmulatorServer:
             # starts with the read that brought its first byte and is not restarted by later bytes.
             if not proto.buffered:
                 peer.frame_deadline = math.inf
-            elif peer.frame_deadline == math.inf or peer.frames_in != frames_before:
+            elif peer.frame_deadline == math.inf or conn.frames_in != frames_before:
                 peer.frame_deadline = received_at + timeout
 
     def _timeout_text(self, peer: _Peer) -> str:
@@ -594,80 +496,30 @@ class EmulatorServer:
             outbox.give_back(data[sent:])
 
     def _process(self, peer: _Peer) -> bool:
-        """Handle every complete frame buffered; False when the connection must end."""
-        proto = peer.proto
-        fast = self.fast_lane
-        while True:
-            if fast:
-                done = fastlane.try_session_info(self, peer)
-                if done is not None:
-                    peer.frames_in += 1
-                    if not done:
-                        return False
-                    continue
-            event = proto.next_event()
-            if event is NEED_DATA:
-                return True
-            if event is CLOSED:
-                if peer.reason is None:
-                    peer.reason = "closed by the client"
-                return False
-            peer.frames_in += 1
-            if isinstance(event, m.Request):
-                if not self._handle_request(peer, event):
-                    return False
-                if peer.advance is not None:  # the reader runs it before the next frame
-                    return True
-            elif isinstance(event, m.Hello):
-                log.debug("conn %d: HELLO %d.%d %r", peer.conn_id, event.major, event.minor, event.product)
-                self._send(peer, m.Hello(product=self.config.product))
-                if peer.setup_deadline is not None:  # now its first hLineApp is awaited
-                    peer.setup_deadline = (trio.current_time() + self.config.read_timeout, "hLineApp")
-            elif isinstance(event, m.Error):
-                peer.reason = f"the client sent ERROR {event.code}: {event.text}"
-                return False
-
-    def _handle_request(self, peer: _Peer, event: m.Request) -> bool:
-        """Handle one REQUEST (the general path; ``tsp/fastlane.py`` is a shortcut for one function that
-        must give the same bytes); False when the connection must end."""
-        if peer.held_count >= self.config.max_in_flight and not isinstance(event.body, (m.Close, m.ShutDown)):
-            log.warning(
-                "conn %d: %d answers already held back (max %d); request refused with RESOURCEUNAVAIL",
-                peer.conn_id, peer.held_count, self.config.max_in_flight,
-            )
-            self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
-            return True
-        if isinstance(event.body, m.Open):
-            open_lines = self.service.table_sizes()["lines"]
-            if open_lines >= self.config.max_lines_total:
-                log.warning(
-                    "conn %d: %d lines open across all connections (max %d, --max-lines-total); Open refused "
-                    "with RESOURCEUNAVAIL", peer.conn_id, open_lines, self.config.max_lines_total,
-                )
-                self._send(peer, m.Response(event.sequence, int(LineErr.RESOURCEUNAVAIL), event.body))
-                return True
-        peer.current_request = event
-        self._faults.last = None
-        try:
-            outcome = self.service.handle(peer.conn_id, event, self.clock.now())
-        except Exception:  # a bug must not take the connection (or the server) down
-            log.exception("conn %d: internal error handling %r", peer.conn_id, event.body)
-            self._send(peer, m.Response(event.sequence, int(LineErr.OPERATIONFAILED), event.body))
-            return True
-        self.deliver(outcome.frames)
-        peer.advance = outcome.advance
-        rule = self._faults.last
-        if rule is not None and rule.mode is FaultMode.DELAY and not outcome.close:
-            self._note_held(peer, event, outcome.frames)
-        if peer.held_count and isinstance(event.body, (m.Close, m.ShutDown)):
-            peer.forget_lines_except(self.service.lines_of(peer.conn_id))
+        """Let the connection handle every complete frame buffered and queue what it produced (in its
+        order: frames for this and other connections, bytes for this one); False when it must end."""
+        conn = peer.conn
+        hellos = conn.hellos
+        alive = conn.process(self.clock.now)
+        if peer.setup_deadline is not None:
+            if conn.initialized:  # its first hLineApp: no setup timeout any more
+                peer.setup_deadline = None
+            elif conn.hellos != hellos:  # now its first hLineApp is awaited
+                peer.setup_deadline = (trio.current_time() + self.config.read_timeout, "hLineApp")
+        data, others = conn.take_output()
+        if data:  # everything this read produced for this connection: one queue entry
+            self._queue(peer, data)
+        peers = self._peers
+        for item in others:
+            target = peers.get(item.conn_id)
+            if target is not None:
+                self._send(target, item.frame)
         due = self.service.next_due()
         if due is not None and due < self._driver_due:
             self.wake()
-        if outcome.close:
-            peer.reason = "disconnect fault (a fault rule closes it instead of answering)"
-            return False
-        return True
+        if not alive and peer.reason is None:
+            peer.reason = conn.reason
+        return alive
 
     # --- TCP ---------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-"""tsp/fastlane.py must write exactly the bytes of the general path (EmulatorServer._handle_request ->
-SwitchService.handle) for every input: two servers built the same way, one with the fast lane on and one
-with it off, get the same byte stream (cut into the same chunks) and must answer with identical bytes -
+"""The fast lane (tsp/serverconn.py) must write exactly the bytes of the general path (SwitchService.handle)
+for every input, and must actually answer the plain requests: two services built the same way, one whose
+connections have the fast lane on and one with it off, get the same byte stream (cut into the same chunks) and must answer with identical bytes -
 for valid GetAgentSessionInfo requests and for every error case the general path knows."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocol.codec import encode
-from protocol.errors import RemoteProtocolError
 from protocol.connection import NEED_DATA, Connection, Role
 from protocol.constants import MAX_STRUCT_SIZE, AgentSessionState, ApiVersion, FrameKind, LineErr, ReqFunc
 from protocol.messages import (
@@ -30,52 +29,71 @@ from protocol.messages import (
 from tsp.clock import ManualClock
 from tsp.faults import FaultInjector
 from tsp.scenario import default_scenario
-from tsp.server import EmulatorServer, ServerConfig, _Peer
+from tsp.model import Switch
+from tsp.serverconn import ServerConnection
+from tsp.switch import SwitchService
 
 GASI = int(ReqFunc.GETAGENTSESSIONINFO)
 
 
 class Harness:
-    """One in-process server (manual clock, no sockets): bytes in per connection, bytes out."""
+    """One switch service and its sans-I/O server connections (manual clock, no sockets, no trio): bytes
+    in per connection, bytes out."""
 
     def __init__(self, fast: bool, rules: tuple[dict[str, Any], ...] = (), max_in_flight: int = 1000) -> None:
-        self.server = EmulatorServer(
-            default_scenario(), ManualClock(), ServerConfig(max_in_flight=max_in_flight),
-            faults=FaultInjector(rules, 7),
+        self.clock = ManualClock()
+        self.model = Switch(default_scenario())
+        self.service = SwitchService(
+            self.model, self.clock, faults=FaultInjector(rules, 7), max_in_flight=max_in_flight, slice_advance=True
         )
-        self.server.fast_lane = fast
-        self.peers: list[_Peer] = []
+        self.fast = fast
+        self.conns: list[ServerConnection] = []
+        self.queued: list[bytes] = []
 
     def connect(self) -> int:
-        conn_id = self.server.service.open_connection("test")
-        peer = _Peer(conn_id, "test", 1 << 30)
-        peer.outbox.deferred = True  # nothing wakes a writer task; the test takes the bytes
-        self.server._peers[conn_id] = peer
-        self.peers.append(peer)
-        return len(self.peers) - 1
+        conn_id = self.service.open_connection("test")
+        self.conns.append(ServerConnection(self.service, conn_id, fast_lane=self.fast))
+        self.queued.append(b"")
+        return len(self.conns) - 1
+
+    def _index(self, conn_id: int) -> int:
+        return next(i for i, c in enumerate(self.conns) if c.conn_id == conn_id)
+
+    def deliver(self, frames: Any) -> None:
+        """What the server does with frames for a connection (other connections' events, the clock
+        advance): the target connection encodes them."""
+        for item in frames:
+            i = self._index(item.conn_id)
+            self.queued[i] += self.conns[i].encode(item.frame)
 
     def feed(self, index: int, data: bytes) -> bytes:
         """Feed ``data`` to connection ``index``; what was queued for it afterwards (+ b"<end>" when the
         connection must end; other connections' bytes are appended after b"|other|")."""
-        peer = self.peers[index]
-        peer.proto.receive_data(data)
-        try:
-            alive = self.server._process(peer)
-        except RemoteProtocolError as err:  # what the reader does: send the ERROR, end the connection
-            self.server._send(peer, err.to_frame())
-            alive = False
-        out = peer.outbox.take() + (b"" if alive else b"<end>")
+        conn = self.conns[index]
+        conn.receive_data(data)
+        alive = conn.process(self.clock.now)
+        data, others = conn.take_output()
+        self.queued[index] += data
+        self.deliver(others)
+        out = self.take(index) + (b"" if alive else b"<end>")
         others = self.take_all(skip=index)
         return out + (b"|other|" + others if others else b"")
 
+    def take(self, index: int) -> bytes:
+        data, self.queued[index] = self.queued[index], b""
+        return data
+
     def take_all(self, skip: int = -1) -> bytes:
-        taken = [(i, p.outbox.take()) for i, p in enumerate(self.peers) if i != skip]
+        taken = [(i, self.take(i)) for i in range(len(self.conns)) if i != skip]
         return b"".join(b"%d:" % i + data for i, data in taken if data)
 
     def advance(self, seconds: float) -> bytes:
-        frames = self.server.service.advance(self.server.clock.advance(seconds))
-        self.server.deliver(frames)
+        self.deliver(self.service.advance(self.clock.advance(seconds)))
         return self.take_all()
+
+    @property
+    def lane_answers(self) -> int:
+        return sum(c.lane_answers for c in self.conns)
 
 
 class Client:
@@ -140,20 +158,30 @@ def same(fast: Harness, general: Harness, index: int, data: bytes, chunks: tuple
     return a
 
 
-def test_valid_request_answers_response_and_line_reply_and_takes_the_lane(monkeypatch: Any) -> None:
+def test_valid_request_answers_response_and_line_reply_and_takes_the_lane() -> None:
     fast, general, h = pair()
-    calls = []
-    original = fast.server.service.session_info_fast
-    monkeypatch.setattr(
-        fast.server.service, "session_info_fast", lambda *a: calls.append(a) or original(*a)  # type: ignore[func-returns-value]
-    )
     out = same(fast, general, 0, gasi(50, request_id=9, context=3, h_line=h["line"], h_agent_session=h["session"],
                                       agent_session_info_context=4, agent_session_info_size=100))
-    assert calls and calls[0][1:3] == (50, (9, 3, h["line"], h["session"], 4, 100))
+    assert (fast.lane_answers, general.lane_answers) == (1, 0)
     # The answer is a RESPONSE (result = request ID 9) followed by an EVENTS frame of 12 + 40 + 76 bytes.
     body = out
     assert struct.unpack_from("<LHHLL", body) == (len(body[4:72]), 2, 0, 50, 9)
     assert len(body) == 72 + 12 + 40 + 76
+
+
+def test_the_lane_answers_every_plain_request_and_no_refused_one() -> None:
+    # A wallboard's poll: many plain requests in one read, and refused ones in between. The lane must
+    # answer exactly the plain ones (a lane that answers none, or also refusals, fails here).
+    fast, general, h = pair()
+    plain = dict(h_line=h["line"], h_agent_session=h["session"], agent_session_info_size=76)
+    data = b"".join(gasi(s, request_id=s, **plain) for s in range(1, 21))
+    data += gasi(21, request_id=21, h_line=h["foreign"], h_agent_session=h["session"])  # INVALLINEHANDLE
+    data += gasi(22, request_id=22, h_line=h["old"], h_agent_session=h["session"])  # OPERATIONUNAVAIL
+    data += gasi(23, request_id=23, h_line=h["line"], h_agent_session=h["session"], agent_session_info_size=75)
+    data += b"".join(gasi(s, request_id=s, **plain) for s in range(24, 34))
+    same(fast, general, 0, data, (100, 1000, 2000))
+    assert fast.lane_answers == 30
+    assert general.lane_answers == 0
 
 
 ERROR_CASES = {
@@ -211,13 +239,13 @@ def test_events_of_the_clock_advance_go_out_before_the_answer() -> None:
     # READY session, a call offered, then time passes without the driver: the request itself advances the
     # model (the call is answered, talked, hung up), and those events precede the RESPONSE, as in handle().
     fast, general, h = pair()
-    group = fast.server.model.scenario.groups[0].id
+    group = fast.model.scenario.groups[0].id
     ready = encode(Request(50, SetAgentSessionState(
         request_id=50, h_line=h["line"], h_agent_session=h["session"], agent_session_state=AgentSessionState.READY)))
     same(fast, general, 0, ready)
     for harness in (fast, general):
-        harness.server.deliver(harness.server.service.offer_call(group, 10.0, harness.server.clock.now())[1])
-        harness.server.clock.advance(30.0)
+        harness.deliver(harness.service.offer_call(group, 10.0, harness.clock.now())[1])
+        harness.clock.advance(30.0)
     assert fast.take_all() == general.take_all()
     out = same(fast, general, 0, gasi(51, request_id=51, h_line=h["line"], h_agent_session=h["session"]))
     response = struct.pack("<LHHL", 68, FrameKind.RESPONSE, 0, 51)
@@ -257,7 +285,7 @@ _step = st.one_of(
 @given(steps=st.lists(_step, min_size=1, max_size=25), chunks=st.lists(st.integers(0, 10_000), max_size=6))
 def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunks: list[int]) -> None:
     fast, general, h = pair()
-    group = fast.server.model.scenario.groups[0].id
+    group = fast.model.scenario.groups[0].id
     pending = b""
     seq = 1000
 
@@ -285,10 +313,26 @@ def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunk
                 assert fast.advance(step[1]) == general.advance(step[1])
             elif step[0] == "clock":
                 for harness in (fast, general):
-                    harness.server.clock.advance(step[1])
+                    harness.clock.advance(step[1])
             else:
                 for harness in (fast, general):
-                    now = harness.server.clock.now()
-                    harness.server.deliver(harness.server.service.offer_call(group, step[1], now)[1])
+                    now = harness.clock.now()
+                    harness.deliver(harness.service.offer_call(group, step[1], now)[1])
                 assert fast.take_all() == general.take_all()
     flush()
+
+
+def test_a_bug_on_the_lane_meets_the_one_internal_error_handler(monkeypatch: Any, caplog: Any) -> None:
+    fast, _general, h = pair()
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(fast.service, "session_info_direct", broken)
+    out = fast.feed(0, gasi(60, request_id=60, h_line=h["line"], h_agent_session=h["session"]))
+    assert b"<end>" not in out  # the connection goes on
+    assert struct.unpack_from("<LHHLL", out)[1:] == (FrameKind.RESPONSE, 0, 60, LineErr.OPERATIONFAILED)
+    assert "internal error handling GetAgentSessionInfo" in caplog.text and "simulated bug" in caplog.text
+    monkeypatch.undo()
+    fast.feed(0, gasi(61, request_id=61, h_line=h["line"], h_agent_session=h["session"]))
+    assert fast.lane_answers == 1

@@ -1,0 +1,221 @@
+"""The server side of one connection, sans I/O: bytes in, frames and bytes out.
+
+:class:`ServerConnection` owns the connection's :class:`protocol.Connection` and turns what it decodes
+into calls of the :class:`tsp.switch.SwitchService`: HELLO is answered, each REQUEST handled, a protocol
+violation answered with its ERROR frame (and the connection ends). The trio server
+(:mod:`tsp.server`) only feeds it the bytes it reads, encodes the frames it returns through the
+target connection's :meth:`ServerConnection.encode` and writes them; it keeps no state of the switch.
+
+**One request path.** Every REQUEST goes through :meth:`SwitchService.handle`, except one shortcut for
+the request pollers and wallboards send most: a plain GetAgentSessionInfo is answered from the bytes
+(*the fast lane*): one ``unpack_from`` reads its parameters straight from the receive buffer,
+:meth:`SwitchService.session_info_direct` does the switch's part behind the same guard the general
+path applies (:func:`tsp.dispatch.admit`), and two precompiled packs (the RESPONSE frame, the EVENTS
+frame with the LINE_REPLY) write the answer - the same structs the codec uses for those frames. When
+the guard does not let it through (any LINEERR, a fault rule, held answers at the cap, debug
+logging), the general path answers it. :attr:`ServerConnection.lane_answers` counts the requests the
+lane answered; ``tests/unit/test_fastlane.py`` requires it to answer, and identical bytes from both.
+
+**The one internal-error handler.** An exception that is not a protocol error or a refusal
+(:class:`tsp.errors.SwitchError`, handled by the switch) is a bug: it is logged with its traceback
+here and the request answered with LINEERR_OPERATIONFAILED, so the connection and the server go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from protocol import codec, fastpath
+from protocol import messages as m
+from protocol.connection import CLOSED, NEED_DATA, Connection, Role
+from protocol.constants import FrameKind, LineErr, ReqFunc
+from protocol.errors import LocalProtocolError, RemoteProtocolError
+from tsp.batch import Outgoing
+from tsp.switch import PendingAdvance, SwitchService
+
+__all__ = ["ServerConnection", "PRODUCT"]
+
+log = logging.getLogger("tsp.server")
+
+PRODUCT = "tsp TAPI emulator"
+
+_GASI = int(ReqFunc.GETAGENTSESSIONINFO)
+_FRAME, _LENGTH = codec.fixed_request_frame(_GASI)
+_RESPONSE = int(FrameKind.RESPONSE)
+_request = fastpath.constructor(m.Request)
+_body = fastpath.constructor(m.GetAgentSessionInfo, tuple(p.name for p in m.GetAgentSessionInfo.PARAMS))
+_pack_response = _FRAME.pack
+_line_reply_frame = codec.line_reply_frame
+
+
+class ServerConnection:
+    """One connection of ``service`` (registered as ``conn_id``), without I/O.
+
+    Feed it with :meth:`receive_data`, then call :meth:`process`; take what it produced with
+    :meth:`take_output`: the bytes for this connection (each frame encoded at once, in write order: the
+    protocol state it is encoded in is the one it was produced in) and :class:`tsp.batch.Outgoing`
+    frames for other connections (event fan-out; their own connection encodes them).
+    """
+
+    def __init__(self, service: SwitchService, conn_id: int, product: str = PRODUCT, *, fast_lane: bool = True) -> None:
+        self.service = service
+        self.conn_id = conn_id
+        self.product = product
+        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (same bytes as the general path,
+        #: which tests compare by switching this off).
+        self.fast_lane = fast_lane
+        self.proto = Connection(Role.SERVER)
+        #: Requests the fast lane answered (the rest went through SwitchService.handle).
+        self.lane_answers = 0
+        #: Frames taken from the stream so far (tells a new partial frame from the continuing one).
+        self.frames_in = 0
+        #: HELLOs answered so far.
+        self.hellos = 0
+        #: True once a successful Initialize RESPONSE was encoded for this connection.
+        self.initialized = False
+        #: Why the connection must end, in words (None while nothing has ended it).
+        self.reason: str | None = None
+        #: The EmuAdvanceClock this connection sent, which the server runs in slices (tsp/advance.py)
+        #: before it calls :meth:`process` again.
+        self.advance: PendingAdvance | None = None
+        #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
+        self.current_request: m.Request | None = None
+        self._own: list[bytes] = []  # encoded for this connection, in write order
+        self._others: list[Outgoing] = []  # frames for other connections (event fan-out)
+        #: The request being handled: a Request, or the fast lane's unpacked frame (for the error handler).
+        self._handling: Any = None
+
+    def receive_data(self, data: bytes) -> None:
+        """Bytes read from the peer (b"" once it closed its side)."""
+        self.proto.receive_data(data)
+
+    def take_output(self) -> tuple[bytes, list[Outgoing]]:
+        """What :meth:`process` produced since the last call: the bytes for this connection (joined, in
+        write order) and the frames for other connections."""
+        own, others = self._own, self._others
+        self._own, self._others = [], []
+        return (b"".join(own) if len(own) != 1 else own[0]) if own else b"", others
+
+    def process(self, now: Callable[[], float]) -> bool:
+        """Handle every complete frame buffered (``now()``: the switch time for a request); False when
+        the connection must end (:attr:`reason` says why). Stops early while :attr:`advance` is set.
+
+        The one internal-error handler is here: an exception while a request is handled is a bug; it is
+        logged with its traceback, the request answered with LINEERR_OPERATIONFAILED, and the next frame
+        handled. An exception outside a request propagates."""
+        while True:
+            try:
+                return self._frames(now)
+            except RemoteProtocolError as err:
+                log.info("conn %d: protocol error: %s", self.conn_id, err)
+                self.reason = f"protocol error {err.code.name}: {err}"
+                self._emit_own(err.to_frame())
+                return False
+            except Exception:  # a bug must not take the connection (or the server) down
+                request = self._handling
+                if request is None:
+                    raise
+                self._handling = None
+                if not isinstance(request, m.Request):  # the fast lane's parameters
+                    request = _request(request[3], _body(*request[5:]))
+                log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
+                self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
+
+    def _frames(self, now: Callable[[], float]) -> bool:
+        proto = self.proto
+        while True:
+            if self.fast_lane:
+                values = proto.take_fixed_request(_FRAME, _LENGTH, _GASI)
+                if values is not None:
+                    self.frames_in += 1
+                    self._handling = values
+                    if not self._lane(values, now()):
+                        return False
+                    continue
+            self._handling = None
+            event = proto.next_event()
+            if event is NEED_DATA:
+                return True
+            if event is CLOSED:
+                if self.reason is None:
+                    self.reason = "closed by the client"
+                return False
+            self.frames_in += 1
+            if isinstance(event, m.Request):
+                self._handling = event
+                if not self._general(event, now()):
+                    return False
+                if self.advance is not None:  # the server runs it before the next frame
+                    self._handling = None
+                    return True
+            elif isinstance(event, m.Hello):
+                log.debug("conn %d: HELLO %d.%d %r", self.conn_id, event.major, event.minor, event.product)
+                self.hellos += 1
+                self._emit_own(m.Hello(product=self.product))
+            elif isinstance(event, m.Error):
+                self.reason = f"the client sent ERROR {event.code}: {event.text}"
+                return False
+
+    def _general(self, request: m.Request, now: float) -> bool:
+        self.current_request = request
+        outcome = self.service.handle(self.conn_id, request, now)
+        self._emit(outcome.frames)
+        self.advance = outcome.advance
+        if outcome.close:
+            self.reason = "disconnect fault (a fault rule closes it instead of answering)"
+            return False
+        return True
+
+    def _lane(self, values: tuple[int, ...], now: float) -> bool:
+        sequence = values[3]
+        params = values[5:]
+        body = _body(*params)
+        answer = self.service.session_info_direct(self.conn_id, body, now)
+        if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
+            return self._general(_request(sequence, body), now)
+        frames, (request_id, result, data, init_context, hdevice, open_context) = answer
+        if frames:
+            self._emit(frames)
+        # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
+        self._own.append(
+            _pack_response(_LENGTH, _RESPONSE, 0, sequence, request_id, *params)
+            + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result, params[4], data)
+        )
+        self.lane_answers += 1
+        return True
+
+    def _emit(self, frames: Any) -> None:
+        conn_id = self.conn_id
+        for item in frames:
+            if item.conn_id == conn_id:
+                self._emit_own(item.frame)
+            else:
+                self._others.append(item)
+
+    def _emit_own(self, frame: Any) -> None:
+        try:
+            self._own.append(self.encode(frame))
+        except LocalProtocolError:
+            log.exception("conn %d: cannot encode %s; not sent", self.conn_id, type(frame).__name__)
+
+    def encode(self, frame: Any) -> bytes:
+        """The bytes of a frame for this connection. A RESPONSE whose body cannot be encoded still gets
+        an answer: the request's own body echoed (it was decodable, so it encodes), with
+        LINEERR_OPERATIONFAILED. Raises LocalProtocolError for anything else that cannot be sent."""
+        try:
+            data = self.proto.send(frame)
+        except LocalProtocolError as exc:
+            if not isinstance(frame, m.Response) or self.proto.closed:
+                raise
+            log.error("conn %d: cannot encode the RESPONSE (%s); answering OPERATIONFAILED", self.conn_id, exc)
+            current = self.current_request
+            if current is not None and current.sequence == frame.sequence:
+                body = current.body
+            else:
+                req_func = frame.body.req_func if isinstance(frame.body, m.RawRequest) else int(frame.body.REQ_FUNC)
+                body = m.RawRequest(req_func)
+            return self.proto.send(m.Response(frame.sequence, int(LineErr.OPERATIONFAILED), body))
+        if not self.initialized and type(frame) is m.Response and frame.result == 0 and type(frame.body) is m.Initialize:
+            self.initialized = True
+        return data
