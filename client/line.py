@@ -82,8 +82,8 @@ from protocol.structs import (
     AgentSessionInfo,
     AgentSessionList,
     QueueInfo,
-    decode_reply_data,
 )
+from protocol.messages import decode_reply_data
 
 T = TypeVar("T")
 

@@ -29,6 +29,9 @@ from protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolErr
 from protocol.version import __version__
 from protocol.messages import (
     EVENT_TYPES,
+    LINE_REPLY_FIELDS,
+    REPLY_HANDLE_FUNCS,
+    REPLY_STRUCTS,
     REQUEST_CLASSES,
     REQUEST_TYPES,
     AgentSessionStatusEvent,
@@ -55,12 +58,11 @@ from protocol.messages import (
     Response,
     SetAgentSessionState,
     ShutDown,
+    decode_reply_data,
     response_body,
 )
 from protocol.structs import (
     OLE_EPOCH,
-    REPLY_HANDLE_FUNCS,
-    REPLY_STRUCTS,
     STRUCT_CLASSES,
     AgentGroupEntry,
     AgentGroupList,
@@ -73,7 +75,6 @@ from protocol.structs import (
     cy_to_decimal,
     datetime_to_ole,
     decimal_to_cy,
-    decode_reply_data,
     decode_struct,
     encode_handle,
     encode_struct,

@@ -28,17 +28,27 @@ LINE_REPLY will never be awaited (e.g. after a client-side timeout).
 from __future__ import annotations
 
 import enum
+import operator
 import struct
 from typing import Any
 
-import attrs
 
 from protocol import codec, fastpath
 from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import REQUEST_TYPES, Error, Events, Hello, LineReply, RawRequest, Request, Response
+from protocol.messages import (
+    LINE_REPLY_FIELDS,
+    REQUEST_TYPES,
+    Error,
+    Events,
+    Hello,
+    LineReply,
+    RawRequest,
+    Request,
+    Response,
+    decode_reply_data,
+)
 from protocol.schemas import FRAME_HEADER_SIZE
-from protocol.structs import decode_reply_data
 
 __all__ = ["Role", "Connection", "NEED_DATA", "CLOSED"]
 
@@ -85,10 +95,9 @@ _AFTER_HELLO = {role: kinds - {FrameKind.HELLO} for role, kinds in SENDABLE.item
 _LENGTH = struct.Struct("<L")
 _LENGTH_KIND = struct.Struct("<LH")
 _SEQUENCE = struct.Struct("<L")
-_LINE_REPLY_FIELDS = ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context",
-                      "data", "req_func", "value")
-assert tuple(f.name for f in attrs.fields(LineReply)) == _LINE_REPLY_FIELDS, "LineReply changed: update _typed_reply"
-_typed_line_reply = fastpath.constructor(LineReply, _LINE_REPLY_FIELDS)
+#: A LINE_REPLY with the two client-side fields filled: (*LINE_REPLY_FIELDS, req_func, value).
+_typed_line_reply = fastpath.constructor(LineReply, (*LINE_REPLY_FIELDS, "req_func", "value"))
+_line_reply_values = operator.attrgetter(*LINE_REPLY_FIELDS)
 #: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
 _COMPACT_AT = 1 << 16
 
@@ -281,10 +290,7 @@ class Connection:
         func = self._async.pop(rec.request_id)
         value = decode_reply_data(func, rec.data) if rec.result == 0 else None
         # = attrs.evolve(rec, req_func=func, value=value), without evolve's per-call field introspection
-        return _typed_line_reply(
-            rec.init_context, rec.context, rec.hdevice, rec.open_context, rec.request_id, rec.result,
-            rec.struct_context, rec.data, func, value,
-        )
+        return _typed_line_reply(*_line_reply_values(rec), func, value)
 
     # --- sending -------------------------------------------------------------------------------------
 

@@ -139,9 +139,7 @@ class _Conn:
 # Positional constructors of the frozen classes built once per request (attrs' keyword __init__ costs
 # several microseconds per request on this path; see protocol/fastpath.py).
 _response = fastpath.constructor(m.Response)
-_line_reply = fastpath.constructor(
-    m.LineReply, ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context", "data")
-)
+_line_reply = fastpath.constructor(m.LineReply, m.LINE_REPLY_FIELDS)
 _outcome = fastpath.constructor(Outcome, ("frames", "close"))
 _session_status = fastpath.constructor(
     m.AgentSessionStatusEvent, ("init_context", "hdevice", "open_context", "hagent_session", "status", "state")
