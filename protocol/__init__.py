@@ -8,7 +8,8 @@ Public API (see docs/protocol.md):
 * structures: :class:`AgentSessionInfo`, :class:`AgentSessionList`, :class:`AgentInfo`,
   :class:`QueueInfo`, :class:`AgentGroupList` (+ entries), ``encode_struct``/``decode_struct``
 * codec: ``encode``/``decode`` and the body-level functions
-* :class:`Connection` (sans-I/O state machine), :class:`Role`, ``NEED_DATA``, ``CLOSED``
+* :class:`Connection` (sans-I/O state machine; its :class:`State` / :class:`Input` tables are in
+  :mod:`protocol.states`), :class:`Role`, ``NEED_DATA``, ``CLOSED``
 * errors (as in h11): :class:`ProtocolError` (base, carries the ERROR code), :class:`RemoteProtocolError`
   (the peer's fault) and :class:`LocalProtocolError` (ours: nothing was sent)
 """
@@ -25,6 +26,7 @@ from protocol.codec import (
     encode_response_body,
 )
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
+from protocol.states import Input, State
 from protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError, WireError
 from protocol.version import __version__
 from protocol.messages import (
