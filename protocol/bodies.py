@@ -55,6 +55,9 @@ class BodyCodec:
         self.what = cls.__name__
         self.req_func: int | None = int(cls.REQ_FUNC)  # type: ignore[attr-defined]
         self.frame_of = frame_of
+        #: The one-step plan of a FixedBodyCodec (None here): the codec's frame functions use it directly.
+        self.frame_struct: Any = None
+        self.plan: Any = None
         self._unpack = eng.unpacker(schema)
         self._pack = eng.packer(schema)
         self._slots = len(lay.names)
@@ -103,7 +106,7 @@ class BodyCodec:
                 values[i] = put(data)
                 values[size_i] = len(data)  # type: ignore[index]
         try:
-            return self._pack(tuple(values), bytes(var))
+            return self._pack(*values) + bytes(var)
         except ENCODE_ERRORS as exc:
             raise LocalProtocolError(f"cannot encode {self.what}: {exc}") from None
 
@@ -167,6 +170,8 @@ class FixedBodyCodec(BodyCodec):
         self._body_pack = fp.precompiled("<" + body_format).pack
         self._unpack_params = fp.precompiled("<4x" + body_format[1:]).unpack_from  # after the first DWORD
         self._make = fp.constructor(cls, names)
+        #: (length field, frame struct, parameter getter, parameters unpacker, positional constructor)
+        self.plan = (self.length, self.frame_struct, self._get, self._unpack_params, self._make)
 
     def encode(self, first: int, body: Any, response: bool = False) -> bytes:
         try:
@@ -189,6 +194,7 @@ class RawCodec:
     carries no VarData for it (no out-parameter is known)."""
 
     req_func = None
+    plan = None
 
     def __init__(self, eng: Engine, frame_of: FrameOf) -> None:
         self._unpack = eng.unpacker(s.TAPI32_MSG)
@@ -199,9 +205,10 @@ class RawCodec:
         if len(body.params) != s.NUM_PARAMS:
             raise LocalProtocolError(f"RawRequest needs {s.NUM_PARAMS} params, got {len(body.params)}")
         try:
-            return self._pack((first, 0, *body.params), b"" if response else bytes(body.vardata))
+            fixed = self._pack(first, 0, *body.params)
         except ENCODE_ERRORS as exc:
             raise LocalProtocolError(f"cannot encode TAPI32_MSG {body.req_func}: {exc}") from None
+        return fixed if response else fixed + bytes(body.vardata)
 
     def frame(self, kind: int, sequence: int, first: int, body: RawRequest, response: bool) -> bytes:
         return self.frame_of(kind, sequence, self.encode(first, body, response))

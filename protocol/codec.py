@@ -167,7 +167,7 @@ class Codec:
                 f"frame length {length} exceeds the maximum {MAX_FRAME_LENGTH:#x}", ErrorCode.FRAME_TOO_LARGE
             )
         try:
-            return self._header_pack((length, kind, 0, sequence), body)
+            return self._header_pack(length, kind, 0, sequence) + body
         except ENCODE_ERRORS as exc:
             raise LocalProtocolError(f"cannot encode frame header: {exc}") from None
 
@@ -186,23 +186,29 @@ class Codec:
             records = frame.records
             if len(records) == 1:
                 return self.records.frame(records[0])
+        elif t is Response or t is Request:
+            body = frame.body
+            bc = self.by_class.get(type(body)) or self._body_codec(body)
+            plan = bc.plan
+            if plan is not None:  # all-DWORD class: header and body in one pack
+                first = frame.result if t is Response else bc.req_func
+                try:
+                    return plan[1].pack(plan[0], _KIND_RESPONSE if t is Response else _KIND_REQUEST, 0, frame.sequence,  # type: ignore[no-any-return]
+                                        first, *plan[2](body))
+                except ENCODE_ERRORS as exc:
+                    raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
+            if t is Response:
+                return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
+            first = bc.req_func if bc.req_func is not None else body.req_func
+            return bc.frame(_KIND_REQUEST, frame.sequence, first, body, False)  # type: ignore[no-any-return]
         elif t not in _FRAME_CLASSES:  # a subclass of a frame class encodes as that class
             t = next((cls for cls in _FRAME_CLASSES if isinstance(frame, cls)), None)  # type: ignore[assignment]
             if t is None:
                 raise LocalProtocolError(f"not a frame: {frame!r}")
-        if t is Response:
-            body = frame.body
-            bc = self.by_class.get(type(body)) or self._body_codec(body)
-            return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
-        if t is Request:
-            body = frame.body
-            bc = self.by_class.get(type(body)) or self._body_codec(body)
-            first = bc.req_func if bc.req_func is not None else body.req_func
-            return bc.frame(_KIND_REQUEST, frame.sequence, first, body, False)  # type: ignore[no-any-return]
+            if t is not Hello and t is not Error:
+                return self.encode(t(**{a.name: getattr(frame, a.name) for a in t.__attrs_attrs__}))  # type: ignore[union-attr]
         if t is Events:
             records = frame.records
-            if len(records) == 1:
-                return self.records.frame(records[0])
             if not records:
                 raise LocalProtocolError("an EVENTS frame needs at least one record")
             return self._frame_of(_KIND_EVENTS, 0, b"".join(map(self.records.encode, records)))
@@ -248,13 +254,21 @@ class Codec:
                 if len(data) - offset < TAPI32_MSG_FIXED_SIZE:
                     self._check_fixed(data, offset)  # raises
                 func = self._first(data, offset)[0]
-                return _make_request(sequence, self.by_func.get(func, self.raw).decode(data, offset, func, False))
+                bc = self.by_func.get(func, self.raw)
+                plan = bc.plan
+                if plan is not None:
+                    return _make_request(sequence, plan[4](*plan[3](data, offset)))
+                return _make_request(sequence, bc.decode(data, offset, func, False))
             if kind == _KIND_RESPONSE:
                 if response_func is None:
                     raise _malformed(f"RESPONSE with sequence {sequence} matches no outstanding REQUEST")
                 if len(data) - offset < TAPI32_MSG_FIXED_SIZE:
                     self._check_fixed(data, offset)  # raises
-                body = self.by_func.get(response_func, self.raw).decode(data, offset, response_func, True)
+                bc = self.by_func.get(response_func, self.raw)
+                plan = bc.plan
+                if plan is not None:
+                    return _make_response(sequence, self._first(data, offset)[0], plan[4](*plan[3](data, offset)))
+                body = bc.decode(data, offset, response_func, True)
                 return _make_response(sequence, self._first(data, offset)[0], body)
             if kind == _KIND_EVENTS:
                 return _make_events(self.records.decode(data, offset))

@@ -203,9 +203,10 @@ def event(msg: int) -> Callable[[type], type]:
       view, or None when the record does not have the view's shape: every DWORD slot the view does not
       use is 0, and the VarData is empty - or, with a data field, exactly the data (its length in the
       size slot) plus zero padding to 4;
+    * ``from_record(header, vardata)``: the same, ``header`` being the record's ten DWORDs (TotalSize first);
     * ``to_wire(rec)`` -> those nine DWORDs and the padded VarData; ``pack_wire(rec, pack, kind)`` ->
-      ``pack((TotalSize, *nine DWORDs), VarData)``, or with ``kind`` != 0 the same behind a frame header
-      ``(length, kind, 0, 0)`` (what the codec's engines pack);
+      ``pack(TotalSize, *nine DWORDs) + VarData``, or with ``kind`` != 0 the same behind a frame header
+      ``(length, kind, 0, 0)`` (``pack`` is an engine's packer);
     * ``WIRE_FIELDS``: the view's on-wire field names, in declaration order;
     * ``to_generic()`` / ``from_generic(g)`` in terms of :class:`protocol.messages.AsyncEventMsg`.
     """
@@ -263,13 +264,16 @@ def event(msg: int) -> Callable[[type], type]:
         # of ``kind`` (frame header first), without building the intermediate to_wire tuple.
         wire += ["def pack_wire(rec, pack, kind):", *wire[1:-1], "    total = 40 + len(var)",
                  "    if kind:",
-                 f"        return pack((total + 8, kind, 0, 0, total, {', '.join(out)}), var)",
-                 f"    return pack((total, {', '.join(out)}), var)"]
+                 f"        return pack(total + 8, kind, 0, 0, total, {', '.join(out)}) + var",
+                 f"    return pack(total, {', '.join(out)}) + var"]
         env: dict[str, Any] = {"_make": make, "_MSG": int(msg), "_PAD": (b"", b"\0", b"\0\0", b"\0\0\0")}
-        exec("\n".join(lines) + "\n" + "\n".join(wire), env)  # noqa: S102 - generated from field metadata only
+        # from_record(h, var): the same rule for ``h`` = the unpacked 10-DWORD header (TotalSize first)
+        record = ["def from_record(h, var):", f"    _total, {', '.join(RECORD_SLOTS)} = h", *lines[1:]]
+        exec("\n".join(lines) + "\n" + "\n".join(wire) + "\n" + "\n".join(record), env)  # noqa: S102 - generated from field metadata only
         cls.MSG = msg  # type: ignore[attr-defined]
         cls.WIRE_FIELDS = tuple(wire_fields)  # type: ignore[attr-defined]
         cls.from_wire = staticmethod(env["from_wire"])  # type: ignore[attr-defined]
+        cls.from_record = staticmethod(env["from_record"])  # type: ignore[attr-defined]
         cls.to_wire = staticmethod(env["to_wire"])  # type: ignore[attr-defined]
         cls.pack_wire = staticmethod(env["pack_wire"])  # type: ignore[attr-defined]
         return cls

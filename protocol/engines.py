@@ -1,9 +1,9 @@
 """The two engines that turn the fixed part of a construct layout into bytes and back.
 
 Every layout is defined once, as a construct schema (:mod:`protocol.schemas`). The codec reads and writes
-fixed parts only through an engine, in *flat* form: a tuple with one value per field in byte order (an
-``Array`` field contributes one value per element, as in :class:`protocol.fastpath.FixedLayout`), plus
-the trailing VarData bytes as a separate ``tail``.
+fixed parts only through an engine, in *flat* form: one value per field in byte order (an ``Array``
+field contributes one value per element, as in :class:`protocol.fastpath.FixedLayout`); the trailing
+VarData (a ``GreedyBytes`` field) is never part of it - the caller appends / slices it.
 
 * :data:`CONSTRUCT` runs the construct schemas themselves: the reference (test oracle).
 * :data:`STRUCT` runs the ``struct.Struct`` twin derived from each schema at import
@@ -31,13 +31,13 @@ ENCODE_ERRORS = (c.ConstructError, struct.error, TypeError, ValueError, Overflow
 DECODE_ERRORS = (c.ConstructError, struct.error, UnicodeDecodeError)
 
 Unpacker = Callable[[bytes, int], tuple]
-Packer = Callable[[tuple, bytes], bytes]
+Packer = Callable[..., bytes]
 
 
 class Engine:
     """``unpacker(schema)(data, offset)`` -> flat tuple of the fixed part at ``offset``;
-    ``packer(schema)(flat, tail)`` -> bytes; ``joined_packer(first, second)(flat, tail)`` -> the fixed
-    parts of two schemas back to back (a frame header and its body) + ``tail``."""
+    ``packer(schema)(*flat)`` -> the fixed part's bytes; ``joined_packer(first, second)(*flat)`` -> the
+    fixed parts of two schemas back to back (a frame header and its body)."""
 
     name: str
     #: True when the codec may use per-class plans that bypass the flat form (the struct engine).
@@ -64,20 +64,10 @@ class _StructEngine(Engine):
         return fp.layout(schema).struct.unpack_from
 
     def packer(self, schema: Any) -> Packer:
-        pack = fp.layout(schema).struct.pack
-
-        def packed(flat: tuple, tail: bytes) -> bytes:
-            return pack(*flat) + tail if tail else pack(*flat)
-
-        return packed
+        return fp.layout(schema).struct.pack
 
     def joined_packer(self, first: Any, second: Any) -> Packer:
-        pack = fp.precompiled(fp.layout(first).format + fp.layout(second).format[1:]).pack
-
-        def packed(flat: tuple, tail: bytes) -> bytes:
-            return pack(*flat) + tail if tail else pack(*flat)
-
-        return packed
+        return fp.precompiled(fp.layout(first).format + fp.layout(second).format[1:]).pack
 
 
 def _groups(schema: Any) -> tuple[list[tuple[str, int | None]], str | None, int]:
@@ -116,7 +106,7 @@ class _ConstructEngine(Engine):
     def packer(self, schema: Any) -> Packer:
         groups, tail_name, _size = _groups(schema)
 
-        def pack(flat: tuple, tail: bytes) -> bytes:
+        def pack(*flat: Any) -> bytes:
             values: dict[str, Any] = {}
             pos = 0
             for name, count in groups:
@@ -127,9 +117,8 @@ class _ConstructEngine(Engine):
                     values[name] = list(flat[pos : pos + count])
                     pos += count
             if tail_name is not None:
-                values[tail_name] = bytes(tail)
-                return schema.build(values)  # type: ignore[no-any-return]
-            return schema.build(values) + bytes(tail)  # type: ignore[no-any-return]
+                values[tail_name] = b""
+            return schema.build(values)  # type: ignore[no-any-return]
 
         return pack
 
@@ -137,8 +126,8 @@ class _ConstructEngine(Engine):
         head, body = self.packer(first), self.packer(second)
         n = len(fp.layout(first).names)
 
-        def pack(flat: tuple, tail: bytes) -> bytes:
-            return head(flat[:n], b"") + body(flat[n:], tail)
+        def pack(*flat: Any) -> bytes:
+            return head(*flat[:n]) + body(*flat[n:])
 
         return pack
 

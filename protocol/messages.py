@@ -383,11 +383,11 @@ class AsyncEventMsg:
                 rec.param3, rec.param4, var + bytes(-len(var) & 3))
 
     @staticmethod
-    def pack_wire(rec: AsyncEventMsg, pack: Callable[[tuple, bytes], bytes], kind: int) -> bytes:
-        """``pack`` of the record (``kind`` 0) or of a one-record frame of ``kind`` (as the views' ``pack_wire``)."""
+    def pack_wire(rec: AsyncEventMsg, pack: Callable[..., bytes], kind: int) -> bytes:
+        """The record (``kind`` 0) or a one-record frame of ``kind``, packed by ``pack`` (as the views' ``pack_wire``)."""
         *words, var = AsyncEventMsg.to_wire(rec)
         total = 40 + len(var)
-        return pack((total + 8, kind, 0, 0, total, *words) if kind else (total, *words), var)
+        return (pack(total + 8, kind, 0, 0, total, *words) if kind else pack(total, *words)) + var
 
 
 class _View:

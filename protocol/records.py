@@ -16,7 +16,7 @@ from protocol import schemas as s
 from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, ErrorCode, FrameKind
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import EVENT_TYPES, AsyncEventMsg, LineReply
+from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, LineReply
 
 __all__ = ["RecordCodec"]
 
@@ -48,6 +48,10 @@ def _pack_wire(rec: Any) -> tuple[Any, Any]:
     return pack_wire, rec
 
 
+#: Record class -> its ``pack_wire`` (the others go through :func:`_pack_wire`).
+_PACK_WIRE = {cls: cls.pack_wire for cls in (*EVENT_CLASSES, AsyncEventMsg)}  # type: ignore[attr-defined]
+
+
 class RecordCodec:
     """Records <-> bytes through ``eng``."""
 
@@ -67,7 +71,9 @@ class RecordCodec:
 
     def frame(self, rec: Any) -> bytes:
         """The EVENTS frame holding just ``rec`` (a bad value is reported before the frame's size)."""
-        pack_wire, rec = _pack_wire(rec)
+        pack_wire = _PACK_WIRE.get(type(rec))
+        if pack_wire is None:
+            pack_wire, rec = _pack_wire(rec)
         try:
             data = pack_wire(rec, self._frame_pack, _KIND_EVENTS)
         except ENCODE_ERRORS as exc:
@@ -85,10 +91,9 @@ class RecordCodec:
         total = _HEADER + n + (-n & 3)
         try:
             frame = self._frame_pack(
-                (total + 8, _KIND_EVENTS, 0, 0, total, init_context, context, hdevice, _MSG_LINE_REPLY, open_context,
-                 request_id, result, struct_context, n),
-                data + _PAD[-n & 3] if n & 3 else data,
-            )
+                total + 8, _KIND_EVENTS, 0, 0, total, init_context, context, hdevice, _MSG_LINE_REPLY, open_context,
+                request_id, result, struct_context, n,
+            ) + (data + _PAD[-n & 3] if n & 3 else data)
         except ENCODE_ERRORS as exc:
             raise LocalProtocolError(f"cannot encode LineReply: {exc}") from None
         if total + 8 > MAX_FRAME_LENGTH:
@@ -102,9 +107,9 @@ class RecordCodec:
         if offset >= size:
             raise _malformed("EVENTS frame carries no record")
         unpack = self._unpack
-        records = []
+        records: list[Any] | None = None
         pos = offset
-        while pos < size:
+        while True:
             left = size - pos
             if left < _HEADER:
                 raise _malformed(f"{left} bytes left at offset {pos - offset}, less than a 40-byte ASYNCEVENTMSG header")
@@ -116,11 +121,22 @@ class RecordCodec:
                     f" and at most the {left} bytes left"
                 )
             var = data[pos + _HEADER : pos + total]
-            view = EVENT_TYPES.get(h[4])
-            rec = view.from_wire(*h[1:], var) if view is not None else None
-            records.append(rec if rec is not None else _make_generic(*h[1:], var))
+            view = _VIEWS.get(h[4])
+            rec = view(h, var) if view is not None else None
+            if rec is None:  # no view for this Msg, or the record does not have the view's shape
+                rec = _make_generic(*h[1:], var)
             pos += total
-        return tuple(records)
+            if pos == size:
+                if records is None:  # the frequent case: one record
+                    return (rec,)
+                records.append(rec)
+                return tuple(records)
+            if records is None:
+                records = [rec]
+            else:
+                records.append(rec)
 
 
+#: Msg -> the view's ``from_record`` (EVENT_TYPES, one attribute lookup less per record).
+_VIEWS = {msg: cls.from_record for msg, cls in EVENT_TYPES.items()}  # type: ignore[attr-defined]
 _MSG_LINE_REPLY = int(LineReply.MSG)

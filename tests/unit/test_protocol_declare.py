@@ -161,25 +161,32 @@ def test_fast_and_reference_codecs_use_different_engines() -> None:
 
 
 def test_a_bug_while_decoding_is_not_turned_into_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = codec.encode(messages.Request(1, messages.Close(h_line=1)))
-
     def broken(*args: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "decode", broken)
+    general = codec.encode(messages.Request(1, messages.Initialize(friendly_name="x", module_name="y")))
+    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.INITIALIZE)], "decode", broken)
+    fixed = codec.encode(messages.Request(1, messages.Close(h_line=1)))
+    plan = codec.FAST.by_func[int(ReqFunc.CLOSE)].plan
+    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "plan", (*plan[:4], broken))
+    for data in (general, fixed):
+        with pytest.raises(ZeroDivisionError):
+            codec.decode(data)
+        with pytest.raises(ZeroDivisionError):
+            codec.decode_body(int(FrameKind.REQUEST), 1, data[12:])
+    events = codec.encode(messages.Events((LineReply(request_id=1),)))
+    monkeypatch.setattr(codec.FAST.records, "_unpack", broken)
     with pytest.raises(ZeroDivisionError):
-        codec.decode(data)
-    with pytest.raises(ZeroDivisionError):
-        codec.decode_body(int(FrameKind.REQUEST), 1, data[12:])
+        codec.decode(events)
 
 
 def test_expected_decoding_failures_are_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = codec.encode(messages.Request(1, messages.Close(h_line=1)))
+    data = codec.encode(messages.Request(1, messages.Initialize()))
 
     def short(*args: object) -> None:
         raise struct.error("unpack_from requires a buffer of at least 60 bytes")
 
-    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "decode", short)
+    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.INITIALIZE)], "decode", short)
     with pytest.raises(RemoteProtocolError) as info:
         codec.decode(data)
     assert info.value.code is ErrorCode.MALFORMED and "unpack_from requires" in info.value.message
