@@ -186,19 +186,25 @@ class Codec:
             records = frame.records
             if len(records) == 1:
                 return self.records.frame(records[0])
-        elif t is Response or t is Request:
+        elif t is Response:
             body = frame.body
             bc = self.by_class.get(type(body)) or self._body_codec(body)
             plan = bc.plan
             if plan is not None:  # all-DWORD class: header and body in one pack
-                first = frame.result if t is Response else bc.req_func
                 try:
-                    return plan[1].pack(plan[0], _KIND_RESPONSE if t is Response else _KIND_REQUEST, 0, frame.sequence,  # type: ignore[no-any-return]
-                                        first, *plan[2](body))
+                    return plan[1].pack(plan[0], _KIND_RESPONSE, 0, frame.sequence, frame.result, *plan[2](body))  # type: ignore[no-any-return]
                 except ENCODE_ERRORS as exc:
                     raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
-            if t is Response:
-                return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
+            return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
+        elif t is Request:
+            body = frame.body
+            bc = self.by_class.get(type(body)) or self._body_codec(body)
+            plan = bc.plan
+            if plan is not None:
+                try:
+                    return plan[1].pack(plan[0], _KIND_REQUEST, 0, frame.sequence, bc.req_func, *plan[2](body))  # type: ignore[no-any-return]
+                except ENCODE_ERRORS as exc:
+                    raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
             first = bc.req_func if bc.req_func is not None else body.req_func
             return bc.frame(_KIND_REQUEST, frame.sequence, first, body, False)  # type: ignore[no-any-return]
         elif t not in _FRAME_CLASSES:  # a subclass of a frame class encodes as that class

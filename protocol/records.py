@@ -21,6 +21,7 @@ from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, LineRep
 __all__ = ["RecordCodec"]
 
 _HEADER = ASYNCEVENTMSG_HEADER_SIZE
+_MAX_FRAME_BYTES = MAX_FRAME_LENGTH + 4  # the length field and what it counts
 _KIND_EVENTS = int(FrameKind.EVENTS)
 _PAD = (b"", b"\0", b"\0\0", b"\0\0\0")
 _make_generic = fp.constructor(
@@ -78,7 +79,7 @@ class RecordCodec:
             data = pack_wire(rec, self._frame_pack, _KIND_EVENTS)
         except ENCODE_ERRORS as exc:
             raise LocalProtocolError(f"cannot encode {type(rec).__name__}: {exc}") from None
-        if len(data) > MAX_FRAME_LENGTH + 4:
+        if len(data) > _MAX_FRAME_BYTES:
             raise _too_large(len(data) - 4)
         return data  # type: ignore[no-any-return]
 
