@@ -150,8 +150,8 @@ class Codec:
         if eng.fast:
             self._first = fp.precompiled("<" + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
         self.records = RecordCodec(eng)
-        self.raw = RawCodec(eng, self._frame_of)
-        self.by_func = {func: body_codec(cls, schema, eng, self._frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
+        self.raw = RawCodec(eng, self.frame_of)
+        self.by_func = {func: body_codec(cls, schema, eng, self.frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
         self.by_class: dict[type, Any] = {bc.cls: bc for bc in self.by_func.values()}
         self.by_class[RawRequest] = self.raw
 
@@ -160,7 +160,8 @@ class Codec:
 
     # --- frames --------------------------------------------------------------------------------------
 
-    def _frame_of(self, kind: int, sequence: int, body: bytes) -> bytes:
+    def frame_of(self, kind: int, sequence: int, body: bytes) -> bytes:
+        """The whole frame of ``kind`` around ``body`` (LocalProtocolError FRAME_TOO_LARGE past the maximum)."""
         length = _HEADER_AFTER_LENGTH + len(body)
         if length > MAX_FRAME_LENGTH:
             raise LocalProtocolError(
@@ -217,13 +218,13 @@ class Codec:
             records = frame.records
             if not records:
                 raise LocalProtocolError("an EVENTS frame needs at least one record")
-            return self._frame_of(_KIND_EVENTS, 0, b"".join(map(self.records.encode, records)))
+            return self.frame_of(_KIND_EVENTS, 0, b"".join(map(self.records.encode, records)))
         if t is Hello:
             product = _utf8(frame.product, "HELLO product name")
             values = dict(major=frame.major, minor=frame.minor, n=len(product), product=product)
-            return self._frame_of(_KIND_HELLO, 0, _build(s.HELLO_BODY, values, "HELLO"))
+            return self.frame_of(_KIND_HELLO, 0, _build(s.HELLO_BODY, values, "HELLO"))
         text = _utf8(frame.text, "ERROR text")
-        return self._frame_of(_KIND_ERROR, 0, _build(s.ERROR_BODY, dict(code=frame.code, n=len(text), text=text), "ERROR"))
+        return self.frame_of(_KIND_ERROR, 0, _build(s.ERROR_BODY, dict(code=frame.code, n=len(text), text=text), "ERROR"))
 
     def decode_header(self, data: bytes) -> tuple[int, int, int, int]:
         """(length, kind, flags, sequence) of the 12-byte header at the start of ``data``; length checked."""

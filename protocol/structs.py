@@ -418,6 +418,12 @@ class _FixedCodec:
 _FIXED: dict[type, _FixedCodec] = {cls: _FixedCodec(cls) for cls in _FIXED_SPECS}
 
 
+def wire_adapters(cls: type) -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
+    """For a fixed-size structure class: field -> (encode adapter, decode adapter) of the fields whose
+    Python value is not the wire value (DATE <-> datetime, CURRENCY <-> Decimal); a copy."""
+    return dict(_FIXED_SPECS[cls][2])
+
+
 def wire_packer(cls: type) -> Callable[..., bytes]:
     """For a fixed-size structure class: ``pack(*wire_values)`` -> its bytes, where the values are already
     in wire form (DATE as the float, CURRENCY as the int64 of value x 10,000) in field order: the struct

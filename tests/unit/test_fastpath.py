@@ -415,7 +415,7 @@ def test_positional_constructors_equal_the_attrs_init(cls: type) -> None:
 def test_wire_packer_equals_encoding_the_object(obj: Any) -> None:
     """Values already in wire form (DATE float, CURRENCY int64) pack to the object's bytes; a value out
     of its field's range is refused (struct.error) where encoding the object refuses it."""
-    adapters = structs._FIXED_SPECS[type(obj)][2]
+    adapters = structs.wire_adapters(type(obj))
     values = attrs.asdict(obj, recurse=False)
     try:
         wire = [adapters[n][0](v) if n in adapters else v for n, v in values.items()]

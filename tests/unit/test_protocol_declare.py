@@ -73,7 +73,7 @@ def test_a_new_declaration_gets_its_schema_and_both_codecs() -> None:
     ]
     schema = schemas.request_schema("GetThing", GetThing.PARAMS)
     body = GetThing(h_line=3, name="sales", group_id=uuid.UUID(int=5), thing_context=9)
-    frame_of = codec.FAST._frame_of
+    frame_of = codec.FAST.frame_of
     fast, reference = body_codec(GetThing, schema, STRUCT, frame_of), body_codec(GetThing, schema, CONSTRUCT, frame_of)
     data = fast.encode(4242, body)
     assert data == reference.encode(4242, body)
@@ -175,7 +175,7 @@ def test_a_bug_while_decoding_is_not_turned_into_malformed(monkeypatch: pytest.M
         with pytest.raises(ZeroDivisionError):
             codec.decode_body(int(FrameKind.REQUEST), 1, data[12:])
     events = codec.encode(messages.Events((LineReply(request_id=1),)))
-    monkeypatch.setattr(codec.FAST.records, "_unpack", broken)
+    monkeypatch.setattr(codec.FAST.records, "decode", broken)
     with pytest.raises(ZeroDivisionError):
         codec.decode(events)
 
