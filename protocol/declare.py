@@ -133,7 +133,10 @@ class RequestBody:
     @property
     def buffer_size(self) -> int:
         """The client's buffer size (becomes dwTotalSize of the returned structure)."""
-        return getattr(self, self.SIZE_FIELD)  # type: ignore[arg-type]
+        name = self.SIZE_FIELD
+        if name is None:
+            raise AttributeError(f"{type(self).__name__} returns no structure: it has no buffer size")
+        return getattr(self, name)  # type: ignore[no-any-return]
 
 
 def request(req_func: int, *, asynchronous: bool, returns: Any = None) -> Callable[[type], type]:

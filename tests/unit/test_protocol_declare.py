@@ -45,6 +45,11 @@ def test_reply_tables_follow_the_declarations() -> None:
                 messages.AgentSessionList, messages.AgentGroupList)
 
 
+def test_bodies_without_a_structure_have_no_buffer_size() -> None:
+    close = messages.Close(h_line=1)
+    assert close.struct_context == 0 and not hasattr(close, "buffer_size")
+
+
 def test_line_reply_fields_are_the_wire_fields() -> None:
     assert messages.LINE_REPLY_FIELDS == tuple(f.name for f in attrs.fields(LineReply) if f.eq)
     assert "req_func" not in messages.LINE_REPLY_FIELDS and "value" not in messages.LINE_REPLY_FIELDS
