@@ -30,7 +30,7 @@ from client.deadline import deadline_after, remaining
 from client.errors import LineError, TapiError, TapiTimeoutError
 from protocol.constants import MAX_STRUCT_SIZE, HResult, LineErr, ReqFunc
 from protocol.errors import ProtocolError
-from protocol.structs import decode_reply_data
+from protocol.messages import decode_reply_data
 
 if TYPE_CHECKING:  # pragma: no cover
     from client.connection import PendingReply

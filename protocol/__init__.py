@@ -8,7 +8,8 @@ Public API (see docs/protocol.md):
 * structures: :class:`AgentSessionInfo`, :class:`AgentSessionList`, :class:`AgentInfo`,
   :class:`QueueInfo`, :class:`AgentGroupList` (+ entries), ``encode_struct``/``decode_struct``
 * codec: ``encode``/``decode`` and the body-level functions
-* :class:`Connection` (sans-I/O state machine), :class:`Role`, ``NEED_DATA``, ``CLOSED``
+* :class:`Connection` (sans-I/O state machine; its :class:`State` / :class:`Input` tables are in
+  :mod:`protocol.states`), :class:`Role`, ``NEED_DATA``, ``CLOSED``
 * errors (as in h11): :class:`ProtocolError` (base, carries the ERROR code), :class:`RemoteProtocolError`
   (the peer's fault) and :class:`LocalProtocolError` (ours: nothing was sent)
 """
@@ -25,10 +26,14 @@ from protocol.codec import (
     encode_response_body,
 )
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
+from protocol.states import Input, State
 from protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError, WireError
 from protocol.version import __version__
 from protocol.messages import (
     EVENT_TYPES,
+    LINE_REPLY_FIELDS,
+    REPLY_HANDLE_FUNCS,
+    REPLY_STRUCTS,
     REQUEST_CLASSES,
     REQUEST_TYPES,
     AgentSessionStatusEvent,
@@ -55,12 +60,11 @@ from protocol.messages import (
     Response,
     SetAgentSessionState,
     ShutDown,
+    decode_reply_data,
     response_body,
 )
 from protocol.structs import (
     OLE_EPOCH,
-    REPLY_HANDLE_FUNCS,
-    REPLY_STRUCTS,
     STRUCT_CLASSES,
     AgentGroupEntry,
     AgentGroupList,
@@ -73,7 +77,6 @@ from protocol.structs import (
     cy_to_decimal,
     datetime_to_ole,
     decimal_to_cy,
-    decode_reply_data,
     decode_struct,
     encode_handle,
     encode_struct,

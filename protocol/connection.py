@@ -16,6 +16,12 @@ length < 8 is MALFORMED and > 0x50000 is FRAME_TOO_LARGE, raised as soon as the 
 After a RemoteProtocolError the only thing left to do is ``send(err.to_frame())``; after an ERROR frame is sent
 or received the connection is closed (``next_event()`` returns CLOSED, ``send`` raises).
 
+The states are data (:mod:`protocol.states`): ``conn.state`` (START, HELLO_SENT / HELLO_RECEIVED, READY,
+BROKEN after a peer violation, CLOSED after an ERROR) moves only through the ``TRANSITIONS`` table, and
+what may be sent / received in each state is ``SEND_ALLOWED`` / ``RECEIVE_ALLOWED``; ``conn.input``
+(OPEN, EOF, DONE) is the peer's byte stream. ``closed`` is ``state is CLOSED``; a peer that finished
+sending (``input`` DONE) makes ``next_event()`` return CLOSED but leaves sending allowed.
+
 Client role extras: it remembers the Req_Func of every REQUEST sent (to decode its RESPONSE; a RESPONSE
 whose sequence is not outstanding is MALFORMED) and, when the RESPONSE of an asynchronous function carries
 a request ID (1..0x7FFFFFFF), the Req_Func behind that ID. The LINE_REPLY for a known ID is returned with
@@ -27,30 +33,44 @@ LINE_REPLY will never be awaited (e.g. after a client-side timeout).
 
 from __future__ import annotations
 
-import enum
+import operator
 import struct
 from typing import Any
 
-import attrs
 
 from protocol import codec, fastpath
 from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import REQUEST_TYPES, Error, Events, Hello, LineReply, RawRequest, Request, Response
+from protocol.messages import (
+    LINE_REPLY_FIELDS,
+    REQUEST_TYPES,
+    Error,
+    Events,
+    Hello,
+    LineReply,
+    RawRequest,
+    Request,
+    Response,
+    decode_reply_data,
+)
 from protocol.schemas import FRAME_HEADER_SIZE
-from protocol.structs import decode_reply_data
+from protocol.states import (
+    RECEIVE_ALLOWED,
+    SEND_ALLOWED,
+    SENDABLE,
+    TRANSITIONS,
+    Event,
+    Input,
+    InputEvent,
+    INPUT_TRANSITIONS,
+    Role,
+    State,
+)
 
-__all__ = ["Role", "Connection", "NEED_DATA", "CLOSED"]
+__all__ = ["Role", "State", "Input", "Connection", "NEED_DATA", "CLOSED", "SENDABLE"]
 
 _MAX_REQUEST_ID = 0x7FFFFFFF
 _U32 = 1 << 32
-
-
-class Role(enum.Enum):
-    """Which end of the connection this state machine is."""
-
-    CLIENT = "client"
-    SERVER = "server"
 
 
 class _Sentinel:
@@ -68,27 +88,20 @@ NEED_DATA = _Sentinel("NEED_DATA")
 #: ``next_event()``: the peer closed the stream (EOF at a frame boundary) or an ERROR was exchanged.
 CLOSED = _Sentinel("CLOSED")
 
-#: Frame kinds each role may *send*; the peer receiving anything else answers UNEXPECTED_KIND.
-SENDABLE = {
-    Role.CLIENT: frozenset({FrameKind.HELLO, FrameKind.REQUEST, FrameKind.ERROR}),
-    Role.SERVER: frozenset({FrameKind.HELLO, FrameKind.RESPONSE, FrameKind.EVENTS, FrameKind.ERROR}),
-}
 _KIND_OF = {Hello: FrameKind.HELLO, Request: FrameKind.REQUEST, Response: FrameKind.RESPONSE,
             Events: FrameKind.EVENTS, Error: FrameKind.ERROR}
-#: Kinds a role sends with no state check once both HELLOs are exchanged (and no protocol error occurred).
-_FREE_AFTER_HELLO = {
-    Role.CLIENT: frozenset(),  # REQUEST: its sequence must not be outstanding
-    Role.SERVER: frozenset({FrameKind.RESPONSE, FrameKind.EVENTS}),
-}
-#: Kinds the peer may send once its HELLO has arrived (ERROR is always allowed, HELLO never again).
-_AFTER_HELLO = {role: kinds - {FrameKind.HELLO} for role, kinds in SENDABLE.items()}
+#: Kinds sent in READY with no bookkeeping (a REQUEST's sequence must be checked and remembered).
+_PLAIN = frozenset({FrameKind.RESPONSE, FrameKind.EVENTS})
+_NOTHING: frozenset[FrameKind] = frozenset()
+# Enum members read through the class cost ~0.1 us each on CPython 3.11: the hot paths use these.
+_CLOSED, _OPEN, _DONE = State.CLOSED, Input.OPEN, Input.DONE
+_KIND_RESPONSE, _KIND_REQUEST = int(FrameKind.RESPONSE), int(FrameKind.REQUEST)
 _LENGTH = struct.Struct("<L")
 _LENGTH_KIND = struct.Struct("<LH")
 _SEQUENCE = struct.Struct("<L")
-_LINE_REPLY_FIELDS = ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context",
-                      "data", "req_func", "value")
-assert tuple(f.name for f in attrs.fields(LineReply)) == _LINE_REPLY_FIELDS, "LineReply changed: update _typed_reply"
-_typed_line_reply = fastpath.constructor(LineReply, _LINE_REPLY_FIELDS)
+#: A LINE_REPLY with the two client-side fields filled: (*LINE_REPLY_FIELDS, req_func, value).
+_typed_line_reply = fastpath.constructor(LineReply, (*LINE_REPLY_FIELDS, "req_func", "value"))
+_line_reply_values = operator.attrgetter(*LINE_REPLY_FIELDS)
 #: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
 _COMPACT_AT = 1 << 16
 
@@ -104,14 +117,24 @@ class Connection:
         self.their_hello: Hello | None = None
         self._buf = bytearray()
         self._pos = 0  # bytes of ``_buf`` already consumed (dropped in bulk, not frame by frame)
-        self._eof = False
-        self._peer_done = False  # EOF reached at a frame boundary: nothing more to receive
-        self._closed = False  # an ERROR was sent or received: nothing more either way
-        self._error: RemoteProtocolError | None = None
+        #: The protocol state and the input state (protocol/states.py has the tables that move them).
+        self.state = State.START
+        self.input = Input.OPEN
+        self._transitions = TRANSITIONS[role]
+        self._send_allowed = SEND_ALLOWED[role]
+        self._receive_allowed = RECEIVE_ALLOWED[role]
+        self._receivable = self._receive_allowed[State.START]  # of the current state
+        self._plain = _NOTHING  # kinds sent in the current state without checks (RESPONSE/EVENTS in READY)
+        self._error: RemoteProtocolError | None = None  # the error that made the state BROKEN
         self._pending: dict[int, int] = {}  # client: sequence -> Req_Func of outstanding REQUESTs
         self._async: dict[int, int] = {}  # client: request ID -> Req_Func awaiting its LINE_REPLY
         self._next_seq = 1
-        self._free_kinds: frozenset[int] = frozenset()  # see _FREE_AFTER_HELLO; set when both HELLOs are done
+
+    def _enter(self, event: Event) -> None:
+        """Apply ``event`` to the protocol state (the table has every pair the checks let through)."""
+        state = self.state = self._transitions[(self.state, event)]
+        self._receivable = self._receive_allowed[state]
+        self._plain = self._send_allowed[state] & _PLAIN
 
     # --- state ---------------------------------------------------------------------------------------
 
@@ -121,7 +144,7 @@ class Connection:
 
         The peer's EOF alone only ends receiving (``next_event()`` returns CLOSED); sending stays allowed
         so that responses already being written are not turned into errors."""
-        return self._closed
+        return self.state is _CLOSED
 
     @property
     def buffered(self) -> int:
@@ -166,21 +189,21 @@ class Connection:
         ``req_func``, consume it and return ``frame.unpack_from`` of it (see
         :func:`protocol.codec.fixed_request_frame`); otherwise None and nothing changes (``next_event``
         then returns that frame or whatever comes first, as always)."""
-        if self._closed or self._peer_done or self._error is not None or FrameKind.RESPONSE not in self._free_kinds:
+        if _KIND_RESPONSE not in self._plain or self.input is _DONE:  # a server in READY only
             return None
         buf = self._buf
         pos = self._pos
         if len(buf) - pos < 4 + length:
             return None
         values = frame.unpack_from(buf, pos)
-        if values[0] != length or values[1] != FrameKind.REQUEST or values[4] != req_func:
+        if values[0] != length or values[1] != _KIND_REQUEST or values[4] != req_func:
             return None
         self._pos = pos + 4 + length
         return values
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the peer; ``b""`` signals EOF."""
-        if self._eof:
+        if self.input is not _OPEN:
             if data:
                 raise LocalProtocolError("receive_data() after EOF", ErrorCode.UNEXPECTED_KIND)
             return
@@ -190,12 +213,12 @@ class Connection:
                 self._pos = 0
             self._buf += data
         else:
-            self._eof = True
+            self.input = INPUT_TRANSITIONS[(self.input, InputEvent.EOF)]
 
     def next_event(self) -> Any:
         """The next complete frame, NEED_DATA or CLOSED. Raises RemoteProtocolError for a peer violation (the
         same error again on later calls)."""
-        if self._closed or self._peer_done:
+        if self.state is _CLOSED or self.input is _DONE:
             return CLOSED
         if self._error is not None:
             raise self._error
@@ -203,6 +226,7 @@ class Connection:
             return self._next_event()
         except RemoteProtocolError as exc:
             self._error = exc
+            self._enter(Event.REMOTE_ERROR)
             raise
 
     def _next_event(self) -> Any:
@@ -213,8 +237,8 @@ class Connection:
         if avail >= 6:
             length, kind = _LENGTH_KIND.unpack_from(buf, pos)
             codec.check_length(length)
-            if not (kind in _AFTER_HELLO[self.peer_role] and self.their_hello is not None):
-                self._check_kind(kind)
+            if kind not in self._receivable:
+                self._refuse_kind(kind)
         elif avail >= 4:
             length = _LENGTH.unpack_from(buf, pos)[0]
             codec.check_length(length)
@@ -222,42 +246,42 @@ class Connection:
             if pos >= _COMPACT_AT or (pos and pos == len(buf)):
                 del buf[:pos]
                 self._pos = 0
-            if not self._eof:
+            if self.input is _OPEN:
                 return NEED_DATA
             if avail:
                 raise RemoteProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
-            self._peer_done = True
+            self.input = INPUT_TRANSITIONS[(self.input, InputEvent.DRAINED)]
             return CLOSED
         sequence = _SEQUENCE.unpack_from(buf, pos + 8)[0]
         end = pos + 4 + length
         body = bytes(buf[pos + FRAME_HEADER_SIZE : end])
         self._pos = end
         response_func = None
-        if kind == FrameKind.RESPONSE:
+        if kind == _KIND_RESPONSE:
             response_func = self._pending.get(sequence)
         frame = codec.decode_body(kind, sequence, body, response_func=response_func)
         if type(frame) is Request:  # nothing to remember about a REQUEST
             return frame
         return self._received(frame)
 
-    def _check_kind(self, kind: int) -> None:
-        """Reject a frame kind the peer may not send now, as soon as its header arrives."""
+    def _refuse_kind(self, kind: int) -> None:
+        """Raise UNEXPECTED_KIND for a frame kind not in RECEIVE_ALLOWED for the current state, saying why."""
+        name = FrameKind(kind).name if kind in FrameKind._value2member_map_ else str(kind)
         if kind not in SENDABLE[self.peer_role]:
-            name = FrameKind(kind).name if kind in FrameKind._value2member_map_ else str(kind)
-            raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, f"a {self.peer_role.value} may not send {name} frames")
-        if kind == FrameKind.ERROR:
-            return
-        if self.their_hello is None and kind != FrameKind.HELLO:
-            raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, f"{FrameKind(kind).name} before HELLO")
-        if kind == FrameKind.HELLO:
-            if self.their_hello is not None:
-                raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, "a second HELLO")
-            if self.role is Role.CLIENT and self.our_hello is None:
-                raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, "server HELLO before the client's HELLO")
+            why = f"a {self.peer_role.value} may not send {name} frames"
+        elif kind == FrameKind.HELLO and self.their_hello is not None:
+            why = "a second HELLO"
+        elif kind == FrameKind.HELLO:
+            why = "server HELLO before the client's HELLO"
+        elif self.their_hello is None:
+            why = f"{name} before HELLO"
+        else:  # pragma: no cover - every reachable refusal is one of the above
+            why = f"{name} in state {self.state.value}"
+        raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, why)
 
     def _received(self, frame: Any) -> Any:
         if isinstance(frame, Error):
-            self._closed = True
+            self._enter(Event.RECEIVE_ERROR)
         elif isinstance(frame, Hello):
             if frame.major != PROTOCOL_MAJOR:
                 raise RemoteProtocolError(
@@ -265,7 +289,7 @@ class Connection:
                     f"peer speaks protocol {frame.major}.{frame.minor}, we speak {PROTOCOL_MAJOR}.x",
                 )
             self.their_hello = frame
-            self._handshake_done()
+            self._enter(Event.RECEIVE_HELLO)
         elif isinstance(frame, Response):
             func = self._pending.pop(frame.sequence)
             cls = REQUEST_TYPES.get(func, (RawRequest,))[0]
@@ -281,10 +305,7 @@ class Connection:
         func = self._async.pop(rec.request_id)
         value = decode_reply_data(func, rec.data) if rec.result == 0 else None
         # = attrs.evolve(rec, req_func=func, value=value), without evolve's per-call field introspection
-        return _typed_line_reply(
-            rec.init_context, rec.context, rec.hdevice, rec.open_context, rec.request_id, rec.result,
-            rec.struct_context, rec.data, func, value,
-        )
+        return _typed_line_reply(*_line_reply_values(rec), func, value)
 
     # --- sending -------------------------------------------------------------------------------------
 
@@ -293,45 +314,39 @@ class Connection:
         kind = _KIND_OF.get(type(frame))
         if kind is None:
             raise LocalProtocolError(f"not a frame: {frame!r}")
-        if self._closed:
-            raise LocalProtocolError("the connection is closed (an ERROR was exchanged)", ErrorCode.UNEXPECTED_KIND)
-        if kind in self._free_kinds and self._error is None:
+        if kind in self._plain:
             return codec.encode(frame)  # the established state: nothing to check, nothing to remember
-        if kind != FrameKind.ERROR:
-            self._check_send(kind, frame)
+        if kind not in self._send_allowed[self.state]:
+            self._refuse_send(kind)
+        if kind == _KIND_REQUEST and frame.sequence in self._pending:
+            self._refuse_send(kind, f"sequence {frame.sequence} is already outstanding")
         data = codec.encode(frame)
         if kind == FrameKind.ERROR:
-            self._closed = True
-            self._free_kinds = frozenset()
+            self._enter(Event.SEND_ERROR)
         elif kind == FrameKind.HELLO:
             self.our_hello = frame
-            self._handshake_done()
+            self._enter(Event.SEND_HELLO)
         elif kind == FrameKind.REQUEST and self.role is Role.CLIENT:
             body = frame.body
             self._pending[frame.sequence] = body.req_func if isinstance(body, RawRequest) else int(body.REQ_FUNC)
         return data
 
-    def _handshake_done(self) -> None:
-        if self.our_hello is not None and self.their_hello is not None:
-            self._free_kinds = _FREE_AFTER_HELLO[self.role]
-
-    def _check_send(self, kind: FrameKind, frame: Any) -> None:
-        def refuse(why: str) -> None:
-            raise LocalProtocolError(f"{self.role.value} may not send {kind.name}: {why}", ErrorCode.UNEXPECTED_KIND)
-
-        if self._error is not None:
-            refuse("after a protocol error only an ERROR frame may be sent")
-        if kind not in SENDABLE[self.role]:
-            refuse("not a kind this role sends")
-        if kind == FrameKind.HELLO:
-            if self.our_hello is not None:
-                refuse("HELLO was already sent")
-            if self.role is Role.SERVER and self.their_hello is None:
-                refuse("the server answers the client's HELLO, which has not arrived")
-            return
-        if self.our_hello is None:
-            refuse("HELLO must be sent first")
-        if self.their_hello is None:
-            refuse("the peer's HELLO has not arrived yet")
-        if kind == FrameKind.REQUEST and frame.sequence in self._pending:
-            refuse(f"sequence {frame.sequence} is already outstanding")
+    def _refuse_send(self, kind: FrameKind, why: str | None = None) -> None:
+        """Raise LocalProtocolError(UNEXPECTED_KIND) for a kind SEND_ALLOWED does not have now, saying why."""
+        if why is None:
+            state = self.state
+            if state is State.CLOSED:
+                raise LocalProtocolError("the connection is closed (an ERROR was exchanged)", ErrorCode.UNEXPECTED_KIND)
+            if state is State.BROKEN:
+                why = "after a protocol error only an ERROR frame may be sent"
+            elif kind not in SENDABLE[self.role]:
+                why = "not a kind this role sends"
+            elif kind == FrameKind.HELLO and self.our_hello is not None:
+                why = "HELLO was already sent"
+            elif kind == FrameKind.HELLO:
+                why = "the server answers the client's HELLO, which has not arrived"
+            elif self.our_hello is None:
+                why = "HELLO must be sent first"
+            else:
+                why = "the peer's HELLO has not arrived yet"
+        raise LocalProtocolError(f"{self.role.value} may not send {kind.name}: {why}", ErrorCode.UNEXPECTED_KIND)

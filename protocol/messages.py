@@ -4,22 +4,27 @@ Everything here is plain data (``@attrs.frozen(slots=False)``: frozen, but with 
 rather than slots - attrs then fills a new object with plain dict stores, about half the cost of the
 slot descriptors, and the codec builds one or more of these objects for every frame; see
 docs/performance.md); bytes are produced and consumed by
-:mod:`protocol.codec`, which is driven by the two explicit tables at the end of this module:
+:mod:`protocol.codec`, which is driven by the tables at the end of this module - all derived from the
+class declarations:
 
 * :data:`REQUEST_TYPES`: Req_Func -> (body class, compiled TAPI32_MSG schema)
-* :data:`EVENT_TYPES`: Msg -> (record class, compiled ASYNCEVENTMSG schema)
+* :data:`EVENT_TYPES`: Msg -> record view class
+* :data:`REPLY_STRUCTS` / :data:`REPLY_HANDLE_FUNCS`: what each function's LINE_REPLY carries
 
-Request bodies are keyword-only. Field names are the MS-TRP parameter names in snake_case without the
-``dw``/``lp``/``lpsz`` prefixes; (out) fields default to 0 and are filled by the server in the RESPONSE.
-Each body class declares ``REQ_FUNC``, ``ASYNC`` (True: the RESPONSE carries a request ID and a LINE_REPLY
-completes it) and ``PARAMS`` (which parameter DWORD of the 60-byte fixed part holds which field).
-Data-returning bodies also expose ``struct_context`` and ``buffer_size`` under uniform names.
+Each message is declared once (:mod:`protocol.declare`): a request body is a class decorated with
+``@request(Req_Func, asynchronous=..., returns=...)`` whose fields say where they sit in the 60-byte
+fixed part and what kind they are (``handle(16)``, ``string(20)``, ``struct_context(24)``, ...); the
+decorator derives ``REQ_FUNC``, ``ASYNC``, ``PARAMS``, ``STRUCT``, ``RETURNS_HANDLE`` and the uniform
+``struct_context`` / ``buffer_size`` properties. Request bodies are keyword-only. Field names are the
+MS-TRP parameter names in snake_case without the ``dw``/``lp``/``lpsz`` prefixes; (out) fields default
+to 0 and are filled by the server in the RESPONSE. Event views are declared with ``@event(Msg)`` and
+``slot(...)`` fields in the same way.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Union
+from typing import Any, Callable, ClassVar, Union
 
 import attrs
 
@@ -37,8 +42,25 @@ from protocol.constants import (
     LineMsg,
     ReqFunc,
 )
-from protocol.schemas import Param as P
-from protocol.schemas import VarKind as K
+from protocol.declare import (
+    HANDLE,
+    RECORD_SLOTS,
+    RequestBody,
+    buffer_size,
+    dword,
+    event,
+    guid,
+    handle,
+    optional_string,
+    out_buffer,
+    record_data,
+    request,
+    request_id,
+    slot,
+    string,
+    struct_context,
+)
+from protocol.errors import RemoteProtocolError
 from protocol.structs import (
     AgentGroupList,
     AgentInfo,
@@ -119,354 +141,181 @@ class RawRequest:
     ASYNC: ClassVar[bool] = False
 
 
-class _DataRequest:
-    """Mixin for functions returning a TAPI structure in their LINE_REPLY (wire-protocol §2)."""
-
-    __slots__ = ()
-    CONTEXT_FIELD: ClassVar[str]
-    SIZE_FIELD: ClassVar[str]
-    STRUCT: ClassVar[type]
-
-    @property
-    def struct_context(self) -> int:
-        """The request's struct context, echoed as Param3 of the LINE_REPLY."""
-        return getattr(self, self.CONTEXT_FIELD)
-
-    @property
-    def buffer_size(self) -> int:
-        """The client's buffer size (becomes dwTotalSize of the returned structure)."""
-        return getattr(self, self.SIZE_FIELD)
-
-
-@attrs.frozen(kw_only=True, slots=False)
-class Initialize:
+@request(ReqFunc.INITIALIZE, asynchronous=False)
+class Initialize(RequestBody):
     """lineInitialize (47, sync, [MS-TRP] 2.2.4.1.1.1)."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.INITIALIZE
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "h_line_app"),
-        P(12, "h_instance"),
-        P(16, "init_context"),
-        P(20, "friendly_name", K.STR),
-        P(24, "num_devs"),
-        P(28, "module_name", K.STR),
-        P(32, "api_version"),
-    )
-    h_line_app: int = 0  # out
-    h_instance: int = 0
-    init_context: int = 0
-    friendly_name: str = ""
-    num_devs: int = 0  # out
-    module_name: str = ""
-    api_version: int = API_VERSION_MAX
+    h_line_app: int = handle(8, 0, out=True)
+    h_instance: int = dword(12, 0)
+    init_context: int = dword(16, 0)
+    friendly_name: str = string(20, "")
+    num_devs: int = dword(24, 0, out=True)
+    module_name: str = string(28, "")
+    api_version: int = dword(32, API_VERSION_MAX)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class NegotiateAPIVersion:
+@request(ReqFunc.NEGOTIATEAPIVERSION, asynchronous=False)
+class NegotiateAPIVersion(RequestBody):
     """lineNegotiateAPIVersion (52, sync, 2.2.4.1.1.2). ``extension_id`` (out) is the LINEEXTENSIONID
     buffer in VarData (offset at 28, size at 32); the client sends 16 zero bytes as room, the server
     fills them. Offset/size outside the VarData (e.g. no room sent) decode as b"" instead of MALFORMED
     because the field is an out-parameter."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.NEGOTIATEAPIVERSION
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "h_line_app"),
-        P(12, "device_id"),
-        P(16, "api_low_version"),
-        P(20, "api_high_version"),
-        P(24, "api_version"),
-        P(28, "extension_id", K.OUTBUF, size_offset=32),
-    )
-    h_line_app: int
-    device_id: int
-    api_low_version: int = API_VERSION_MIN
-    api_high_version: int = API_VERSION_MAX
-    api_version: int = 0  # out
-    extension_id: bytes = bytes(16)  # out
+    h_line_app: int = handle(8)
+    device_id: int = dword(12)
+    api_low_version: int = dword(16, API_VERSION_MIN)
+    api_high_version: int = dword(20, API_VERSION_MAX)
+    api_version: int = dword(24, 0, out=True)
+    extension_id: bytes = out_buffer(28, 32, bytes(16))
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class Open:
+@request(ReqFunc.OPEN, asynchronous=False)
+class Open(RequestBody):
     """lineOpen (54, sync, 2.2.4.1.1.5). The contract does not use LINECALLPARAMS, so the pCallParams
     offset (40) is carried as a plain, uninterpreted DWORD (``call_params_offset``, default 0xFFFFFFFF =
     none), like the other parameters wire-protocol §2 does not list."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.OPEN
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "h_line_app"),
-        P(12, "device_id"),
-        P(16, "h_line"),
-        P(20, "api_version"),
-        P(24, "ext_version"),
-        P(28, "open_context"),
-        P(32, "privileges"),
-        P(36, "media_modes"),
-        P(40, "call_params_offset"),
-        P(44, "ascii_call_params_code_page"),
-        P(48, "get_call_params"),
-        P(52, "h_remote_line"),
-    )
-    h_line_app: int
-    device_id: int
-    h_line: int = 0  # out
-    api_version: int = API_VERSION_AGENT
-    ext_version: int = 0
-    open_context: int = 0
-    privileges: int = 0
-    media_modes: int = 0
-    call_params_offset: int = TAPI_NO_DATA
-    ascii_call_params_code_page: int = 0
-    get_call_params: int = 0
-    h_remote_line: int = 0
+    h_line_app: int = handle(8)
+    device_id: int = dword(12)
+    h_line: int = handle(16, 0, out=True)
+    api_version: int = dword(20, API_VERSION_AGENT)
+    ext_version: int = dword(24, 0)
+    open_context: int = dword(28, 0)
+    privileges: int = dword(32, 0)
+    media_modes: int = dword(36, 0)
+    call_params_offset: int = dword(40, TAPI_NO_DATA)
+    ascii_call_params_code_page: int = dword(44, 0)
+    get_call_params: int = dword(48, 0)
+    h_remote_line: int = dword(52, 0)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class Close:
+@request(ReqFunc.CLOSE, asynchronous=False)
+class Close(RequestBody):
     """lineClose (9, sync, 2.2.4.1.2.1)."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.CLOSE
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (P(8, "h_line"),)
-    h_line: int
+    h_line: int = handle(8)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class ShutDown:
+@request(ReqFunc.SHUTDOWN, asynchronous=False)
+class ShutDown(RequestBody):
     """lineShutdown (86, sync, 2.2.4.1.2.2): closes the app's lines; the connection stays up."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.SHUTDOWN
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (P(8, "h_line_app"),)
-    h_line_app: int
+    h_line_app: int = handle(8)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class CreateAgent:
+@request(ReqFunc.CREATEAGENT, asynchronous=True, returns=HANDLE)
+class CreateAgent(RequestBody):
     """lineCreateAgent (146, async, 2.2.4.1.3.10). LINE_REPLY data = the hAgent (u32)."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.CREATEAGENT
-    ASYNC: ClassVar[bool] = True
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "agent_id", K.STR),
-        P(24, "pin", K.OPTSTR),
-        P(28, "h_agent_context"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    agent_id: str
-    pin: str | None = None
-    h_agent_context: int = 0
-
-    @property
-    def struct_context(self) -> int:
-        """Param3 of the LINE_REPLY."""
-        return self.h_agent_context
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    agent_id: str = string(20)
+    pin: str | None = optional_string(24)
+    h_agent_context: int = struct_context(28)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class CreateAgentSession:
+@request(ReqFunc.CREATEAGENTSESSION, asynchronous=True, returns=HANDLE)
+class CreateAgentSession(RequestBody):
     """lineCreateAgentSession (147, async, 2.2.4.1.3.11). GroupID: GUID in VarData, size DWORD = 16.
     LINE_REPLY data = the hAgentSession (u32)."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.CREATEAGENTSESSION
-    ASYNC: ClassVar[bool] = True
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "h_agent"),
-        P(24, "pin", K.OPTSTR),
-        P(28, "working_address_id"),
-        P(32, "group_id", K.GUID, size_offset=36),
-        P(40, "h_agent_session_context"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    h_agent: int
-    pin: str | None = None
-    working_address_id: int = 0
-    group_id: uuid.UUID
-    h_agent_session_context: int = 0
-
-    @property
-    def struct_context(self) -> int:
-        """Param3 of the LINE_REPLY."""
-        return self.h_agent_session_context
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    h_agent: int = handle(20)
+    pin: str | None = optional_string(24)
+    working_address_id: int = dword(28, 0)
+    group_id: uuid.UUID = guid(32, size_offset=36)
+    h_agent_session_context: int = struct_context(40)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class GetAgentInfo(_DataRequest):
+@request(ReqFunc.GETAGENTINFO, asynchronous=True, returns=AgentInfo)
+class GetAgentInfo(RequestBody):
     """lineGetAgentInfo (148, async, 2.2.4.1.3.25) -> LINEAGENTINFO."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.GETAGENTINFO
-    ASYNC: ClassVar[bool] = True
-    STRUCT: ClassVar[type] = AgentInfo
-    CONTEXT_FIELD: ClassVar[str] = "agent_info_context"
-    SIZE_FIELD: ClassVar[str] = "agent_info_size"
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "h_agent"),
-        P(24, "agent_info_context"),
-        P(28, "agent_info_size"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    h_agent: int
-    agent_info_context: int = 0
-    agent_info_size: int = AgentInfo.FIXED_SIZE
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    h_agent: int = handle(20)
+    agent_info_context: int = struct_context(24)
+    agent_info_size: int = buffer_size(28, AgentInfo.FIXED_SIZE)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class GetAgentSessionInfo(_DataRequest):
+@request(ReqFunc.GETAGENTSESSIONINFO, asynchronous=True, returns=AgentSessionInfo)
+class GetAgentSessionInfo(RequestBody):
     """lineGetAgentSessionInfo (149, async, 2.2.4.1.3.26) -> LINEAGENTSESSIONINFO."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.GETAGENTSESSIONINFO
-    ASYNC: ClassVar[bool] = True
-    STRUCT: ClassVar[type] = AgentSessionInfo
-    CONTEXT_FIELD: ClassVar[str] = "agent_session_info_context"
-    SIZE_FIELD: ClassVar[str] = "agent_session_info_size"
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "h_agent_session"),
-        P(24, "agent_session_info_context"),
-        P(28, "agent_session_info_size"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    h_agent_session: int
-    agent_session_info_context: int = 0
-    agent_session_info_size: int = AgentSessionInfo.FIXED_SIZE
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    h_agent_session: int = handle(20)
+    agent_session_info_context: int = struct_context(24)
+    agent_session_info_size: int = buffer_size(28, AgentSessionInfo.FIXED_SIZE)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class GetAgentSessionList(_DataRequest):
+@request(ReqFunc.GETAGENTSESSIONLIST, asynchronous=True, returns=AgentSessionList)
+class GetAgentSessionList(RequestBody):
     """lineGetAgentSessionList (150, async, 2.2.4.1.3.27) -> LINEAGENTSESSIONLIST."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.GETAGENTSESSIONLIST
-    ASYNC: ClassVar[bool] = True
-    STRUCT: ClassVar[type] = AgentSessionList
-    CONTEXT_FIELD: ClassVar[str] = "session_list_context"
-    SIZE_FIELD: ClassVar[str] = "session_list_size"
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "h_agent"),
-        P(24, "session_list_context"),
-        P(28, "session_list_size"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    h_agent: int
-    session_list_context: int = 0
-    session_list_size: int = DEFAULT_LIST_BUFFER_SIZE
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    h_agent: int = handle(20)
+    session_list_context: int = struct_context(24)
+    session_list_size: int = buffer_size(28, DEFAULT_LIST_BUFFER_SIZE)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class GetQueueInfo(_DataRequest):
+@request(ReqFunc.GETQUEUEINFO, asynchronous=True, returns=QueueInfo)
+class GetQueueInfo(RequestBody):
     """lineGetQueueInfo (151, async, 2.2.4.1.3.40) -> LINEQUEUEINFO."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.GETQUEUEINFO
-    ASYNC: ClassVar[bool] = True
-    STRUCT: ClassVar[type] = QueueInfo
-    CONTEXT_FIELD: ClassVar[str] = "queue_info_context"
-    SIZE_FIELD: ClassVar[str] = "queue_info_size"
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "queue_id"),
-        P(24, "queue_info_context"),
-        P(28, "queue_info_size"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    queue_id: int
-    queue_info_context: int = 0
-    queue_info_size: int = QueueInfo.FIXED_SIZE
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    queue_id: int = dword(20)
+    queue_info_context: int = struct_context(24)
+    queue_info_size: int = buffer_size(28, QueueInfo.FIXED_SIZE)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class GetGroupList(_DataRequest):
+@request(ReqFunc.GETGROUPLIST, asynchronous=True, returns=AgentGroupList)
+class GetGroupList(RequestBody):
     """lineGetGroupList (152, async, 2.2.4.1.3.34) -> LINEAGENTGROUPLIST."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.GETGROUPLIST
-    ASYNC: ClassVar[bool] = True
-    STRUCT: ClassVar[type] = AgentGroupList
-    CONTEXT_FIELD: ClassVar[str] = "group_list_context"
-    SIZE_FIELD: ClassVar[str] = "group_list_size"
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "context"),
-        P(16, "h_line"),
-        P(20, "group_list_context"),
-        P(24, "group_list_size"),
-    )
-    request_id: int = 0
-    context: int = 0
-    h_line: int
-    group_list_context: int = 0
-    group_list_size: int = DEFAULT_LIST_BUFFER_SIZE
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    group_list_context: int = struct_context(20)
+    group_list_size: int = buffer_size(24, DEFAULT_LIST_BUFFER_SIZE)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class SetAgentSessionState:
+@request(ReqFunc.SETAGENTSESSIONSTATE, asynchronous=True)
+class SetAgentSessionState(RequestBody):
     """lineSetAgentSessionState (155, async, 2.2.4.1.3.60); no lpContext. 0 = keep."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.SETAGENTSESSIONSTATE
-    ASYNC: ClassVar[bool] = True
-    PARAMS: ClassVar[tuple[P, ...]] = (
-        P(8, "request_id"),
-        P(12, "h_line"),
-        P(16, "h_agent_session"),
-        P(20, "agent_session_state"),
-        P(24, "next_agent_session_state"),
-    )
-    request_id: int = 0
-    h_line: int
-    h_agent_session: int
-    agent_session_state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
-    next_agent_session_state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
+    request_id: int = request_id(8)
+    h_line: int = handle(12)
+    h_agent_session: int = handle(16)
+    agent_session_state: int = dword(20, 0, converter=enum_or_int(AgentSessionState))
+    next_agent_session_state: int = dword(24, 0, converter=enum_or_int(AgentSessionState))
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class EmuAdvanceClock:
+@request(ReqFunc.EMU_ADVANCECLOCK, asynchronous=False)
+class EmuAdvanceClock(RequestBody):
     """Emulator control (1000, sync): advance the manual clock by seconds + milliseconds."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.EMU_ADVANCECLOCK
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (P(8, "seconds"), P(12, "milliseconds"))
-    seconds: int = 0
-    milliseconds: int = 0
+    seconds: int = dword(8, 0)
+    milliseconds: int = dword(12, 0)
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class EmuOfferCall:
+@request(ReqFunc.EMU_OFFERCALL, asynchronous=False)
+class EmuOfferCall(RequestBody):
     """Emulator control (1001, sync): a call arrives at the group's queue now. GroupID: GUID at the
     VarData offset in 8 (16 bytes, no size DWORD); (out) 16 call ID."""
 
-    REQ_FUNC: ClassVar[int] = ReqFunc.EMU_OFFERCALL
-    ASYNC: ClassVar[bool] = False
-    PARAMS: ClassVar[tuple[P, ...]] = (P(8, "group_id", K.GUID), P(12, "talk_seconds"), P(16, "call_id"))
-    group_id: uuid.UUID
-    talk_seconds: int = 0
-    call_id: int = 0  # out
+    group_id: uuid.UUID = guid(8)
+    talk_seconds: int = dword(12, 0)
+    call_id: int = dword(16, 0, out=True)
 
 
 REQUEST_CLASSES: tuple[type, ...] = (
@@ -526,116 +375,117 @@ class AsyncEventMsg:
     def to_generic(self) -> AsyncEventMsg:
         return self
 
+    @staticmethod
+    def to_wire(rec: AsyncEventMsg) -> tuple[Any, ...]:
+        """The nine DWORDs after TotalSize and the VarData padded to 4 (as the views' ``to_wire``)."""
+        var = bytes(rec.vardata)
+        return (rec.init_context, rec.context, rec.hdevice, rec.msg, rec.open_context, rec.param1, rec.param2,
+                rec.param3, rec.param4, var + bytes(-len(var) & 3))
 
-@attrs.frozen(kw_only=True, slots=False)
-class LineReply:
+    @staticmethod
+    def pack_wire(rec: AsyncEventMsg, pack: Callable[..., bytes], kind: int) -> bytes:
+        """The record (``kind`` 0) or a one-record frame of ``kind``, packed by ``pack`` (as the views' ``pack_wire``)."""
+        *words, var = AsyncEventMsg.to_wire(rec)
+        total = 40 + len(var)
+        return (pack(total + 8, kind, 0, 0, total, *words) if kind else pack(total, *words)) + var
+
+
+class _View:
+    """The generic-record side of an :func:`~protocol.declare.event` view (``to_wire`` / ``from_wire``
+    are generated from the view's slot declarations)."""
+
+    __slots__ = ()
+    MSG: ClassVar[int]
+    WIRE_FIELDS: ClassVar[tuple[str, ...]]
+    from_wire: ClassVar[Callable[..., Any]]
+    to_wire: ClassVar[Callable[[Any], tuple[Any, ...]]]
+
+    def to_generic(self) -> AsyncEventMsg:
+        *words, var = self.to_wire(self)
+        return AsyncEventMsg(**dict(zip(RECORD_SLOTS, words)), vardata=var)
+
+    @classmethod
+    def from_generic(cls, g: AsyncEventMsg) -> Any:
+        """The typed view, or None when the record does not have the view's shape (then the codec keeps
+        the generic record, losing nothing)."""
+        return cls.from_wire(g.init_context, g.context, g.hdevice, g.msg, g.open_context, g.param1, g.param2,
+                             g.param3, g.param4, bytes(g.vardata))
+
+
+@event(LineMsg.REPLY)
+class LineReply(_View):
     """LINE_REPLY (Msg 12): completion of an async request.
 
     ``data`` = the structure bytes (or the 4-byte handle for CreateAgent/CreateAgentSession), empty on
-    failure; Param4 = len(data). Two fields are not on the wire and not compared: ``req_func`` and
-    ``value``, filled by a client :class:`~protocol.connection.Connection` that knows which request the
-    ID belongs to (``value`` = decoded structure / handle, None on failure or for data-less functions).
+    failure; Param4 = len(data), the VarData is the data plus zero padding to 4 (a record of another
+    shape stays a generic AsyncEventMsg). Two fields are not on the wire and not compared: ``req_func``
+    and ``value``, filled by a client :class:`~protocol.connection.Connection` that knows which request
+    the ID belongs to (``value`` = decoded structure / handle, None on failure or for data-less functions).
     """
 
-    init_context: int = 0
-    context: int = 0
-    hdevice: int = 0
-    open_context: int = 0
-    request_id: int
-    result: int = 0
-    struct_context: int = 0
-    data: bytes = b""
+    init_context: int = slot("init_context", 0)
+    context: int = slot("context", 0)
+    hdevice: int = slot("hdevice", 0)
+    open_context: int = slot("open_context", 0)
+    request_id: int = slot("param1")
+    result: int = slot("param2", 0)
+    struct_context: int = slot("param3", 0)
+    data: bytes = record_data("param4")
     req_func: int | None = attrs.field(default=None, eq=False)
     value: Any = attrs.field(default=None, eq=False)
 
-    MSG: ClassVar[int] = LineMsg.REPLY
 
-    def to_generic(self) -> AsyncEventMsg:
-        data = bytes(self.data)
-        return AsyncEventMsg(
-            init_context=self.init_context,
-            context=self.context,
-            hdevice=self.hdevice,
-            msg=self.MSG,
-            open_context=self.open_context,
-            param1=self.request_id,
-            param2=self.result,
-            param3=self.struct_context,
-            param4=len(data),
-            vardata=data + bytes(pad4(len(data)) - len(data)),
-        )
-
-    @classmethod
-    def from_generic(cls, g: AsyncEventMsg) -> LineReply | None:
-        """The typed view, or None when the record does not have LINE_REPLY's shape (then the codec
-        keeps the generic record, losing nothing): Param4 must be the data size and the VarData exactly
-        that data plus zero padding to 4."""
-        n = g.param4
-        if n > len(g.vardata) or len(g.vardata) != pad4(n) or any(g.vardata[n:]):
-            return None
-        return cls(
-            init_context=g.init_context,
-            context=g.context,
-            hdevice=g.hdevice,
-            open_context=g.open_context,
-            request_id=g.param1,
-            result=g.param2,
-            struct_context=g.param3,
-            data=g.vardata[:n],
-        )
+#: LineReply's on-wire fields in order (without ``req_func`` / ``value``): the positional order of
+#: ``fastpath.constructor(LineReply, LINE_REPLY_FIELDS)`` wherever a LINE_REPLY is built in bulk.
+LINE_REPLY_FIELDS: tuple[str, ...] = LineReply.WIRE_FIELDS
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class AgentSessionStatusEvent:
+@event(LineMsg.AGENTSESSIONSTATUS)
+class AgentSessionStatusEvent(_View):
     """LINE_AGENTSESSIONSTATUS (Msg 27): Param1 hAgentSession, Param2 status bits, Param3 the new
-    LINEAGENTSESSIONSTATE_ when the STATE bit is set, else 0. PostProcessProcContext and Param4 are 0."""
+    LINEAGENTSESSIONSTATE_ when the STATE bit is set, else 0. PostProcessProcContext, Param4 and the
+    VarData are 0 / empty (a record with anything there stays a generic AsyncEventMsg)."""
 
-    init_context: int = 0
-    hdevice: int = 0
-    open_context: int = 0
-    hagent_session: int
-    status: int = attrs.field(converter=AgentSessionStatus)
-    state: int = attrs.field(default=0, converter=enum_or_int(AgentSessionState))
-
-    MSG: ClassVar[int] = LineMsg.AGENTSESSIONSTATUS
-
-    def to_generic(self) -> AsyncEventMsg:
-        return AsyncEventMsg(
-            init_context=self.init_context,
-            hdevice=self.hdevice,
-            msg=self.MSG,
-            open_context=self.open_context,
-            param1=self.hagent_session,
-            param2=self.status,
-            param3=self.state,
-        )
-
-    @classmethod
-    def from_generic(cls, g: AsyncEventMsg) -> AgentSessionStatusEvent | None:
-        """The typed view, or None (keep the generic record) if context, Param4 or VarData are not 0."""
-        if g.context or g.param4 or g.vardata:
-            return None
-        return cls(
-            init_context=g.init_context,
-            hdevice=g.hdevice,
-            open_context=g.open_context,
-            hagent_session=g.param1,
-            status=g.param2,
-            state=g.param3,
-        )
+    init_context: int = slot("init_context", 0)
+    hdevice: int = slot("hdevice", 0)
+    open_context: int = slot("open_context", 0)
+    hagent_session: int = slot("param1")
+    status: int = slot("param2", converter=AgentSessionStatus)
+    state: int = slot("param3", 0, converter=enum_or_int(AgentSessionState))
 
 
 EventRecord = Union[AsyncEventMsg, LineReply, AgentSessionStatusEvent]
+EVENT_CLASSES: tuple[type, ...] = (LineReply, AgentSessionStatusEvent)
 
-# --- the two tables --------------------------------------------------------------------------------------
+# --- the tables, all derived from the declarations above ------------------------------------------------
 
 #: Req_Func -> (typed body class, compiled TAPI32_MSG schema naming its parameters).
 REQUEST_TYPES: dict[int, tuple[type, Any]] = {
     int(cls.REQ_FUNC): (cls, s.request_schema(cls.__name__, cls.PARAMS)) for cls in REQUEST_CLASSES
 }
 
-#: Msg -> (typed record class, compiled ASYNCEVENTMSG schema). Other Msg values stay AsyncEventMsg.
-EVENT_TYPES: dict[int, tuple[type, Any]] = {
-    int(LineMsg.REPLY): (LineReply, s.ASYNCEVENTMSG),
-    int(LineMsg.AGENTSESSIONSTATUS): (AgentSessionStatusEvent, s.ASYNCEVENTMSG),
+#: Msg -> typed record class (its ``from_wire`` decides whether a record has its shape). Other Msg
+#: values stay AsyncEventMsg.
+EVENT_TYPES: dict[int, type] = {int(cls.MSG): cls for cls in EVENT_CLASSES}
+
+#: Req_Func -> structure returned in its LINE_REPLY VarData (wire-protocol §2).
+REPLY_STRUCTS: dict[int, type] = {
+    int(cls.REQ_FUNC): cls.STRUCT for cls in REQUEST_CLASSES if getattr(cls, "STRUCT", None) is not None
 }
+#: Req_Funcs whose LINE_REPLY VarData is a 4-byte handle (CreateAgent, CreateAgentSession).
+REPLY_HANDLE_FUNCS: frozenset[int] = frozenset(int(cls.REQ_FUNC) for cls in REQUEST_CLASSES if cls.RETURNS_HANDLE)
+
+
+def decode_reply_data(req_func: int, data: bytes) -> Any:
+    """Typed view of a successful LINE_REPLY's data for ``req_func``: a structure, an int handle, or None
+    when the function returns no data (``data`` is then ignored)."""
+    cls = REPLY_STRUCTS.get(req_func)
+    if cls is not None:
+        return cls.from_bytes(bytes(data))
+    if req_func in REPLY_HANDLE_FUNCS:
+        if len(data) != 4:
+            raise RemoteProtocolError(
+                ErrorCode.MALFORMED, f"LINE_REPLY of Req_Func {req_func} must carry a 4-byte handle, got {len(data)}"
+            )
+        return int.from_bytes(data, "little")
+    return None

@@ -9,8 +9,9 @@ codec checks every length and VarData offset *before* calling ``parse``; these s
 input.
 
 TAPI32_MSG layouts are described by a tuple of :class:`Param` (one per used parameter DWORD of the 60-byte
-fixed part, tapi-facts §1.4 / wire-protocol §2-§3); :func:`request_schema` turns such a tuple into a
-``Struct`` naming every one of the 13 parameter slots.
+fixed part, tapi-facts §1.4 / wire-protocol §2-§3), derived from a request class's declaration
+(:mod:`protocol.declare`); :func:`request_schema` turns such a tuple into a ``Struct`` naming every one of
+the 13 parameter slots.
 """
 
 from __future__ import annotations
@@ -82,15 +83,29 @@ class VarKind(enum.Enum):
 RESPONSE_ABSENT: dict[VarKind, object] = {VarKind.STR: "", VarKind.OPTSTR: None, VarKind.GUID: uuid.UUID(int=0)}
 
 
+class ParamRole(enum.Enum):
+    """What a DWORD parameter means to the server (beyond being a number)."""
+
+    HANDLE = "handle"  # hLineApp, hLine, hAgent, hAgentSession ...
+    REQUEST_ID = "request_id"  # the request ID slot of an asynchronous function
+    CONTEXT = "context"  # echoed as Param3 of the LINE_REPLY
+    SIZE = "size"  # the client's buffer size for the returned structure
+
+
 @attrs.frozen
 class Param:
-    """One used parameter of a TAPI32_MSG: byte ``offset`` in the fixed part, Python field ``name``."""
+    """One used parameter of a TAPI32_MSG: byte ``offset`` in the fixed part, Python field ``name``.
+
+    Made from a request class's field declarations (:mod:`protocol.declare`), never written by hand."""
 
     offset: int
     name: str
     kind: VarKind = VarKind.U32
     #: For GUID/OUTBUF: the fixed-part offset of the DWORD holding the size in bytes (None: implied 16).
     size_offset: int | None = None
+    #: True for an (out) parameter: the server fills it in the RESPONSE.
+    out: bool = False
+    role: ParamRole | None = None
 
     @property
     def slot_name(self) -> str:

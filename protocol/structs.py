@@ -229,7 +229,7 @@ def _build(schema: c.Construct, values: dict[str, Any], what: str) -> bytes:
     """``schema.build`` with construct's range/type errors turned into LocalProtocolError."""
     try:
         return schema.build(values)
-    except Exception as exc:  # construct's IntegerError/StreamError, struct.error, TypeError, ...
+    except (c.ConstructError, struct.error, TypeError, ValueError, OverflowError) as exc:
         raise LocalProtocolError(f"cannot encode {what}: {exc}") from None
 
 
@@ -237,7 +237,7 @@ def _parse(schema: c.Construct, data: bytes, what: str, offset: int = 0) -> Any:
     """``schema.parse`` of the record at ``offset``, for input whose length the caller has already checked."""
     try:
         return schema.parse(data[offset : offset + schema.sizeof()] if offset else data)
-    except Exception as exc:  # defensive: lengths are pre-checked, so this is a bug or an odd value
+    except (c.ConstructError, struct.error) as exc:  # defensive: lengths are pre-checked
         raise _malformed(f"cannot decode {what}: {exc}") from None
 
 
@@ -416,6 +416,12 @@ class _FixedCodec:
 
 
 _FIXED: dict[type, _FixedCodec] = {cls: _FixedCodec(cls) for cls in _FIXED_SPECS}
+
+
+def wire_adapters(cls: type) -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
+    """For a fixed-size structure class: field -> (encode adapter, decode adapter) of the fields whose
+    Python value is not the wire value (DATE <-> datetime, CURRENCY <-> Decimal); a copy."""
+    return dict(_FIXED_SPECS[cls][2])
 
 
 def wire_packer(cls: type) -> Callable[..., bytes]:
@@ -646,22 +652,10 @@ class AgentGroupList(_ListStruct):
         return cls._from_header(h, entries)  # type: ignore[no-any-return]
 
 
-# --- generic entry points and the LINE_REPLY data table ---------------------------------------------------
+# --- generic entry points ---------------------------------------------------
 
 Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList
 STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList)
-
-#: Req_Func -> structure returned in its LINE_REPLY VarData (wire-protocol §2).
-REPLY_STRUCTS: dict[int, type] = {
-    148: AgentInfo,  # GetAgentInfo
-    149: AgentSessionInfo,  # GetAgentSessionInfo
-    150: AgentSessionList,  # GetAgentSessionList
-    151: QueueInfo,  # GetQueueInfo
-    152: AgentGroupList,  # GetGroupList
-}
-#: Req_Funcs whose LINE_REPLY VarData is a 4-byte handle (CreateAgent, CreateAgentSession).
-REPLY_HANDLE_FUNCS: frozenset[int] = frozenset({146, 147})
-
 
 def encode_struct(obj: Any) -> bytes:
     """The dwUsedSize bytes of a TAPI structure (LocalProtocolError for bad values)."""
@@ -714,16 +708,3 @@ def encode_handle(handle: int) -> bytes:
 
 
 _U32 = fp.precompiled(c.Int32ul.fmtstr)  # the handle layout, as construct defines it
-
-
-def decode_reply_data(req_func: int, data: bytes) -> Any:
-    """Typed view of a successful LINE_REPLY's data for ``req_func``: a structure, an int handle, or None
-    when the function returns no data (``data`` is then ignored)."""
-    cls = REPLY_STRUCTS.get(req_func)
-    if cls is not None:
-        return cls.from_bytes(bytes(data))
-    if req_func in REPLY_HANDLE_FUNCS:
-        if len(data) != 4:
-            raise _malformed(f"LINE_REPLY of Req_Func {req_func} must carry a 4-byte handle, got {len(data)}")
-        return int.from_bytes(data, "little")
-    return None

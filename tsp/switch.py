@@ -80,9 +80,7 @@ class PendingAdvance:
 # Positional constructors of the frozen classes built once per request (attrs' keyword __init__ costs
 # several microseconds per request on this path; see protocol/fastpath.py).
 _response = fastpath.constructor(m.Response)
-_line_reply = fastpath.constructor(
-    m.LineReply, ("init_context", "context", "hdevice", "open_context", "request_id", "result", "struct_context", "data")
-)
+_line_reply = fastpath.constructor(m.LineReply, m.LINE_REPLY_FIELDS)
 _outcome = fastpath.constructor(Outcome, ("frames", "close"))
 #: Req_Func of each request body class (``int(body.REQ_FUNC)`` without the enum conversion per request).
 _REQ_FUNC_OF: dict[type, int] = {cls: int(cls.REQ_FUNC) for cls, _ in m.REQUEST_TYPES.values()}

@@ -170,7 +170,7 @@ def test_damaged_bytes_decode_identically(frame: Any, flip: list[tuple[int, int]
         kind, seq = struct.unpack_from("<HxxL", data, 4)
         same(
             lambda: codec.decode_body(kind, seq, data[12:], response_func=func),
-            lambda: codec._decode_body(kind, seq, data[12:], func, codec._CONSTRUCT),
+            lambda: codec.REFERENCE.decode_body(kind, seq, data[12:], response_func=func),
         )
 
 
@@ -181,7 +181,7 @@ def test_arbitrary_event_records_decode_identically(data: bytes, msg: int, total
     struct.pack_into("<L", rec, 0, min(total * 4, len(rec)) if total else len(rec) - len(rec) % 4)
     struct.pack_into("<L", rec, 16, msg)
     rec = bytes(rec)
-    same(lambda: codec.decode_event_records(rec), lambda: codec._decode_event_records(rec, codec._CONSTRUCT))
+    same(lambda: codec.decode_event_records(rec), lambda: codec.REFERENCE.decode_event_records(rec))
 
 
 @SETTINGS
@@ -191,25 +191,25 @@ def test_record_shapes_decode_identically(words: tuple, msg: int, var: bytes, pa
     """Records near the typed views' shape rules (data size vs padding, non-zero padding, context/Param4)."""
     var += bytes(-len(var) % 4) if len(var) % 3 else b""  # sometimes unpadded (then TotalSize is invalid)
     rec = struct.pack("<10L", 40 + len(var), words[0], context, words[1], msg, *words[2:6], param4) + var
-    same(lambda: codec.decode_event_records(rec), lambda: codec._decode_event_records(rec, codec._CONSTRUCT))
+    same(lambda: codec.decode_event_records(rec), lambda: codec.REFERENCE.decode_event_records(rec))
 
 
 @SETTINGS
 @given(records=st.lists(records(dword), min_size=1, max_size=3))
 def test_event_records_one_by_one(records: list[Any]) -> None:
     for rec in records:
-        same(lambda: codec.encode_event_record(rec), lambda: codec._encode_event_record(rec, codec._CONSTRUCT))
+        same(lambda: codec.encode_event_record(rec), lambda: codec.REFERENCE.encode_event_record(rec))
 
 
 @SETTINGS
 @given(body=bodies(u32), result=u32)
 def test_body_level_functions(body: Any, result: int) -> None:
-    _, req = same(lambda: codec.encode_request_body(body), lambda: codec._encode_request_body(body, codec._CONSTRUCT))
+    _, req = same(lambda: codec.encode_request_body(body), lambda: codec.REFERENCE.encode_request_body(body))
     same(lambda: codec.encode_response_body(result, body),
-         lambda: codec._encode_response_body(result, body, codec._CONSTRUCT))
-    same(lambda: codec.decode_request_body(req), lambda: codec._decode_request_body(req, codec._CONSTRUCT))
+         lambda: codec.REFERENCE.encode_response_body(result, body))
+    same(lambda: codec.decode_request_body(req), lambda: codec.REFERENCE.decode_request_body(req))
     func = response_func(Response(0, result, body))
-    same(lambda: codec.decode_response_body(req, func), lambda: codec._decode_response_body(req, func, codec._CONSTRUCT))
+    same(lambda: codec.decode_response_body(req, func), lambda: codec.REFERENCE.decode_response_body(req, func))
 
 
 def test_frame_too_large_is_refused_identically() -> None:
@@ -415,7 +415,7 @@ def test_positional_constructors_equal_the_attrs_init(cls: type) -> None:
 def test_wire_packer_equals_encoding_the_object(obj: Any) -> None:
     """Values already in wire form (DATE float, CURRENCY int64) pack to the object's bytes; a value out
     of its field's range is refused (struct.error) where encoding the object refuses it."""
-    adapters = structs._FIXED_SPECS[type(obj)][2]
+    adapters = structs.wire_adapters(type(obj))
     values = attrs.asdict(obj, recurse=False)
     try:
         wire = [adapters[n][0](v) if n in adapters else v for n, v in values.items()]

@@ -1,0 +1,143 @@
+"""ASYNCEVENTMSG records ([MS-TRP] 2.2.5.1) through one engine: the body of an EVENTS frame.
+
+A record is 40 bytes of header - TotalSize, then the nine DWORDs of
+:data:`protocol.declare.RECORD_SLOTS` - and VarData; TotalSize includes the VarData and its zero padding
+to a multiple of 4. Typed views (:data:`protocol.messages.EVENT_TYPES`) are built by the view's generated
+``from_wire``, the one statement of its shape rule; a record without the shape stays a generic
+:class:`~protocol.messages.AsyncEventMsg`, losing nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protocol import fastpath as fp
+from protocol import schemas as s
+from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, ErrorCode, FrameKind
+from protocol.engines import ENCODE_ERRORS, Engine
+from protocol.errors import LocalProtocolError, RemoteProtocolError
+from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, LineReply
+
+__all__ = ["RecordCodec"]
+
+_HEADER = ASYNCEVENTMSG_HEADER_SIZE
+_MAX_FRAME_BYTES = MAX_FRAME_LENGTH + 4  # the length field and what it counts
+_KIND_EVENTS = int(FrameKind.EVENTS)
+_PAD = (b"", b"\0", b"\0\0", b"\0\0\0")
+_make_generic = fp.constructor(
+    AsyncEventMsg,
+    ("init_context", "context", "hdevice", "msg", "open_context", "param1", "param2", "param3", "param4", "vardata"),
+)
+
+
+def _malformed(message: str) -> RemoteProtocolError:
+    return RemoteProtocolError(ErrorCode.MALFORMED, message)
+
+
+def _too_large(length: int) -> LocalProtocolError:
+    return LocalProtocolError(f"frame length {length} exceeds the maximum {MAX_FRAME_LENGTH:#x}", ErrorCode.FRAME_TOO_LARGE)
+
+
+def _pack_wire(rec: Any) -> tuple[Any, Any]:
+    """(the record's ``pack_wire``, the record it applies to) - a duck-typed record goes through ``to_generic``."""
+    pack_wire = getattr(type(rec), "pack_wire", None)
+    if pack_wire is None:
+        if not hasattr(rec, "to_generic"):
+            raise LocalProtocolError(f"not an event record: {rec!r}")
+        rec = rec.to_generic()
+        pack_wire = type(rec).pack_wire
+    return pack_wire, rec
+
+
+#: Record class -> its ``pack_wire`` (the others go through :func:`_pack_wire`).
+_PACK_WIRE = {cls: cls.pack_wire for cls in (*EVENT_CLASSES, AsyncEventMsg)}  # type: ignore[attr-defined]
+
+
+class RecordCodec:
+    """Records <-> bytes through ``eng``."""
+
+    def __init__(self, eng: Engine) -> None:
+        self._unpack = eng.unpacker(s.ASYNCEVENTMSG)
+        self._pack = eng.packer(s.ASYNCEVENTMSG)
+        #: a frame header and one record header in one pack (a one-record EVENTS frame)
+        self._frame_pack = eng.joined_packer(s.FRAME_HEADER, s.ASYNCEVENTMSG)
+
+    def encode(self, rec: Any) -> bytes:
+        """One record: TotalSize = 40 + VarData padded to 4."""
+        pack_wire, rec = _pack_wire(rec)
+        try:
+            return pack_wire(rec, self._pack, 0)  # type: ignore[no-any-return]
+        except ENCODE_ERRORS as exc:
+            raise LocalProtocolError(f"cannot encode {type(rec).__name__}: {exc}") from None
+
+    def frame(self, rec: Any) -> bytes:
+        """The EVENTS frame holding just ``rec`` (a bad value is reported before the frame's size)."""
+        pack_wire = _PACK_WIRE.get(type(rec))
+        if pack_wire is None:
+            pack_wire, rec = _pack_wire(rec)
+        try:
+            data = pack_wire(rec, self._frame_pack, _KIND_EVENTS)
+        except ENCODE_ERRORS as exc:
+            raise LocalProtocolError(f"cannot encode {type(rec).__name__}: {exc}") from None
+        if len(data) > _MAX_FRAME_BYTES:
+            raise _too_large(len(data) - 4)
+        return data  # type: ignore[no-any-return]
+
+    def line_reply_frame(
+        self, init_context: int, context: int, hdevice: int, open_context: int, request_id: int, result: int,
+        struct_context: int, data: bytes,
+    ) -> bytes:
+        """``encode(Events((LineReply(...),)))`` from the values alone (the server's most frequent frame)."""
+        n = len(data)
+        total = _HEADER + n + (-n & 3)
+        try:
+            frame = self._frame_pack(
+                total + 8, _KIND_EVENTS, 0, 0, total, init_context, context, hdevice, _MSG_LINE_REPLY, open_context,
+                request_id, result, struct_context, n,
+            ) + (data + _PAD[-n & 3] if n & 3 else data)
+        except ENCODE_ERRORS as exc:
+            raise LocalProtocolError(f"cannot encode LineReply: {exc}") from None
+        if total + 8 > MAX_FRAME_LENGTH:
+            raise _too_large(total + 8)
+        return frame
+
+    def decode(self, data: bytes, offset: int = 0) -> tuple[Any, ...]:
+        """Back-to-back records from ``offset`` to the end of ``data`` -> typed views where the Msg has one
+        (and the record has its shape), else generic records."""
+        size = len(data)
+        if offset >= size:
+            raise _malformed("EVENTS frame carries no record")
+        unpack = self._unpack
+        records: list[Any] | None = None
+        pos = offset
+        while True:
+            left = size - pos
+            if left < _HEADER:
+                raise _malformed(f"{left} bytes left at offset {pos - offset}, less than a 40-byte ASYNCEVENTMSG header")
+            h = unpack(data, pos)
+            total = h[0]
+            if total < _HEADER or total % 4 or total > left:
+                raise _malformed(
+                    f"ASYNCEVENTMSG at offset {pos - offset}: TotalSize {total} must be >= 40, a multiple of 4"
+                    f" and at most the {left} bytes left"
+                )
+            var = data[pos + _HEADER : pos + total]
+            view = _VIEWS.get(h[4])
+            rec = view(h, var) if view is not None else None
+            if rec is None:  # no view for this Msg, or the record does not have the view's shape
+                rec = _make_generic(*h[1:], var)
+            pos += total
+            if pos == size:
+                if records is None:  # the frequent case: one record
+                    return (rec,)
+                records.append(rec)
+                return tuple(records)
+            if records is None:
+                records = [rec]
+            else:
+                records.append(rec)
+
+
+#: Msg -> the view's ``from_record`` (EVENT_TYPES, one attribute lookup less per record).
+_VIEWS = {msg: cls.from_record for msg, cls in EVENT_TYPES.items()}  # type: ignore[attr-defined]
+_MSG_LINE_REPLY = int(LineReply.MSG)
