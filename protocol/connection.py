@@ -184,7 +184,7 @@ class Connection:
     # --- receiving -----------------------------------------------------------------------------------
 
     def take_fixed_request(self, frame: struct.Struct, length: int, req_func: int) -> tuple[int, ...] | None:
-        """Server fast lane (``tsp/fastlane.py``): if the connection is established and error-free and the
+        """Server fast lane (``tsp/serverconn.py``): if the connection is established and error-free and the
         next buffered frame is a complete REQUEST of exactly ``length`` (its length field) for
         ``req_func``, consume it and return ``frame.unpack_from`` of it (see
         :func:`protocol.codec.fixed_request_frame`); otherwise None and nothing changes (``next_event``
