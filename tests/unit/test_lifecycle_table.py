@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,9 @@ from protocol.constants import AgentSessionState as S
 from protocol.constants import AgentSessionStatus as St
 from tsp import lifecycle
 from tsp.lifecycle import NEW, PENDING, REQUESTABLE, TABLE, Trigger
-from tsp.model import Switch, SwitchError, plan_state_request
-from tsp.scenario import parse_scenario
+from tsp.model import Switch, plan_state_request
 
-G = [uuid.UUID(int=1), uuid.UUID(int=2)]
-SCENARIO = parse_scenario(
-    "[switch]\nlines = 2\n"
-    + "".join(f'[[groups]]\nid = "{g}"\nname = "g{i}"\n' for i, g in enumerate(G))
-    + '[[agents]]\nid = "slow"\nanswer_delay = 3\nwrapup = 7\n'
-    + '[[agents]]\nid = "fast"\n'
-    + '[[agents]]\nid = "mid"\nanswer_delay = 1.5\nwrapup = 0.25\n'
-    + '[[agents.sessions]]\ngroup = "g0"\nstate = "READY"\nat = 4\n'
-)
-STATES = [0, S.NOTREADY, S.READY, S.BUSYONCALL, S.BUSYWRAPUP, S.ENDED, S.RELEASED]
+from model_ops import G, SCENARIO, apply, op
 
 
 def rows_matching(previous, event):
@@ -53,14 +42,6 @@ class Tracker:
             self.state[e.hagent_session] = e.state
 
 
-op = st.one_of(
-    st.tuples(st.just("create"), st.sampled_from(["slow", "fast", "mid"]), st.integers(0, 1), st.integers(0, 1)),
-    st.tuples(st.just("state"), st.integers(0, 20), st.sampled_from(STATES), st.sampled_from(STATES)),
-    st.tuples(st.just("offer"), st.integers(0, 1), st.floats(0, 60, allow_nan=False)),
-    st.tuples(st.just("wait"), st.floats(0, 30, allow_nan=False)),
-)
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.lists(op, max_size=40))
 def test_every_event_is_one_row_of_the_table(ops):
@@ -68,19 +49,7 @@ def test_every_event_is_one_row_of_the_table(ops):
     tracker = Tracker()
     t = 0.0
     for item in ops:
-        kind = item[0]
-        try:
-            if kind == "create":
-                sw.create_session(sw.agent_handle(item[1]), None, item[3], 0, G[item[2]], t)
-            elif kind == "state" and tracker.state:
-                handles = sorted(tracker.state)
-                sw.set_session_state(handles[item[1] % len(handles)], item[2], item[3], t)
-            elif kind == "offer":
-                sw.offer_call(G[item[1]], item[2], t)
-            elif kind == "wait":
-                t += item[1]
-        except SwitchError:
-            pass
+        t, _ = apply(sw, item, t, sorted(tracker.state))
         tracker.feed(sw.advance(t))
         for h, state in tracker.state.items():  # the events tell the whole story
             assert sw.session_info(h, t).state is state

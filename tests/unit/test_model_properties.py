@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,26 +9,10 @@ from protocol.constants import AgentSessionState as S
 from protocol.structs import encode_struct
 from protocol.constants import AgentSessionStatus as St
 from tsp import wire
-from tsp.model import Switch, SwitchError
-from tsp.scenario import parse_scenario
+from tsp.model import Switch
 
-G = [uuid.UUID(int=1), uuid.UUID(int=2)]
-SCENARIO = parse_scenario(
-    "[switch]\nlines = 2\n"
-    + "".join(f'[[groups]]\nid = "{g}"\nname = "g{i}"\n' for i, g in enumerate(G))
-    + '[[agents]]\nid = "slow"\nanswer_delay = 3\nwrapup = 7\n'
-    + '[[agents]]\nid = "fast"\n'
-    + '[[agents]]\nid = "mid"\nanswer_delay = 1.5\nwrapup = 0.25\n'
-    + '[[agents.sessions]]\ngroup = "g0"\nstate = "READY"\nat = 4\n'
-)
-STATES = [0, S.NOTREADY, S.READY, S.BUSYONCALL, S.BUSYWRAPUP, S.ENDED, S.RELEASED]
+from model_ops import SCENARIO, apply, op
 
-op = st.one_of(
-    st.tuples(st.just("create"), st.sampled_from(["slow", "fast", "mid"]), st.integers(0, 1), st.integers(0, 1)),
-    st.tuples(st.just("state"), st.integers(0, 20), st.sampled_from(STATES), st.sampled_from(STATES)),
-    st.tuples(st.just("offer"), st.integers(0, 1), st.floats(0, 60, allow_nan=False)),
-    st.tuples(st.just("wait"), st.floats(0, 30, allow_nan=False)),
-)
 
 
 @settings(max_examples=120, deadline=None)
@@ -42,19 +24,8 @@ def test_invariants_hold_under_random_operations(ops):
     previous: dict[int, tuple] = {}
     seen_states: dict[int, S] = {}
     for item in ops:
-        kind = item[0]
-        try:
-            if kind == "create":
-                h = sw.create_session(sw.agent_handle(item[1]), None, item[3], 0, G[item[2]], t)
-                assert h not in sessions
-            elif kind == "state" and sessions:
-                sw.set_session_state(sessions[item[1] % len(sessions)], item[2], item[3], t)
-            elif kind == "offer":
-                sw.offer_call(G[item[1]], item[2], t)
-            elif kind == "wait":
-                t += item[1]
-        except SwitchError:
-            pass
+        t, created = apply(sw, item, t, sessions)
+        assert created is None or created not in sessions
         for e in sw.advance(t):
             if e.status & St.NEWSESSION:
                 sessions.append(e.hagent_session)
