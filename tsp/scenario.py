@@ -31,12 +31,14 @@ from protocol.constants import AgentSessionState, LineErr
 
 __all__ = [
     "FAULT_MODES",
+    "Activity",
     "Agent",
     "Fault",
     "Group",
     "Scenario",
     "ScenarioError",
     "ScriptedCall",
+    "SessionChange",
     "SessionSpec",
     "SwitchSettings",
     "Traffic",
@@ -88,6 +90,14 @@ class SwitchSettings:
     lines: int = 4
     start: _dt.datetime = DEFAULT_START
     seed: int = 0
+    #: 1.1 (wire-protocol §7.4): seconds a call may ring at a session before it goes back to its queue;
+    #: 0 = no limit (1.0).
+    ring_timeout: float = 0.0
+    #: 1.1 (§7.8): default measurement period P in seconds for every agent and queue; 0 = none (1.0:
+    #: dwMeasurementPeriod is the time since the agent or queue came into being).
+    measurement_period: float = 0.0
+    #: 1.1 (§9.2 MakeCall): seconds until the far end of an outbound call answers.
+    outbound_answer: float = 5.0
 
 
 @attrs.frozen
@@ -97,6 +107,12 @@ class Group:
     id: uuid.UUID
     name: str
     queue: int
+    #: 1.1 (§7.5): a call that has waited ``overflow_after`` seconds in this queue moves to the queue of
+    #: group ``overflow_to`` (both None = no overflow).
+    overflow_after: float | None = None
+    overflow_to: uuid.UUID | None = None
+    #: 1.1 (§9.2): the dialable number of the group (BlindTransfer / Redirect destination, CalledID).
+    extension: str | None = None
 
 
 @attrs.frozen
@@ -108,6 +124,26 @@ class SessionSpec:
     address: int = 0
     state: AgentSessionState = AgentSessionState.NOTREADY
     at: float = 0.0
+    #: 1.1 (§7.7): scheduled state changes, in time order, applied as SetAgentSessionState would be.
+    changes: tuple[SessionChange, ...] = ()
+
+
+@attrs.frozen
+class SessionChange:
+    """One entry of ``[[agents.sessions]] changes``: at ``at`` seconds after start, request ``state``
+    (NOTREADY, READY or ENDED) and, with ``activity``, set the agent's current activity (its ID)."""
+
+    at: float
+    state: AgentSessionState
+    activity: int | None = None
+
+
+@attrs.frozen
+class Activity:
+    """``[[activities]]``: a TAPI 2.0 agent activity (LINEAGENTACTIVITYENTRY: ID and name)."""
+
+    id: int
+    name: str
 
 
 @attrs.frozen
@@ -119,6 +155,11 @@ class Agent:
     answer_delay: float = 0.0
     wrapup: float = 0.0
     sessions: tuple[SessionSpec, ...] = ()
+    #: 1.1 (§9.3): "auto" (the switch answers after answer_delay), "app" (rings until an application
+    #: answers on the line, or ring_timeout) or "never" (rings until ring_timeout).
+    answer: str = "auto"
+    #: 1.1 (§8.2): the station (line, address) where this agent works, for the TAPI 2.0 address view.
+    home: tuple[int, int] | None = None
 
 
 @attrs.frozen
@@ -128,6 +169,13 @@ class ScriptedCall:
     at: float
     group: uuid.UUID
     talk: float
+    #: 1.1 (§7.3): seconds from arrival the caller waits in a queue before hanging up; None = forever.
+    patience: float | None = None
+    #: 1.1 (§9.2): caller number (CallerID), called number (CalledID; None = the group's extension),
+    #: user-user information.
+    ani: str | None = None
+    dnis: str | None = None
+    uui: str | None = None
 
 
 @attrs.frozen
@@ -135,8 +183,23 @@ class Traffic:
     """``[[traffic]]``: Poisson arrivals, ``rate`` calls per hour, exponential talk of mean ``talk_mean``."""
 
     group: uuid.UUID
-    rate: float
+    rate: float  # calls per hour when ``profile`` is empty (1.0); 0 with a profile
     talk_mean: float
+    #: 1.1 (§7.6): piecewise-constant rates ``(at seconds, calls per hour)``, first at = 0; repeated
+    #: every ``repeat`` seconds when set.
+    profile: tuple[tuple[float, float], ...] = ()
+    repeat: float | None = None
+    #: talk-time distribution: "exponential" (1.0), "lognormal", "gamma" (mean talk_mean, sd talk_sd),
+    #: "fixed" (= talk_mean).
+    talk_dist: str = "exponential"
+    talk_sd: float = 0.0
+    #: patience: None = callers never hang up (1.0); else mean seconds, "exponential" or "fixed".
+    patience_mean: float | None = None
+    patience_dist: str = "exponential"
+    #: caller / called number templates (each ``#`` in ``ani`` is a random digit) and UUI of its calls.
+    ani: str | None = None
+    dnis: str | None = None
+    uui: str | None = None
 
 
 @attrs.frozen
@@ -162,6 +225,8 @@ class Scenario:
     traffic: tuple[Traffic, ...] = ()
     faults: tuple[Fault, ...] = ()
     filename: str = "<string>"
+    #: 1.1 (§7.7): the agent activities (TAPI 2.0 reason codes), in file order.
+    activities: tuple[Activity, ...] = ()
 
     def group(self, ref: str | uuid.UUID) -> Group | None:
         """The group with this GUID (a UUID or GUID string) or, failing that, this name; None if none."""

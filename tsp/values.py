@@ -15,6 +15,7 @@ The model's own integer forms (used where a request is answered without building
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import functools
 import uuid
 from decimal import Decimal
@@ -22,10 +23,11 @@ from typing import NamedTuple
 
 import attrs
 
-from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx
+from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, AgentStatusEx, QueueStatus
 
 __all__ = [
-    "EPOCH", "AgentInfo", "GroupEntry", "QueueEntry", "QueueInfo", "SessionEvent", "SessionListEntry", "SessionStats",
+    "EPOCH", "AgentEvent", "AgentInfo", "CallEnd", "CallEvent", "CallOffer", "CallOutcome", "CallRecord", "CallState",
+    "GroupEntry", "QueueEntry", "QueueEvent", "QueueInfo", "SessionEvent", "SessionListEntry", "SessionStats",
     "rate_decimal", "rate_e4",
 ]
 
@@ -65,6 +67,103 @@ class SessionEvent(NamedTuple):
     line: int
     status: AgentSessionStatus
     state: AgentSessionState
+
+
+class AgentEvent(NamedTuple):
+    """One LINE_AGENTSTATUSEX (wire-protocol §8.1): to every connection with a line open."""
+
+    hagent: int
+    status: AgentStatusEx
+    state: int  # the new LINEAGENTSTATEEX_ value when ``status`` has STATE, else 0
+
+
+class QueueEvent(NamedTuple):
+    """One LINE_QUEUESTATUS (wire-protocol §8.1): to every connection with a line open."""
+
+    queue_id: int
+    status: QueueStatus
+
+
+class CallState(enum.Enum):
+    """A call's state as the agent's line sees it (wire-protocol §9.1; tsp/wire.py maps each to its
+    LINECALLSTATE_ value)."""
+
+    OFFERING = "offering"  # ringing at the session's line (inbound)
+    RINGBACK = "ringback"  # outbound call placed by MakeCall, far end not answered yet
+    CONNECTED = "connected"
+    ONHOLD = "onhold"
+    DISCONNECTED = "disconnected"
+    IDLE = "idle"
+
+
+class CallEnd(enum.Enum):
+    """Why a call left a line (the DISCONNECTED state's mode; tsp/wire.py maps to LINEDISCONNECTMODE_)."""
+
+    NORMAL = "normal"  # a party hung up
+    NOANSWER = "noanswer"  # ring timeout, or the agent rejected the offer (Drop from OFFERING)
+    FORWARDED = "forwarded"  # Redirect / BlindTransfer: the call went elsewhere
+
+
+class CallEvent(NamedTuple):
+    """A call's state changed on one (line, address) (wire-protocol §9.1).
+
+    ``new`` marks the first event of the call on that line: every connection with the line open then
+    allocates its own hCall and sends LINE_APPNEWCALL before the LINE_CALLSTATE. ``end`` is set for
+    DISCONNECTED. The call stays known to the model until IDLE has been emitted on every line it was on.
+    """
+
+    call_id: int
+    line: int
+    address: int
+    state: CallState
+    end: CallEnd | None = None
+    new: bool = False
+    related_call_id: int = 0
+
+
+class CallOutcome(enum.Enum):
+    """How a call left the switch (a CDR's ``outcome``, wire-protocol §9.5)."""
+
+    ANSWERED = "answered"  # talked with an agent (and ended there)
+    ABANDONED = "abandoned"  # caller hung up while waiting in a queue
+    TRANSFERRED = "transferred"  # left an agent for another group's queue and ended there (see groups)
+    OUTBOUND = "outbound"  # placed by MakeCall
+    UNANSWERED = "unanswered"  # still waiting or ringing when the switch stopped (written at close)
+
+
+@attrs.frozen
+class CallOffer:
+    """One ring of a call at a session (a CDR entry). Instants in microseconds since t = 0."""
+
+    hagent_session: int
+    hagent: int
+    agent_id: str
+    ring_start: int
+    ring_end: int  # answer, ring timeout, reject or redirect
+    answered: bool
+
+
+@attrs.frozen
+class CallRecord:
+    """A call detail record (wire-protocol §9.5), emitted when the call leaves the switch. Instants are
+    microseconds since t = 0 (``None`` = did not happen); tsp/cdr.py writes it as JSON with ISO 8601
+    UTC instants and seconds since start. ``groups`` lists every queue it was in, in order (overflow and
+    transfers add entries; ``flows`` says how each entry after the first was reached: "overflow" or
+    "transfer")."""
+
+    call_id: int
+    groups: tuple[uuid.UUID, ...]
+    flows: tuple[str, ...]
+    arrival: int
+    queue_entries: tuple[int, ...]  # instant it entered each queue of ``groups``
+    offers: tuple[CallOffer, ...]
+    answer: int | None
+    hangup: int | None
+    wrapup_end: int | None
+    outcome: CallOutcome
+    ani: str | None
+    dnis: str | None
+    uui: str | None = None
 
 
 @attrs.frozen
