@@ -350,7 +350,11 @@ class Switch:
             t = _to_us(now)
             self._last_now, self._last_t = now, t
         if t < self._now:
-            raise ValueError(f"time went backwards: now = {now!r} s but the switch is at {self._now / US} s")
+            if now < self._now / US:
+                raise ValueError(f"time went backwards: now = {now!r} s but the switch is at {self._now / US} s")
+            # Past 2**53 us an event run because its time in seconds was <= now (below) may lie a few
+            # microseconds after round(now * 1e6): the same float instant again is not going backwards.
+            t = self._now
         heap = self._heap
         pop = heapq.heappop
         n = 0

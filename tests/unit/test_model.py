@@ -591,3 +591,28 @@ def test_advancing_to_next_due_always_makes_progress_centuries_ahead() -> None:
         else:
             pytest.fail(f"step {step}: the call's events never ran out at switch time {now!r}")
     assert now > 2**53 / 1e6
+
+
+def test_asking_again_at_the_instant_just_reached_is_not_going_backwards_centuries_ahead() -> None:
+    """Past 2**53 us an event processed by ``advance(next_due())`` may sit a few microseconds after what
+    that float rounds to; asking the switch again at the very same float instant (as every request does)
+    is not time going backwards (it was: the fuzz campaign's server answered every later request with
+    OPERATIONFAILED once its manual clock had been moved ~160,000 years ahead)."""
+    sw = make(agent("anna", delay=1, wrapup=2, sessions=session()))
+    hagent = sw.agent_handles()[0]
+    now = 5_070_373_417_069.438
+    sw.advance(now)
+    for _ in range(200):
+        sw.offer_call(SALES, 12, now)
+        for _ in range(8):
+            due = sw.next_due()
+            if due is None:
+                break
+            sw.advance(due)
+            sw.agent_info(hagent, due)  # the same instant again: must not raise
+            sw.session_list(hagent, due)
+        now = sw.now + 0.3
+        sw.advance(now)
+    # (Without the model's same-instant rule this raised "time went backwards" within the first calls.)
+    with pytest.raises(ValueError, match="backwards"):
+        sw.advance(sw.now - 1.0)
