@@ -195,7 +195,7 @@ def _c_member(py_field: str, members: tuple[str, ...]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _fields(schema: c.Struct) -> Iterator[tuple[str, int, int]]:
+def _fields(schema: c.Struct) -> Iterator[tuple[str | None, int, int]]:
     """(name, offset, size) of each leading fixed-size field."""
     offset = 0
     for sub in schema.subcons:
@@ -256,28 +256,48 @@ def generate(index: HeaderIndex) -> Generated:
     for name, schema in layouts().items():
         if name in names.LAYOUTS_NOT_IN_HEADERS:
             continue
-        c_name = _c_struct(name, index)
+        # NAME_V20 (a version's shorter fixed part, e.g. LINEAGENTCAPS below 2.2): the struct NAME, and
+        # the size is where the next member of the full struct begins.
+        base, versioned = re.subn(r"_V\d+$", "", name)
+        c_name = _c_struct(base, index)
         if c_name is None:
-            problems.append(f"layout {name}: no struct {name.replace('_', '')} or LINE{name.replace('_', '')} "
-                            "in the headers (or a reason in protocol.header_names.LAYOUTS_NOT_IN_HEADERS)")
+            bare = base.replace("_", "")
+            problems.append(f"layout {name}: no struct {bare} or LINE{bare} in the headers "
+                            "(or a reason in protocol.header_names.LAYOUTS_NOT_IN_HEADERS)")
             continue
         lines.append(f"/* layout {name} = {c_name} */")
         members = index.structs[c_name]
-        try:
-            check(f"sizeof({c_name}) == {schema.sizeof()}", f"layout {name}: {schema.sizeof()} bytes, sizeof({c_name}) differs")
-        except c.SizeofError:
-            pass
+        last = None
         for field, offset, size in _fields(schema):
+            if field is None:  # padding: its bytes count in the offsets and the size only
+                continue
             member = names.FIELD_NAMES.get(f"{name}.{field}") or _c_member(field, members)
             if member is None or member not in members:
-                problems.append(f"layout {name}.{field}: no member of {c_name} matches (members: {', '.join(members)};"
-                                " or name it in protocol.header_names.FIELD_NAMES)")
+                problems.append(f"layout {name}.{field}: no member of {c_name} matches (members: "
+                                f"{', '.join(members)}; or name it in protocol.header_names.FIELD_NAMES)")
                 continue
-            check(f"offsetof({c_name}, {member}) == {offset}", f"{name}.{field} at {offset}: offsetof({c_name}, {member}) differs")
-            check(f"sizeof((({c_name} *)0)->{member}) == {size}", f"{name}.{field} is {size} bytes: {c_name}.{member} differs")
+            last = member
+            check(f"offsetof({c_name}, {member}) == {offset}",
+                  f"{name}.{field} at {offset}: offsetof({c_name}, {member}) differs")
+            check(f"sizeof((({c_name} *)0)->{member}) == {size}",
+                  f"{name}.{field} is {size} bytes: {c_name}.{member} differs")
+        try:
+            total = schema.sizeof()
+        except c.SizeofError:
+            total = None
+        if total is not None and not versioned:
+            check(f"sizeof({c_name}) == {total}", f"layout {name}: {total} bytes, sizeof({c_name}) differs")
+        elif total is not None and last is not None:
+            following = members[members.index(last) + 1 :]
+            if following:
+                check(f"offsetof({c_name}, {following[0]}) == {total}",
+                      f"layout {name}: {total} bytes, {c_name}.{following[0]} does not start there")
+            else:
+                check(f"sizeof({c_name}) == {total}", f"layout {name}: {total} bytes, sizeof({c_name}) differs")
         size_const = getattr(protocol.schemas, f"{name}_SIZE", None)
         if isinstance(size_const, int):
-            check(f"sizeof({c_name}) == {size_const}", f"schemas.{name}_SIZE = {size_const}: sizeof({c_name}) differs")
+            expr = f"sizeof({c_name})" if not versioned else f"{total}"
+            check(f"{expr} == {size_const}", f"schemas.{name}_SIZE = {size_const}: {expr} differs")
 
     # structure classes
     for cls in struct_classes():

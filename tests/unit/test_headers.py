@@ -85,6 +85,9 @@ def test_a_wrong_declaration_fails_to_compile(index: object, tmp_path: Path, mon
     u32 = c.Int32ul
     swapped = c.Struct("dial_pause" / u32, "digit_duration" / u32, "dial_speed" / u32, "wait_for_dialtone" / u32)
     monkeypatch.setattr(schemas, "DIAL_PARAMS", swapped, raising=False)
+    # A version's shorter fixed part (NAME_V..): its size must be where the next member begins.
+    short = c.Struct("total_size" / u32, "bearer_mode" / u32, "min_rate" / u32)
+    monkeypatch.setattr(schemas, "CALL_PARAMS_V10", short, raising=False)
 
     result = gen.generate(index)
     assert result.problems == ()
@@ -95,6 +98,8 @@ def test_a_wrong_declaration_fails_to_compile(index: object, tmp_path: Path, mon
         "DIAL_PARAMS.digit_duration at 4: offsetof(LINEDIALPARAMS, dwDigitDuration) differs",
         "Planted.INVALADDRESS = 0x80000011, LINEERR_INVALADDRESS differs",
     ]
+    # ... and the versioned layout passed: its 12 bytes end where LINECALLPARAMS.dwMaxRate begins.
+    assert "layout CALL_PARAMS_V10: 12 bytes, LINECALLPARAMS.dwMaxRate does not start there" in result.source
 
 
 def test_an_unmapped_declaration_is_a_problem(index: object, monkeypatch: pytest.MonkeyPatch) -> None:
