@@ -21,6 +21,8 @@ from pathlib import Path
 import construct as c
 import pytest
 
+import protocol.messages
+import protocol.structs
 from protocol import call_constants, header_names, schemas
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,8 +105,9 @@ def test_a_wrong_declaration_fails_to_compile(index: object, tmp_path: Path, mon
 
 
 def test_an_unmapped_declaration_is_a_problem(index: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A new enum set without a prefix, a layout without a struct, a field the rule cannot match and a
-    prefixed member the headers lack are each reported by name."""
+    """A new enum set without a prefix, a layout without a struct, a field the rule cannot match, a
+    prefixed member the headers lack and a function returning a structure its TAPI function does not take
+    are each reported by name."""
 
     class Unmapped(enum.IntFlag):
         ONE = 1
@@ -119,9 +122,12 @@ def test_an_unmapped_declaration_is_a_problem(index: object, monkeypatch: pytest
     monkeypatch.setattr(schemas, "NO_SUCH_STRUCT", c.Struct("a" / c.Int32ul), raising=False)
     monkeypatch.setattr(schemas, "DIAL_PARAMS", c.Struct("dial_pause" / c.Int32ul, "pause" / c.Int32ul), raising=False)
 
+    monkeypatch.setattr(protocol.messages.GetAgentInfo, "STRUCT", protocol.structs.QueueInfo)
+
     problems = "\n".join(gen.generate(index).problems)
     assert "protocol.call_constants.Unmapped: no TAPI prefix" in problems
     assert "protocol.call_constants.Misspelt.OFERING: the headers have no LINECALLSTATE_OFERING" in problems
     assert "layout NO_SUCH_STRUCT: no struct" in problems
     assert "layout DIAL_PARAMS.pause: no member of LINEDIALPARAMS matches" in problems
-    assert len(gen.generate(index).problems) == 4
+    assert "request GetAgentInfo returns QueueInfo (LINEQUEUEINFO), but lineGetAgentInfo(" in problems
+    assert len(gen.generate(index).problems) == 5
