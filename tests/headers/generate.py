@@ -60,6 +60,8 @@ class HeaderIndex:
     identifiers: frozenset[str]
     #: function name -> its parameter declarations (``("HLINE hLine", "LPLINEAGENTINFO lpAgentInfo")``)
     prototypes: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    #: struct name -> its members' members (``"DialParams.dwDialPause"``, ``"GroupID.dwGroupID1"``)
+    nested: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -75,19 +77,39 @@ def header_index(cc: str = CC) -> HeaderIndex:
         [cc, "-E", "-P", "-dD", "-x", "c", "-"], input=PRELUDE, capture_output=True, text=True, check=True
     ).stdout
     structs: dict[str, tuple[str, ...]] = {}
+    # member -> the struct type (or an inline struct's members) it has, to name nested members
+    inner: dict[str, list[tuple[str, str | tuple[str, ...]]]] = {}
     for m in re.finditer(r"typedef\s+struct\s+\w*\s*\{", out):
         body, end = _braced(out, m.end() - 1)
         aliases = out[end : out.index(";", end)]
-        members = tuple(_member_name(decl) for decl in _top_level_decls(body))
+        decls = _top_level_decls(body)
+        members = tuple(_member_name(decl) for decl in decls)
+        kinds: list[tuple[str, str | tuple[str, ...]]] = []
+        for decl, name in zip(decls, members):
+            if decl.startswith("struct") and "{" in decl:
+                inline = decl[decl.index("{") : decl.rindex("}") + 1]
+                kinds.append((name, tuple(_member_name(d) for d in _top_level_decls(inline[1:-1]))))
+            else:
+                kinds.append((name, decl.split()[0]))
         for alias in aliases.split(","):
             alias = alias.strip()
             if re.fullmatch(r"[A-Za-z_]\w*", alias):
                 structs.setdefault(alias, members)
+                inner.setdefault(alias, kinds)
+    nested = {
+        alias: tuple(
+            f"{name}.{sub}"
+            for name, kind in kinds
+            for sub in (kind if isinstance(kind, tuple) else structs.get(kind, ()))
+            if name and sub
+        )
+        for alias, kinds in inner.items()
+    }
     prototypes = {
         m.group(1): tuple(p.strip() for p in m.group(2).split(","))
         for m in re.finditer(r"\b(line\w+)\s*\(([^()]*)\)\s*;", out)
     }
-    return HeaderIndex(structs, frozenset(re.findall(r"\b[A-Za-z_]\w*\b", out)), prototypes)
+    return HeaderIndex(structs, frozenset(re.findall(r"\b[A-Za-z_]\w*\b", out)), prototypes, nested)
 
 
 def _braced(text: str, start: int) -> tuple[str, int]:
@@ -196,10 +218,28 @@ def _c_struct(name: str, index: HeaderIndex) -> str | None:
     return None
 
 
-def _c_member(py_field: str, members: tuple[str, ...]) -> str | None:
+def _c_member(py_field: str, members: tuple[str, ...], nested: tuple[str, ...] = ()) -> str | None:
+    """The C member ``py_field`` names: the one member equal to it (Hungarian prefix and case ignored),
+    else the one nested member ``Outer.sub`` it spells as ``<abbreviation of Outer>_<sub>``
+    (``dp_dial_pause`` or ``min_dial_pause`` -> ``DialParams.dwDialPause`` / ``MinDialParams...``, the
+    abbreviation being Outer itself, a start of it or its initials)."""
     want = _norm(py_field)
-    hits = [m for m in members if m.lower() == want or _HUNGARIAN.sub("", m).lower() == want]
-    return hits[0] if len(hits) == 1 else None
+    hits = [m for m in members if _plain(m) == want or m.lower() == want]
+    if hits:
+        return hits[0] if len(hits) == 1 else None
+    nested_hits = []
+    for name in nested:
+        outer, _, sub = name.partition(".")
+        tail = _plain(sub)
+        prefix = want[: -len(tail)] if want.endswith(tail) else ""
+        initials = "".join(re.findall(r"[A-Z]", outer)).lower()
+        if prefix and (outer.lower().startswith(prefix) or prefix == initials):
+            nested_hits.append(name)
+    return nested_hits[0] if len(nested_hits) == 1 else None
+
+
+def _plain(c_member: str) -> str:
+    return _HUNGARIAN.sub("", c_member).lower()
 
 
 def _fields(schema: c.Struct) -> Iterator[tuple[str | None, int, int]]:
@@ -259,6 +299,44 @@ def generate(index: HeaderIndex) -> Generated:
         value = int(getattr(importlib.import_module(module), attr))
         check(f"(unsigned long long)(DWORD)({c_expr}) == 0x{value:X}ull", f"{dotted} = 0x{value:X}, {c_expr} differs")
 
+    def check_layout(label: str, schema: c.Construct, c_name: str, versioned: bool) -> dict[int, str]:
+        """Each field's offset and size, and the size; returns offset -> C member of each field."""
+        if isinstance(schema, c.Compiled):
+            schema = schema.defersubcon
+        lines.append(f"/* {label} = {c_name} */")
+        members, nested = index.structs[c_name], index.nested.get(c_name, ())
+        starts: dict[int, str] = {}
+        last = None
+        for field, offset, size in _fields(schema):
+            if field is None:  # padding: its bytes count in the offsets and the size only
+                continue
+            member = names.FIELD_NAMES.get(f"{label}.{field}") or _c_member(field, members, nested)
+            if member is None or member not in members + nested:
+                problems.append(f"{label}.{field}: no member of {c_name} matches (members: "
+                                f"{', '.join(members)}; or name it in protocol.header_names.FIELD_NAMES)")
+                continue
+            starts.setdefault(offset, member)
+            last = member
+            check(f"offsetof({c_name}, {member}) == {offset}",
+                  f"{label}.{field} at {offset}: offsetof({c_name}, {member}) differs")
+            check(f"sizeof((({c_name} *)0)->{member}) == {size}",
+                  f"{label}.{field} is {size} bytes: {c_name}.{member} differs")
+        try:
+            total = schema.sizeof()
+        except c.SizeofError:
+            return starts
+        if not versioned:
+            check(f"sizeof({c_name}) == {total}", f"{label}: {total} bytes, sizeof({c_name}) differs")
+        elif last is not None:
+            top = last.partition(".")[0]
+            following = members[members.index(top) + 1 :]
+            if following:
+                check(f"offsetof({c_name}, {following[0]}) == {total}",
+                      f"{label}: {total} bytes, {c_name}.{following[0]} does not start there")
+            else:
+                check(f"sizeof({c_name}) == {total}", f"{label}: {total} bytes, sizeof({c_name}) differs")
+        return starts
+
     # layouts: size, every field's offset and size
     for name, schema in layouts().items():
         if name in names.LAYOUTS_NOT_IN_HEADERS:
@@ -272,59 +350,38 @@ def generate(index: HeaderIndex) -> Generated:
             problems.append(f"layout {name}: no struct {bare} or LINE{bare} in the headers "
                             "(or a reason in protocol.header_names.LAYOUTS_NOT_IN_HEADERS)")
             continue
-        lines.append(f"/* layout {name} = {c_name} */")
-        members = index.structs[c_name]
-        last = None
-        for field, offset, size in _fields(schema):
-            if field is None:  # padding: its bytes count in the offsets and the size only
-                continue
-            member = names.FIELD_NAMES.get(f"{name}.{field}") or _c_member(field, members)
-            if member is None or member not in members:
-                problems.append(f"layout {name}.{field}: no member of {c_name} matches (members: "
-                                f"{', '.join(members)}; or name it in protocol.header_names.FIELD_NAMES)")
-                continue
-            last = member
-            check(f"offsetof({c_name}, {member}) == {offset}",
-                  f"{name}.{field} at {offset}: offsetof({c_name}, {member}) differs")
-            check(f"sizeof((({c_name} *)0)->{member}) == {size}",
-                  f"{name}.{field} is {size} bytes: {c_name}.{member} differs")
-        try:
-            total = schema.sizeof()
-        except c.SizeofError:
-            total = None
-        if total is not None and not versioned:
-            check(f"sizeof({c_name}) == {total}", f"layout {name}: {total} bytes, sizeof({c_name}) differs")
-        elif total is not None and last is not None:
-            following = members[members.index(last) + 1 :]
-            if following:
-                check(f"offsetof({c_name}, {following[0]}) == {total}",
-                      f"layout {name}: {total} bytes, {c_name}.{following[0]} does not start there")
-            else:
-                check(f"sizeof({c_name}) == {total}", f"layout {name}: {total} bytes, sizeof({c_name}) differs")
+        check_layout(name, schema, c_name, bool(versioned))
         size_const = getattr(protocol.schemas, f"{name}_SIZE", None)
-        if isinstance(size_const, int):
-            expr = f"sizeof({c_name})" if not versioned else f"{total}"
-            check(f"{expr} == {size_const}", f"schemas.{name}_SIZE = {size_const}: {expr} differs")
+        if isinstance(size_const, int) and not versioned:
+            check(f"sizeof({c_name}) == {size_const}", f"schemas.{name}_SIZE = {size_const}: sizeof({c_name}) differs")
 
-    # structure classes
+    # structure classes: FIXED_SIZE, their SCHEMA if they carry one, the sizes by version (SIZES,
+    # MIN_SIZE: each must be where a member begins), a list's entry size and header
     for cls in struct_classes():
         c_name = getattr(cls, "C_NAME", None) or "LINE" + cls.__name__.upper()
         if c_name not in index.structs:
             problems.append(f"structure class {cls.__name__}: no struct {c_name} in the headers")
             continue
-        check(f"sizeof({c_name}) == {cls.FIXED_SIZE}", f"{cls.__name__}.FIXED_SIZE = {cls.FIXED_SIZE}: sizeof({c_name}) differs")
+        check(f"sizeof({c_name}) == {cls.FIXED_SIZE}",
+              f"{cls.__name__}.FIXED_SIZE = {cls.FIXED_SIZE}: sizeof({c_name}) differs")
+        schema = getattr(cls, "SCHEMA", None)
+        starts = check_layout(f"{cls.__name__}.SCHEMA", schema, c_name, False) if isinstance(schema, c.Construct) else {}
+        gated = [size for _version, size in getattr(cls, "SIZES", ())] + [getattr(cls, "MIN_SIZE", cls.FIXED_SIZE)]
+        for size in sorted(set(gated) - {cls.FIXED_SIZE}):
+            if size not in starts:
+                problems.append(f"{cls.__name__}: fixed size {size} (SIZES / MIN_SIZE) is not where a field of "
+                                "its SCHEMA begins")
+                continue
+            check(f"offsetof({c_name}, {starts[size]}) == {size}",
+                  f"{cls.__name__}: a fixed size of {size} ends where {c_name}.{starts[size]} begins: it does not")
         entry_size = getattr(cls, "ENTRY_SIZE", None)
         if isinstance(entry_size, int) and "LIST" in c_name:
             entry = c_name.replace("LIST", "ENTRY")
             if entry in index.structs:
-                check(f"sizeof({entry}) == {entry_size}", f"{cls.__name__}.ENTRY_SIZE = {entry_size}: sizeof({entry}) differs")
-            if cls.FIXED_SIZE == protocol.schemas.LIST_HEADER_SIZE:
-                for field, offset, size in _fields(protocol.schemas.INTERPRETED["LIST_HEADER"]):
-                    member = _c_member(field, index.structs[c_name])
-                    if member is None:
-                        problems.append(f"{cls.__name__}: LIST_HEADER.{field} matches no member of {c_name}")
-                        continue
-                    check(f"offsetof({c_name}, {member}) == {offset}", f"LIST_HEADER.{field} at {offset}: offsetof({c_name}, {member}) differs")
+                check(f"sizeof({entry}) == {entry_size}",
+                      f"{cls.__name__}.ENTRY_SIZE = {entry_size}: sizeof({entry}) differs")
+            if cls.FIXED_SIZE == protocol.schemas.LIST_HEADER_SIZE and schema is None:
+                check_layout(f"{cls.__name__} LIST_HEADER", protocol.schemas.INTERPRETED["LIST_HEADER"], c_name, False)
 
     # request classes: the TAPI function exists (tapi.h spells some differently: ShutDown -> lineShutdown)
     functions = {ident.lower(): ident for ident in index.identifiers if ident.startswith("line")}

@@ -74,8 +74,9 @@ def test_the_generated_assertions_hold_against_the_headers(index: object, tmp_pa
 
 
 def test_a_wrong_declaration_fails_to_compile(index: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plant wrong declarations where later helpers would put theirs: an enum set with one wrong value
-    and a layout with two fields swapped; the generated file must fail on exactly those."""
+    """Plant wrong declarations where later helpers would put theirs: an enum set with one wrong value,
+    a layout with two fields swapped, a version's shorter layout with two nested members swapped; the
+    generated file must fail on exactly those."""
 
     class Planted(enum.IntEnum):
         INUSE = 0x8000000F  # right
@@ -90,18 +91,25 @@ def test_a_wrong_declaration_fails_to_compile(index: object, tmp_path: Path, mon
     # A version's shorter fixed part (NAME_V..): its size must be where the next member begins.
     short = c.Struct("total_size" / u32, "bearer_mode" / u32, "min_rate" / u32)
     monkeypatch.setattr(schemas, "CALL_PARAMS_V10", short, raising=False)
+    # Members of a member (LINECALLPARAMS.DialParams.dwDialPause), two of them swapped.
+    head = ("total_size", "bearer_mode", "min_rate", "max_rate", "media_mode", "call_param_flags", "address_mode")
+    dial = ("dp_dial_speed", "dp_dial_pause", "dp_digit_duration", "dp_wait_for_dialtone")
+    nested = c.Struct(*(name / u32 for name in (*head, "address_id", *dial)))
+    monkeypatch.setattr(schemas, "CALL_PARAMS_V11", nested, raising=False)
 
     result = gen.generate(index)
     assert result.problems == ()
     code, failures = _compile(result.source, tmp_path)
     assert code != 0
     assert sorted(failures) == [
+        "CALL_PARAMS_V11.dp_dial_pause at 36: offsetof(LINECALLPARAMS, DialParams.dwDialPause) differs",
+        "CALL_PARAMS_V11.dp_dial_speed at 32: offsetof(LINECALLPARAMS, DialParams.dwDialSpeed) differs",
         "DIAL_PARAMS.dial_speed at 8: offsetof(LINEDIALPARAMS, dwDialSpeed) differs",
         "DIAL_PARAMS.digit_duration at 4: offsetof(LINEDIALPARAMS, dwDigitDuration) differs",
         "Planted.INVALADDRESS = 0x80000011, LINEERR_INVALADDRESS differs",
     ]
     # ... and the versioned layout passed: its 12 bytes end where LINECALLPARAMS.dwMaxRate begins.
-    assert "layout CALL_PARAMS_V10: 12 bytes, LINECALLPARAMS.dwMaxRate does not start there" in result.source
+    assert "CALL_PARAMS_V10: 12 bytes, LINECALLPARAMS.dwMaxRate does not start there" in result.source
 
 
 def test_an_unmapped_declaration_is_a_problem(index: object, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,10 +132,18 @@ def test_an_unmapped_declaration_is_a_problem(index: object, monkeypatch: pytest
 
     monkeypatch.setattr(protocol.messages.GetAgentInfo, "STRUCT", protocol.structs.QueueInfo)
 
+    class NoSuchList:  # a structure class: FIXED_SIZE and C_NAME
+        FIXED_SIZE = 24
+        C_NAME = "LINENOSUCHLIST"
+
+    NoSuchList.__module__ = call_constants.__name__
+    monkeypatch.setattr(call_constants, "NoSuchList", NoSuchList, raising=False)
+
     problems = "\n".join(gen.generate(index).problems)
     assert "protocol.call_constants.Unmapped: no TAPI prefix" in problems
     assert "protocol.call_constants.Misspelt.OFERING: the headers have no LINECALLSTATE_OFERING" in problems
     assert "layout NO_SUCH_STRUCT: no struct" in problems
-    assert "layout DIAL_PARAMS.pause: no member of LINEDIALPARAMS matches" in problems
+    assert "DIAL_PARAMS.pause: no member of LINEDIALPARAMS matches" in problems
     assert "request GetAgentInfo returns QueueInfo (LINEQUEUEINFO), but lineGetAgentInfo(" in problems
-    assert len(gen.generate(index).problems) == 5
+    assert "structure class NoSuchList: no struct LINENOSUCHLIST in the headers" in problems
+    assert len(gen.generate(index).problems) == 6
