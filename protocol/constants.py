@@ -2,7 +2,9 @@
 
 Sources: ``shared/spec/tapi-facts.md`` §1.4 (Req_Func numbers), §3 (LINEERR_, HRESULTs, state and flag
 sets, LINE_ message numbers) and ``shared/spec/wire-protocol.md`` §1 (frame kinds, ERROR codes) and §3
-(the emulator's control extension).
+(the emulator's control extension). The call-control, TAPI 2.0 agent and TAPI3 call / ACD sets live in
+:mod:`protocol.call_constants` and are re-exported here. tests/unit/test_headers.py compares every member
+whose TAPI name is known (:mod:`protocol.header_names`) with mingw-w64's headers.
 """
 
 from __future__ import annotations
@@ -31,22 +33,49 @@ class ErrorCode(enum.IntEnum):
 
 
 class ReqFunc(enum.IntEnum):
-    """TAPI32_MSG ``Req_Func`` values (tapi-facts §1.4; MS-TRP 2.2.4.1.x) and the control extension."""
+    """TAPI32_MSG ``Req_Func`` values (tapi-facts §1.4, call-facts §1.1; MS-TRP 2.2.4.1.x) and the control
+    extension. MS-TRP numbers, not in any header (GETCALLIDS 141 is a protocol-only packet)."""
 
     GETASYNCEVENTS = 0
+    ACCEPT = 4
     AGENTSPECIFIC = 6
+    ANSWER = 7
+    BLINDTRANSFER = 8
     CLOSE = 9
+    COMPLETETRANSFER = 11
+    DEALLOCATECALL = 12
+    DIAL = 15
+    DROP = 16
+    GETADDRESSCAPS = 21
+    GETADDRESSID = 22
+    GETADDRESSSTATUS = 23
     GETAGENTACTIVITYLIST = 24
     GETAGENTCAPS = 25
     GETAGENTGROUPLIST = 26
     GETAGENTSTATUS = 27
+    GETCALLINFO = 30
+    GETCALLSTATUS = 31
+    GETDEVCAPS = 34
+    GETID = 37
+    GETLINEDEVSTATUS = 38
+    GETNEWCALLS = 39
+    GETNUMADDRESSIDS = 40
+    HOLD = 46
     INITIALIZE = 47
+    MAKECALL = 48
     NEGOTIATEAPIVERSION = 52
     OPEN = 54
+    REDIRECT = 60
     SETAGENTACTIVITY = 66
     SETAGENTGROUP = 67
     SETAGENTSTATE = 68
+    SETAPPSPECIFIC = 70
+    SETSTATUSMESSAGES = 82
+    SETUPTRANSFER = 85
     SHUTDOWN = 86
+    SWAPHOLD = 87
+    UNHOLD = 89
+    GETCALLIDS = 141
     CREATEAGENT = 146
     CREATEAGENTSESSION = 147
     GETAGENTINFO = 148
@@ -307,13 +336,34 @@ class AgentState(enum.IntEnum):
 
 
 class TapiEvent(enum.IntFlag):
-    """TAPI_EVENT values of tapi3if.h used by the call-centre objects."""
+    """TAPI_EVENT of tapi3if.h (the ITTAPIEventNotification event kinds; ``put_EventFilter`` masks)."""
 
+    TE_TAPIOBJECT = 0x1
+    TE_ADDRESS = 0x2
+    TE_CALLNOTIFICATION = 0x4
+    TE_CALLSTATE = 0x8
+    TE_CALLMEDIA = 0x10
+    TE_CALLHUB = 0x20
+    TE_CALLINFOCHANGE = 0x40
+    TE_PRIVATE = 0x80
+    TE_REQUEST = 0x100
     TE_AGENT = 0x200
     TE_AGENTSESSION = 0x400
+    TE_QOSEVENT = 0x800
     TE_AGENTHANDLER = 0x1000
     TE_ACDGROUP = 0x2000
     TE_QUEUE = 0x4000
+    TE_DIGITEVENT = 0x8000
+    TE_GENERATEEVENT = 0x10000
+    TE_ASRTERMINAL = 0x20000
+    TE_TTSTERMINAL = 0x40000
+    TE_FILETERMINAL = 0x80000
+    TE_TONETERMINAL = 0x100000
+    TE_PHONEEVENT = 0x200000
+    TE_TONEEVENT = 0x400000
+    TE_GATHERDIGITS = 0x800000
+    TE_ADDRESSDEVSPECIFIC = 0x1000000
+    TE_PHONEDEVSPECIFIC = 0x2000000
 
 
 class ProxyRequest(enum.IntEnum):
@@ -405,3 +455,6 @@ TAPI32_MSG_FIXED_SIZE = 60
 ASYNCEVENTMSG_HEADER_SIZE = 40
 #: The TAPI3 DLL gives up on a request after two minutes (tapi-facts §5.4).
 TAPI3_REQUEST_TIMEOUT = 120.0
+
+# The call-control, TAPI 2.0 agent and TAPI3 call / ACD sets (kept in their own module for size).
+from protocol.call_constants import *  # noqa: E402,F401,F403
