@@ -24,7 +24,7 @@ from client.args import handle, text, u32
 from client.methods import Arg, LineFunction, no_result
 from client.objects import ITAddress, ITAgent, ITAgentSession, as_group
 from protocol import messages as m
-from protocol.structs import AgentGroupList, AgentInfo, AgentSessionInfo, AgentSessionList, QueueInfo
+from protocol.structs import AgentGroupList, AgentInfo, AgentSessionInfo, AgentSessionList, QueueInfo, QueueList
 
 if TYPE_CHECKING:  # pragma: no cover
     from client.line import Line
@@ -139,6 +139,16 @@ LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         reply=AgentGroupList,
         size_field="group_list_size",
         fixed={"group_list_context": 0},
+        grows=True,
+    ),
+    LineFunction(
+        method="get_queue_list",
+        request=m.GetQueueList,
+        args=(Arg("group", acd_group_id, ("group_id",), annotation="ITACDGroup | uuid.UUID | str"),),
+        summary="the queues of the ACD group (the buffer grows until the list fits).",
+        reply=QueueList,
+        size_field="queue_list_size",
+        fixed={"queue_list_context": 0},
         grows=True,
     ),
     LineFunction(

@@ -1,4 +1,4 @@
-"""TAPI3-style call-centre objects: ITAgent, ITAgentSession, ITACDGroup, ITAddress.
+"""TAPI3-style call-centre objects: ITAgent, ITAgentSession, ITACDGroup, ITQueue, ITAddress.
 
 Method names are tapi3cc.h's (``get_TotalTalkTime``, ``put_State``, ``CreateSessionWithPIN`` ...), so code
 ported from TAPI3 reads the same; every method is a coroutine (the blocking facade in
@@ -48,7 +48,7 @@ from protocol.constants import (
 if TYPE_CHECKING:  # pragma: no cover
     from client.line import Line
     from client.tapi import Tapi
-    from protocol.structs import AgentInfo, AgentSessionInfo
+    from protocol.structs import AgentInfo, AgentSessionInfo, QueueInfo
 
 #: How long a TAPI3 object call waits for its completion before TAPI_E_TIMEOUT: two minutes
 #: (tapi-facts §5.4). Shorten it only through ``client.connect(..., request_timeout=...)``.
@@ -163,6 +163,81 @@ class ITACDGroup:
             else:
                 raise TapiError(HResult.E_UNEXPECTED, f"group {self.group_id} is not in the server's group list")
         return self.name
+
+    async def EnumerateQueues(self) -> list[ITQueue]:
+        """The group's queues (GetQueueList; each queue is named after its group). E_UNEXPECTED without a
+        line; an unknown group is ``LineError`` LINEERR_INVALAGENTGROUP."""
+        if self._line is None:
+            raise TapiError(HResult.E_UNEXPECTED, f"no line to list the queues of group {self.group_id}")
+        lst = await self._line.get_queue_list(self, timeout=self._line.tapi.request_timeout)
+        return [ITQueue(entry.queue_id, entry.name, self._line) for entry in lst.entries]
+
+    async def get_Queues(self) -> list[ITQueue]:
+        """Same as :meth:`EnumerateQueues` (TAPI3's collection form)."""
+        return await self.EnumerateQueues()
+
+
+@attrs.define(eq=False)
+class ITQueue:
+    """An ACD queue (tapi3cc.h ITQueue) from :meth:`ITACDGroup.EnumerateQueues`: ``queue_id`` (dwQueueID)
+    and ``name``. Each statistic getter is one GetQueueInfo round trip (two-minute deadline)."""
+
+    queue_id: int
+    name: str
+    _line: Line = attrs.field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ITQueue) and other.queue_id == self.queue_id
+
+    def __hash__(self) -> int:
+        return hash(self.queue_id)
+
+    async def get_Name(self) -> str:
+        """The queue's name, as the queue list gave it."""
+        return self.name
+
+    async def _info(self) -> QueueInfo:
+        return await self._line.get_queue_info(self.queue_id, timeout=self._line.tapi.request_timeout)
+
+    async def get_MeasurementPeriod(self) -> int:
+        """Seconds the statistics cover (dwMeasurementPeriod)."""
+        return (await self._info()).measurement_period
+
+    async def get_TotalCallsQueued(self) -> int:
+        """Calls that entered the queue (dwTotalCallsQueued)."""
+        return (await self._info()).total_calls_queued
+
+    async def get_CurrentCallsQueued(self) -> int:
+        """Calls waiting now (dwCurrentCallsQueued)."""
+        return (await self._info()).current_calls_queued
+
+    async def get_TotalCallsAbandoned(self) -> int:
+        """Calls that hung up while waiting (dwTotalCallsAbandoned)."""
+        return (await self._info()).total_calls_abandoned
+
+    async def get_TotalCallsFlowedIn(self) -> int:
+        """Calls that overflowed into this queue (dwTotalCallsFlowedIn)."""
+        return (await self._info()).total_calls_flowed_in
+
+    async def get_TotalCallsFlowedOut(self) -> int:
+        """Calls that overflowed out of this queue (dwTotalCallsFlowedOut)."""
+        return (await self._info()).total_calls_flowed_out
+
+    async def get_LongestEverWaitTime(self) -> int:
+        """Longest wait, in seconds, of any call (dwLongestEverWaitTime)."""
+        return (await self._info()).longest_ever_wait_time
+
+    async def get_CurrentLongestWaitTime(self) -> int:
+        """Wait, in seconds, of the call waiting longest now (dwCurrentLongestWaitTime)."""
+        return (await self._info()).current_longest_wait_time
+
+    async def get_AverageWaitTime(self) -> int:
+        """Average wait in seconds (dwAverageWaitTime)."""
+        return (await self._info()).average_wait_time
+
+    async def get_FinalDisposition(self) -> int:
+        """Calls that reached their final disposition (dwFinalDisposition)."""
+        return (await self._info()).final_disposition
 
 
 # --- ITAgentSession -------------------------------------------------------------------------------------------
@@ -558,6 +633,7 @@ __all__ = [
     "ITAddress",
     "ITAgent",
     "ITAgentSession",
+    "ITQueue",
     "ObjectRegistry",
     "REQUEST_TIMEOUT",
     "SESSION_STATE_TO_ASST",

@@ -652,10 +652,68 @@ class AgentGroupList(_ListStruct):
         return cls._from_header(h, entries)  # type: ignore[no-any-return]
 
 
+@attrs.frozen(slots=False)
+class QueueEntry:
+    """LINEQUEUEENTRY (12 bytes) plus its name from the list's variable part."""
+
+    queue_id: int
+    name: str
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class QueueList(_ListStruct):
+    """LINEQUEUELIST (24-byte header) + LINEQUEUEENTRY x n + the UTF-16LE names after them; dwNameOffset
+    is relative to the start of the list (as in LINEAGENTGROUPLIST)."""
+
+    ENTRY_SIZE: ClassVar[int] = s.QUEUE_ENTRY_SIZE
+    C_NAME: ClassVar[str] = "LINEQUEUELIST"
+
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[QueueEntry, ...] = attrs.field(default=(), converter=tuple)
+
+    @classmethod
+    def full_size(cls, entries: Any) -> int:
+        """Bytes needed to return every entry with its name."""
+        return cls.FIXED_SIZE + sum(cls.ENTRY_SIZE + len(encode_utf16z(e.name, "queue name")) for e in entries)
+
+    def _encode(self, build: _Build) -> bytes:
+        n = len(self.entries)
+        names = [encode_utf16z(e.name, "queue name") for e in self.entries]
+        parts = [self._header(build, self.FIXED_SIZE + n * self.ENTRY_SIZE + sum(map(len, names)))]
+        name_off = self.FIXED_SIZE + n * self.ENTRY_SIZE
+        for e, name in zip(self.entries, names):
+            values = dict(queue_id=e.queue_id, name_size=len(name), name_offset=name_off)
+            parts.append(build(s.QUEUE_ENTRY, values, "LINEQUEUEENTRY"))
+            name_off += len(name)
+        parts.extend(names)
+        return b"".join(parts)
+
+    @classmethod
+    def _decode(cls, data: bytes, parse: _Parse) -> QueueList:
+        what = cls.C_NAME
+        h, off, n = cls._read_header(data, parse)
+        entries = []
+        for i in range(n):
+            v = parse(s.QUEUE_ENTRY, data, "LINEQUEUEENTRY", off + i * cls.ENTRY_SIZE)
+            name_size, name_offset = v["name_size"], v["name_offset"]
+            if name_size == 0:
+                name = ""
+            elif name_offset + name_size > len(data):
+                raise _malformed(
+                    f"{what}: entry {i} name at offset {name_offset} size {name_size} lies outside the {len(data)} bytes"
+                )
+            else:
+                name = decode_utf16z(data[name_offset : name_offset + name_size], f"{what} entry {i} name")
+            entries.append(QueueEntry(v["queue_id"], name))
+        return cls._from_header(h, entries)  # type: ignore[no-any-return]
+
+
 # --- generic entry points ---------------------------------------------------
 
-Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList
-STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList)
+Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList | QueueList
+STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList, QueueList)
 
 def encode_struct(obj: Any) -> bytes:
     """The dwUsedSize bytes of a TAPI structure (LocalProtocolError for bad values)."""
