@@ -45,9 +45,9 @@ from protocol.constants import (
     HResult,
 )
 
+from client.interfaces import LineLike, TapiLike
+
 if TYPE_CHECKING:  # pragma: no cover
-    from client.line import Line
-    from client.tapi import Tapi
     from protocol.structs import AgentInfo, AgentSessionInfo, QueueInfo
 
 #: How long a TAPI3 object call waits for its completion before TAPI_E_TIMEOUT: two minutes
@@ -141,7 +141,7 @@ class ITACDGroup:
     """An ACD group, identified by its GUID. ``get_Name`` asks the server (GetGroupList) once if needed."""
 
     group_id: uuid.UUID
-    _line: Line | None = attrs.field(default=None, repr=False)
+    _line: LineLike | None = attrs.field(default=None, repr=False)
     name: str | None = None
 
     def __eq__(self, other: object) -> bool:
@@ -184,7 +184,7 @@ class ITQueue:
 
     queue_id: int
     name: str
-    _line: Line = attrs.field(repr=False)
+    _line: LineLike = attrs.field(repr=False)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ITQueue) and other.queue_id == self.queue_id
@@ -253,7 +253,7 @@ class ITAgentSession:
 
     def __init__(
         self,
-        line: Line,
+        line: LineLike,
         handle: int,
         *,
         agent: ITAgent | None = None,
@@ -276,12 +276,12 @@ class ITAgentSession:
         return f"<ITAgentSession hAgentSession={self.handle} agent={agent!r}>"
 
     @property
-    def tapi(self) -> Tapi:
+    def tapi(self) -> TapiLike:
         """The connection-level object this session belongs to."""
         return self._line.tapi
 
     @property
-    def line(self) -> Line:
+    def line(self) -> LineLike:
         """The line this session's requests go through."""
         return self._line
 
@@ -451,7 +451,7 @@ class ITAgent:
     per call with the same two-minute deadline as the session getters.
     """
 
-    def __init__(self, line: Line, handle: int, agent_id: str, pin: str | None = None) -> None:
+    def __init__(self, line: LineLike, handle: int, agent_id: str, pin: str | None = None) -> None:
         self._line = line
         self.handle = int(handle)
         self.agent_id = agent_id
@@ -461,7 +461,7 @@ class ITAgent:
         return f"<ITAgent {self.agent_id!r} hAgent={self.handle}>"
 
     @property
-    def line(self) -> Line:
+    def line(self) -> LineLike:
         """The line this agent's requests go through."""
         return self._line
 
@@ -547,7 +547,7 @@ class ITAgent:
         return (await self._info()).total_acd_wrap_up_time
 
 
-def as_group(value: ITACDGroup | uuid.UUID | str, line: Line | None = None) -> ITACDGroup:
+def as_group(value: ITACDGroup | uuid.UUID | str, line: LineLike | None = None) -> ITACDGroup:
     """An ACD group argument (an ITACDGroup, a UUID or a GUID string) as an :class:`ITACDGroup`.
 
     An ITACDGroup is returned as it is; otherwise a new one that looks its name up through ``line``.
@@ -582,7 +582,7 @@ class ObjectRegistry:
 
     def session(
         self,
-        line: Line,
+        line: LineLike,
         handle: int,
         *,
         agent: ITAgent | None = None,
@@ -604,7 +604,7 @@ class ObjectRegistry:
                 session.address = address
         return session
 
-    def agent(self, line: Line, handle: int, agent_id: str, pin: str | None) -> ITAgent:
+    def agent(self, line: LineLike, handle: int, agent_id: str, pin: str | None) -> ITAgent:
         """The agent object of ``handle`` (made on first sight; a PIN given now replaces the known one)."""
         agent = self._agents.get(handle)
         if agent is None:

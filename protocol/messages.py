@@ -60,7 +60,7 @@ from protocol.declare import (
     string,
     struct_context,
 )
-from protocol.errors import RemoteProtocolError
+from protocol.errors import Error, RemoteProtocolError
 from protocol.structs import (
     AgentGroupList,
     AgentInfo,
@@ -112,14 +112,6 @@ class Events:
     """EVENTS: one or more ASYNCEVENTMSG records (typed views or :class:`AsyncEventMsg`)."""
 
     records: tuple[Any, ...] = attrs.field(converter=tuple)
-
-
-@attrs.frozen(slots=False)
-class Error:
-    """ERROR: the sender closes the connection after it. ``code`` is an ErrorCode when known."""
-
-    code: int = attrs.field(converter=enum_or_int(ErrorCode))
-    text: str = ""
 
 
 Frame = Union[Hello, Request, Response, Events, Error]
