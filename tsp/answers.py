@@ -7,7 +7,7 @@ fast lane's (:mod:`tsp.serverconn`). Refusals of the model (:class:`tsp.errors.S
 from __future__ import annotations
 
 from protocol import messages as m
-from protocol.structs import QueueEntry, QueueList, encode_struct
+from protocol.structs import QueueList
 from tsp import wire
 from tsp.model import Switch
 
@@ -38,5 +38,4 @@ def group_list(model: Switch, body: m.GetGroupList, now: float) -> bytes:
 
 
 def queue_list(model: Switch, body: m.GetQueueList, now: float) -> bytes:
-    entries = [QueueEntry(q.queue_id, q.name) for q in model.queue_list(body.group_id)]
-    return encode_struct(QueueList.build(entries, body.buffer_size))
+    return wire.list_bytes(QueueList, model.queue_list(body.group_id), body.buffer_size)
