@@ -539,21 +539,17 @@ class CallsMixin:
         """CDRs of the calls still in the switch (outcome UNANSWERED; a call in its wrap-up: its outcome,
         no wrap-up end), oldest first: for a final flush."""
         t = self._advance(now)
-        found: dict[int, CallRec] = {c.id: c for c in self._calls.values()}
+        found: dict[int, tuple[CallRec, CallOutcome]] = {
+            c.id: (c, CallOutcome.UNANSWERED) for c in self._calls.values()
+        }
         for g in self._groups.values():
             for c in g.waiting:
-                found[c.id] = c
+                found[c.id] = (c, CallOutcome.UNANSWERED)
         for s in self._sessions.values():
-            if s.wrap_call is not None:
-                found[s.wrap_call.id] = s.wrap_call
-        out = []
-        for cid in sorted(found):
-            c = found[cid]
-            if c.outcome is not None:
-                out.append(_record(c, c.outcome, t))
-            else:
-                out.append(_record(c, CallOutcome.UNANSWERED, t))
-        return out
+            c = s.wrap_call
+            if c is not None:
+                found[c.id] = (c, CallOutcome.TRANSFERRED if c.transferred else CallOutcome.ANSWERED)
+        return [_record(c, outcome, t) for c, outcome in (found[cid] for cid in sorted(found))]
 
 
 def _record(c: CallRec, outcome: CallOutcome, now: int) -> CallRecord:
