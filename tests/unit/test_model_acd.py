@@ -258,12 +258,12 @@ def test_agent_home_and_set_agent_state_ex():
     sw.set_agent_state_ex(h, AgentStateEx.READY, 0, 1)
     assert {sw.session_info(s, 1).state for s in (sa, sb)} == {S.READY}
     assert sw.agent_info(h, 1).state is AgentStateEx.READY
-    sw.offer_call(A, 50, 2)
+    sw.offer_call(B, 50, 2)  # the second session is busy
     with pytest.raises(SwitchError) as err:  # §7.2 for the busy session: nothing changes anywhere
         sw.set_agent_state_ex(h, AgentStateEx.NOTREADY, AgentStateEx.READY, 3)
-    assert err.value.lineerr is LineErr.INVALPARAM and sw.session_info(sb, 3).state is S.READY
+    assert err.value.lineerr is LineErr.INVALPARAM and sw.session_info(sa, 3).state is S.READY
     sw.set_agent_state_ex(h, AgentStateEx.NOTREADY, 0, 3)
-    assert (sw.session_info(sa, 3).next_state, sw.session_info(sb, 3).state) == (S.NOTREADY, S.NOTREADY)
+    assert (sw.session_info(sb, 3).next_state, sw.session_info(sa, 3).state) == (S.NOTREADY, S.NOTREADY)
     for bad, lineerr in ((AgentStateEx.BUSYACD, LineErr.INVALAGENTSTATE), (0, LineErr.INVALPARAM)):
         with pytest.raises(SwitchError) as err:
             sw.set_agent_state_ex(h, bad, 0, 4)
