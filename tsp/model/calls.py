@@ -127,7 +127,9 @@ class CallsMixin:
         else:
             call.overflow_due = -1
         self._insert(group, call)
-        self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+        if group.event_t != t or group.event_take != self._takes:
+            group.event_t, group.event_take = t, self._takes
+            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
 
     def _insert(self, group: GroupRec, call: CallRec) -> None:
         """Into the queue in arrival order (FIFO by arrival at the switch, then call ID)."""
@@ -150,7 +152,9 @@ class CallsMixin:
         if wait > group.wait_max:
             group.wait_max = wait
         call.where = None
-        self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+        if group.event_t != t or group.event_take != self._takes:  # one per queue and instant (§8.1 coalesces)
+            group.event_t, group.event_take = t, self._takes
+            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
 
     def _requeue(self, group: GroupRec, call: CallRec, t: int) -> None:
         """Back to its queue after a ring (§7.4): in arrival order; a caller whose patience ran out
