@@ -98,5 +98,5 @@ def test_a_built_in_name_gives_its_roster_and_an_unknown_name_says_which_exist()
     from client.wallboard_app import scenario_roster
 
     assert [a.agent_id for a in scenario_roster("scripted").agents] == ["anna", "ben", "cleo"]
-    with pytest.raises(ValueError, match="conformance, default, faults, scripted"):
+    with pytest.raises(ValueError, match="conformance, day, default, faults, scripted"):
         scenario_roster("nosuchname")
