@@ -148,3 +148,61 @@ async def test_times_to_answer_match_the_switch_on_a_real_clock(autojump_clock) 
                 assert math.floor(tta_max) == info.longest_time_to_answer, row
                 assert int(tta_sum * 1_000_000 + 0.5) // (answered * 1_000_000) == info.average_time_to_answer, row
         assert answered_sessions >= 10
+
+
+RINGING = parse_scenario(f"""
+[switch]
+lines = 2
+seed = 1
+measurement_period = 900
+
+[[groups]]
+id = "{SALES}"
+name = "Sales"
+queue = 1
+
+[[agents]]
+id = "1001"
+answer = "never"
+
+[[agents.sessions]]
+group = "Sales"
+line = 0
+state = "READY"
+
+[[calls]]
+at = 1
+group = "Sales"
+talk = 30
+ani = "+4930111"
+
+[[calls]]
+at = 1
+group = "Sales"
+talk = 30
+ani = "+4930222"
+patience = 100
+""")
+
+
+async def test_calls_in_progress_show_caller_and_where_they_ring() -> None:
+    async with open_emulator(RINGING, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True)
+        model = emu.server.model
+        created = model.create_agent("9001", None, model.now)  # an agent created over the wire
+        model.create_session(created, None, 1, 0, SALES, model.now)
+        await hub.advance(5)
+        snap = hub.state()
+        ringing, waiting = snap["calls"]
+        assert (ringing["caller"], ringing["state"], ringing["agent"], ringing["line"], ringing["group"]) == (
+            "+4930111", "ringing", "1001", 0, "Sales")
+        assert ringing["since"] == 4.0 and not ringing["answered"]
+        assert (waiting["caller"], waiting["state"], waiting["agent"], waiting["line"], waiting["since"]) == (
+            "+4930222", "waiting", None, None, 4.0)
+        sales = _group(snap)
+        assert (sales["waiting"], sales["abandoned"], sales["interval"]) == (1, 0, 900)
+        assert sorted(s["agent"] for s in snap["sessions"]) == ["1001", "9001"]  # by ID, not "hAgent 2"
+        await hub.advance(100)  # the second caller's patience (100 s from t = 1) runs out at 101 s
+        snap = hub.state()
+        assert [c["caller"] for c in snap["calls"]] == ["+4930111"]
+        assert (_group(snap)["abandoned"], _group(snap)["waiting"], _group(snap)["answered"]) == (1, 0, 0)
