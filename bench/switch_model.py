@@ -14,7 +14,9 @@ after the other, and reports the 1.1 figures as ratios against the 1.0 ones (the
 only same-run ratios are comparable).
 
 Reports: internal events processed per wall second, session events produced, calls answered (and
-abandoned), simulated seconds per wall second (the speed-up over real time), and peak traced memory
+abandoned), simulated seconds per wall second (the speed-up over real time) and per second of this
+process's CPU time (``speedup_cpu``: on a shared machine the wall clock also counts the time other
+processes had the CPU), and peak traced memory
 per agent (a second run under tracemalloc, which is slower, so it is not timed; it counts the scenario
 objects too).
 
@@ -99,14 +101,18 @@ def measure(agents: int, groups: int, seconds: float, step: float, memory: bool,
     """One configuration: a timed run, then (``memory``) a second run under tracemalloc."""
     scenario = build_scenario(agents, groups, features=features)
     gc.collect()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     # records=False: no call detail records kept, as in a server without --cdr (with them the switch
     # holds up to max_records = 10,000 untaken records)
     switch = Switch(scenario, records=False)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     produced, internal = run(switch, seconds, step)
     t2 = time.perf_counter()
+    c2 = time.process_time()
     wall = max(t2 - t1, 1e-9)
+    cpu = max(c2 - c1, 1e-9)
     answered = sum(switch.agent_info(h, seconds).number_of_acd_calls for h in switch.agent_handles())
     abandoned = sum(switch.queue_info(g.queue_id, seconds).total_calls_abandoned for g in switch.group_list())
     result = {
@@ -124,6 +130,8 @@ def measure(agents: int, groups: int, seconds: float, step: float, memory: bool,
         "internal_events_per_second": round(internal / wall),
         "session_events_per_second": round(produced / wall),
         "speedup": round(seconds / wall, 1),
+        "cpu_seconds": round(cpu, 4),
+        "speedup_cpu": round(seconds / cpu, 1),
     }
     if memory:
         del switch, scenario
@@ -159,7 +167,8 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         base = measure(args.agents, groups, seconds, args.step, memory, "1.0")
         new = measure(args.agents, groups, seconds, args.step, memory, "1.1")
-        result = {"1.0": base, "1.1": new, "speedup_ratio": round(new["speedup"] / base["speedup"], 3)}
+        result = {"1.0": base, "1.1": new, "speedup_ratio": round(new["speedup"] / base["speedup"], 3),
+                  "speedup_cpu_ratio": round(new["speedup_cpu"] / base["speedup_cpu"], 3)}
         if memory:
             result["bytes_per_agent_ratio"] = round(new["peak_bytes_per_agent"] / base["peak_bytes_per_agent"], 3)
     if args.json:

@@ -37,4 +37,5 @@ def test_compare_runs_both_and_reports_ratios(capsys):
     assert old["calls_abandoned"] == 0 and new["calls_answered"] > 0
     assert new["sessions"] == 90 and old["sessions"] == 60
     assert result["speedup_ratio"] == round(new["speedup"] / old["speedup"], 3)
+    assert result["speedup_cpu_ratio"] == round(new["speedup_cpu"] / old["speedup_cpu"], 3) and new["cpu_seconds"] > 0
     assert result["bytes_per_agent_ratio"] == round(new["peak_bytes_per_agent"] / old["peak_bytes_per_agent"], 3)
