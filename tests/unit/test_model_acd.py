@@ -272,6 +272,10 @@ def test_agent_home_and_set_agent_state_ex():
 
 def test_agent_events_report_state_changes():
     sw = switch(Agent("x", answer_delay=1, wrapup=2))
+    new = sw.create_agent("over-the-wire", None, 0)
+    assert sw.take_events() == [AgentEvent(new, AgentStatusEx.NEWAGENT, 0)]
+    sw.create_agent("over-the-wire", None, 0)  # known: no event
+    assert sw.take_events() == []
     h = sw.agent_handle("x")
     s = sw.create_session(h, None, 0, 0, A, 0)
     sw.set_session_state(s, S.READY, 0, 0)

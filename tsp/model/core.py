@@ -253,14 +253,16 @@ class Switch(CallsMixin, StatsMixin):
 
         A known agent with a PIN needs exactly that PIN (None or another -> INVALPASSWORD); a known agent
         without a PIN accepts any. An unknown ID creates a new agent (answer_delay 0, wrapup 0) whose PIN
-        is the one given (None = no PIN).
+        is the one given (None = no PIN) and emits AgentEvent NEWAGENT (§8.1).
         """
         t = self._advance(now)
         if not agent_id:
             raise SwitchError(LineErr.INVALAGENTID, "the agent ID is empty")
         agent = self._agents_by_id.get(agent_id)
         if agent is None:
-            return self._new_agent(agent_id, pin, 0, 0, t).handle
+            agent = self._new_agent(agent_id, pin, 0, 0, t)
+            self._events.append(_new(AgentEvent, (agent.handle, AgentStatusEx.NEWAGENT, 0)))  # §8.1
+            return agent.handle
         if agent.pin is not None and pin != agent.pin:
             raise SwitchError(
                 LineErr.INVALPASSWORD,
