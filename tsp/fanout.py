@@ -36,6 +36,8 @@ class EventFanOut:
     def fan_out(self, events: Iterable[SessionEvent], batch: Batch) -> None:
         watchers = self.registry.watchers
         for ev in events:
+            if type(ev) is not SessionEvent:
+                continue  # AgentEvent / QueueEvent / CallEvent (model 1.1): not sent yet (wire-protocol §8.1, §9.1)
             if ev.status & _STATE:
                 log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
             else:
