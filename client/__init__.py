@@ -38,7 +38,7 @@ from client.errors import (
 from client.connecting import CONNECT_TIMEOUT, connect, connect_stream
 from client.line import Line
 from client.tapi import EventSubscription, Tapi
-from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession
+from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession, ITQueue
 from protocol.version import __version__
 from protocol.constants import (
     AgentSessionEvent,
@@ -70,6 +70,7 @@ __all__ = [
     "ITAddress",
     "ITAgent",
     "ITAgentSession",
+    "ITQueue",
     "Line",
     "LineErr",
     "LineError",

@@ -18,7 +18,7 @@ connection (the async client of :mod:`client.tapi` and :mod:`client.line`). Ever
 from any number of threads at once; they are multiplexed on the one connection like concurrent tasks.
 
 The classes here (:class:`Tapi`, :class:`Line`, :class:`ITAgent`, :class:`ITAgentSession`,
-:class:`ITACDGroup`, :class:`ITAddress`, :class:`PendingReply`, :class:`EventSubscription`) are generated
+:class:`ITACDGroup`, :class:`ITQueue`, :class:`ITAddress`, :class:`PendingReply`, :class:`EventSubscription`) are generated
 from their async twins: same method names, same arguments, same results (wrapped again when they are
 client objects), same exceptions. Plain attributes (``handle``, ``agent_id``, ``last_info`` ...) are read
 straight from the async object. Each async object has exactly one blocking wrapper, so ``is`` comparisons
@@ -202,6 +202,7 @@ Line = _make_class(_line.Line)
 ITAgent = _make_class(_objects.ITAgent)
 ITAgentSession = _make_class(_objects.ITAgentSession)
 ITACDGroup = _make_class(_objects.ITACDGroup)
+ITQueue = _make_class(_objects.ITQueue)
 ITAddress = _make_class(_objects.ITAddress)
 Control = _make_class(_control.Control)
 
@@ -233,6 +234,7 @@ _BLOCKING_CLASSES: dict[type, type] = {
     _objects.ITAgent: ITAgent,
     _objects.ITAgentSession: ITAgentSession,
     _objects.ITACDGroup: ITACDGroup,
+    _objects.ITQueue: ITQueue,
     _objects.ITAddress: ITAddress,
     _control.Control: Control,
 }
@@ -300,6 +302,7 @@ __all__ = [
     "ITAddress",
     "ITAgent",
     "ITAgentSession",
+    "ITQueue",
     "Line",
     "PendingReply",
     "Tapi",

@@ -27,17 +27,16 @@ from __future__ import annotations
 import datetime as _dt
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from client import args as _args
 from client.errors import ControlRefusedError, LineError, TapiError, invalid_argument
+from client.interfaces import TapiLike
 from client.line import Line
 from client.objects import ITACDGroup
 from protocol import messages as m
 from protocol.constants import AgentSessionState, HResult, LineErr, ReqFunc
 
-if TYPE_CHECKING:  # pragma: no cover
-    from client.tapi import Tapi
 
 #: ``ControlRefusedError.reason``: the server does not serve the control extension (no ``--control``).
 NO_CONTROL = "no control"
@@ -53,7 +52,7 @@ _ENDED = (AgentSessionState.ENDED, AgentSessionState.RELEASED)
 class Control:
     """``tapi.control``: drive an emulator started with ``--control`` (see the module docstring)."""
 
-    def __init__(self, tapi: Tapi) -> None:
+    def __init__(self, tapi: TapiLike) -> None:
         self._tapi = tapi
 
     def __repr__(self) -> str:

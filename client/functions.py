@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from client import args as _args
 from client.args import handle, text, u32
+from client.interfaces import LineLike
 from client.methods import Arg, LineFunction, no_result
 from client.objects import ITAddress, ITAgent, ITAgentSession, as_group
 from protocol import messages as m
-from protocol.structs import AgentGroupList, AgentInfo, AgentSessionInfo, AgentSessionList, QueueInfo
-
-if TYPE_CHECKING:  # pragma: no cover
-    from client.line import Line
+from protocol.structs import AgentGroupList, AgentInfo, AgentSessionInfo, AgentSessionList, QueueInfo, QueueList
 
 
 # --- argument checks: (value, argument name) -> the value the request carries ------------------------------
@@ -47,13 +45,13 @@ def acd_group_id(value: Any, what: str) -> uuid.UUID:
 # --- results: (line, arguments as given, as checked, the reply's data) -> what the method returns ------------
 
 
-def agent_object(line: Line, given: Mapping[str, Any], checked: Mapping[str, Any], hagent: int) -> ITAgent:
+def agent_object(line: LineLike, given: Mapping[str, Any], checked: Mapping[str, Any], hagent: int) -> ITAgent:
     """CreateAgent's hAgent as the connection's one :class:`~client.objects.ITAgent` of that handle."""
     return line.tapi.registry.agent(line, hagent, checked["agent_id"], checked["pin"])
 
 
 def session_object(
-    line: Line, given: Mapping[str, Any], checked: Mapping[str, Any], hsession: int
+    line: LineLike, given: Mapping[str, Any], checked: Mapping[str, Any], hsession: int
 ) -> ITAgentSession:
     """CreateAgentSession's hAgentSession as the connection's one :class:`~client.objects.ITAgentSession`
     of that handle, knowing its agent, group and address."""
@@ -139,6 +137,16 @@ LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         reply=AgentGroupList,
         size_field="group_list_size",
         fixed={"group_list_context": 0},
+        grows=True,
+    ),
+    LineFunction(
+        method="get_queue_list",
+        request=m.GetQueueList,
+        args=(Arg("group", acd_group_id, ("group_id",), annotation="ITACDGroup | uuid.UUID | str"),),
+        summary="the queues of the ACD group (the buffer grows until the list fits).",
+        reply=QueueList,
+        size_field="queue_list_size",
+        fixed={"queue_list_context": 0},
         grows=True,
     ),
     LineFunction(

@@ -25,16 +25,13 @@ unless ``buffer_size=`` says otherwise. The list functions (``get_agent_session_
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from client.connection import ClientConnection
 from client.functions import LINE_FUNCTIONS
+from client.interfaces import TapiLike
 from client.methods import LIST_INITIAL_SIZE, LIST_MAX_ATTEMPTS, install
 from client.objects import ITACDGroup
 from protocol import messages as m
-
-if TYPE_CHECKING:  # pragma: no cover
-    from client.tapi import Tapi
 
 
 class Line:
@@ -46,7 +43,7 @@ class Line:
 
     def __init__(
         self,
-        tapi: Tapi,
+        tapi: TapiLike,
         device_id: int,
         hline: int,
         api_version: int,

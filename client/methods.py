@@ -28,13 +28,13 @@ import attrs
 from client import args as _args
 from client.deadline import deadline_after, remaining
 from client.errors import LineError, TapiError, TapiTimeoutError
+from client.interfaces import LineLike
 from protocol.constants import MAX_STRUCT_SIZE, HResult, LineErr, ReqFunc
 from protocol.errors import ProtocolError
 from protocol.messages import decode_reply_data
 
 if TYPE_CHECKING:  # pragma: no cover
     from client.connection import PendingReply
-    from client.line import Line
 
 #: Marks an :class:`Arg` without a default (the caller must give it).
 REQUIRED = inspect.Parameter.empty
@@ -45,7 +45,7 @@ LIST_MAX_ATTEMPTS = 8
 
 #: ``result(line, given, checked, data)``: what the caller gets from the reply's typed ``data`` (a structure
 #: or a handle), knowing the arguments as given and as checked (both by argument name).
-ResultMaker = Callable[["Line", Mapping[str, Any], Mapping[str, Any], Any], Any]
+ResultMaker = Callable[["LineLike", Mapping[str, Any], Mapping[str, Any], Any], Any]
 
 
 @attrs.frozen
@@ -110,7 +110,7 @@ class LineFunction:
         return int(self.reply.FIXED_SIZE)  # type: ignore[union-attr]
 
 
-def no_result(line: Line, given: Mapping[str, Any], checked: Mapping[str, Any], data: Any) -> None:
+def no_result(line: LineLike, given: Mapping[str, Any], checked: Mapping[str, Any], data: Any) -> None:
     """The result of a function that returns nothing to the caller (its LINE_REPLY only says success)."""
     return None
 
@@ -174,7 +174,7 @@ class _Binder:
         return bound
 
 
-def build_request(line: Line, row: LineFunction, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
+def build_request(line: LineLike, row: LineFunction, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
     """Check every argument of ``given`` (in table order) and build ``row``'s request message for ``line``.
 
     Returns the message and the checked values by argument name."""
@@ -197,7 +197,7 @@ class RequestPlan:
         self.size_what = row.request.__name__
         self.fixed = dict(row.fixed)
 
-    def build(self, line: Line, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
+    def build(self, line: LineLike, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
         checked: dict[str, Any] = {}
         fields: dict[str, Any] = {"h_line": line.hline}
         for name, check, targets in self.steps:
@@ -226,7 +226,7 @@ def reply_data(func: int, reply: Any) -> Any:
         ) from None
 
 
-def reply_decoder(line: Line, row: LineFunction, given: Mapping[str, Any], checked: Mapping[str, Any]) -> Callable[[Any], Any]:
+def reply_decoder(line: LineLike, row: LineFunction, given: Mapping[str, Any], checked: Mapping[str, Any]) -> Callable[[Any], Any]:
     """The ``transform`` that turns the LINE_REPLY of one call into the method's result."""
     func = row.req_func
     make = row.result
@@ -235,7 +235,7 @@ def reply_decoder(line: Line, row: LineFunction, given: Mapping[str, Any], check
     return lambda reply: make(line, given, checked, reply_data(func, reply))
 
 
-async def grow(line: Line, row: LineFunction, given: Mapping[str, Any], buffer_size: int | None,
+async def grow(line: LineLike, row: LineFunction, given: Mapping[str, Any], buffer_size: int | None,
                timeout: float | None) -> Any:
     """The plain form of a list function: grow the buffer to ``dwNeededSize`` and retry until the list fits.
 
@@ -294,11 +294,11 @@ def call_method(row: LineFunction) -> Callable[..., Any]:
     plan = RequestPlan(row)
 
     if row.grows:
-        async def method(self: Line, *args: Any, **kwargs: Any) -> Any:
+        async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
             given = binder.bind(args, kwargs)
             return await grow(self, row, given, given["buffer_size"], given["timeout"])
     else:
-        async def method(self: Line, *args: Any, **kwargs: Any) -> Any:
+        async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
             given = binder.bind(args, kwargs)
             body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
             transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
@@ -315,7 +315,7 @@ def start_method(row: LineFunction) -> Callable[..., Any]:
     sized = row.size_field is not None
     plan = RequestPlan(row)
 
-    async def method(self: Line, *args: Any, **kwargs: Any) -> tuple[int, PendingReply]:
+    async def method(self: LineLike, *args: Any, **kwargs: Any) -> tuple[int, PendingReply]:
         given = binder.bind(args, kwargs)
         body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
         transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)

@@ -1,4 +1,4 @@
-"""TAPI3-style call-centre objects: ITAgent, ITAgentSession, ITACDGroup, ITAddress.
+"""TAPI3-style call-centre objects: ITAgent, ITAgentSession, ITACDGroup, ITQueue, ITAddress.
 
 Method names are tapi3cc.h's (``get_TotalTalkTime``, ``put_State``, ``CreateSessionWithPIN`` ...), so code
 ported from TAPI3 reads the same; every method is a coroutine (the blocking facade in
@@ -45,10 +45,10 @@ from protocol.constants import (
     HResult,
 )
 
+from client.interfaces import LineLike, TapiLike
+
 if TYPE_CHECKING:  # pragma: no cover
-    from client.line import Line
-    from client.tapi import Tapi
-    from protocol.structs import AgentInfo, AgentSessionInfo
+    from protocol.structs import AgentInfo, AgentSessionInfo, QueueInfo
 
 #: How long a TAPI3 object call waits for its completion before TAPI_E_TIMEOUT: two minutes
 #: (tapi-facts §5.4). Shorten it only through ``client.connect(..., request_timeout=...)``.
@@ -141,7 +141,7 @@ class ITACDGroup:
     """An ACD group, identified by its GUID. ``get_Name`` asks the server (GetGroupList) once if needed."""
 
     group_id: uuid.UUID
-    _line: Line | None = attrs.field(default=None, repr=False)
+    _line: LineLike | None = attrs.field(default=None, repr=False)
     name: str | None = None
 
     def __eq__(self, other: object) -> bool:
@@ -164,6 +164,81 @@ class ITACDGroup:
                 raise TapiError(HResult.E_UNEXPECTED, f"group {self.group_id} is not in the server's group list")
         return self.name
 
+    async def EnumerateQueues(self) -> list[ITQueue]:
+        """The group's queues (GetQueueList; each queue is named after its group). E_UNEXPECTED without a
+        line; an unknown group is ``LineError`` LINEERR_INVALAGENTGROUP."""
+        if self._line is None:
+            raise TapiError(HResult.E_UNEXPECTED, f"no line to list the queues of group {self.group_id}")
+        lst = await self._line.get_queue_list(self, timeout=self._line.tapi.request_timeout)
+        return [ITQueue(entry.queue_id, entry.name, self._line) for entry in lst.entries]
+
+    async def get_Queues(self) -> list[ITQueue]:
+        """Same as :meth:`EnumerateQueues` (TAPI3's collection form)."""
+        return await self.EnumerateQueues()
+
+
+@attrs.define(eq=False)
+class ITQueue:
+    """An ACD queue (tapi3cc.h ITQueue) from :meth:`ITACDGroup.EnumerateQueues`: ``queue_id`` (dwQueueID)
+    and ``name``. Each statistic getter is one GetQueueInfo round trip (two-minute deadline)."""
+
+    queue_id: int
+    name: str
+    _line: LineLike = attrs.field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ITQueue) and other.queue_id == self.queue_id
+
+    def __hash__(self) -> int:
+        return hash(self.queue_id)
+
+    async def get_Name(self) -> str:
+        """The queue's name, as the queue list gave it."""
+        return self.name
+
+    async def _info(self) -> QueueInfo:
+        return await self._line.get_queue_info(self.queue_id, timeout=self._line.tapi.request_timeout)
+
+    async def get_MeasurementPeriod(self) -> int:
+        """Seconds the statistics cover (dwMeasurementPeriod)."""
+        return (await self._info()).measurement_period
+
+    async def get_TotalCallsQueued(self) -> int:
+        """Calls that entered the queue (dwTotalCallsQueued)."""
+        return (await self._info()).total_calls_queued
+
+    async def get_CurrentCallsQueued(self) -> int:
+        """Calls waiting now (dwCurrentCallsQueued)."""
+        return (await self._info()).current_calls_queued
+
+    async def get_TotalCallsAbandoned(self) -> int:
+        """Calls that hung up while waiting (dwTotalCallsAbandoned)."""
+        return (await self._info()).total_calls_abandoned
+
+    async def get_TotalCallsFlowedIn(self) -> int:
+        """Calls that overflowed into this queue (dwTotalCallsFlowedIn)."""
+        return (await self._info()).total_calls_flowed_in
+
+    async def get_TotalCallsFlowedOut(self) -> int:
+        """Calls that overflowed out of this queue (dwTotalCallsFlowedOut)."""
+        return (await self._info()).total_calls_flowed_out
+
+    async def get_LongestEverWaitTime(self) -> int:
+        """Longest wait, in seconds, of any call (dwLongestEverWaitTime)."""
+        return (await self._info()).longest_ever_wait_time
+
+    async def get_CurrentLongestWaitTime(self) -> int:
+        """Wait, in seconds, of the call waiting longest now (dwCurrentLongestWaitTime)."""
+        return (await self._info()).current_longest_wait_time
+
+    async def get_AverageWaitTime(self) -> int:
+        """Average wait in seconds (dwAverageWaitTime)."""
+        return (await self._info()).average_wait_time
+
+    async def get_FinalDisposition(self) -> int:
+        """Calls that reached their final disposition (dwFinalDisposition)."""
+        return (await self._info()).final_disposition
+
 
 # --- ITAgentSession -------------------------------------------------------------------------------------------
 
@@ -178,7 +253,7 @@ class ITAgentSession:
 
     def __init__(
         self,
-        line: Line,
+        line: LineLike,
         handle: int,
         *,
         agent: ITAgent | None = None,
@@ -201,12 +276,12 @@ class ITAgentSession:
         return f"<ITAgentSession hAgentSession={self.handle} agent={agent!r}>"
 
     @property
-    def tapi(self) -> Tapi:
+    def tapi(self) -> TapiLike:
         """The connection-level object this session belongs to."""
         return self._line.tapi
 
     @property
-    def line(self) -> Line:
+    def line(self) -> LineLike:
         """The line this session's requests go through."""
         return self._line
 
@@ -376,7 +451,7 @@ class ITAgent:
     per call with the same two-minute deadline as the session getters.
     """
 
-    def __init__(self, line: Line, handle: int, agent_id: str, pin: str | None = None) -> None:
+    def __init__(self, line: LineLike, handle: int, agent_id: str, pin: str | None = None) -> None:
         self._line = line
         self.handle = int(handle)
         self.agent_id = agent_id
@@ -386,7 +461,7 @@ class ITAgent:
         return f"<ITAgent {self.agent_id!r} hAgent={self.handle}>"
 
     @property
-    def line(self) -> Line:
+    def line(self) -> LineLike:
         """The line this agent's requests go through."""
         return self._line
 
@@ -472,7 +547,7 @@ class ITAgent:
         return (await self._info()).total_acd_wrap_up_time
 
 
-def as_group(value: ITACDGroup | uuid.UUID | str, line: Line | None = None) -> ITACDGroup:
+def as_group(value: ITACDGroup | uuid.UUID | str, line: LineLike | None = None) -> ITACDGroup:
     """An ACD group argument (an ITACDGroup, a UUID or a GUID string) as an :class:`ITACDGroup`.
 
     An ITACDGroup is returned as it is; otherwise a new one that looks its name up through ``line``.
@@ -507,7 +582,7 @@ class ObjectRegistry:
 
     def session(
         self,
-        line: Line,
+        line: LineLike,
         handle: int,
         *,
         agent: ITAgent | None = None,
@@ -529,7 +604,7 @@ class ObjectRegistry:
                 session.address = address
         return session
 
-    def agent(self, line: Line, handle: int, agent_id: str, pin: str | None) -> ITAgent:
+    def agent(self, line: LineLike, handle: int, agent_id: str, pin: str | None) -> ITAgent:
         """The agent object of ``handle`` (made on first sight; a PIN given now replaces the known one)."""
         agent = self._agents.get(handle)
         if agent is None:
@@ -558,6 +633,7 @@ __all__ = [
     "ITAddress",
     "ITAgent",
     "ITAgentSession",
+    "ITQueue",
     "ObjectRegistry",
     "REQUEST_TIMEOUT",
     "SESSION_STATE_TO_ASST",

@@ -6,7 +6,7 @@ Public API (see docs/protocol.md):
 * request bodies: one class per function (``Initialize`` ... ``EmuOfferCall``) and :class:`RawRequest`
 * event records: :class:`AsyncEventMsg`, :class:`LineReply`, :class:`AgentSessionStatusEvent`
 * structures: :class:`AgentSessionInfo`, :class:`AgentSessionList`, :class:`AgentInfo`,
-  :class:`QueueInfo`, :class:`AgentGroupList` (+ entries), ``encode_struct``/``decode_struct``
+  :class:`QueueInfo`, :class:`AgentGroupList`, :class:`QueueList` (+ entries), ``encode_struct``/``decode_struct``
 * codec: ``encode``/``decode`` and the body-level functions
 * :class:`Connection` (sans-I/O state machine; its :class:`State` / :class:`Input` tables are in
   :mod:`protocol.states`), :class:`Role`, ``NEED_DATA``, ``CLOSED``
@@ -83,3 +83,9 @@ from protocol.structs import (
     guid_to_bytes,
     ole_to_datetime,
 )
+
+# Every declared request body, structure and list entry is importable from the package, derived from the
+# tables (a new declaration needs no line here).
+for _cls in (*REQUEST_CLASSES, *STRUCT_CLASSES, *(c.ENTRY for c in STRUCT_CLASSES if hasattr(c, "ENTRY"))):
+    globals()[_cls.__name__] = _cls
+del _cls

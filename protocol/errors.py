@@ -15,15 +15,32 @@ One hierarchy, as in h11:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import attrs
 
 from protocol.constants import ErrorCode
 
-if TYPE_CHECKING:  # pragma: no cover
-    from protocol.messages import Error
-
 #: ERROR frame text is capped so that an error about a huge frame never produces a huge frame.
 MAX_ERROR_TEXT_BYTES = 1024
+
+
+def _error_code(value: int) -> int:
+    """The ErrorCode member when the value is known, else the plain int (never fails)."""
+    try:
+        return ErrorCode(value)
+    except ValueError:
+        return value
+
+
+@attrs.frozen(slots=False)
+class Error:
+    """ERROR: the sender closes the connection after it. ``code`` is an ErrorCode when known.
+
+    Declared here, next to the exceptions that turn into it (:meth:`ProtocolError.to_frame`), and
+    re-exported by :mod:`protocol.messages` with the other frames; so this module imports no other module
+    of the package but the constants."""
+
+    code: int = attrs.field(converter=_error_code)
+    text: str = ""
 
 
 class ProtocolError(Exception):
@@ -36,8 +53,6 @@ class ProtocolError(Exception):
 
     def to_frame(self) -> Error:
         """The ERROR frame that reports this error (text truncated to 1 KiB of UTF-8)."""
-        from protocol.messages import Error
-
         text = self.message.encode("utf-8")[:MAX_ERROR_TEXT_BYTES].decode("utf-8", "ignore")
         return Error(code=self.code, text=text)
 

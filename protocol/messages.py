@@ -60,17 +60,18 @@ from protocol.declare import (
     string,
     struct_context,
 )
-from protocol.errors import RemoteProtocolError
+from protocol.errors import Error, RemoteProtocolError
 from protocol.structs import (
     AgentGroupList,
     AgentInfo,
     AgentSessionInfo,
     AgentSessionList,
     QueueInfo,
+    QueueList,
     enum_or_int,
 )
 
-#: Default buffer size offered for variable-size lists (GetAgentSessionList, GetGroupList).
+#: Default buffer size offered for variable-size lists (GetAgentSessionList, GetGroupList, GetQueueList).
 DEFAULT_LIST_BUFFER_SIZE = 0x1000
 
 # --- frames ----------------------------------------------------------------------------------------------
@@ -111,14 +112,6 @@ class Events:
     """EVENTS: one or more ASYNCEVENTMSG records (typed views or :class:`AsyncEventMsg`)."""
 
     records: tuple[Any, ...] = attrs.field(converter=tuple)
-
-
-@attrs.frozen(slots=False)
-class Error:
-    """ERROR: the sender closes the connection after it. ``code`` is an ErrorCode when known."""
-
-    code: int = attrs.field(converter=enum_or_int(ErrorCode))
-    text: str = ""
 
 
 Frame = Union[Hello, Request, Response, Events, Error]
@@ -289,6 +282,19 @@ class GetGroupList(RequestBody):
     group_list_size: int = buffer_size(24, DEFAULT_LIST_BUFFER_SIZE)
 
 
+@request(ReqFunc.GETQUEUELIST, asynchronous=True, returns=QueueList)
+class GetQueueList(RequestBody):
+    """lineGetQueueList (153, async, 2.2.4.1.3.41) -> LINEQUEUELIST. GroupID: GUID in VarData (offset at
+    20), its size DWORD at 24 (= 16)."""
+
+    request_id: int = request_id(8)
+    context: int = dword(12, 0)
+    h_line: int = handle(16)
+    group_id: uuid.UUID = guid(20, size_offset=24)
+    queue_list_context: int = struct_context(28)
+    queue_list_size: int = buffer_size(32, DEFAULT_LIST_BUFFER_SIZE)
+
+
 @request(ReqFunc.SETAGENTSESSIONSTATE, asynchronous=True)
 class SetAgentSessionState(RequestBody):
     """lineSetAgentSessionState (155, async, 2.2.4.1.3.60); no lpContext. 0 = keep."""
@@ -331,6 +337,7 @@ REQUEST_CLASSES: tuple[type, ...] = (
     GetAgentSessionList,
     GetQueueInfo,
     GetGroupList,
+    GetQueueList,
     SetAgentSessionState,
     EmuAdvanceClock,
     EmuOfferCall,

@@ -220,7 +220,7 @@ QUEUE_INFO = _compiled(
     ),
 )
 
-#: Header shared by LINEAGENTSESSIONLIST and LINEAGENTGROUPLIST, 24 bytes.
+#: Header shared by LINEAGENTSESSIONLIST, LINEAGENTGROUPLIST and LINEQUEUELIST, 24 bytes.
 LIST_HEADER_SIZE = 24
 LIST_HEADER = _compiled(
     "LIST_HEADER",
@@ -239,4 +239,12 @@ AGENT_GROUP_ENTRY_SIZE = 24
 AGENT_GROUP_ENTRY = _compiled(
     "AGENT_GROUP_ENTRY",
     c.Struct("group_id" / c.Bytes(16), "name_size" / u32, "name_offset" / u32),
+)
+
+#: LINEQUEUEENTRY, 12 bytes; name offset is relative to the start of the list structure (as for
+#: LINEAGENTGROUPENTRY).
+QUEUE_ENTRY_SIZE = 12
+QUEUE_ENTRY = _compiled(
+    "QUEUE_ENTRY",
+    c.Struct("queue_id" / u32, "name_size" / u32, "name_offset" / u32),
 )

@@ -1,4 +1,4 @@
-"""TAPI structures carried in LINE_REPLY records, and the value adapters they need.
+"""TAPI structures carried in LINE_REPLY records.
 
 Layouts are tapi-facts §2 (packed, little-endian). Python fields are snake_case versions of the C field
 names without the Hungarian prefix. Conventions:
@@ -8,13 +8,11 @@ names without the Hungarian prefix. Conventions:
   is what goes into LINE_REPLY VarData (Param4 = its length).
 * ``decode_struct(cls, data)`` accepts any ``data`` at least the fixed size long and checks every internal
   offset before reading; any inconsistency raises :class:`RemoteProtocolError` (MALFORMED).
-* Lists follow the size rule (wire-protocol §2): see :meth:`AgentSessionList.build`.
+* Lists follow the size rule (wire-protocol §2): see :meth:`ListStruct.build`. A list is declared by its
+  entry (an attrs class and its construct schema); its codec is derived from them (:class:`ListStruct`).
 
-Adapters, exact by construction (integer arithmetic with correct rounding, no float accumulation):
-
-* OLE DATE <-> aware UTC ``datetime``: :func:`datetime_to_ole`, :func:`ole_to_datetime`.
-* CURRENCY <-> ``Decimal``: :func:`decimal_to_cy`, :func:`cy_to_decimal`.
-* GUID <-> ``uuid.UUID``: [MS-DTYP] 2.3.4.2 layout = ``UUID.bytes_le``.
+The value adapters (OLE DATE <-> ``datetime``, CURRENCY <-> ``Decimal``, GUID <-> ``uuid.UUID``,
+``enum_or_int``) live in :mod:`protocol.adapters` and are re-exported here.
 
 Two interchangeable paths produce the bytes (see :mod:`protocol.fastpath`): the ``struct`` fast path,
 derived at import from the construct schemas, used by ``to_bytes``/``from_bytes``/``encode_struct``/
@@ -26,8 +24,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import functools
-import math
 import struct
 import uuid
 from decimal import Decimal
@@ -38,192 +34,35 @@ import construct as c
 
 from protocol import fastpath as fp
 from protocol import schemas as s
+from protocol.adapters import (
+    CY_SCALE,
+    OLE_EPOCH,
+    OLE_EXACT_DAYS,
+    UTC,
+    bytes_to_guid,
+    cy_to_decimal,
+    datetime_to_ole,
+    decimal_to_cy,
+    enum_or_int,
+    guid_to_bytes,
+    ole_from_us,
+    ole_to_datetime,
+)
 from protocol.constants import AgentSessionState, AgentStateEx, ErrorCode
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 
-UTC = _dt.timezone.utc
-#: Day 0 of an OLE Automation DATE ([MS-OAUT] 2.2.25), taken as UTC (wire-protocol §4).
-OLE_EPOCH = _dt.datetime(1899, 12, 30, tzinfo=UTC)
-_US_PER_DAY = 86_400 * 1_000_000
-#: |DATE| below this many days round-trips datetimes to the microsecond: one ulp of a double < 2**16 is
-#: 2**-37 day = 0.63 us, so the nearest microsecond is always recovered. 1720-07-28 .. 2079-06-06.
-OLE_EXACT_DAYS = 2**16
-#: CURRENCY scale ([MS-OAUT] 2.2.24): int64 = value x 10,000.
-CY_SCALE = 10_000
-_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+__all__ = [  # the adapters are re-exported: the structures' public API
+    "CY_SCALE", "OLE_EPOCH", "OLE_EXACT_DAYS", "UTC", "bytes_to_guid", "cy_to_decimal", "datetime_to_ole",
+    "decimal_to_cy", "enum_or_int", "guid_to_bytes", "ole_from_us", "ole_to_datetime",
+    "STRUCT_CLASSES", "AgentSessionInfo", "AgentInfo", "QueueInfo", "ListStruct", "EntryKind",
+    "AgentSessionEntry", "AgentSessionList", "AgentGroupEntry", "AgentGroupList", "QueueEntry", "QueueList",
+    "encode_struct", "decode_struct", "construct_encode_struct", "construct_decode_struct", "encode_handle",
+    "encode_utf16z", "decode_utf16z", "wire_adapters", "wire_packer",
+]
 
 
 def _malformed(message: str) -> RemoteProtocolError:
     return RemoteProtocolError(ErrorCode.MALFORMED, message)
-
-
-# --- adapters --------------------------------------------------------------------------------------------
-
-
-def datetime_to_ole(value: _dt.datetime) -> float:
-    """Aware ``datetime`` -> OLE DATE (days since 1899-12-30 00:00 UTC, fraction = part of the day).
-
-    The double nearest to the exact microsecond count is returned (``int / int`` is correctly rounded in
-    CPython, the same double ``float(Fraction(us, 86_400_000_000))`` gives). Before the epoch the OLE
-    convention applies: the integer part counts days back, the fraction is still the time of day
-    (1899-12-29 06:00 = -1.25). Raises LocalProtocolError for naive datetimes.
-
-    Plain ``datetime`` values in ``timezone.utc`` are memoised (bounded LRU): the server encodes every
-    session's constant start time on every poll. (Equal UTC datetimes are the same instant - ``fold``
-    means nothing in UTC - so the memo cannot confuse two instants.)
-    """
-    if type(value) is _dt.datetime and value.tzinfo is UTC:
-        return _utc_datetime_to_ole(value)
-    if not isinstance(value, _dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise LocalProtocolError(f"DATE needs an aware datetime (UTC), got {value!r}")
-    return _exact_datetime_to_ole(value)
-
-
-def _exact_datetime_to_ole(value: _dt.datetime) -> float:
-    return ole_from_us((value - OLE_EPOCH) // _ONE_US)
-
-
-def ole_from_us(us: int) -> float:
-    """OLE DATE of the instant ``us`` microseconds after 1899-12-30 00:00 UTC: what
-    :func:`datetime_to_ole` gives for ``OLE_EPOCH + timedelta(microseconds=us)``, without the datetime
-    (the switch keeps its session start times as microsecond counts)."""
-    if us >= 0:
-        return us / _US_PER_DAY
-    day, rem = divmod(us, _US_PER_DAY)
-    return (day * _US_PER_DAY - rem) / _US_PER_DAY
-
-
-_ONE_US = _dt.timedelta(microseconds=1)
-_utc_datetime_to_ole = functools.lru_cache(maxsize=4096)(_exact_datetime_to_ole)
-
-
-def _div_round_half_even(num: int, den: int) -> int:
-    """``num / den`` (den > 0) rounded to the nearest integer, ties to even (as ``round(Fraction)``)."""
-    q, r = divmod(num, den)
-    twice = 2 * r
-    if twice > den or (twice == den and q & 1):
-        q += 1
-    return q
-
-
-@functools.lru_cache(maxsize=4096)
-def ole_to_datetime(value: float) -> _dt.datetime:
-    """OLE DATE -> aware UTC ``datetime``, rounded to the nearest microsecond (ties to even).
-
-    Exact inverse of :func:`datetime_to_ole` while ``abs(value) < OLE_EXACT_DAYS``; beyond that the
-    error is at most half an ulp of the double (about 20 us in year 9999). NaN, infinities and values
-    outside datetime's range raise RemoteProtocolError (MALFORMED).
-
-    Memoised (bounded LRU): the result depends on the value alone, and a client polling sessions decodes
-    the same start times over and over (0.07 us instead of 0.6 us per hit).
-    """
-    if not math.isfinite(value):
-        raise _malformed(f"DATE value {value!r} is not a finite number")
-    num, den = value.as_integer_ratio()  # exact: den is a power of two
-    if value >= 0:
-        us = _div_round_half_even(num * _US_PER_DAY, den)
-    else:
-        days = math.trunc(value)  # toward zero: -1.25 -> -1 day ...
-        us = days * _US_PER_DAY + _div_round_half_even((days * den - num) * _US_PER_DAY, den)  # ... + 0.25 day
-    try:
-        return OLE_EPOCH + _dt.timedelta(0, 0, us)  # positional: half the cost of microseconds=us
-    except OverflowError:
-        raise _malformed(f"DATE value {value!r} is outside the years 1..9999") from None
-
-
-def decimal_to_cy(value: Decimal | int) -> int:
-    """``Decimal`` -> CURRENCY int64 (value x 10,000). Must be exact: quantize to 4 places first.
-
-    Memoised for Decimals (bounded LRU of the successful conversions: equal Decimals, 1.5 and 1.50,
-    have the same CURRENCY)."""
-    if type(value) is Decimal:
-        try:
-            return _memo_decimal_to_cy(value)
-        except TypeError:  # unhashable (a signalling NaN): the checks below word the error
-            pass
-    return _exact_decimal_to_cy(value)
-
-
-def _exact_decimal_to_cy(value: Decimal | int) -> int:
-    if type(value) is not Decimal:
-        if not isinstance(value, (Decimal, int)):
-            raise LocalProtocolError(f"CURRENCY needs a finite Decimal or int, got {value!r}")
-        value = Decimal(value)
-    if not value.is_finite():
-        raise LocalProtocolError(f"CURRENCY needs a finite Decimal or int, got {value!r}")
-    # Exact integer arithmetic on the digits, independent of the decimal context (so a memoised result
-    # holds in any context), with the magnitude bounded before any number is formed.
-    sign, digits, exponent = value.as_tuple()
-    if not any(digits):
-        return 0
-    if value.adjusted() > 18:
-        raise LocalProtocolError(f"CURRENCY {value!r} is outside the int64 range")
-    n = len(digits)
-    while digits[n - 1] == 0:  # trailing zeros of the coefficient move into the exponent (exactly)
-        n -= 1
-    exponent += len(digits) - n  # type: ignore[operator]
-    # The coefficient now ends in a nonzero digit, so value x 10^4 is whole only if exponent + 4 >= 0;
-    # then the adjusted() bound leaves it at most 23 digits.
-    if exponent + 4 < 0:
-        raise LocalProtocolError(f"CURRENCY {value!r} has more than 4 decimal places; quantize it first")
-    cy = int("".join(map(str, digits[:n]))) * 10 ** (exponent + 4)
-    if sign:
-        cy = -cy
-    if not _I64_MIN <= cy <= _I64_MAX:
-        raise LocalProtocolError(f"CURRENCY {value!r} is outside the int64 range")
-    return cy
-
-
-_memo_decimal_to_cy = functools.lru_cache(maxsize=4096)(_exact_decimal_to_cy)
-
-
-@functools.lru_cache(maxsize=4096)
-def cy_to_decimal(value: int) -> Decimal:
-    """CURRENCY int64 -> ``Decimal`` with exactly 4 decimal places (52500 -> Decimal('5.2500')).
-
-    Memoised (bounded LRU; Decimals are immutable): call rates repeat from poll to poll."""
-    return Decimal(value).scaleb(-4)
-
-
-def guid_to_bytes(value: uuid.UUID) -> bytes:
-    """GUID in [MS-DTYP] 2.3.4.2 layout (Data1 u32 LE, Data2/Data3 u16 LE, Data4 8 bytes)."""
-    if not isinstance(value, uuid.UUID):
-        raise LocalProtocolError(f"GUID must be a uuid.UUID, got {value!r}")
-    return value.bytes_le
-
-
-def bytes_to_guid(data: bytes) -> uuid.UUID:
-    """Inverse of :func:`guid_to_bytes`; ``data`` must be exactly 16 bytes."""
-    if len(data) != 16:
-        raise _malformed(f"GUID must be 16 bytes, got {len(data)}")
-    return uuid.UUID(bytes_le=bytes(data))
-
-
-def enum_or_int(enum_cls: type) -> Any:
-    """attrs converter (shared with messages.py): the enum member when the value is known, else the plain int (never fails).
-
-    Same result as ``enum_cls(value)`` with ValueError -> ``value``, but a known value costs one dict
-    lookup and an unknown plain int no exception (the converter runs for every decoded field).
-    """
-    members = enum_cls._value2member_map_  # type: ignore[attr-defined]
-    plain = not issubclass(enum_cls, enum.Flag) and getattr(enum_cls._missing_, "__func__", None) is getattr(  # type: ignore[attr-defined]
-        enum.Enum._missing_, "__func__", None
-    )
-
-    def convert(value: int) -> int:
-        try:
-            return members[value]
-        except (KeyError, TypeError):
-            pass
-        if plain and type(value) is int:  # Enum.__new__ would end in _missing_ -> ValueError
-            return value
-        try:
-            return enum_cls(value)
-        except ValueError:
-            return value
-
-    return convert
-
 
 def _build(schema: c.Construct, values: dict[str, Any], what: str) -> bytes:
     """``schema.build`` with construct's range/type errors turned into LocalProtocolError."""
@@ -436,146 +275,6 @@ def wire_packer(cls: type) -> Callable[..., bytes]:
 # --- lists -----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen(slots=False)
-class AgentSessionEntry:
-    """LINEAGENTSESSIONENTRY (28 bytes)."""
-
-    hagent_session: int
-    hagent: int
-    group_id: uuid.UUID
-    working_address_id: int = 0
-
-
-@attrs.frozen(slots=False)
-class AgentGroupEntry:
-    """LINEAGENTGROUPENTRY (24 bytes) plus its name from the list's variable part."""
-
-    group_id: uuid.UUID
-    name: str
-
-
-def _sized_list(cls: type, entries: tuple, total_size: int, full_size: int) -> Any:
-    """The size rule: everything if it fits in ``total_size``, else no entries and needed = full size."""
-    if total_size < cls.FIXED_SIZE:
-        raise LocalProtocolError(
-            f"{cls.__name__}: buffer size {total_size} is below the fixed size {cls.FIXED_SIZE}"
-            " (answer LINEERR_STRUCTURETOOSMALL instead)"
-        )
-    if full_size <= total_size:
-        return cls(total_size=total_size, needed_size=full_size, used_size=full_size, entries=entries)
-    return cls(total_size=total_size, needed_size=full_size, used_size=cls.FIXED_SIZE, entries=())
-
-
-def _list_entries_region(header: Any, data: bytes, entry_size: int, what: str) -> tuple[int, int]:
-    """Check num_entries/list_size/list_offset of a list header against ``data``; return (offset, count)."""
-    n = header["num_entries"]
-    size = header["list_size"]
-    if size != n * entry_size:
-        raise _malformed(f"{what}: dwListSize {size} != dwNumEntries {n} x {entry_size}")
-    if n == 0:
-        return 0, 0
-    off = header["list_offset"]
-    if off < s.LIST_HEADER_SIZE or off + size > len(data):
-        raise _malformed(f"{what}: entries at offset {off} size {size} lie outside the {len(data)} bytes")
-    return off, n
-
-
-class _ListStruct:
-    """What LINEAGENTSESSIONLIST and LINEAGENTGROUPLIST share: the 24-byte list header (tapi-facts §2),
-    the size rule, and the to_bytes/from_bytes entry points of the fast path (``_encode`` / ``_decode``
-    take the engine, so the construct reference path runs the same code)."""
-
-    __slots__ = ()
-    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
-    ENTRY_SIZE: ClassVar[int]
-    C_NAME: ClassVar[str]
-    total_size: int
-    needed_size: int
-    used_size: int
-    entries: tuple[Any, ...]
-
-    @classmethod
-    def full_size(cls, entries: Any) -> int:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    @classmethod
-    def build(cls, entries: Any, total_size: int) -> Any:
-        """Apply the size rule for a client buffer of ``total_size`` bytes (>= 24)."""
-        entries = tuple(entries)
-        return _sized_list(cls, entries, total_size, cls.full_size(entries))
-
-    def to_bytes(self) -> bytes:
-        return self._encode(_fast_build)  # type: ignore[attr-defined, no-any-return]
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Any:
-        return cls._decode(data, _fast_parse)  # type: ignore[attr-defined]
-
-    def _header(self, build: _Build, used: int) -> bytes:
-        """The list header's bytes, after checking ``used_size`` against the ``used`` bytes encoded."""
-        n = len(self.entries)
-        if self.used_size != used:
-            raise LocalProtocolError(f"{type(self).__name__}.used_size {self.used_size} != {used} for {n} entries")
-        header = dict(
-            total_size=self.total_size,
-            needed_size=self.needed_size,
-            used_size=self.used_size,
-            num_entries=n,
-            list_size=n * self.ENTRY_SIZE,
-            list_offset=self.FIXED_SIZE if n else 0,
-        )
-        return build(s.LIST_HEADER, header, self.C_NAME)
-
-    @classmethod
-    def _read_header(cls, data: bytes, parse: _Parse) -> tuple[Any, int, int]:
-        """(header, offset of the entries, number of entries), every bound checked."""
-        _need(data, cls.FIXED_SIZE, cls.C_NAME)
-        h = parse(s.LIST_HEADER, data, cls.C_NAME)
-        off, n = _list_entries_region(h, data, cls.ENTRY_SIZE, cls.C_NAME)
-        return h, off, n
-
-    @classmethod
-    def _from_header(cls, h: Any, entries: list[Any]) -> Any:
-        return cls(total_size=h["total_size"], needed_size=h["needed_size"], used_size=h["used_size"], entries=entries)  # type: ignore[call-arg]
-
-
-@attrs.frozen(kw_only=True, slots=False)
-class AgentSessionList(_ListStruct):
-    """LINEAGENTSESSIONLIST (24-byte header) + LINEAGENTSESSIONENTRY x n, entries right after the header."""
-
-    ENTRY_SIZE: ClassVar[int] = s.AGENT_SESSION_ENTRY_SIZE
-    C_NAME: ClassVar[str] = "LINEAGENTSESSIONLIST"
-
-    total_size: int
-    needed_size: int
-    used_size: int
-    entries: tuple[AgentSessionEntry, ...] = attrs.field(default=(), converter=tuple)
-
-    @classmethod
-    def full_size(cls, entries: tuple[AgentSessionEntry, ...] | list[AgentSessionEntry]) -> int:
-        """Bytes needed to return every entry."""
-        return cls.FIXED_SIZE + cls.ENTRY_SIZE * len(entries)
-
-    def _encode(self, build: _Build) -> bytes:
-        parts = [self._header(build, self.full_size(self.entries))]
-        for e in self.entries:
-            values = attrs.asdict(e, recurse=False)
-            values["group_id"] = guid_to_bytes(e.group_id)
-            parts.append(build(s.AGENT_SESSION_ENTRY, values, "LINEAGENTSESSIONENTRY"))
-        return b"".join(parts)
-
-    @classmethod
-    def _decode(cls, data: bytes, parse: _Parse) -> AgentSessionList:
-        h, off, n = cls._read_header(data, parse)
-        entries = []
-        for i in range(n):
-            v = parse(s.AGENT_SESSION_ENTRY, data, "LINEAGENTSESSIONENTRY", off + i * cls.ENTRY_SIZE)
-            entries.append(
-                AgentSessionEntry(v["hagent_session"], v["hagent"], bytes_to_guid(v["group_id"]), v["working_address_id"])
-            )
-        return cls._from_header(h, entries)  # type: ignore[no-any-return]
-
-
 def encode_utf16z(text: str, what: str) -> bytes:
     """UTF-16LE + NUL terminator; LocalProtocolError for embedded NULs or lone surrogates."""
     if "\x00" in text:
@@ -599,63 +298,276 @@ def decode_utf16z(data: bytes, what: str) -> str:
     return text
 
 
+class EntryKind(enum.Enum):
+    """How one field of a list entry class is carried (derived from the entry's construct schema)."""
+
+    U32 = "u32"  # a DWORD of the entry, as it is
+    GUID = "guid"  # 16 bytes of the entry ([MS-DTYP] 2.3.4.2), a uuid.UUID in Python
+    STRING = "string"  # <name>_size / <name>_offset DWORDs of the entry; the UTF-16LE text after the entries
+
+
+class _EntryCodec:
+    """One list entry's codec, derived from its attrs class and its construct schema: every attrs field is
+    a schema field of the same name (a DWORD, or 16 bytes = a GUID) or a ``<name>_size`` / ``<name>_offset``
+    pair (a NUL-terminated UTF-16LE string in the list's variable part, offset from the start of the list);
+    every schema field is used once. Anything else raises TypeError at import."""
+
+    __slots__ = ("cls", "schema", "what", "size", "fields")
+
+    def __init__(self, cls: type, schema: c.Construct, what: str) -> None:
+        lay = fp.layout(schema, what)
+        codes = dict(zip(lay.names, lay.codes))
+        fields: list[tuple[str, EntryKind]] = []
+        used: list[str] = []
+        for f in attrs.fields(cls):
+            if codes.get(f.name) == "16s":
+                fields.append((f.name, EntryKind.GUID))
+                used.append(f.name)
+            elif codes.get(f.name) == "L":
+                fields.append((f.name, EntryKind.U32))
+                used.append(f.name)
+            elif codes.get(f"{f.name}_size") == "L" and codes.get(f"{f.name}_offset") == "L":
+                fields.append((f.name, EntryKind.STRING))
+                used += [f"{f.name}_size", f"{f.name}_offset"]
+            else:
+                raise TypeError(f"{cls.__name__}.{f.name} has no DWORD, GUID or size/offset pair in the {what} schema")
+        if sorted(used) != sorted(lay.names) or lay.tail is not None:
+            raise TypeError(f"{cls.__name__}: fields {[n for n, _ in fields]} do not cover the {what} schema {lay.names}")
+        self.cls = cls
+        self.schema = schema
+        self.what = what
+        self.size = lay.size
+        self.fields = tuple(fields)
+
+    def strings(self, entry: Any) -> list[bytes]:
+        """The encoded strings of one entry, in field order."""
+        return [encode_utf16z(getattr(entry, n), f"{self.what}.{n}") for n, k in self.fields if k is EntryKind.STRING]
+
+    def encode(self, entry: Any, strings: list[bytes], var_offset: int, build: _Build) -> bytes:
+        """The entry's bytes, its strings placed from ``var_offset`` on (offsets from the start of the list)."""
+        values: dict[str, Any] = {}
+        texts = iter(strings)
+        for name, kind in self.fields:
+            if kind is EntryKind.U32:
+                values[name] = getattr(entry, name)
+            elif kind is EntryKind.GUID:
+                values[name] = guid_to_bytes(getattr(entry, name))
+            else:
+                text = next(texts)
+                values[f"{name}_size"] = len(text)
+                values[f"{name}_offset"] = var_offset
+                var_offset += len(text)
+        return build(self.schema, values, self.what)
+
+    def decode(self, data: bytes, offset: int, index: int, list_what: str, parse: _Parse) -> Any:
+        v = parse(self.schema, data, self.what, offset)
+        values: dict[str, Any] = {}
+        for name, kind in self.fields:
+            if kind is EntryKind.U32:
+                values[name] = v[name]
+            elif kind is EntryKind.GUID:
+                values[name] = bytes_to_guid(v[name])
+            else:
+                size, off = v[f"{name}_size"], v[f"{name}_offset"]
+                if size == 0:
+                    values[name] = ""
+                elif off + size > len(data):
+                    raise _malformed(
+                        f"{list_what}: entry {index} {name} at offset {off} size {size} lies outside the {len(data)} bytes"
+                    )
+                else:
+                    values[name] = decode_utf16z(data[off : off + size], f"{list_what} entry {index} {name}")
+        return self.cls(**values)
+
+
+def _list_entries_region(header: Any, data: bytes, entry_size: int, what: str) -> tuple[int, int]:
+    """Check num_entries/list_size/list_offset of a list header against ``data``; return (offset, count)."""
+    n = header["num_entries"]
+    size = header["list_size"]
+    if size != n * entry_size:
+        raise _malformed(f"{what}: dwListSize {size} != dwNumEntries {n} x {entry_size}")
+    if n == 0:
+        return 0, 0
+    off = header["list_offset"]
+    if off < s.LIST_HEADER_SIZE or off + size > len(data):
+        raise _malformed(f"{what}: entries at offset {off} size {size} lie outside the {len(data)} bytes")
+    return off, n
+
+
+class ListStruct:
+    """A TAPI list (tapi-facts §2): the 24-byte header (size triple, dwNumEntries, dwListSize,
+    dwListOffset), the entries right after it, then the entries' strings in entry order. A list is
+    declared by its class variables alone - ``C_NAME``, ``ENTRY`` (the attrs entry class), ``ENTRY_SCHEMA``
+    (its construct schema) and ``ENTRY_C_NAME`` - and an ``entries`` field; the codec (one for both
+    engines: ``_encode`` / ``_decode`` take the engine, so the construct reference path runs the same
+    code), ``ENTRY_SIZE``, :meth:`full_size`, the size rule (:meth:`build`) and :meth:`entry_fields` are
+    derived from them when the subclass is created."""
+
+    __slots__ = ()
+    FIXED_SIZE: ClassVar[int] = s.LIST_HEADER_SIZE
+    C_NAME: ClassVar[str]
+    ENTRY: ClassVar[type]
+    ENTRY_SCHEMA: ClassVar[c.Construct]
+    ENTRY_C_NAME: ClassVar[str]
+    ENTRY_SIZE: ClassVar[int]
+    _ENTRY_CODEC: ClassVar[_EntryCodec]
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[Any, ...]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        codec = _EntryCodec(cls.ENTRY, cls.ENTRY_SCHEMA, cls.ENTRY_C_NAME)
+        cls._ENTRY_CODEC = codec
+        cls.ENTRY_SIZE = codec.size
+
+    @classmethod
+    def entry_fields(cls) -> tuple[tuple[str, EntryKind], ...]:
+        """(field name, how it is carried) of the entry class, in order (what the codec was derived from)."""
+        return cls._ENTRY_CODEC.fields
+
+    @classmethod
+    def full_size(cls, entries: Any) -> int:
+        """Bytes needed to return every entry with its strings."""
+        codec = cls._ENTRY_CODEC
+        return cls.FIXED_SIZE + sum(codec.size + sum(map(len, codec.strings(e))) for e in entries)
+
+    @classmethod
+    def build(cls, entries: Any, total_size: int) -> Any:
+        """The size rule (wire-protocol §2) for a client buffer of ``total_size`` bytes (>= 24): every
+        entry if it fits, else no entries and dwNeededSize = the full size."""
+        entries = tuple(entries)
+        if total_size < cls.FIXED_SIZE:
+            raise LocalProtocolError(
+                f"{cls.__name__}: buffer size {total_size} is below the fixed size {cls.FIXED_SIZE}"
+                " (answer LINEERR_STRUCTURETOOSMALL instead)"
+            )
+        full = cls.full_size(entries)
+        if full <= total_size:
+            return cls(total_size=total_size, needed_size=full, used_size=full, entries=entries)  # type: ignore[call-arg]
+        return cls(total_size=total_size, needed_size=full, used_size=cls.FIXED_SIZE, entries=())  # type: ignore[call-arg]
+
+    def to_bytes(self) -> bytes:
+        return self._encode(_fast_build)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Any:
+        return cls._decode(data, _fast_parse)
+
+    def _encode(self, build: _Build) -> bytes:
+        codec = self._ENTRY_CODEC
+        n = len(self.entries)
+        strings = [codec.strings(e) for e in self.entries]
+        var_offset = self.FIXED_SIZE + n * codec.size
+        used = var_offset + sum(len(t) for row in strings for t in row)
+        if self.used_size != used:
+            raise LocalProtocolError(f"{type(self).__name__}.used_size {self.used_size} != {used} for {n} entries")
+        header = dict(
+            total_size=self.total_size,
+            needed_size=self.needed_size,
+            used_size=self.used_size,
+            num_entries=n,
+            list_size=n * codec.size,
+            list_offset=self.FIXED_SIZE if n else 0,
+        )
+        parts = [build(s.LIST_HEADER, header, self.C_NAME)]
+        for e, row in zip(self.entries, strings):
+            parts.append(codec.encode(e, row, var_offset, build))
+            var_offset += sum(map(len, row))
+        parts.extend(t for row in strings for t in row)
+        return b"".join(parts)
+
+    @classmethod
+    def _decode(cls, data: bytes, parse: _Parse) -> Any:
+        codec = cls._ENTRY_CODEC
+        _need(data, cls.FIXED_SIZE, cls.C_NAME)
+        h = parse(s.LIST_HEADER, data, cls.C_NAME)
+        off, n = _list_entries_region(h, data, codec.size, cls.C_NAME)
+        entries = [codec.decode(data, off + i * codec.size, i, cls.C_NAME, parse) for i in range(n)]
+        return cls(total_size=h["total_size"], needed_size=h["needed_size"], used_size=h["used_size"], entries=entries)  # type: ignore[call-arg]
+
+
+@attrs.frozen(slots=False)
+class AgentSessionEntry:
+    """LINEAGENTSESSIONENTRY (28 bytes)."""
+
+    hagent_session: int
+    hagent: int
+    group_id: uuid.UUID
+    working_address_id: int = 0
+
+
 @attrs.frozen(kw_only=True, slots=False)
-class AgentGroupList(_ListStruct):
+class AgentSessionList(ListStruct):
+    """LINEAGENTSESSIONLIST (24-byte header) + LINEAGENTSESSIONENTRY x n, entries right after the header."""
+
+    C_NAME: ClassVar[str] = "LINEAGENTSESSIONLIST"
+    ENTRY: ClassVar[type] = AgentSessionEntry
+    ENTRY_SCHEMA: ClassVar[c.Construct] = s.AGENT_SESSION_ENTRY
+    ENTRY_C_NAME: ClassVar[str] = "LINEAGENTSESSIONENTRY"
+
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[AgentSessionEntry, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen(slots=False)
+class AgentGroupEntry:
+    """LINEAGENTGROUPENTRY (24 bytes) plus its name from the list's variable part."""
+
+    group_id: uuid.UUID
+    name: str
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class AgentGroupList(ListStruct):
     """LINEAGENTGROUPLIST (24-byte header) + LINEAGENTGROUPENTRY x n + the UTF-16LE names after them.
 
     Encoded layout: header, entries from offset 24, then each name (NUL-terminated) in entry order;
     dwNameOffset is relative to the start of the list. A name of size 0 decodes as "".
     """
 
-    ENTRY_SIZE: ClassVar[int] = s.AGENT_GROUP_ENTRY_SIZE
     C_NAME: ClassVar[str] = "LINEAGENTGROUPLIST"
+    ENTRY: ClassVar[type] = AgentGroupEntry
+    ENTRY_SCHEMA: ClassVar[c.Construct] = s.AGENT_GROUP_ENTRY
+    ENTRY_C_NAME: ClassVar[str] = "LINEAGENTGROUPENTRY"
 
     total_size: int
     needed_size: int
     used_size: int
     entries: tuple[AgentGroupEntry, ...] = attrs.field(default=(), converter=tuple)
 
-    @classmethod
-    def full_size(cls, entries: Any) -> int:
-        """Bytes needed to return every entry with its name."""
-        return cls.FIXED_SIZE + sum(cls.ENTRY_SIZE + len(encode_utf16z(e.name, "group name")) for e in entries)
 
-    def _encode(self, build: _Build) -> bytes:
-        n = len(self.entries)
-        names = [encode_utf16z(e.name, "group name") for e in self.entries]
-        parts = [self._header(build, self.FIXED_SIZE + n * self.ENTRY_SIZE + sum(map(len, names)))]
-        name_off = self.FIXED_SIZE + n * self.ENTRY_SIZE
-        for e, name in zip(self.entries, names):
-            values = dict(group_id=guid_to_bytes(e.group_id), name_size=len(name), name_offset=name_off)
-            parts.append(build(s.AGENT_GROUP_ENTRY, values, "LINEAGENTGROUPENTRY"))
-            name_off += len(name)
-        parts.extend(names)
-        return b"".join(parts)
+@attrs.frozen(slots=False)
+class QueueEntry:
+    """LINEQUEUEENTRY (12 bytes) plus its name from the list's variable part."""
 
-    @classmethod
-    def _decode(cls, data: bytes, parse: _Parse) -> AgentGroupList:
-        what = cls.C_NAME
-        h, off, n = cls._read_header(data, parse)
-        entries = []
-        for i in range(n):
-            v = parse(s.AGENT_GROUP_ENTRY, data, "LINEAGENTGROUPENTRY", off + i * cls.ENTRY_SIZE)
-            name_size, name_offset = v["name_size"], v["name_offset"]
-            if name_size == 0:
-                name = ""
-            elif name_offset + name_size > len(data):
-                raise _malformed(
-                    f"{what}: entry {i} name at offset {name_offset} size {name_size} lies outside the {len(data)} bytes"
-                )
-            else:
-                name = decode_utf16z(data[name_offset : name_offset + name_size], f"{what} entry {i} name")
-            entries.append(AgentGroupEntry(bytes_to_guid(v["group_id"]), name))
-        return cls._from_header(h, entries)  # type: ignore[no-any-return]
+    queue_id: int
+    name: str
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class QueueList(ListStruct):
+    """LINEQUEUELIST (24-byte header) + LINEQUEUEENTRY x n + the UTF-16LE names after them; dwNameOffset
+    is relative to the start of the list (as in LINEAGENTGROUPLIST)."""
+
+    C_NAME: ClassVar[str] = "LINEQUEUELIST"
+    ENTRY: ClassVar[type] = QueueEntry
+    ENTRY_SCHEMA: ClassVar[c.Construct] = s.QUEUE_ENTRY
+    ENTRY_C_NAME: ClassVar[str] = "LINEQUEUEENTRY"
+
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[QueueEntry, ...] = attrs.field(default=(), converter=tuple)
 
 
 # --- generic entry points ---------------------------------------------------
 
-Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList
-STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList)
+Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList | QueueList
+STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList, QueueList)
 
 def encode_struct(obj: Any) -> bytes:
     """The dwUsedSize bytes of a TAPI structure (LocalProtocolError for bad values)."""

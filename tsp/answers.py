@@ -7,10 +7,11 @@ fast lane's (:mod:`tsp.serverconn`). Refusals of the model (:class:`tsp.errors.S
 from __future__ import annotations
 
 from protocol import messages as m
+from protocol.structs import QueueList
 from tsp import wire
 from tsp.model import Switch
 
-__all__ = ["agent_info", "session_info", "session_info_bytes", "session_list", "queue_info", "group_list"]
+__all__ = ["agent_info", "session_info", "session_info_bytes", "session_list", "queue_info", "group_list", "queue_list"]
 
 #: The poll path: the model's figures packed straight into LINEAGENTSESSIONINFO (tsp/wire.py).
 session_info_bytes = wire.session_info_bytes
@@ -34,3 +35,7 @@ def queue_info(model: Switch, body: m.GetQueueInfo, now: float) -> bytes:
 
 def group_list(model: Switch, body: m.GetGroupList, now: float) -> bytes:
     return wire.group_list_bytes(model.group_list(), body.buffer_size)
+
+
+def queue_list(model: Switch, body: m.GetQueueList, now: float) -> bytes:
+    return wire.list_bytes(QueueList, model.queue_list(body.group_id), body.buffer_size)

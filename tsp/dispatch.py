@@ -219,6 +219,7 @@ TABLE: tuple[Function, ...] = (
     Function(m.GetAgentSessionList, Kind.ASYNC, _data(answers.session_list)),
     Function(m.GetQueueInfo, Kind.ASYNC, _data(answers.queue_info)),
     Function(m.GetGroupList, Kind.ASYNC, _data(answers.group_list)),
+    Function(m.GetQueueList, Kind.ASYNC, _data(answers.queue_list)),
     Function(m.SetAgentSessionState, Kind.ASYNC, set_session_state, sync_errors=ALL_ERRORS, check=_check_states),
     Function(m.EmuAdvanceClock, Kind.ADVANCE, None),
     Function(m.EmuOfferCall, Kind.SYNC, emu_offer_call),

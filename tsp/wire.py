@@ -2,8 +2,9 @@
 
 The model (tsp/model.py) speaks domain values - ``datetime``, ``Decimal``, whole seconds, its own
 microsecond and ten-thousandth ints - and imports nothing of the wire layer. This module says, once,
-which model field fills which field of LINEAGENTSESSIONINFO, LINEAGENTINFO, LINEQUEUEINFO,
-LINEAGENTSESSIONLIST and LINEAGENTGROUPLIST (the ``*_FIELDS`` tables: wire name -> model name), and
+which model field fills which field of LINEAGENTSESSIONINFO, LINEAGENTINFO and LINEQUEUEINFO (the
+``*_FIELDS`` tables: wire name -> model name) - a list's entries take the model fields of their own
+names (:func:`list_bytes`: LINEAGENTSESSIONLIST, LINEAGENTGROUPLIST, LINEQUEUELIST) -, and
 converts the model's own ints to the wire's DATE and CURRENCY on the path that answers every poll
 (:func:`session_info_bytes`: no object, no datetime, no Decimal; the same bytes as
 ``encode_struct(session_info(model.session_info(...), size))``, which tests/unit/test_wire.py checks).
@@ -12,6 +13,7 @@ converts the model's own ints to the wire's DATE and CURRENCY on the path that a
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import operator
 from typing import Any, Callable, Iterable
 
@@ -19,10 +21,8 @@ import attrs
 
 from protocol.structs import (
     OLE_EPOCH,
-    AgentGroupEntry,
     AgentGroupList,
     AgentInfo,
-    AgentSessionEntry,
     AgentSessionInfo,
     AgentSessionList,
     QueueInfo,
@@ -35,7 +35,7 @@ from tsp.model import Switch
 
 __all__ = [
     "AGENT_INFO_FIELDS", "QUEUE_INFO_FIELDS", "SESSION_INFO_FIELDS",
-    "agent_info", "agent_info_bytes", "group_list_bytes", "queue_info", "queue_info_bytes", "session_info",
+    "agent_info", "agent_info_bytes", "group_list_bytes", "list_bytes", "queue_info", "queue_info_bytes", "session_info",
     "session_info_bytes", "session_list_bytes",
 ]
 
@@ -150,15 +150,39 @@ def queue_info_bytes(info: values.QueueInfo, total_size: int) -> bytes:
     return encode_struct(queue_info(info, total_size))
 
 
+@functools.lru_cache(maxsize=None)
+def _entry_maker(list_cls: type, model_cls: type) -> Callable[[Any], Any]:
+    """Model value -> the list's entry: each entry field from the model field of the same name (a model
+    class without one of them is a bug, raised the first time the pair is used)."""
+    names = [name for name, _ in list_cls.entry_fields()]
+    missing = [n for n in names if n not in attrs.fields_dict(model_cls)]
+    if missing:
+        raise TypeError(f"{model_cls.__name__} has no field {missing} of {list_cls.ENTRY.__name__}")
+    get = operator.attrgetter(*names)
+    entry = list_cls.ENTRY
+    if len(names) == 1:
+        return lambda value: entry(get(value))
+    return lambda value: entry(*get(value))
+
+
+def list_bytes(list_cls: type, items: Iterable[Any], buffer_size: int) -> bytes:
+    """A list structure (:class:`protocol.structs.ListStruct`: LINEAGENTSESSIONLIST, LINEAGENTGROUPLIST,
+    LINEQUEUELIST ...) of the model's values, encoded for a buffer of ``buffer_size``; each entry field
+    comes from the model value's field of the same name (so a new list needs no code here)."""
+    entries = []
+    for item in items:
+        entries.append(_entry_maker(list_cls, type(item))(item))
+    return encode_struct(list_cls.build(entries, buffer_size))
+
+
 def session_list_bytes(entries: Iterable[values.SessionListEntry], buffer_size: int) -> bytes:
     """LINEAGENTSESSIONLIST of the model's session entries, encoded for a buffer of ``buffer_size``."""
-    wire = [AgentSessionEntry(e.hagent_session, e.hagent, e.group_id, e.working_address_id) for e in entries]
-    return encode_struct(AgentSessionList.build(wire, buffer_size))
+    return list_bytes(AgentSessionList, entries, buffer_size)
 
 
 def group_list_bytes(entries: Iterable[values.GroupEntry], buffer_size: int) -> bytes:
     """LINEAGENTGROUPLIST of the model's groups, encoded for a buffer of ``buffer_size``."""
-    return encode_struct(AgentGroupList.build([AgentGroupEntry(g.group_id, g.name) for g in entries], buffer_size))
+    return list_bytes(AgentGroupList, entries, buffer_size)
 
 
 # --- the poll path: Switch.session_figures straight into the packed struct ----------------------------------

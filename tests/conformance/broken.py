@@ -14,6 +14,8 @@ no_fanout      LINE_AGENTSESSIONSTATUS reaches only the connection that created 
 bad_sequence   the 50th RESPONSE on each connection carries sequence + 1
 no_close       after an ERROR frame the connection is left open instead of being closed
 hdevice_hline  LINE_REPLY's hDevice is the server's hLine instead of the client's hRemoteLine
+queue_name_rel LINEQUEUELIST (GetQueueList, 153) entries' dwNameOffset counted from the entry instead of
+               from the start of the list (the other reading of "from the beginning of the structure")
 ============== ==============================================================================================
 
 The meta cases (test_meta_broken.py) run conformance cases through each variant and assert that the cases
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 from . import spec
 
 HEADER = struct.Struct("<IHHI")
-VARIANTS = ("none", "date4", "cy_unscaled", "reply_first", "no_fanout", "bad_sequence", "no_close", "hdevice_hline")
+VARIANTS = ("none", "date4", "cy_unscaled", "reply_first", "no_fanout", "bad_sequence", "no_close", "hdevice_hline",
+            "queue_name_rel")
 HOLD_SECONDS = 0.5
 
 
@@ -269,6 +272,13 @@ class _Pipe:
                 cy_off = 40 + 60
                 cy = struct.unpack_from("<q", rec, cy_off)[0]
                 struct.pack_into("<q", rec, cy_off, cy // 10000)
+        if variant == "queue_name_rel" and msg == spec.LINE_REPLY and func == spec.GETQUEUELIST and p2 == 0:
+            _, _, _, n, _, list_off = spec.LIST_HEADER.unpack_from(rec, 40)
+            for i in range(n):
+                entry = list_off + spec.QUEUE_ENTRY.size * i
+                if 40 + entry + spec.QUEUE_ENTRY.size <= len(rec):
+                    name_off = struct.unpack_from("<I", rec, 40 + entry + 8)[0]
+                    struct.pack_into("<I", rec, 40 + entry + 8, (name_off - entry) & 0xFFFFFFFF)
         if variant == "hdevice_hline" and msg == spec.LINE_REPLY and line is not None:
             struct.pack_into("<I", rec, 12, line)
         if variant == "no_fanout" and msg == spec.LINE_AGENTSESSIONSTATUS and not self.proxy.created_here(self.index, p1):

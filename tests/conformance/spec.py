@@ -41,10 +41,11 @@ GETAGENTSESSIONINFO = 149
 GETAGENTSESSIONLIST = 150
 GETQUEUEINFO = 151
 GETGROUPLIST = 152
+GETQUEUELIST = 153  # wire-protocol §8.1
 SETAGENTSESSIONSTATE = 155
 EMU_ADVANCECLOCK = 1000
 EMU_OFFERCALL = 1001
-ASYNC_FUNCS = frozenset({146, 147, 148, 149, 150, 151, 152, 155})
+ASYNC_FUNCS = frozenset({146, 147, 148, 149, 150, 151, 152, 153, 155})
 
 # ---------------------------------------------------------------- LINEERR_ (tapi-facts §3.1)
 BADDEVICEID = 0x80000002
@@ -130,6 +131,7 @@ QUEUEINFO_FIELDS = (
 LIST_HEADER = struct.Struct("<6I")  # total, needed, used, numEntries, listSize, listOffset (24)
 SESSION_ENTRY = struct.Struct("<II16sI")  # hAgentSession, hAgent, GroupID, dwWorkingAddressID (28)
 GROUP_ENTRY = struct.Struct("<16sII")  # GroupID, dwNameSize, dwNameOffset (24)
+QUEUE_ENTRY = struct.Struct("<3I")  # dwQueueID, dwNameSize, dwNameOffset (12; tapi-facts §2.4)
 
 # ---------------------------------------------------------------- GUIDs ([MS-DTYP] 2.3.4.2)
 

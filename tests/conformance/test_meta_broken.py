@@ -21,6 +21,7 @@ from .process import REPO_ROOT, start_server
 C = "tests/conformance/"
 S1, S2F, S2R, S2E = C + "test_s1_transport.py::", C + "test_s2_functions.py::", C + "test_s2_replies.py::", C + "test_s2_events.py::"
 S4S, S4T = C + "test_s4_sessions.py::", C + "test_s4_statistics.py::"
+S8Q = C + "test_s8_queue_list.py::"
 
 @pytest.fixture(autouse=True)
 def _not_with_tsp(request: pytest.FixtureRequest) -> None:
@@ -62,6 +63,10 @@ EXPECTATIONS: dict[str, tuple[list[str], list[str]]] = {
         [S2R + "test_s2_line_reply_layout_field_by_field", S2R + "test_s2_line_reply_of_the_line_used",
          S2R + "test_s2_set_state_reply"],
         [S2E + "test_s2_events_go_to_the_right_connections_only"],
+    ),
+    "queue_name_rel": (
+        [S8Q + "test_s8_get_queue_list[Sales]", S8Q + "test_s8_get_queue_list[Support]"],
+        [S8Q + "test_s8_get_queue_list_unknown_group", S2F + "test_s2_get_group_list"],
     ),
 }
 

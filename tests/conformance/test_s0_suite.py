@@ -57,7 +57,7 @@ def test_numbers_agree_with_protocol_constants():
     }
     for name in ("INITIALIZE", "NEGOTIATEAPIVERSION", "OPEN", "CLOSE", "SHUTDOWN", "CREATEAGENT",
                  "CREATEAGENTSESSION", "GETAGENTINFO", "GETAGENTSESSIONINFO", "GETAGENTSESSIONLIST",
-                 "GETQUEUEINFO", "GETGROUPLIST", "SETAGENTSESSIONSTATE"):
+                 "GETQUEUEINFO", "GETGROUPLIST", "GETQUEUELIST", "SETAGENTSESSIONSTATE"):
         pairs[name] = c.ReqFunc[name]
     pairs["EMU_ADVANCECLOCK"], pairs["EMU_OFFERCALL"] = c.ReqFunc.EMU_ADVANCECLOCK, c.ReqFunc.EMU_OFFERCALL
     for value, name in spec.LINEERR_NAMES.items():

@@ -196,6 +196,7 @@ def _bodies(h: dict[str, int]) -> dict[type, Any]:
         m.GetAgentSessionList: m.GetAgentSessionList(h_line=hline, h_agent=h["hagent"]),
         m.GetQueueInfo: m.GetQueueInfo(h_line=hline, queue_id=1),
         m.GetGroupList: m.GetGroupList(h_line=hline),
+        m.GetQueueList: m.GetQueueList(h_line=hline, group_id=SALES),
         m.SetAgentSessionState: m.SetAgentSessionState(h_line=hline, h_agent_session=1, agent_session_state=2),
         m.EmuAdvanceClock: m.EmuAdvanceClock(seconds=5),
         m.EmuOfferCall: m.EmuOfferCall(group_id=SALES, talk_seconds=10),

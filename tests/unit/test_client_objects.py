@@ -336,12 +336,14 @@ LINE_CALLS = {
     ReqFunc.GETAGENTSESSIONLIST: lambda e: e.line.get_agent_session_list(e.agent),
     ReqFunc.GETQUEUEINFO: lambda e: e.line.get_queue_info(1),
     ReqFunc.GETGROUPLIST: lambda e: e.line.get_group_list(),
+    ReqFunc.GETQUEUELIST: lambda e: e.line.get_queue_list(GROUP),
 }
 OBJECT_CALLS = {
     ReqFunc.CREATEAGENTSESSION: lambda e: e.agent.CreateSessionWithPIN(GROUP, 0, "1234"),
     ReqFunc.GETAGENTINFO: lambda e: e.agent.get_TotalACDTalkTime(),
     ReqFunc.GETAGENTSESSIONLIST: lambda e: e.agent.EnumerateAgentSessions(),
     ReqFunc.GETGROUPLIST: lambda e: client.ITACDGroup(GROUP, e.line).get_Name(),
+    ReqFunc.GETQUEUELIST: lambda e: client.ITACDGroup(GROUP, e.line).EnumerateQueues(),
 }
 
 

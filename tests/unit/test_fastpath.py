@@ -39,13 +39,15 @@ from protocol.messages import (
 from protocol.schemas import VarKind
 from protocol.structs import (
     STRUCT_CLASSES,
-    AgentGroupEntry,
     AgentGroupList,
     AgentInfo,
     AgentSessionEntry,
     AgentSessionInfo,
     AgentSessionList,
+    EntryKind,
+    ListStruct,
     QueueInfo,
+    QueueList,
 )
 
 u32 = st.integers(0, 2**32 - 1)
@@ -236,13 +238,27 @@ def fixed_struct(cls: type, ints: st.SearchStrategy) -> st.SearchStrategy:
     return st.fixed_dictionaries(fields).map(lambda kw: cls(**kw))
 
 
+#: Every list structure, found from STRUCT_CLASSES: a new list is property-tested without a line here.
+LIST_CLASSES = [cls for cls in STRUCT_CLASSES if issubclass(cls, ListStruct)]
+_BY_KIND = {EntryKind.U32: u32, EntryKind.GUID: st.uuids(), EntryKind.STRING: text}
+_BAD_BY_KIND = {EntryKind.U32: dword, EntryKind.GUID: st.one_of(st.uuids(), st.sampled_from([None, b"x" * 16])),
+                EntryKind.STRING: st.one_of(text, st.just("a\x00b"), st.just("\ud800"), st.sampled_from([None, 7]))}
+
+
+def entries_of(cls: type, kinds: dict[EntryKind, st.SearchStrategy]) -> st.SearchStrategy:
+    """Entries of list class ``cls`` from its derived entry fields (one strategy per field kind)."""
+    fields = {name: kinds[kind] for name, kind in cls.entry_fields()}
+    return st.lists(st.fixed_dictionaries(fields).map(lambda kw: cls.ENTRY(**kw)), max_size=5)
+
+
 def lists(total: st.SearchStrategy) -> st.SearchStrategy:
-    sessions = st.lists(st.builds(AgentSessionEntry, u32, u32, st.uuids(), u32), max_size=5)
-    groups = st.lists(st.builds(AgentGroupEntry, st.uuids(), text), max_size=5)
-    return st.one_of(
-        st.builds(lambda e, t: AgentSessionList.build(e, t), sessions, total),
-        st.builds(lambda e, t: AgentGroupList.build(e, t), groups, total),
-    )
+    return st.one_of(*(st.builds(cls.build, entries_of(cls, _BY_KIND), total) for cls in LIST_CLASSES))
+
+
+def test_every_list_class_is_in_the_strategies() -> None:
+    assert {AgentSessionList, AgentGroupList, QueueList} <= set(LIST_CLASSES)
+    assert [(n, k.value) for n, k in QueueList.entry_fields()] == [("queue_id", "u32"), ("name", "string")]
+    assert [k.value for _, k in AgentSessionList.entry_fields()] == ["u32", "u32", "guid", "u32"]
 
 
 any_struct = st.one_of(*(fixed_struct(cls, u32) for cls in (AgentSessionInfo, AgentInfo, QueueInfo)), lists(st.integers(24, 600)))
@@ -262,6 +278,17 @@ def test_structures_encode_and_decode_identically(obj: Any) -> None:
 @given(obj=st.one_of(*(fixed_struct(cls, dword) for cls in (AgentSessionInfo, AgentInfo, QueueInfo))))
 def test_bad_structure_values_are_refused_identically(obj: Any) -> None:
     same(lambda: structs.encode_struct(obj), lambda: structs.construct_encode_struct(obj))
+
+
+@SETTINGS
+@given(data=st.data(), cls=st.sampled_from(LIST_CLASSES), total=st.integers(24, 600))
+def test_bad_list_entries_are_refused_identically(data: st.DataObject, cls: type, total: int) -> None:
+    """Entries with values no DWORD / GUID / UTF-16 string holds: the list codec (one for both engines)
+    refuses them the same way on the fast and the construct path, or encodes them identically."""
+    entries = data.draw(entries_of(cls, _BAD_BY_KIND))
+    built = outcome(lambda: cls.build(entries, total))
+    if built[0] == "value":
+        same(lambda: structs.encode_struct(built[1]), lambda: structs.construct_encode_struct(built[1]))
 
 
 @SETTINGS
@@ -486,3 +513,23 @@ def test_constructor_edge_cases_match_attrs() -> None:
             self.b = self.a * 2
 
     assert fastpath.constructor(Post)(3) == Post(3) == Post(3, 6)
+
+
+def test_a_list_whose_entry_does_not_match_its_schema_is_refused_when_declared() -> None:
+    """The list codec is derived from the entry declaration; an entry field without its DWORD, GUID or
+    size/offset pair in the schema, or a schema field no entry field uses, is refused at class creation."""
+    entry_schema = c.Struct("queue_id" / c.Int32ul, "name_size" / c.Int32ul, "name_offset" / c.Int32ul)
+
+    @attrs.frozen
+    class Entry:
+        queue_id: int
+        title: str  # no title_size / title_offset in the schema
+
+    @attrs.frozen
+    class Partial:
+        queue_id: int  # name_size / name_offset left over
+
+    for entry in (Entry, Partial):
+        with pytest.raises(TypeError, match=entry.__name__):
+            type("BadList", (ListStruct,), {"C_NAME": "X", "ENTRY": entry, "ENTRY_SCHEMA": entry_schema,
+                                            "ENTRY_C_NAME": "XENTRY"})

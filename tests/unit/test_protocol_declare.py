@@ -41,8 +41,9 @@ def test_reply_tables_follow_the_declarations() -> None:
         if hasattr(cls, "STRUCT"):
             body = cls(**{f.name: 7 for f in attrs.fields(cls) if f.default is attrs.NOTHING})
             assert body.struct_context == getattr(body, cls.CONTEXT_FIELD)
-            assert body.buffer_size == getattr(body, cls.SIZE_FIELD) == cls.STRUCT.FIXED_SIZE or cls.STRUCT in (
-                messages.AgentSessionList, messages.AgentGroupList)
+            is_list = hasattr(cls.STRUCT, "ENTRY_SIZE")  # a list offers room for entries by default
+            default = messages.DEFAULT_LIST_BUFFER_SIZE if is_list else cls.STRUCT.FIXED_SIZE
+            assert body.buffer_size == getattr(body, cls.SIZE_FIELD) == default
 
 
 def test_bodies_without_a_structure_have_no_buffer_size() -> None:

@@ -34,6 +34,7 @@ from protocol import (
     response_body,
 )
 from protocol.schemas import VarKind
+from protocol.structs import STRUCT_CLASSES, EntryKind, ListStruct
 
 u32 = st.integers(0, 2**32 - 1)
 u16 = st.integers(0, 2**16 - 1)
@@ -181,8 +182,17 @@ group_lists = st.builds(
 )
 
 
+#: Every other list structure, from its derived entry fields (a new list is round-tripped without a line here).
+_KINDS = {EntryKind.U32: u32, EntryKind.GUID: guids, EntryKind.STRING: text}
+other_lists = st.one_of(*(
+    st.builds(cls.build, st.lists(st.fixed_dictionaries({n: _KINDS[k] for n, k in cls.entry_fields()})
+                                  .map(lambda kw, cls=cls: cls.ENTRY(**kw)), max_size=5), st.integers(24, 400))
+    for cls in STRUCT_CLASSES if issubclass(cls, ListStruct) and cls not in (AgentSessionList, AgentGroupList)
+))
+
+
 @settings(max_examples=300, deadline=None)
-@given(session_infos | agent_infos | queue_infos | session_lists | group_lists)
+@given(session_infos | agent_infos | queue_infos | session_lists | group_lists | other_lists)
 def test_struct_roundtrip(obj: object) -> None:
     data = encode_struct(obj)
     assert len(data) == obj.used_size or type(obj) in (AgentSessionInfo, AgentInfo, QueueInfo)

@@ -12,6 +12,8 @@ import attrs
 import pytest
 
 from protocol.structs import (
+    QueueEntry,
+    QueueList,
     AgentGroupList,
     AgentInfo,
     AgentSessionInfo,
@@ -131,6 +133,22 @@ def test_lists():
     assert [(e.hagent_session, e.hagent, e.group_id) for e in sessions.entries] == [(h, agent, G)]
     groups = decode_struct(AgentGroupList, wire.group_list_bytes(sw.group_list(), 1000))
     assert [(e.group_id, e.name) for e in groups.entries] == [(G, "Sales")]
+
+
+def test_list_bytes_takes_each_entry_field_from_the_model_field_of_its_name():
+    sw, _, _ = busy_switch()
+    queues = decode_struct(QueueList, wire.list_bytes(QueueList, sw.queue_list(G), 1000))
+    (q,) = sw.queue_list(G)
+    assert queues.entries == (QueueEntry(q.queue_id, "Sales"),)
+    # any model value with the entry's field names will do: GroupEntry has queue_id and name too
+    assert decode_struct(QueueList, wire.list_bytes(QueueList, sw.group_list(), 1000)).entries == queues.entries
+
+    @attrs.frozen
+    class NoName:
+        queue_id: int
+
+    with pytest.raises(TypeError, match="NoName has no field"):
+        wire.list_bytes(QueueList, [NoName(1)], 1000)
 
 
 def test_errors_pass_through():

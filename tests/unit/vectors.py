@@ -38,6 +38,9 @@ from protocol import (
     GetAgentSessionList,
     GetGroupList,
     GetQueueInfo,
+    GetQueueList,
+    QueueEntry,
+    QueueList,
     Hello,
     Initialize,
     LineReply,
@@ -403,6 +406,21 @@ VECTORS: list[tuple[str, object, int | None, bytes]] = [
         h("44000000 0100 0000 0d000000  98000000 00000000  00000000 11000000 22000000 44000000 00100000" + "00000000 " * 8),
     ),
     (
+        "request-get-queue-list",
+        Request(17, GetQueueList(context=0x11, h_line=0x22, group_id=SALES, queue_list_context=0x44, queue_list_size=0x1000)),
+        None,
+        h(
+            """
+            54000000 0100 0000 11000000
+            99000000 00000000
+            00000000 11000000 22000000 00000000   # 8 dwRequestID 0, 12 lpContext, 16 hLine, 20 GroupID @0
+            10000000 44000000 00100000            # 24 its size 16, 28 lpQueueListContext, 32 dwTotalSize
+            00000000 00000000 00000000 00000000 00000000 00000000
+            """
+            + SALES_HEX
+        ),
+    ),
+    (
         "request-set-agent-session-state",
         Request(4, SetAgentSessionState(h_line=0x22, h_agent_session=0x33, agent_session_state=2)),
         None,
@@ -429,12 +447,12 @@ VECTORS: list[tuple[str, object, int | None, bytes]] = [
     ),
     (
         "request-unknown-function",
-        Request(16, RawRequest(153, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), h("0102"))),
+        Request(16, RawRequest(4242, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), h("0102"))),
         None,
         h(
             """
             46000000 0100 0000 10000000
-            99000000 00000000
+            92100000 00000000
             01000000 02000000 03000000 04000000 05000000 06000000 07000000
             08000000 09000000 0a000000 0b000000 0c000000 0d000000
             0102
@@ -477,4 +495,9 @@ STRUCT_VECTORS: list[tuple[str, object, bytes]] = [
         h("34000000 34000000 34000000 84030000 0a000000 02000000 00000000 00000000 00000000 28000000 0c000000 09000000 00000000"),
     ),
     ("agent-group-list", IT_GROUPS, h(f"00100000 36000000 36000000 01000000 18000000 18000000 {SALES_HEX} 06000000 30000000 49005400 0000")),
+    (  # dwNameOffset 36 = 24 (header) + 12 (entry): from the start of the list
+        "queue-list",
+        QueueList(total_size=0x1000, needed_size=42, used_size=42, entries=(QueueEntry(7, "IT"),)),
+        h("00100000 2a000000 2a000000 01000000 0c000000 18000000  07000000 06000000 24000000  49005400 0000"),
+    ),
 ]
