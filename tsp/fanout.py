@@ -42,7 +42,7 @@ class EventFanOut:
             if acd is not None:
                 acd.event(ev)
             if type(ev) is not SessionEvent:
-                continue  # the §8 events are acd's
+                continue  # the §8 events are acd's (CallEvent: wire-protocol §9.1, not sent from here)
             if ev.status & _STATE:
                 log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
             else:
