@@ -149,19 +149,11 @@ def _period(seconds: int) -> int:
 
 def set_agent_measurement_period(ctx: Any, line: Any, body: SetAgentMeasurementPeriod, now: float) -> bytes:
     seconds = _period(body.measurement_period)
-    ctx.model.agent_info(body.h_agent, now)  # INVALAGENTID for an unknown hAgent, before the period
-    setter = getattr(ctx.model, "set_agent_measurement_period", None)
-    if setter is None:
-        raise SwitchError(LineErr.OPERATIONUNAVAIL, "this switch has no measurement periods")
-    setter(body.h_agent, seconds, now)
+    ctx.model.set_agent_measurement_period(body.h_agent, seconds, now)
     return b""
 
 
 def set_queue_measurement_period(ctx: Any, line: Any, body: SetQueueMeasurementPeriod, now: float) -> bytes:
     seconds = _period(body.measurement_period)
-    ctx.model.queue_info(body.queue_id, now)  # INVALPARAM for an unknown queue
-    setter = getattr(ctx.model, "set_queue_measurement_period", None)
-    if setter is None:
-        raise SwitchError(LineErr.OPERATIONUNAVAIL, "this switch has no measurement periods")
-    setter(body.queue_id, seconds, now)
+    ctx.model.set_queue_measurement_period(body.queue_id, seconds, now)
     return b""

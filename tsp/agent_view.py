@@ -11,7 +11,8 @@ made through either family (2.2 sessions or 2.0 setters) is visible through the 
 * dwState (LINEAGENTSTATE_): BUSYACD while a session is BUSYONCALL or a call rings to the agent,
   WORKINGAFTERCALL while one is in BUSYWRAPUP, READY if a session is READY (the agent being free),
   NOTREADY otherwise, LOGGEDOFF without a session;
-* dwNextState: the first pending next state of its sessions (READY -> READY, NOTREADY -> NOTREADY,
+* dwNextState: the first pending next state of its sessions (a next state alone is stored on the busy
+  sessions only: "after the current call") (READY -> READY, NOTREADY -> NOTREADY,
   ENDED -> LOGGEDOFF), else 0;
 * the current activity (the model's ``agent_activity``) and its name from the scenario's activities.
 
@@ -28,7 +29,7 @@ from typing import Any, Iterable
 
 import attrs
 
-from protocol.constants import AgentFeature, AgentSessionState, AgentStateEx, AgentStatus, LineAgentState, LineErr
+from protocol.constants import AgentFeature, AgentSessionState, AgentStatus, LineAgentState, LineErr
 from tsp.errors import SwitchError
 
 __all__ = [
@@ -53,8 +54,6 @@ LINE_TO_SESSION = {int(LineAgentState.READY): int(S.READY), int(LineAgentState.N
                    int(LineAgentState.LOGGEDOFF): int(S.ENDED)}
 _SESSION_TO_LINE = {int(S.READY): int(LineAgentState.READY), int(S.NOTREADY): int(LineAgentState.NOTREADY),
                     int(S.ENDED): int(LineAgentState.LOGGEDOFF)}
-#: SetAgentStateEx's LINEAGENTSTATEEX_ -> the session state (READY and NOTREADY only, §8.1).
-_EX_TO_SESSION = {int(AgentStateEx.READY): int(S.READY), int(AgentStateEx.NOTREADY): int(S.NOTREADY)}
 _BUSY = (S.BUSYONCALL, S.BUSYWRAPUP)
 
 
@@ -79,8 +78,7 @@ def check_address(model: Any, line: int, address: int) -> None:
 
 
 def _home(model: Any, hagent: int) -> Any:
-    home = getattr(model, "agent_home", None)
-    return home(hagent) if home is not None else None
+    return model.agent_home(hagent)
 
 
 def _live_sessions(model: Any, hagent: int, now: float) -> list[tuple[int, Any, Any]]:
@@ -109,20 +107,15 @@ def address_agent(model: Any, line: int, address: int, now: float) -> int | None
 
 
 def _busy(model: Any, hagent: int, now: float) -> bool:
-    busy = getattr(model, "agent_busy", None)
-    if busy is not None:
-        return bool(busy(hagent))
-    return model.agent_info(hagent, now).state == AgentStateEx.BUSYACD
+    return bool(model.agent_busy(hagent))
 
 
 def _activities(model: Any) -> tuple[Any, ...]:
-    activities = getattr(model, "activities", None)
-    return tuple(activities()) if activities is not None else ()
+    return tuple(model.activities())
 
 
 def _activity_of(model: Any, hagent: int) -> int:
-    current = getattr(model, "agent_activity", None)
-    value = current(hagent) if current is not None else None
+    value = model.agent_activity(hagent)
     return int(value) if value is not None else 0
 
 
@@ -208,7 +201,9 @@ def _apply_states(model: Any, hagent: int, state: int, next_state: int, now: flo
         raise SwitchError(LineErr.INVALAGENTSTATE, f"{what}: agent {hagent} is logged into no group (SetAgentGroup first)")
     if state and next_state and any(info.state in _BUSY for _, _, info in sessions):
         raise SwitchError(LineErr.INVALPARAM, f"{what}: agent {hagent} is busy; give the state or the next state, not both")
-    for hsession, _, _ in sessions:
+    for hsession, _, info in sessions:
+        if state == 0 and info.state not in _BUSY:
+            continue  # a next state is "after the current call": a session without one has nothing to store
         model.set_session_state(hsession, state, next_state, now)
 
 
@@ -223,16 +218,8 @@ def set_agent_state(model: Any, line: int, address: int, state: int, next_state:
 
 def set_agent_state_ex(model: Any, hagent: int, state: int, next_state: int, now: float) -> None:
     """SetAgentStateEx (157): LINEAGENTSTATEEX_ READY / NOTREADY (0 = keep) for every not-ENDED session of
-    the agent. The model's own implementation when it has one (one implementation of §8.1)."""
-    own = getattr(model, "set_agent_state_ex", None)
-    if own is not None:
-        own(hagent, state, next_state, now)
-        return
-    for name, value in (("dwAgentState", state), ("dwNextAgentState", next_state)):
-        if value and value not in _EX_TO_SESSION:
-            raise SwitchError(LineErr.INVALAGENTSTATE, f"{name} {value:#x} is not LINEAGENTSTATEEX_ READY or NOTREADY")
-    model.session_list(hagent)  # INVALAGENTID for an unknown hAgent
-    _apply_states(model, hagent, _EX_TO_SESSION.get(state, 0), _EX_TO_SESSION.get(next_state, 0), now, "SetAgentStateEx")
+    the agent: the model's own operation (one implementation of §8.1, tsp/model)."""
+    model.set_agent_state_ex(hagent, state, next_state, now)
 
 
 def set_agent_group(model: Any, line: int, address: int, group_ids: Iterable[uuid.UUID], now: float) -> None:
@@ -258,8 +245,4 @@ def set_agent_group(model: Any, line: int, address: int, group_ids: Iterable[uui
 
 def set_agent_activity(model: Any, line: int, address: int, activity_id: int, now: float) -> None:
     """SetAgentActivity (66): one of the scenario's activities (INVALAGENTACTIVITY otherwise)."""
-    hagent = _agent_of(model, line, address, now)
-    setter = getattr(model, "set_agent_activity", None)
-    if setter is None:
-        raise SwitchError(LineErr.OPERATIONUNAVAIL, "this switch keeps no agent activities")
-    setter(hagent, activity_id, now)
+    model.set_agent_activity(_agent_of(model, line, address, now), activity_id, now)
