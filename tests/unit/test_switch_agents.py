@@ -368,3 +368,22 @@ def test_2_2_events_are_coalesced_per_object_and_sent_once_per_connection() -> N
     assert [(q.queue_id, q.status, q.hdevice) for q in queue] == [(1, QueueStatus.UPDATEINFO, 0x10)]
     agents = [r for r in new if isinstance(r, AgentStatusExEvent)]
     assert len(agents) == 1 and agents[0].hagent == anna and agents[0].hdevice == 0x10
+
+
+def test_acd_events_or_the_bits_of_one_object_and_keep_the_last_state() -> None:
+    from tsp.batch import Batch
+    from tsp.values import AgentEvent, QueueEvent
+
+    h = AgentHarness()
+    c = h.connect()
+    h.line(c, hremote=0x70)
+    batch = Batch()
+    anna, ben = h.model.agent_handle("anna"), h.model.agent_handle("ben")
+    h.svc.acd.take([AgentEvent(anna, AgentStatusEx.STATE, AgentStateEx.READY), QueueEvent(1, QueueStatus.UPDATEINFO),
+                    AgentEvent(anna, AgentStatusEx.UPDATEINFO, 0), AgentEvent(ben, AgentStatusEx.NEWAGENT, 0),
+                    AgentEvent(anna, AgentStatusEx.STATE, AgentStateEx.BUSYACD), QueueEvent(1, QueueStatus.UPDATEINFO)], batch)
+    h.deliver(batch.frames())
+    got = [(type(r).__name__, getattr(r, "hagent", getattr(r, "queue_id", None)), int(r.status), int(getattr(r, "state", 0)))
+           for r in h.records(c)[-3:]]
+    assert got == [("AgentStatusExEvent", anna, 6, AgentStateEx.BUSYACD), ("AgentStatusExEvent", ben, 1, 0),
+                   ("QueueStatusEvent", 1, 1, 0)]
