@@ -58,7 +58,7 @@ __all__ = [  # the adapters are re-exported: the structures' public API
     "STRUCT_CLASSES", "AgentSessionInfo", "AgentInfo", "QueueInfo", "ListStruct", "EntryKind",
     "AgentSessionEntry", "AgentSessionList", "AgentGroupEntry", "AgentGroupList", "QueueEntry", "QueueList",
     "encode_struct", "decode_struct", "construct_encode_struct", "construct_decode_struct", "encode_handle",
-    "encode_utf16z", "decode_utf16z", "wire_adapters", "wire_packer",
+    "encode_utf16z", "decode_utf16z", "wire_adapters", "wire_packer", "register_fixed", "FixedStruct",
 ]
 
 
@@ -110,7 +110,7 @@ def _need(data: bytes, size: int, what: str) -> None:
 # --- fixed-size structures -------------------------------------------------------------------------------
 
 
-class _FixedStruct:
+class FixedStruct:
     """to_bytes/from_bytes of a fixed-size structure, through its precompiled codec in ``_FIXED``."""
 
     __slots__ = ()
@@ -124,7 +124,7 @@ class _FixedStruct:
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class AgentSessionInfo(_FixedStruct):
+class AgentSessionInfo(FixedStruct):
     """LINEAGENTSESSIONINFO (76 bytes, ``<5Id8Iq2I``). No variable part: needed = used = 76."""
 
     FIXED_SIZE: ClassVar[int] = s.AGENT_SESSION_INFO_SIZE
@@ -149,7 +149,7 @@ class AgentSessionInfo(_FixedStruct):
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class AgentInfo(_FixedStruct):
+class AgentInfo(FixedStruct):
     """LINEAGENTINFO (56 bytes). ``overall_call_rate`` is CURRENCY."""
 
     FIXED_SIZE: ClassVar[int] = s.AGENT_INFO_SIZE
@@ -170,7 +170,7 @@ class AgentInfo(_FixedStruct):
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class QueueInfo(_FixedStruct):
+class QueueInfo(FixedStruct):
     """LINEQUEUEINFO (52 bytes, 13 DWORDs)."""
 
     FIXED_SIZE: ClassVar[int] = s.QUEUE_INFO_SIZE
@@ -600,16 +600,18 @@ def encode_struct(obj: Any) -> bytes:
     encode = _ENCODERS.get(type(obj))
     if encode is not None:
         return encode(obj)
-    if not isinstance(obj, STRUCT_CLASSES):
-        raise LocalProtocolError(f"not a TAPI structure: {obj!r}")
-    return obj.to_bytes()  # a subclass
+    if _registered(type(obj)) or isinstance(obj, (FixedStruct, ListStruct)):
+        return obj.to_bytes()  # type: ignore[no-any-return]  # a list declared elsewhere, or a subclass
+    raise LocalProtocolError(f"not a TAPI structure: {obj!r}")
 
 
 def decode_struct(cls: type, data: bytes) -> Any:
     """Decode ``data`` as TAPI structure ``cls`` (RemoteProtocolError MALFORMED if inconsistent)."""
     decode = _DECODERS.get(cls)
     if decode is None:
-        raise TypeError(f"not a TAPI structure class: {cls!r}")
+        if not _registered(cls):
+            raise TypeError(f"not a TAPI structure class: {cls!r}")
+        decode = _DECODERS[cls]
     return decode(bytes(data))
 
 
@@ -618,18 +620,42 @@ _ENCODERS: dict[type, Callable[[Any], bytes]] = {cls: _FIXED[cls].pack if cls in
 _DECODERS: dict[type, Callable[[bytes], Any]] = {cls: _FIXED[cls].unpack if cls in _FIXED else cls.from_bytes for cls in STRUCT_CLASSES}
 
 
+def _registered(cls: Any) -> bool:
+    """Whether ``cls`` is a structure class; a list declared in another module (a ``ListStruct``
+    subclass, attrs-decorated) is registered on first sight - its codec was derived when it was made."""
+    if cls in _DECODERS:
+        return True
+    if isinstance(cls, type) and issubclass(cls, ListStruct) and cls is not ListStruct and attrs.has(cls):
+        _ENCODERS[cls], _DECODERS[cls] = cls.to_bytes, cls.from_bytes
+        return True
+    return False
+
+
+def register_fixed(cls: type, schema: c.Construct, c_name: str,
+                   adapters: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] | None = None) -> type:
+    """Make a fixed-size structure declared in another module (an attrs class deriving from
+    ``FixedStruct`` whose fields follow ``schema``) known to both codecs, as a row of ``_FIXED_SPECS``
+    would: ``register_fixed(LineAgentCaps, s.AGENT_CAPS, "LINEAGENTCAPS")``. Returns ``cls``."""
+    if not (isinstance(cls, type) and issubclass(cls, FixedStruct) and attrs.has(cls)):
+        raise TypeError(f"{cls!r} is not an attrs class deriving from FixedStruct")
+    _FIXED_SPECS[cls] = (schema, c_name, dict(adapters or {}))
+    _FIXED[cls] = _FixedCodec(cls)
+    _ENCODERS[cls], _DECODERS[cls] = _FIXED[cls].pack, _FIXED[cls].unpack
+    return cls
+
+
 def construct_encode_struct(obj: Any) -> bytes:
     """:func:`encode_struct` done by the construct schemas themselves: the reference of the fast path."""
-    if not isinstance(obj, STRUCT_CLASSES):
+    if not (_registered(type(obj)) or isinstance(obj, STRUCT_CLASSES)):
         raise LocalProtocolError(f"not a TAPI structure: {obj!r}")
     if type(obj) in _FIXED_SPECS:
         return _construct_encode_fixed(obj)
-    return obj._encode(_build)
+    return obj._encode(_build)  # type: ignore[no-any-return]
 
 
 def construct_decode_struct(cls: type, data: bytes) -> Any:
     """:func:`decode_struct` done by the construct schemas themselves: the reference of the fast path."""
-    if cls not in STRUCT_CLASSES:
+    if not _registered(cls):
         raise TypeError(f"not a TAPI structure class: {cls!r}")
     data = bytes(data)
     if cls in _FIXED_SPECS:

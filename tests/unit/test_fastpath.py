@@ -533,3 +533,45 @@ def test_a_list_whose_entry_does_not_match_its_schema_is_refused_when_declared()
         with pytest.raises(TypeError, match=entry.__name__):
             type("BadList", (ListStruct,), {"C_NAME": "X", "ENTRY": entry, "ENTRY_SCHEMA": entry_schema,
                                             "ENTRY_C_NAME": "XENTRY"})
+
+
+def test_structures_declared_in_another_module_work_without_a_table_row() -> None:
+    """A list (a ListStruct subclass) or a fixed structure (FixedStruct + register_fixed) declared outside
+    protocol/structs.py goes through encode_struct / decode_struct and the construct reference path alike."""
+
+    @attrs.frozen(slots=False)
+    class ActivityEntry:
+        id: int
+        name: str
+
+    @attrs.frozen(kw_only=True, slots=False)
+    class ActivityList(ListStruct):
+        C_NAME = "LINEAGENTACTIVITYLIST"
+        ENTRY = ActivityEntry
+        ENTRY_SCHEMA = c.Struct("id" / c.Int32ul, "name_size" / c.Int32ul, "name_offset" / c.Int32ul)
+        ENTRY_C_NAME = "LINEAGENTACTIVITYENTRY"
+
+        total_size: int
+        needed_size: int
+        used_size: int
+        entries: tuple = attrs.field(default=(), converter=tuple)
+
+    lst = ActivityList.build([ActivityEntry(3, "Lunch"), ActivityEntry(4, "")], 200)
+    data = structs.encode_struct(lst)
+    assert data == structs.construct_encode_struct(lst) and len(data) == 24 + 24 + 12 + 2
+    assert structs.decode_struct(ActivityList, data) == structs.construct_decode_struct(ActivityList, data) == lst
+
+    @attrs.frozen(kw_only=True, slots=False)
+    class Pair(structs.FixedStruct):
+        FIXED_SIZE = 8
+        total_size: int = 8
+        value: int = 0
+
+    structs.register_fixed(Pair, c.Struct("total_size" / c.Int32ul, "value" / c.Int32ul), "PAIR")
+    pair = Pair(value=0xABC)
+    assert structs.encode_struct(pair) == structs.construct_encode_struct(pair) == struct.pack("<II", 8, 0xABC)
+    assert structs.decode_struct(Pair, pair.to_bytes()) == structs.construct_decode_struct(Pair, pair.to_bytes()) == pair
+    with pytest.raises(TypeError):
+        structs.decode_struct(ActivityEntry, data)
+    with pytest.raises(TypeError):
+        structs.register_fixed(ActivityEntry, c.Struct("id" / c.Int32ul), "X")
