@@ -43,6 +43,8 @@ from client import control as _control
 from client import line as _line
 from client import tapi as _tapi
 from client import objects as _objects
+from client import events_acd as _events_acd
+from client import objects_acd as _objects_acd
 from client.errors import ConnectionLostError
 from protocol.constants import DEFAULT_PORT
 
@@ -144,7 +146,11 @@ def _blocking_method(name: str, fn: Callable[..., Any], is_coroutine: bool) -> C
 
 
 #: Plain (non-coroutine) public methods that are safe and useful to offer, run in the loop thread.
-_SYNC_METHODS = {"events", "agent_session_events", "forget", "with_transform"}
+_SYNC_METHODS = {"events", "agent_session_events", "forget", "with_transform",
+                 # wire-protocol §8 (client/tapi.py, client/events_acd.py, client/objects_acd.py)
+                 "agent_status_ex_events", "queue_status_events", "group_status_events", "agent_status_events",
+                 "agent_events", "queue_events", "acd_group_events", "agent_handler_events",
+                 "agent_session_event_objects", "call_center"}
 #: Coroutine methods not offered directly (protocol plumbing with a better blocking form below).
 _SKIP = {"next", "aclose"}
 
@@ -205,6 +211,13 @@ ITACDGroup = _make_class(_objects.ITACDGroup)
 ITQueue = _make_class(_objects.ITQueue)
 ITAddress = _make_class(_objects.ITAddress)
 Control = _make_class(_control.Control)
+ITTAPICallCenter = _make_class(_objects_acd.ITTAPICallCenter)
+ITAgentHandler = _make_class(_objects_acd.ITAgentHandler)
+ITAgentEvent = _make_class(_events_acd.ITAgentEvent)
+ITQueueEvent = _make_class(_events_acd.ITQueueEvent)
+ITACDGroupEvent = _make_class(_events_acd.ITACDGroupEvent)
+ITAgentHandlerEvent = _make_class(_events_acd.ITAgentHandlerEvent)
+ITAgentSessionEvent = _make_class(_events_acd.ITAgentSessionEvent)
 
 
 class Tapi(_make_class(_tapi.Tapi)):  # type: ignore[misc]
@@ -237,6 +250,13 @@ _BLOCKING_CLASSES: dict[type, type] = {
     _objects.ITQueue: ITQueue,
     _objects.ITAddress: ITAddress,
     _control.Control: Control,
+    _objects_acd.ITTAPICallCenter: ITTAPICallCenter,
+    _objects_acd.ITAgentHandler: ITAgentHandler,
+    _events_acd.ITAgentEvent: ITAgentEvent,
+    _events_acd.ITQueueEvent: ITQueueEvent,
+    _events_acd.ITACDGroupEvent: ITACDGroupEvent,
+    _events_acd.ITAgentHandlerEvent: ITAgentHandlerEvent,
+    _events_acd.ITAgentSessionEvent: ITAgentSessionEvent,
 }
 
 
@@ -303,6 +323,13 @@ __all__ = [
     "ITAgent",
     "ITAgentSession",
     "ITQueue",
+    "ITTAPICallCenter",
+    "ITAgentHandler",
+    "ITAgentEvent",
+    "ITQueueEvent",
+    "ITACDGroupEvent",
+    "ITAgentHandlerEvent",
+    "ITAgentSessionEvent",
     "Line",
     "PendingReply",
     "Tapi",

@@ -38,6 +38,7 @@ from client.control import NO_CONTROL
 from client.errors import ConnectionLostError, ConnectTimeoutError, ControlRefusedError, TapiError
 from client.objects import REQUEST_TIMEOUT, SESSION_STATISTICS, SESSION_STATE_TO_ASST
 from protocol import AgentSessionStatusEvent, LineReply
+from protocol.agent_events import typed_agent_record
 from protocol.constants import DEFAULT_PORT, AgentSessionState, AgentSessionStatus, LineMsg
 from protocol.version import __version__
 
@@ -218,6 +219,14 @@ def describe_event(record: Any, device_of: Callable[[int], int | None]) -> Text:
             text.append("  -> ")
             text.append(label, style=STATE_STYLE.get(state, ""))
         return text
+    acd = typed_agent_record(record)
+    if acd is not None:  # wire-protocol §8: name the object and the bits
+        msg_name = f"LINE_{LineMsg(acd.MSG).name}"
+        device = device_of(acd.hdevice)
+        what = {"hagent": "hAgent", "queue_id": "queue", "address_id": "address"}
+        subject = next((f"{label} {getattr(acd, field)}" for field, label in what.items() if hasattr(acd, field)), "")
+        state = f"  -> {int(acd.state):#x}" if getattr(acd, "state", 0) else ""
+        return Text(f"{stamp}  line {device}  {msg_name}  {subject}  bits {int(acd.status):#x}{state}".replace("    ", "  "))
     msg = getattr(record, "msg", None)
     try:
         name = f"LINE_{LineMsg(msg).name}" if msg is not None else type(record).__name__

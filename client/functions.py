@@ -22,6 +22,7 @@ from typing import Any, Final
 from client import args as _args
 from client.args import handle, text, u32
 from client.interfaces import LineLike
+from client.functions_acd import ACD_FUNCTIONS
 from client.methods import Arg, LineFunction, no_result
 from client.objects import ITAddress, ITAgent, ITAgentSession, as_group
 from protocol import messages as m
@@ -70,7 +71,7 @@ _SESSION = "ITAgentSession | int"
 _AGENT = "ITAgent | int"
 
 #: One row per function, in Req_Func order. ``h_line`` is always the line's own handle.
-LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
+LINE_FUNCTIONS: tuple[LineFunction, ...] = (
     LineFunction(
         method="create_agent",
         request=m.CreateAgent,
@@ -162,6 +163,10 @@ LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         returns="None",
     ),
 )
+
+
+# wire-protocol §8 (client/functions_acd.py): the TAPI 2.0 family and the TAPI 2.2 setters.
+LINE_FUNCTIONS = tuple(sorted(LINE_FUNCTIONS + ACD_FUNCTIONS, key=lambda row: row.req_func))
 
 
 def by_method(name: str) -> LineFunction:

@@ -87,6 +87,9 @@ class LineFunction:
     result: ResultMaker | None = None
     returns: str = ""
     grows: bool = False
+    #: The request fields that name the line, from the line (default: ``h_line``); GetAgentCaps gives
+    #: hLineApp and dwDeviceID instead.
+    line_fields: Callable[[Any], dict[str, Any]] | None = None
 
     @property
     def req_func(self) -> int:
@@ -185,7 +188,7 @@ class RequestPlan:
     """What :func:`build_request` does for one row, with the row's facts looked up once (the per-request
     path of every generated method)."""
 
-    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode")
+    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode", "line_fields")
 
     def __init__(self, row: LineFunction) -> None:
         self.request = row.request
@@ -196,10 +199,11 @@ class RequestPlan:
         self.size_field = row.size_field
         self.size_what = row.request.__name__
         self.fixed = dict(row.fixed)
+        self.line_fields = row.line_fields
 
     def build(self, line: LineLike, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
         checked: dict[str, Any] = {}
-        fields: dict[str, Any] = {"h_line": line.hline}
+        fields: dict[str, Any] = {"h_line": line.hline} if self.line_fields is None else self.line_fields(line)
         for name, check, targets in self.steps:
             value = check(given[name], name)
             checked[name] = value
@@ -255,7 +259,7 @@ async def grow(line: LineLike, row: LineFunction, given: Mapping[str, Any], buff
                                      transform=reply_decoder(line, row, given, checked))
         except TapiTimeoutError as exc:
             raise TapiTimeoutError(exc.function, timeout or 0.0, exc.request_id) from None
-        if result.needed_size <= result.total_size or len(result.entries) > 0:
+        if result.needed_size <= result.total_size or len(getattr(result, "entries", ())) > 0:
             return result
         if result.needed_size > MAX_STRUCT_SIZE:
             raise LineError(

@@ -97,6 +97,11 @@ AGENT_STATE_TO_AS: Final[dict[int, AgentState]] = {
 }
 
 
+#: AGENT_STATE -> LINEAGENTSTATEEX_ for ITAgent.put_State (the two states SetAgentStateEx accepts).
+AS_TO_AGENT_STATE: Final[dict[int, int]] = {AgentState.READY: int(AgentStateEx.READY),
+                                            AgentState.NOT_READY: int(AgentStateEx.NOTREADY)}
+
+
 def asst_of(state: int) -> AgentSessionStateASST:
     """AGENT_SESSION_STATE for a LINEAGENTSESSIONSTATE_ value; an unknown value is E_UNEXPECTED."""
     try:
@@ -198,6 +203,15 @@ class ITQueue:
 
     async def _info(self) -> QueueInfo:
         return await self._line.get_queue_info(self.queue_id, timeout=self._line.tapi.request_timeout)
+
+    async def put_MeasurementPeriod(self, period: int) -> None:
+        """The queue's measurement period in seconds: one SetQueueMeasurementPeriod (156) round trip
+        (two-minute deadline). The switch starts a new interval now, so the queue's totals restart
+        (wire-protocol §7.8; TAPI3's ITQueue page does not say, ITAgent's does). 0 or less is
+        E_INVALIDARG (nothing sent)."""
+        if type(period) is bool or not isinstance(period, int) or not 0 < period <= 0x7FFFFFFF:
+            raise invalid_argument(f"put_MeasurementPeriod: {period!r} is not a period of 1..0x7FFFFFFF seconds")
+        await self._line.set_queue_measurement_period(self.queue_id, period, timeout=self._line.tapi.request_timeout)
 
     async def get_MeasurementPeriod(self) -> int:
         """Seconds the statistics cover (dwMeasurementPeriod)."""
@@ -546,6 +560,28 @@ class ITAgent:
         """Seconds of ACD wrap-up (dwTotalACDWrapUpTime)."""
         return (await self._info()).total_acd_wrap_up_time
 
+    async def get_User(self) -> str:
+        """The agent's user: the emulator knows agents by ID only, so this is the agent ID (object state,
+        no request, no timeout; ITAgentHandler.CreateAgent uses the process's user name as the ID)."""
+        return self.agent_id
+
+    async def put_State(self, state: AgentState | int) -> None:
+        """AS_READY / AS_NOT_READY for every live session of the agent: one SetAgentStateEx (157) round
+        trip (two-minute deadline); other AGENT_STATE values are E_INVALIDARG (nothing sent)."""
+        try:
+            wire = AS_TO_AGENT_STATE[int(state)]
+        except (KeyError, TypeError, ValueError):
+            raise invalid_argument(f"put_State: {state!r} is not AS_READY or AS_NOT_READY") from None
+        await self._line.set_agent_state_ex(self.handle, wire, timeout=self._line.tapi.request_timeout)
+
+    async def put_MeasurementPeriod(self, period: int) -> None:
+        """The agent's measurement period in seconds: one SetAgentMeasurementPeriod (154) round trip
+        (two-minute deadline). As TAPI3 documents, it also resets the agent's cumulative counters (the
+        switch starts a new interval now, wire-protocol §7.8). 0 or less is E_INVALIDARG (nothing sent)."""
+        if type(period) is bool or not isinstance(period, int) or not 0 < period <= 0x7FFFFFFF:
+            raise invalid_argument(f"put_MeasurementPeriod: {period!r} is not a period of 1..0x7FFFFFFF seconds")
+        await self._line.set_agent_measurement_period(self.handle, period, timeout=self._line.tapi.request_timeout)
+
 
 def as_group(value: ITACDGroup | uuid.UUID | str, line: LineLike | None = None) -> ITACDGroup:
     """An ACD group argument (an ITACDGroup, a UUID or a GUID string) as an :class:`ITACDGroup`.
@@ -628,6 +664,7 @@ class ObjectRegistry:
 
 __all__ = [
     "AGENT_STATE_TO_AS",
+    "AS_TO_AGENT_STATE",
     "ASST_TO_SESSION_STATE",
     "ITACDGroup",
     "ITAddress",

@@ -21,7 +21,20 @@ from client.connection import ClientConnection
 from client.control import Control
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, EventsOverflowError, TapiError, invalid_argument
 from client.line import Line
-from client.objects import REQUEST_TIMEOUT, ITAgentSession, ObjectRegistry, session_events_of
+from client.events_acd import (
+    ITACDGroupEvent,
+    ITAgentEvent,
+    ITAgentHandlerEvent,
+    ITAgentSessionEvent,
+    ITQueueEvent,
+    agent_event_of,
+    group_events_of,
+    queue_events_of,
+    view_of,
+)
+from client.objects import REQUEST_TIMEOUT, ITAgentSession, ITQueue, ObjectRegistry, session_events_of
+from client.objects_acd import ITTAPICallCenter
+from protocol.agent_events import AgentStatusEvent, AgentStatusExEvent, GroupStatusEvent, QueueStatusEvent
 from protocol import messages as m
 from protocol.constants import API_VERSION_AGENT, API_VERSION_MAX, AgentSessionEvent
 
@@ -142,6 +155,7 @@ class Tapi:
         self._subscriptions: list[tuple[EventSubscription[Any], Callable[[Any], Any]]] = []
         #: The emulator's control extension: ``advance``, ``offer_call``, ``clock`` (see :mod:`client.control`).
         self.control = Control(self)
+        self._call_center: ITTAPICallCenter | None = None
         conn.add_listener(self._on_record)
         conn.add_close_listener(self._on_close)
 
@@ -240,6 +254,77 @@ class Tapi:
             return None
         session = self.registry.session(line, record.hagent_session)
         return [(session, ev) for ev in session_events_of(record.status, record.state)]
+
+    # -- the §8 events (wire-protocol §8; client/events_acd.py says how each TAPI3 event follows from the bits)
+
+    def agent_status_ex_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[AgentStatusExEvent]:
+        """Subscribe to LINE_AGENTSTATUSEX records (TAPI 2.2: hAgent, LINEAGENTSTATUSEX_ bits, new state)."""
+        return self._subscribe(buffer, lambda record: view_of(record, AgentStatusExEvent))
+
+    def queue_status_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[QueueStatusEvent]:
+        """Subscribe to LINE_QUEUESTATUS records (TAPI 2.2: dwQueueID, LINEQUEUESTATUS_ bits)."""
+        return self._subscribe(buffer, lambda record: view_of(record, QueueStatusEvent))
+
+    def group_status_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[GroupStatusEvent]:
+        """Subscribe to LINE_GROUPSTATUS records (TAPI 2.2: LINEGROUPSTATUS_ bits)."""
+        return self._subscribe(buffer, lambda record: view_of(record, GroupStatusEvent))
+
+    def agent_status_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[AgentStatusEvent]:
+        """Subscribe to LINE_AGENTSTATUS records (TAPI 2.0: address ID, LINEAGENTSTATUS_ bits, new state);
+        ``hdevice`` is the line's ``hremote_line``."""
+        return self._subscribe(buffer, lambda record: view_of(record, AgentStatusEvent))
+
+    def agent_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[ITAgentEvent]:
+        """Subscribe to TAPI3's ITAgentEvent objects (TE_AGENT): an agent's new state."""
+        return self._subscribe(buffer, self._agent_event)
+
+    def queue_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[ITQueueEvent]:
+        """Subscribe to TAPI3's ITQueueEvent objects (TE_QUEUE): a queue added or removed."""
+        return self._subscribe(buffer, self._queue_events)
+
+    def acd_group_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[ITACDGroupEvent]:
+        """Subscribe to TAPI3's ITACDGroupEvent objects (TE_ACDGROUP): a group added or removed."""
+        return self._subscribe(buffer, lambda record: [ITACDGroupEvent(None, ev) for ev in group_events_of(record)] or None)
+
+    def agent_handler_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[ITAgentHandlerEvent]:
+        """Subscribe to TAPI3's ITAgentHandlerEvent objects (TE_AGENTHANDLER). The emulator's one agent
+        handler never appears or goes while connected, so none is delivered (the subscription still ends
+        with the connection, like every other)."""
+        return self._subscribe(buffer, lambda record: None)
+
+    def agent_session_event_objects(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[ITAgentSessionEvent]:
+        """:meth:`agent_session_events` as TAPI3's ITAgentSessionEvent objects (TE_AGENTSESSION)."""
+        def objects(record: Any) -> Any:
+            pairs = self._session_pairs(record)
+            return [ITAgentSessionEvent(session, ev) for session, ev in pairs] if pairs else None
+        return self._subscribe(buffer, objects)
+
+    def call_center(self) -> ITTAPICallCenter:
+        """TAPI3's ITTAPICallCenter of this connection (one object per Tapi)."""
+        if self._call_center is None:
+            self._call_center = ITTAPICallCenter(self)
+        return self._call_center
+
+    def _agent_event(self, record: Any) -> Any:
+        event = agent_event_of(record)
+        if event is None:
+            return None
+        view = view_of(record, AgentStatusExEvent)
+        line = self._lines.get(view.hdevice)
+        if line is None:
+            return None
+        agent = self.registry.known_agent(view.hagent) or self.registry.agent(line, view.hagent, "", None)
+        return ITAgentEvent(agent, event)
+
+    def _queue_events(self, record: Any) -> Any:
+        events = queue_events_of(record)
+        if not events:
+            return None
+        view = view_of(record, QueueStatusEvent)
+        line = self._lines.get(view.hdevice)
+        if line is None:
+            return None
+        return [ITQueueEvent(ITQueue(view.queue_id, "", line), ev) for ev in events]
 
     def _subscribe(self, buffer: int, transform: Callable[[Any], Any]) -> EventSubscription[Any]:
         sub: EventSubscription[Any] = EventSubscription(buffer, self._unsubscribe)

@@ -105,6 +105,8 @@ class BodyCodec:
                 data = bytes(value)
                 values[i] = put(data)
                 values[size_i] = len(data)  # type: ignore[index]
+            elif p.kind is VarKind.INSTRUCT:
+                values[i] = put(bytes(value)) if value else TAPI_NO_DATA
         try:
             return self._pack(*values) + bytes(var)
         except ENCODE_ERRORS as exc:
@@ -140,6 +142,8 @@ class BodyCodec:
             elif p.kind is VarKind.OUTBUF:
                 size = v[size_i]  # type: ignore[index]
                 fields[p.name] = var[raw : raw + size] if raw + size <= len(var) else b""
+            elif p.kind is VarKind.INSTRUCT:
+                fields[p.name] = b"" if raw == TAPI_NO_DATA else read_struct(var, raw, what)
         return self.cls(**fields)
 
 
@@ -230,6 +234,15 @@ def _read_bytes(var: bytes, offset: int, size: int, what: str) -> bytes:
     if offset + size > len(var):
         raise _malformed(f"{what}: {size} bytes at VarData offset {offset:#x} lie outside the {len(var)}-byte VarData")
     return var[offset : offset + size]
+
+
+def read_struct(var: bytes, offset: int, what: str) -> bytes:
+    """The TAPI structure at a VarData offset: its first DWORD (dwTotalSize, >= 4) bytes, all inside the VarData."""
+    head = _read_bytes(var, offset, 4, what)
+    total = int.from_bytes(head, "little")
+    if total < 4:
+        raise _malformed(f"{what}: structure at VarData offset {offset:#x} has dwTotalSize {total} (< 4)")
+    return bytes(_read_bytes(var, offset, total, what))
 
 
 def read_string(var: bytes, offset: int, what: str) -> str:

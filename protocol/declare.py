@@ -41,6 +41,7 @@ __all__ = [
     "optional_string",
     "guid",
     "out_buffer",
+    "in_struct",
     "request",
     "RequestBody",
     "HANDLE",
@@ -107,6 +108,11 @@ def guid(offset: int, default: Any = attrs.NOTHING, *, size_offset: int | None =
 def out_buffer(offset: int, size_offset: int, default: Any) -> Any:
     """An (out) buffer in VarData: offset at ``offset``, size DWORD at ``size_offset``."""
     return _param(offset, default, VarKind.OUTBUF, size_offset=size_offset, out=True)
+
+
+def in_struct(offset: int) -> Any:
+    """A TAPI structure sent in VarData (bytes; its length is its dwTotalSize); b"" = none (0xFFFFFFFF)."""
+    return _param(offset, b"", VarKind.INSTRUCT, converter=bytes)
 
 
 class _Handle(enum.Enum):

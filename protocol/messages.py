@@ -60,6 +60,7 @@ from protocol.declare import (
     string,
     struct_context,
 )
+from protocol.agent_messages import AGENT_REQUEST_CLASSES
 from protocol.errors import Error, RemoteProtocolError
 from protocol.structs import (
     AgentGroupList,
@@ -341,6 +342,7 @@ REQUEST_CLASSES: tuple[type, ...] = (
     SetAgentSessionState,
     EmuAdvanceClock,
     EmuOfferCall,
+    *AGENT_REQUEST_CLASSES,  # wire-protocol §8 (protocol/agent_messages.py)
 )
 
 

@@ -76,11 +76,15 @@ class VarKind(enum.Enum):
     #: (out) buffer: offset + size DWORD (at size_offset) in VarData. Its content only matters in the
     #: RESPONSE, so a REQUEST whose offset/size do not fit the VarData is not malformed: it decodes as b"".
     OUTBUF = "outbuf"
+    #: A TAPI structure in VarData (SetAgentGroup's LINEAGENTGROUPLIST): the DWORD is its offset, its
+    #: length is its own dwTotalSize (its first DWORD); 0xFFFFFFFF = none (b"").
+    INSTRUCT = "instruct"
 
 
 #: What an in-parameter kept in VarData reads as in a RESPONSE (wire-protocol §10: a RESPONSE carries the
 #: fixed part and only the VarData of out-parameters, so such an offset is 0xFFFFFFFF and its size 0).
 RESPONSE_ABSENT: dict[VarKind, object] = {VarKind.STR: "", VarKind.OPTSTR: None, VarKind.GUID: uuid.UUID(int=0)}
+RESPONSE_ABSENT[VarKind.INSTRUCT] = b""
 
 
 class ParamRole(enum.Enum):
@@ -248,3 +252,36 @@ QUEUE_ENTRY = _compiled(
     "QUEUE_ENTRY",
     c.Struct("queue_id" / u32, "name_size" / u32, "name_offset" / u32),
 )
+
+# --- wire-protocol §8.2: the TAPI 2.0 agent structures (protocol/agent_structs.py; call-facts §5) -------
+
+#: LINEAGENTCAPS, 72 bytes (56 below API 2.2: ProxyGUID is the 2.2 tail).
+AGENT_CAPS_SIZE = 72
+AGENT_CAPS = _compiled(
+    "AGENT_CAPS",
+    c.Struct(
+        *_SIZE_TRIPLE,
+        "agent_handler_info_size" / u32, "agent_handler_info_offset" / u32,
+        "caps_version" / u32, "features" / u32, "states" / u32, "next_states" / u32,
+        "max_num_group_entries" / u32, "agent_status_messages" / u32,
+        "num_agent_extension_ids" / u32, "agent_extension_id_list_size" / u32, "agent_extension_id_list_offset" / u32,
+        "proxy_guid" / c.Bytes(16),
+    ),
+)
+
+#: LINEAGENTSTATUS, 56 bytes (14 DWORDs, tapi.h order).
+AGENT_STATUS_SIZE = 56
+AGENT_STATUS = _compiled(
+    "AGENT_STATUS",
+    c.Struct(
+        *_SIZE_TRIPLE,
+        "num_entries" / u32, "group_list_size" / u32, "group_list_offset" / u32,
+        "state" / u32, "next_state" / u32,
+        "activity_id" / u32, "activity_size" / u32, "activity_offset" / u32,
+        "agent_features" / u32, "valid_states" / u32, "valid_next_states" / u32,
+    ),
+)
+
+#: LINEAGENTACTIVITYENTRY, 12 bytes; name offset relative to the start of the list.
+ACTIVITY_ENTRY_SIZE = 12
+ACTIVITY_ENTRY = _compiled("ACTIVITY_ENTRY", c.Struct("id" / u32, "name_size" / u32, "name_offset" / u32))

@@ -33,6 +33,7 @@ import attrs
 import construct as c
 
 from protocol import fastpath as fp
+from protocol.agent_structs import AGENT_STRUCT_CLASSES
 from protocol import schemas as s
 from protocol.adapters import (
     CY_SCALE,
@@ -564,10 +565,35 @@ class QueueList(ListStruct):
     entries: tuple[QueueEntry, ...] = attrs.field(default=(), converter=tuple)
 
 
+@attrs.frozen(slots=False)
+class AgentActivityEntry:
+    """LINEAGENTACTIVITYENTRY (12 bytes) plus its name from the list's variable part (wire-protocol §8.2)."""
+
+    id: int
+    name: str
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class AgentActivityList(ListStruct):
+    """LINEAGENTACTIVITYLIST (GetAgentActivityList, 24): header + LINEAGENTACTIVITYENTRY x n + the names;
+    dwNameOffset is relative to the start of the list (as in LINEAGENTGROUPLIST)."""
+
+    C_NAME: ClassVar[str] = "LINEAGENTACTIVITYLIST"
+    ENTRY: ClassVar[type] = AgentActivityEntry
+    ENTRY_SCHEMA: ClassVar[c.Construct] = s.ACTIVITY_ENTRY
+    ENTRY_C_NAME: ClassVar[str] = "LINEAGENTACTIVITYENTRY"
+
+    total_size: int
+    needed_size: int
+    used_size: int
+    entries: tuple[AgentActivityEntry, ...] = attrs.field(default=(), converter=tuple)
+
+
 # --- generic entry points ---------------------------------------------------
 
 Struct = AgentSessionInfo | AgentInfo | QueueInfo | AgentSessionList | AgentGroupList | QueueList
 STRUCT_CLASSES: tuple[type, ...] = (AgentSessionInfo, AgentInfo, QueueInfo, AgentSessionList, AgentGroupList, QueueList)
+STRUCT_CLASSES += (AgentActivityList, *AGENT_STRUCT_CLASSES)  # wire-protocol §8.2 (+ protocol/agent_structs.py)
 
 def encode_struct(obj: Any) -> bytes:
     """The dwUsedSize bytes of a TAPI structure (LocalProtocolError for bad values)."""

@@ -27,7 +27,8 @@ import attrs
 from protocol import messages as m
 from protocol.constants import API_VERSION_AGENT, API_VERSION_MAX, API_VERSION_MIN, MAX_STRUCT_SIZE, LineErr, ReqFunc
 from protocol.structs import encode_handle
-from tsp import answers
+from protocol import agent_messages as am
+from tsp import agent_answers, answers
 from tsp.clock import Clock
 from tsp.errors import SwitchError
 from tsp.model import Switch
@@ -80,6 +81,9 @@ class Function:
     sync_errors: frozenset[LineErr] = frozenset()
     #: Extra checks of the request's own parameters before anything is done (raise SwitchError).
     check: Callable[[Any], None] | None = None
+    #: Async functions not keyed by a 2.2 hLine: ``(ctx, conn, body) -> Line``, the line the request runs
+    #: on (raise SwitchError); None: the body's ``h_line``, open on this connection with API >= 2.2.
+    line_of: Callable[[Any, Conn, Any], Line] | None = None
     #: The fixed size of the structure the function returns (its ``STRUCT``), None without one (derived).
     struct_size: int | None = attrs.field(init=False)
 
@@ -194,6 +198,11 @@ def _check_states(body: m.SetAgentSessionState) -> None:
         raise SwitchError(LineErr.INVALPARAM, "dwAgentSessionState and dwNextAgentSessionState are both 0")
 
 
+def _check_agent_states(body: Any) -> None:
+    if body.agent_state == 0 and body.next_agent_state == 0:
+        raise SwitchError(LineErr.INVALPARAM, "dwAgentState and dwNextAgentState are both 0")
+
+
 def _data(pack: Callable[[Switch, Any, float], bytes]) -> Callable[[Context, Line, Any, float], bytes]:
     """An async handler answering with the model's data packed by ``pack`` (tsp/answers.py)."""
 
@@ -223,6 +232,18 @@ TABLE: tuple[Function, ...] = (
     Function(m.SetAgentSessionState, Kind.ASYNC, set_session_state, sync_errors=ALL_ERRORS, check=_check_states),
     Function(m.EmuAdvanceClock, Kind.ADVANCE, None),
     Function(m.EmuOfferCall, Kind.SYNC, emu_offer_call),
+    # --- wire-protocol §8 (tsp/agent_answers.py; the TAPI 2.0 view is tsp/agent_view.py) ---------------
+    Function(am.SetAgentMeasurementPeriod, Kind.ASYNC, agent_answers.set_agent_measurement_period),
+    Function(am.SetQueueMeasurementPeriod, Kind.ASYNC, agent_answers.set_queue_measurement_period),
+    Function(am.SetAgentStateEx, Kind.ASYNC, agent_answers.set_agent_state_ex, check=_check_agent_states),
+    Function(am.GetAgentActivityList, Kind.ASYNC, agent_answers.get_agent_activity_list, line_of=agent_answers.line_20),
+    Function(am.GetAgentCaps, Kind.ASYNC, agent_answers.get_agent_caps, line_of=agent_answers.caps_line),
+    Function(am.GetAgentGroupList, Kind.ASYNC, agent_answers.get_agent_group_list, line_of=agent_answers.line_20),
+    Function(am.GetAgentStatus, Kind.ASYNC, agent_answers.get_agent_status, line_of=agent_answers.line_20),
+    Function(am.SetAgentActivity, Kind.ASYNC, agent_answers.set_agent_activity, line_of=agent_answers.line_20),
+    Function(am.SetAgentGroup, Kind.ASYNC, agent_answers.set_agent_group, line_of=agent_answers.line_20),
+    Function(am.SetAgentState, Kind.ASYNC, agent_answers.set_agent_state, line_of=agent_answers.line_20,
+             check=_check_agent_states),
 )
 
 #: Req_Func -> row.
@@ -250,9 +271,12 @@ def admit(ctx: Context, conn: Conn, body: Any, req_func: int, row: Function | No
             raise SwitchError(LineErr.UNINITIALIZED, "call Initialize first")
     if row.kind is not _ASYNC:
         return None
-    line = conn.lines.get(body.h_line)
-    if line is None or line.api_version < API_VERSION_AGENT:  # the registry says what is wrong
-        line = ctx.registry.line(conn, body.h_line)
+    if row.line_of is not None:
+        line = row.line_of(ctx, conn, body)
+    else:
+        line = conn.lines.get(body.h_line)
+        if line is None or line.api_version < API_VERSION_AGENT:  # the registry says what is wrong
+            line = ctx.registry.line(conn, body.h_line)
     if not 0 <= body.request_id <= MAX_REQUEST_ID:
         raise SwitchError(LineErr.INVALPARAM, f"dwRequestID {body.request_id:#x} is above 0x7FFFFFFF")
     fixed = row.struct_size

@@ -6,7 +6,7 @@ and tests). Pure: records go into a :class:`tsp.batch.Batch`.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from protocol import fastpath
 from protocol import messages as m
@@ -32,12 +32,17 @@ class EventFanOut:
         self.registry = registry
         #: Called with every model event (after fan-out); the embedded API and tests may observe them.
         self.observers: list[Callable[[SessionEvent], None]] = []
+        #: The §8 events (tsp/agent_events.py): every model event goes there too, flushed after each fan-out.
+        self.acd: Any = None
 
     def fan_out(self, events: Iterable[SessionEvent], batch: Batch) -> None:
         watchers = self.registry.watchers
+        acd = self.acd
         for ev in events:
+            if acd is not None:
+                acd.event(ev)
             if type(ev) is not SessionEvent:
-                continue  # AgentEvent / QueueEvent / CallEvent (model 1.1): not sent yet (wire-protocol §8.1, §9.1)
+                continue  # the §8 events are acd's (CallEvent: wire-protocol §9.1, not sent from here)
             if ev.status & _STATE:
                 log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
             else:
@@ -52,3 +57,5 @@ class EventFanOut:
                 )
             for observer in self.observers:
                 observer(ev)
+        if acd is not None:
+            acd.flush(batch)

@@ -38,6 +38,7 @@ from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.dispatch import FUNCTIONS, MAX_ID_CHARS, MAX_REQUEST_ID, Kind, admit
 from tsp.errors import SwitchError
+from tsp.agent_events import AcdEvents
 from tsp.fanout import EventFanOut
 from tsp.faults import FaultInjector, FaultMode, FaultRule
 from tsp.held import HeldAnswers
@@ -136,6 +137,8 @@ class SwitchService:
         self.registry = Registry(model.lines, max_apps=max_apps, max_lines=max_lines, max_lines_total=max_lines_total)
         self.held = HeldAnswers(faults, max_in_flight)
         self.fanout = EventFanOut(self.registry)
+        #: The §8 events and the TAPI 2.0 view's baseline (tsp/agent_events.py), fed by the fan-out.
+        self.acd = self.fanout.acd = AcdEvents(model, self.registry)
         self._request_ids = itertools.count(1)
 
     # --- the parts' settings, as attributes ----------------------------------------------------------

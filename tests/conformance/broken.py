@@ -16,6 +16,11 @@ no_close       after an ERROR frame the connection is left open instead of being
 hdevice_hline  LINE_REPLY's hDevice is the server's hLine instead of the client's hRemoteLine
 queue_name_rel LINEQUEUELIST (GetQueueList, 153) entries' dwNameOffset counted from the entry instead of
                from the start of the list (the other reading of "from the beginning of the structure")
+status_name_rel LINEAGENTSTATUS (GetAgentStatus, 27) group entries' dwNameOffset counted from the entry
+               instead of from the start of the LINEAGENTSTATUS (wire-protocol §8.2)
+no_agentstatus LINE_AGENTSTATUS (22) is never delivered
+no_acd_events  LINE_AGENTSTATUSEX (29) and LINE_QUEUESTATUS (28) are never delivered
+caps_features  LINEAGENTCAPS (GetAgentCaps, 25) dwFeatures sent as 0
 ============== ==============================================================================================
 
 The meta cases (test_meta_broken.py) run conformance cases through each variant and assert that the cases
@@ -34,7 +39,7 @@ from . import spec
 
 HEADER = struct.Struct("<IHHI")
 VARIANTS = ("none", "date4", "cy_unscaled", "reply_first", "no_fanout", "bad_sequence", "no_close", "hdevice_hline",
-            "queue_name_rel")
+            "queue_name_rel", "status_name_rel", "no_agentstatus", "no_acd_events", "caps_features")
 HOLD_SECONDS = 0.5
 
 
@@ -279,6 +284,19 @@ class _Pipe:
                 if 40 + entry + spec.QUEUE_ENTRY.size <= len(rec):
                     name_off = struct.unpack_from("<I", rec, 40 + entry + 8)[0]
                     struct.pack_into("<I", rec, 40 + entry + 8, (name_off - entry) & 0xFFFFFFFF)
+        if variant == "status_name_rel" and msg == spec.LINE_REPLY and func == spec.GETAGENTSTATUS and p2 == 0:
+            n, _, list_off = struct.unpack_from("<3I", rec, 40 + 12)
+            for i in range(n):
+                entry = list_off + spec.GROUP_ENTRY.size * i
+                if 40 + entry + spec.GROUP_ENTRY.size <= len(rec):
+                    name_off = struct.unpack_from("<I", rec, 40 + entry + 20)[0]
+                    struct.pack_into("<I", rec, 40 + entry + 20, (name_off - entry) & 0xFFFFFFFF)
+        if variant == "caps_features" and msg == spec.LINE_REPLY and func == spec.GETAGENTCAPS and p2 == 0 and p4 >= 28:
+            struct.pack_into("<I", rec, 40 + 24, 0)
+        if variant == "no_agentstatus" and msg == spec.LINE_AGENTSTATUS:
+            return None
+        if variant == "no_acd_events" and msg in (spec.LINE_AGENTSTATUSEX, spec.LINE_QUEUESTATUS):
+            return None
         if variant == "hdevice_hline" and msg == spec.LINE_REPLY and line is not None:
             struct.pack_into("<I", rec, 12, line)
         if variant == "no_fanout" and msg == spec.LINE_AGENTSESSIONSTATUS and not self.proxy.created_here(self.index, p1):

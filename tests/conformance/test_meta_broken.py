@@ -22,6 +22,7 @@ C = "tests/conformance/"
 S1, S2F, S2R, S2E = C + "test_s1_transport.py::", C + "test_s2_functions.py::", C + "test_s2_replies.py::", C + "test_s2_events.py::"
 S4S, S4T = C + "test_s4_sessions.py::", C + "test_s4_statistics.py::"
 S8Q = C + "test_s8_queue_list.py::"
+S8A = C + "test_s8_agents.py::"
 
 @pytest.fixture(autouse=True)
 def _not_with_tsp(request: pytest.FixtureRequest) -> None:
@@ -63,6 +64,22 @@ EXPECTATIONS: dict[str, tuple[list[str], list[str]]] = {
         [S2R + "test_s2_line_reply_layout_field_by_field", S2R + "test_s2_line_reply_of_the_line_used",
          S2R + "test_s2_set_state_reply"],
         [S2E + "test_s2_events_go_to_the_right_connections_only"],
+    ),
+    "status_name_rel": (
+        [S8A + "test_s8_get_agent_status_of_the_scenario_agent", S8A + "test_s8_2_0_set_state_is_seen_by_both_families"],
+        [S8A + "test_s8_get_agent_caps", S2F + "test_s2_get_group_list"],
+    ),
+    "no_agentstatus": (
+        [S8A + "test_s8_2_0_set_state_is_seen_by_both_families", S8A + "test_s8_2_2_change_reaches_the_2_0_view"],
+        [S8A + "test_s8_set_agent_state_ex", S8A + "test_s8_queue_status_when_a_call_enters"],
+    ),
+    "no_acd_events": (
+        [S8A + "test_s8_queue_status_when_a_call_enters", S8A + "test_s8_2_0_set_state_is_seen_by_both_families"],
+        [S8A + "test_s8_2_2_change_reaches_the_2_0_view", S8A + "test_s8_set_agent_state_ex"],
+    ),
+    "caps_features": (
+        [S8A + "test_s8_get_agent_caps"],
+        [S8A + "test_s8_get_agent_status_of_the_scenario_agent", S8A + "test_s8_measurement_periods"],
     ),
     "queue_name_rel": (
         [S8Q + "test_s8_get_queue_list[Sales]", S8Q + "test_s8_get_queue_list[Support]"],

@@ -16,6 +16,7 @@ import pytest
 import trio
 
 from protocol import codec
+from protocol import agent_messages as am
 from protocol import messages as m
 from protocol.constants import MAX_FRAME_LENGTH, TAPI32_MSG_FIXED_SIZE, ApiVersion, FrameKind, LineErr
 from protocol.schemas import VarKind
@@ -51,8 +52,11 @@ def request_frame(sequence: int, body: Any, *, aliased: bool) -> bytes:
     for p in cls.PARAMS:
         if p.kind is VarKind.U32:
             slots[p.offset] = getattr(body, p.name)
+        elif p.kind is VarKind.INSTRUCT:  # SetAgentGroup's list: at VarData 0, zero filler after it
+            slots[p.offset] = len(var)
+            var += getattr(body, p.name)
     if not var_params:
-        var = bytearray(VAR_AT_LIMIT)
+        var += bytes(VAR_AT_LIMIT - len(var))
     elif aliased:
         var = bytearray(_long_string(VAR_AT_LIMIT))
         for p in var_params:
@@ -200,6 +204,24 @@ def _bodies(h: dict[str, int]) -> dict[type, Any]:
         m.SetAgentSessionState: m.SetAgentSessionState(h_line=hline, h_agent_session=1, agent_session_state=2),
         m.EmuAdvanceClock: m.EmuAdvanceClock(seconds=5),
         m.EmuOfferCall: m.EmuOfferCall(group_id=SALES, talk_seconds=10),
+        **_agent_bodies(h),
+    }
+
+
+def _agent_bodies(h: dict[str, int]) -> dict[type, Any]:
+    """wire-protocol §8 (protocol/agent_messages.py)."""
+    hline = h["hline"]
+    return {
+        am.GetAgentActivityList: am.GetAgentActivityList(h_line=hline),
+        am.GetAgentCaps: am.GetAgentCaps(h_line_app=h["happ"], device_id=0),
+        am.GetAgentGroupList: am.GetAgentGroupList(h_line=hline),
+        am.GetAgentStatus: am.GetAgentStatus(h_line=hline),
+        am.SetAgentActivity: am.SetAgentActivity(h_line=hline, activity_id=1),
+        am.SetAgentGroup: am.SetAgentGroup(h_line=hline, agent_group_list=bytes([24] + [0] * 23)),
+        am.SetAgentState: am.SetAgentState(h_line=hline, agent_state=4),
+        am.SetAgentMeasurementPeriod: am.SetAgentMeasurementPeriod(h_line=hline, h_agent=h["hagent"], measurement_period=60),
+        am.SetQueueMeasurementPeriod: am.SetQueueMeasurementPeriod(h_line=hline, queue_id=1, measurement_period=60),
+        am.SetAgentStateEx: am.SetAgentStateEx(h_line=hline, h_agent=h["hagent"], agent_state=2),
     }
 
 

@@ -41,7 +41,8 @@ def test_reply_tables_follow_the_declarations() -> None:
         if hasattr(cls, "STRUCT"):
             body = cls(**{f.name: 7 for f in attrs.fields(cls) if f.default is attrs.NOTHING})
             assert body.struct_context == getattr(body, cls.CONTEXT_FIELD)
-            is_list = hasattr(cls.STRUCT, "ENTRY_SIZE")  # a list offers room for entries by default
+            # a structure with a variable part (a list, or one built by its ``build``) offers room for it by default
+            is_list = hasattr(cls.STRUCT, "ENTRY_SIZE") or hasattr(cls.STRUCT, "build")
             default = messages.DEFAULT_LIST_BUFFER_SIZE if is_list else cls.STRUCT.FIXED_SIZE
             assert body.buffer_size == getattr(body, cls.SIZE_FIELD) == default
 

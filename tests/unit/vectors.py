@@ -501,3 +501,9 @@ STRUCT_VECTORS: list[tuple[str, object, bytes]] = [
         h("00100000 2a000000 2a000000 01000000 0c000000 18000000  07000000 06000000 24000000  49005400 0000"),
     ),
 ]
+
+# wire-protocol §8 (tests/unit/agent_vectors.py)
+from agent_vectors import AGENT_STRUCT_VECTORS, AGENT_VECTORS  # noqa: E402
+
+VECTORS += AGENT_VECTORS
+STRUCT_VECTORS += AGENT_STRUCT_VECTORS

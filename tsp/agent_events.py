@@ -1,0 +1,121 @@
+"""The §8 events: the model's AgentEvent / QueueEvent as LINE_AGENTSTATUSEX / LINE_QUEUESTATUS, and
+LINE_AGENTSTATUS from the TAPI 2.0 address view (wire-protocol §8.1, §8.2). Pure: records go into a
+:class:`tsp.batch.Batch`; :class:`tsp.fanout.EventFanOut` hands it the events it does not send itself.
+
+* Coalescing: the events of one fan-out (one request, or one instant of the clock) are merged per object
+  - per hAgent, per queue, per address - with their bits OR-ed and the last state; one record each, in
+  the order the objects first changed.
+* LINE_AGENTSTATUSEX, LINE_QUEUESTATUS and LINE_GROUPSTATUS go to every connection that has a line open
+  with API >= 2.2, once per connection, on its oldest such line (that line's contexts and hRemoteLine).
+  The switch's groups and queues are the scenario's and never change while it runs, so NEWQUEUE,
+  QUEUEREMOVED and LINE_GROUPSTATUS are never sent.
+* LINE_AGENTSTATUS (Param1 = the address ID) goes to every line open with API >= 2.0 on the address's
+  line. Its bits are the differences between the 2.0 view before and after (:func:`tsp.agent_view.status_bits`);
+  the view of a line is compared whenever an event touches it: a session event on it, an event of an
+  agent that works there (its sessions' lines, its home), or a 2.0 setter on it (:meth:`AcdEvents.touch`).
+  So every change made through the 2.2 family reaches 2.0 applications and the other way round.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+from protocol.agent_events import AgentStatusEvent, AgentStatusExEvent, QueueStatusEvent
+from protocol.constants import API_VERSION_AGENT, AgentStatus
+from tsp import agent_view
+from tsp.batch import Batch
+from tsp.values import AgentEvent, QueueEvent, SessionEvent
+
+__all__ = ["AcdEvents"]
+
+log = logging.getLogger("tsp.switch")
+_TAPI20 = 0x00020000
+_STATE = int(AgentStatus.STATE)
+
+
+class AcdEvents:
+    """Coalesces the §8 events of one fan-out and sends them (``registry``: who watches; ``model``: the view)."""
+
+    def __init__(self, model: Any, registry: Any) -> None:
+        self.model = model
+        self.registry = registry
+        #: The last 2.0 view sent (or the first one computed) per line device.
+        self._views: dict[int, agent_view.AddressView] = {}
+        self._agents: dict[int, list[int]] = {}  # hAgent -> [bits, state]
+        self._queues: dict[int, int] = {}  # queue ID -> bits
+        self._touched: set[int] = set()
+        self.baseline()
+
+    def baseline(self) -> None:
+        """The 2.0 view of every line now (no events): what later changes are compared with."""
+        now = self.model.now
+        for line in range(self.model.lines):
+            self._views[line] = agent_view.address_view(self.model, line, 0, now)
+
+    def touch(self, line: int) -> None:
+        """Compare the 2.0 view of ``line`` at the next flush (a change that is no model event)."""
+        self._touched.add(line)
+
+    def event(self, ev: Any) -> None:
+        """Take one model event for the next :meth:`flush`."""
+        if type(ev) is AgentEvent:
+            entry = self._agents.setdefault(ev.hagent, [0, 0])
+            entry[0] |= int(ev.status)
+            if ev.status & _STATE:
+                entry[1] = int(ev.state)
+            self._touched.update(agent_view.agent_lines(self.model, ev.hagent))
+        elif type(ev) is QueueEvent:
+            self._queues[ev.queue_id] = self._queues.get(ev.queue_id, 0) | int(ev.status)
+        elif type(ev) is SessionEvent:
+            self._touched.add(ev.line)
+            self._touched.update(agent_view.agent_lines(self.model, self.model.session_agent(ev.hagent_session)))
+
+    def flush(self, batch: Batch) -> None:
+        """Send what :meth:`event` and :meth:`touch` gathered since the last flush."""
+        if self._agents or self._queues:
+            targets = self._connection_lines()
+            for hagent, (bits, state) in self._agents.items():
+                for line in targets:
+                    batch.record(line.conn_id, AgentStatusExEvent(
+                        init_context=line.app.init_context, hdevice=line.hremote_line, open_context=line.open_context,
+                        hagent=hagent, status=bits, state=state))
+            for queue_id, bits in self._queues.items():
+                for line in targets:
+                    batch.record(line.conn_id, QueueStatusEvent(
+                        init_context=line.app.init_context, hdevice=line.hremote_line, open_context=line.open_context,
+                        queue_id=queue_id, status=bits))
+            self._agents.clear()
+            self._queues.clear()
+        if self._touched:
+            touched, self._touched = sorted(self._touched), set()
+            now = self.model.now
+            for device in touched:
+                new = agent_view.address_view(self.model, device, 0, now)
+                old = self._views.get(device)
+                self._views[device] = new
+                bits = agent_view.status_bits(old, new) if old is not None else 0
+                if not bits:
+                    continue
+                log.debug("line %d address 0: LINE_AGENTSTATUS %#x", device, bits)
+                state = new.state if bits & _STATE else 0
+                for line in self.registry.watchers(device):
+                    if line.api_version >= _TAPI20:
+                        batch.record(line.conn_id, AgentStatusEvent(
+                            init_context=line.app.init_context, hdevice=line.hremote_line,
+                            open_context=line.open_context, address_id=0, status=bits, state=state))
+
+    def _connection_lines(self) -> list[Any]:
+        """Per connection, its oldest line open with API >= 2.2 (connections in ID order)."""
+        out = []
+        for conn_id in sorted(self.registry.conns):
+            lines = [ln for h, ln in sorted(self.registry.conns[conn_id].lines.items()) if ln.api_version >= API_VERSION_AGENT]
+            if lines:
+                out.append(lines[0])
+        return out
+
+    def take(self, events: Iterable[Any], batch: Batch) -> None:
+        """:meth:`event` for each of ``events``, then :meth:`flush`."""
+        for ev in events:
+            self.event(ev)
+        self.flush(batch)
