@@ -60,6 +60,7 @@ from protocol.declare import (
     string,
     struct_context,
 )
+from protocol.call_messages import CALL_REQUEST_CLASSES
 from protocol.errors import RemoteProtocolError
 from protocol.structs import (
     AgentGroupList,
@@ -334,7 +335,7 @@ REQUEST_CLASSES: tuple[type, ...] = (
     SetAgentSessionState,
     EmuAdvanceClock,
     EmuOfferCall,
-)
+) + CALL_REQUEST_CLASSES  # wire-protocol §9.2, declared in protocol/call_messages.py
 
 
 def response_body(body: Any) -> Any:

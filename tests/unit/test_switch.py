@@ -232,7 +232,7 @@ def test_close_and_shutdown() -> None:
     # ShutDown closed the other line too, and the connection is uninitialized again.
     assert h.response(c, m.GetGroupList(h_line=other)).result == LineErr.UNINITIALIZED
     assert h.response(c, m.ShutDown(h_line_app=happ)).result == LineErr.UNINITIALIZED
-    assert h.svc.table_sizes() == {"connections": 1, "apps": 0, "lines": 0, "devices_watched": 0, "delayed": 0}
+    assert h.svc.table_sizes() == {"connections": 1, "apps": 0, "lines": 0, "calls": 0, "devices_watched": 0, "delayed": 0}
 
 
 def test_apps_and_lines_per_connection_are_capped_and_freed_by_shutdown_and_close() -> None:

@@ -478,3 +478,8 @@ STRUCT_VECTORS: list[tuple[str, object, bytes]] = [
     ),
     ("agent-group-list", IT_GROUPS, h(f"00100000 36000000 36000000 01000000 18000000 18000000 {SALES_HEX} 06000000 30000000 49005400 0000")),
 ]
+
+# wire-protocol §9.2 (typed from call-facts §1.1 in their own module)
+from call_vectors import CALL_VECTORS  # noqa: E402
+
+VECTORS += CALL_VECTORS
