@@ -3,6 +3,7 @@
 - ``tapi sessions --agent ID [--pin PIN]``: every session of the agent with all twelve ITAgentSession
   statistics, as a table (one column per session, one row per TAPI3 getter).
 - ``tapi watch``: opens every line and prints each event as it comes (Ctrl-C to stop).
+- ``tapi phone --agent ID``: a terminal agent desktop (:mod:`client.phone`).
 - ``tapi wallboard``: the live wallboard (:mod:`client.wallboard_app`), when installed.
 - ``tapi clock``: the switch's time (read from live sessions of the scenario's agents, see
   :meth:`client.control.Control.clock`).
@@ -121,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="whole seconds the call talks once answered (default 60)")
     offer.set_defaults(run=_run_control)
 
+    from client import phone
+
+    phone_parser = sub.add_parser("phone", help="terminal agent desktop: the agent's calls and figures, keys to answer, hold, transfer")
+    phone.add_arguments(phone_parser)
+    phone_parser.set_defaults(run=lambda args, console: phone.run_from_args(args))
     try:
         from client import wallboard_app
     except ImportError:  # pragma: no cover - the wallboard is optional

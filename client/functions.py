@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from client import args as _args
 from client.args import handle, text, u32
+from client.call_functions import CALL_FUNCTIONS
 from client.methods import Arg, LineFunction, no_result
 from client.objects import ITAddress, ITAgent, ITAgentSession, as_group
 from protocol import messages as m
@@ -71,8 +72,9 @@ def session_object(
 _SESSION = "ITAgentSession | int"
 _AGENT = "ITAgent | int"
 
-#: One row per function, in Req_Func order. ``h_line`` is always the line's own handle.
-LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
+#: One row per function, in Req_Func order (the call functions of wire-protocol §9 come from
+#: client/call_functions.py). ``h_line`` is the line's own handle.
+_AGENT_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
     LineFunction(
         method="create_agent",
         request=m.CreateAgent,
@@ -153,6 +155,11 @@ LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         result=no_result,
         returns="None",
     ),
+)
+
+
+LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = tuple(
+    sorted(_AGENT_FUNCTIONS + CALL_FUNCTIONS, key=lambda row: row.req_func)
 )
 
 
