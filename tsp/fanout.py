@@ -56,7 +56,7 @@ class EventFanOut:
             if type(ev) is not SessionEvent:
                 if type(ev) is CallEvent:
                     self.call_event(ev, batch)
-                continue  # observers see the session events (what they were written for)
+                continue  # AgentEvent / QueueEvent: not sent from here (§8.1); observers see session events
             if ev.status & _STATE:
                 log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
             else:

@@ -26,8 +26,10 @@ import enum
 from typing import NamedTuple
 
 from protocol.constants import AgentSessionState, AgentSessionStatus
+from tsp.values import CallEnd, CallState
 
 __all__ = [
+    "CALL_TABLE", "CallStep", "CallTrigger", "call_step", "render_call_table",
     "NEW", "PENDING", "REQUESTABLE", "TABLE", "Transition", "Trigger", "render_table", "request_trigger", "rows",
     "step",
 ]
@@ -60,6 +62,9 @@ class Trigger(enum.Enum):
     HANGUP_TO_WRAPUP = "the call ends, the agent has wrap-up time"
     HANGUP = "the call ends, the agent has no wrap-up time"
     WRAPUP_END = "wrap-up ends"
+    RETURN = "the offered call goes back to its queue (ring timeout, or the agent rejects it with Drop)"
+    REDIRECT = "the offered call is redirected to another group (Redirect from ringing)"
+    NEXT_CHANGED = "only the stored next state changes (a request while busy, or dwNextAgentSessionState alone)"
 
 
 class Transition(NamedTuple):
@@ -84,6 +89,12 @@ TABLE: dict[tuple[AgentSessionState | None, Trigger], Transition] = {
     (BUSYONCALL, T.HANGUP_TO_WRAPUP): Transition(BUSYWRAPUP, _STATE | _UPD),
     (BUSYONCALL, T.HANGUP): Transition(PENDING, _STATE | _UPD),
     (BUSYWRAPUP, T.WRAPUP_END): Transition(PENDING, _STATE | _UPD),
+    (BUSYONCALL, T.RETURN): Transition(NOTREADY, _STATE),
+    (BUSYONCALL, T.REDIRECT): Transition(PENDING, _STATE),
+    (NOTREADY, T.NEXT_CHANGED): Transition(NOTREADY, _UPD),
+    (READY, T.NEXT_CHANGED): Transition(READY, _UPD),
+    (BUSYONCALL, T.NEXT_CHANGED): Transition(BUSYONCALL, _UPD),
+    (BUSYWRAPUP, T.NEXT_CHANGED): Transition(BUSYWRAPUP, _UPD),
 }
 del T
 
@@ -125,4 +136,78 @@ def render_table() -> str:
         names = " \\| ".join(b.name for b in AgentSessionStatus if b & bits)
         nxt_name = "the stored next state, else READY" if nxt is PENDING else nxt.name  # type: ignore[union-attr]
         body.append(f"| {'(none)' if state is NEW else state.name} | {trigger.value} | {nxt_name} | {names} |")
+    return "\n".join(head + body)
+
+
+
+# --------------------------------------------------------------------------------------------------
+# The call lifecycle (wire-protocol §9.1-§9.3): (call state, trigger) -> (next state, disconnect mode)
+# --------------------------------------------------------------------------------------------------
+
+
+class CallTrigger(enum.Enum):
+    """What makes a call change state on the agent's line (the second half of a :data:`CALL_TABLE` key)."""
+
+    OFFER = "the call is offered to a session: it rings on the session's line"
+    DIAL = "MakeCall: an outbound call from the line's address"
+    ANSWER = "the agent answers (answer_delay with answer = auto, or Answer from an application)"
+    FAR_ANSWER = "the far end of an outbound call answers (outbound_answer seconds after MakeCall)"
+    HOLD = "Hold"
+    UNHOLD = "UnHold"
+    HANGUP = "the caller hangs up (its talk time is over)"
+    DROP = "Drop: the agent hangs up"
+    REJECT = "Drop while ringing: the agent rejects the call (back to its queue)"
+    RING_TIMEOUT = "ring_timeout passes while ringing (back to its queue)"
+    REDIRECT = "Redirect while ringing (to another group's queue)"
+    TRANSFER = "BlindTransfer (to another group's queue)"
+    IDLE = "the call leaves the line, right after DISCONNECTED"
+
+
+class CallStep(NamedTuple):
+    """A :data:`CALL_TABLE` row's value: the state after the trigger and, for DISCONNECTED, the mode."""
+
+    next: CallState
+    end: CallEnd | None
+
+
+C = CallTrigger
+_OFF, _RB, _CON, _HLD, _DIS = (
+    CallState.OFFERING, CallState.RINGBACK, CallState.CONNECTED, CallState.ONHOLD, CallState.DISCONNECTED
+)
+#: Every state change a call can make on a line; a request whose (state, trigger) is absent is refused
+#: with LINEERR_INVALCALLSTATE. ``None`` = the call is not on the line yet.
+CALL_TABLE: dict[tuple[CallState | None, CallTrigger], CallStep] = {
+    (None, C.OFFER): CallStep(_OFF, None),
+    (None, C.DIAL): CallStep(_RB, None),
+    (_OFF, C.ANSWER): CallStep(_CON, None),
+    (_RB, C.FAR_ANSWER): CallStep(_CON, None),
+    (_CON, C.HOLD): CallStep(_HLD, None),
+    (_HLD, C.UNHOLD): CallStep(_CON, None),
+    (_CON, C.HANGUP): CallStep(_DIS, CallEnd.NORMAL),
+    (_HLD, C.HANGUP): CallStep(_DIS, CallEnd.NORMAL),
+    (_CON, C.DROP): CallStep(_DIS, CallEnd.NORMAL),
+    (_HLD, C.DROP): CallStep(_DIS, CallEnd.NORMAL),
+    (_RB, C.DROP): CallStep(_DIS, CallEnd.NORMAL),
+    (_OFF, C.REJECT): CallStep(_DIS, CallEnd.NOANSWER),
+    (_OFF, C.RING_TIMEOUT): CallStep(_DIS, CallEnd.NOANSWER),
+    (_OFF, C.REDIRECT): CallStep(_DIS, CallEnd.FORWARDED),
+    (_CON, C.TRANSFER): CallStep(_DIS, CallEnd.FORWARDED),
+    (_DIS, C.IDLE): CallStep(CallState.IDLE, None),
+}
+del C
+
+
+def call_step(state: CallState | None, trigger: CallTrigger) -> CallStep | None:
+    """CALL_TABLE[(state, trigger)], or None when the call lifecycle has no such change."""
+    return CALL_TABLE.get((state, trigger))
+
+
+def render_call_table() -> str:
+    """CALL_TABLE as a Markdown table (docs/scenarios.md)."""
+    head = ["| call state | trigger | next state | disconnect mode |", "|---|---|---|---|"]
+    body = [
+        f"| {'(not on the line)' if state is None else state.name} | {trigger.value} | {nxt.name} | "
+        f"{end.name if end else ''} |"
+        for (state, trigger), (nxt, end) in CALL_TABLE.items()
+    ]
     return "\n".join(head + body)

@@ -26,7 +26,7 @@ import attrs
 from protocol.constants import AgentSessionState, AgentSessionStatus, AgentStateEx, AgentStatusEx, QueueStatus
 
 __all__ = [
-    "EPOCH", "AgentEvent", "AgentInfo", "CallEnd", "CallEvent", "CallOffer", "CallOutcome", "CallRecord", "CallState",
+    "EPOCH", "AgentEvent", "AgentInfo", "CallEnd", "CallEvent", "CallInfo", "CallOffer", "CallOutcome", "CallRecord", "CallState",
     "GroupEntry", "QueueEntry", "QueueEvent", "QueueInfo", "SessionEvent", "SessionListEntry", "SessionStats",
     "rate_decimal", "rate_e4",
 ]
@@ -119,6 +119,31 @@ class CallEvent(NamedTuple):
     end: CallEnd | None = None
     new: bool = False
     related_call_id: int = 0
+
+
+@attrs.frozen
+class CallInfo:
+    """A call on a line as the model sees it (wire-protocol §9.2 GetCallInfo / GetCallStatus; tsp/wire.py
+    maps it to LINECALLINFO / LINECALLSTATUS). ``state_since``: microseconds since t = 0. ``called`` is
+    the call's ``dnis``, else its group's extension (outbound: the destination). ``reason``: "direct",
+    "transfer" or "redirect" (how it reached this line). ``group``: its ACD group (None: outbound)."""
+
+    call_id: int
+    line: int
+    address: int
+    state: CallState
+    state_since: int
+    hagent_session: int | None
+    agent_id: str | None
+    ani: str | None
+    dnis: str | None
+    called: str | None
+    uui: str | None
+    outbound: bool
+    reason: str
+    related_call_id: int
+    group: uuid.UUID | None
+    end: CallEnd | None
 
 
 class CallOutcome(enum.Enum):

@@ -17,7 +17,7 @@ import trio
 
 from tsp.wallboard_export import capture_board
 from protocol.constants import AgentSessionState, AgentSessionStatus
-from tsp.model import Switch
+from tsp.model import SessionEvent, Switch
 from tsp.scenario import parse_scenario
 
 GROUP = "5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b"
@@ -76,6 +76,8 @@ def true_times_to_answer(text: str, seconds: float) -> list[float]:
         arrivals.extend([due] * (total - queued))
         queued = total
         for ev in events:
+            if not isinstance(ev, SessionEvent):
+                continue  # model 1.1 also reports agent, queue and call events
             if ev.status & AgentSessionStatus.STATE and ev.state == AgentSessionState.BUSYONCALL:
                 holding[ev.hagent_session] = arrivals.popleft()  # FIFO: the oldest call is offered
             if ev.status & AgentSessionStatus.UPDATEINFO and ev.state == AgentSessionState.BUSYONCALL:

@@ -20,7 +20,7 @@ import uuid
 from erlang import erlang_c, mean_wait, service_level
 
 from protocol.constants import AgentSessionState, AgentSessionStatus
-from tsp.model import Switch
+from tsp.model import SessionEvent, Switch
 from tsp.scenario import parse_scenario
 
 AGENTS = 5
@@ -55,6 +55,8 @@ def observe(sw: Switch, end: float) -> tuple[list[float], int]:
         arrivals.extend([t] * (total - queued))
         queued = total
         for e in events:
+            if not isinstance(e, SessionEvent):
+                continue  # model 1.1 also reports agent, queue and call events
             if e.status & AgentSessionStatus.STATE and e.state is AgentSessionState.BUSYONCALL:
                 assert e.status & AgentSessionStatus.UPDATEINFO  # answer_delay 0: answered at the offer
                 waits.append(t - arrivals.popleft())

@@ -9,7 +9,7 @@ from protocol.constants import AgentSessionState as S
 from protocol.structs import encode_struct
 from protocol.constants import AgentSessionStatus as St
 from tsp import wire
-from tsp.model import Switch
+from tsp.model import SessionEvent, Switch
 
 from model_ops import SCENARIO, apply, op
 
@@ -27,6 +27,8 @@ def test_invariants_hold_under_random_operations(ops):
         t, created = apply(sw, item, t, sessions)
         assert created is None or created not in sessions
         for e in sw.advance(t):
+            if not isinstance(e, SessionEvent):
+                continue
             if e.status & St.NEWSESSION:
                 sessions.append(e.hagent_session)
             seen_states[e.hagent_session] = e.state
