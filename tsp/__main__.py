@@ -26,7 +26,8 @@ from protocol.version import __version__
 from tsp import logqueue
 from tsp.clock import ClockError, make_clock
 from tsp.faults import FaultError
-from tsp.scenario import ScenarioError, default_scenario, load_scenario
+from tsp.cdr import CdrWriter
+from tsp.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from tsp.server import EmulatorServer, ServerConfig
 from tsp.web import DEFAULT_WEB_ADDRESS, parse_web_address, serve_web
 
@@ -217,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--web", nargs="?", const=DEFAULT_WEB_ADDRESS, type=_web_address, metavar="HOST:PORT",
                    help="also serve the web console on HOST:PORT (off unless given; without a value "
                         f"{DEFAULT_WEB_ADDRESS}; PORT 0 picks a free one); with --control it has a control panel")
+    p.add_argument("--cdr", metavar="FILE",
+                   help="write a call detail record (one JSON object per line, docs/cdr.md) for every call "
+                        "when it leaves the switch, and for the calls still in it at the end; the file is "
+                        "truncated at start")
     p.add_argument("--log-format", choices=("text", "json"), default="text",
                    help="text: one readable line per record (default); json: one JSON object per line")
     verbosity = p.add_mutually_exclusive_group()
@@ -308,7 +313,8 @@ def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
             max_queued_total=args.max_queued_total,
             ssl_context=server_ssl_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
-        server = EmulatorServer(scenario, clock, config)
+        cdr = _open_cdr(args.cdr, scenario) if args.cdr else None
+        server = EmulatorServer(scenario, clock, config, cdr=cdr)
         formatter = logs.handler.formatter
         if isinstance(formatter, (JsonLogFormatter, TextLogFormatter)):
             formatter.switch_time = _switch_time_of(server)
@@ -318,6 +324,22 @@ def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
     except (ClockError, FaultError, ValueError) as err:
         print(f"tsp: {err}", file=sys.stderr, flush=True)
         return EXIT_USAGE
+    try:
+        return _run(args, logs, scenario, server)
+    finally:
+        if server.cdr is not None:
+            server.cdr.close(timeout=5.0)
+            log.info("CDR %s: %d call records written", server.cdr.path, server.cdr.written)
+
+
+def _open_cdr(path: str, scenario: Scenario) -> CdrWriter:
+    try:
+        return CdrWriter(path, scenario)
+    except OSError as err:
+        raise ValueError(f"cannot write the CDR file {path!r}: {err.strerror or err}") from None
+
+
+def _run(args: argparse.Namespace, logs: logqueue.InstalledLog, scenario: Scenario, server: EmulatorServer) -> int:
     if args.clock == "manual" and not args.control:
         log.warning("the manual clock only moves by EmuAdvanceClock, which needs --control: time will stand still")
     log.info(

@@ -58,6 +58,7 @@ from protocol import messages as m
 from tsp.clock import Clock
 from tsp import advance
 from tsp.faults import FaultInjector
+from tsp.cdr import CdrWriter
 from tsp.model import Switch
 from tsp.outbox import Outbox, QueueBudget
 from tsp.scenario import Scenario
@@ -188,11 +189,16 @@ class EmulatorServer:
         config: ServerConfig = ServerConfig(),
         *,
         faults: FaultInjector | None = None,
+        cdr: CdrWriter | None = None,
     ) -> None:
         self.scenario = scenario
         self.clock = clock
         self.config = config
         self.model = Switch(scenario)
+        #: Where call detail records go (wire-protocol §9.5; ``--cdr``), or None: after each step of the
+        #: switch the server hands the model's finished records to it, at stop the open ones too.
+        self.cdr = cdr
+        self._cdr_final = False
         self.service = SwitchService(
             self.model, clock, control=config.control, faults=faults,
             max_apps=config.max_apps_per_connection, max_lines=config.max_lines_per_connection,
@@ -228,6 +234,7 @@ class EmulatorServer:
                 nursery.cancel_scope.cancel()
         finally:
             self._nursery = None
+            self._final_records()
 
     async def wait_stopped(self) -> None:
         """Return once :meth:`stop` has been called."""
@@ -275,6 +282,25 @@ class EmulatorServer:
             peer = self._peers.get(out.conn_id)
             if peer is not None:
                 self._send(peer, out.frame)
+        if self.cdr is not None:
+            self._take_records()
+
+    # --- call detail records (tsp/cdr.py) ----------------------------------------------------------
+
+    def _take_records(self) -> None:
+        """Hand the records of the calls that left the switch to the CDR writer (never blocks)."""
+        assert self.cdr is not None
+        records = self.model.take_records()
+        if records:
+            self.cdr.put(records)
+
+    def _final_records(self) -> None:
+        """At stop: the last finished records, then those of the calls still in the switch (once)."""
+        if self.cdr is None or self._cdr_final:
+            return
+        self._cdr_final = True
+        self._take_records()
+        self.cdr.put(self.model.open_records(self.now()))
 
     def _send(self, peer: _Peer, frame: Any) -> None:
         """Encode ``frame`` for ``peer`` and queue it. Never raises for a frame that cannot be encoded: it
@@ -514,6 +540,8 @@ class EmulatorServer:
             target = peers.get(item.conn_id)
             if target is not None:
                 self._send(target, item.frame)
+        if self.cdr is not None:
+            self._take_records()
         due = self.service.next_due()
         if due is not None and due < self._driver_due:
             self.wake()

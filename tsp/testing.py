@@ -19,7 +19,9 @@ TOML file, or a :class:`tsp.scenario.Scenario`. ``clock``: ``"real"`` (default; 
 :class:`tsp.clock.Clock`. With ``"real"`` under pytest-trio's ``autojump_clock`` hours of switch time
 pass in milliseconds whenever every task is waiting. ``control`` (default True here) serves the control
 extension over the wire. ``port=0`` picks a free port; ``listen=False`` opens no socket at all - use
-:meth:`Emulator.connect_memory` for in-memory streams.
+:meth:`Emulator.connect_memory` for in-memory streams. ``cdr``: write call detail records (one JSON
+object per call, docs/cdr.md) to this file, or to a :class:`tsp.cdr.CdrWriter` of your own; read them
+back with :func:`tsp.cdr.read_cdr` once the emulator has stopped.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, AsyncIterator, Iterable
 import trio
 import trio.testing
 
+from tsp.cdr import CdrWriter
 from tsp.clock import Clock, make_clock
 from tsp.faults import FaultRule
 from tsp.model import SessionStats, Switch
@@ -96,6 +99,11 @@ class Emulator:
     @property
     def clock(self) -> Clock:
         return self.server.clock
+
+    @property
+    def cdr(self) -> CdrWriter | None:
+        """The call detail record writer (``cdr=`` of :func:`run_emulator`), or None."""
+        return self.server.cdr
 
     @property
     def now(self) -> float:
@@ -184,30 +192,41 @@ async def run_emulator(
     control: bool = True,
     config: ServerConfig | None = None,
     web: str | tuple[str, int] | None = None,
+    cdr: str | os.PathLike[str] | CdrWriter | None = None,
     task_status: trio.TaskStatus[Emulator] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run an emulator until its ``stop()``; ``await nursery.start(run_emulator, ...)`` returns the
     :class:`Emulator` once it serves (listening already when ``listen``).
 
     ``web``: also serve the web console (docs/web.md) on ``"HOST:PORT"`` or ``(host, port)`` (port 0 picks a
-    free one; ``emu.web.url``), with its control panel when ``control``."""
+    free one; ``emu.web.url``), with its control panel when ``control``. ``cdr``: a file to write the
+    call detail records to (truncated; OSError at once if it cannot be opened; complete when this
+    returns), or a CdrWriter the caller closes."""
     if config is None:
         config = ServerConfig(control=control)
-    server = EmulatorServer(resolve_scenario(scenario), make_clock(clock, speed), config)
+    resolved = resolve_scenario(scenario)
+    own_cdr = cdr is not None and not isinstance(cdr, CdrWriter)
+    writer = CdrWriter(cdr, resolved) if own_cdr else cdr  # type: ignore[arg-type]
+    server = EmulatorServer(resolved, make_clock(clock, speed), config, cdr=writer)  # type: ignore[arg-type]
     emu = Emulator(server)
-    async with trio.open_nursery() as nursery:
-        emu._memory_nursery = nursery
-        if listen:
-            await nursery.start(server.serve_tcp, host, port)
-        else:
-            await nursery.start(server.run)
-        if web is not None:
-            web_host, web_port = parse_web_address(web) if isinstance(web, str) else web
-            emu.web = await nursery.start(lambda task_status: serve_web(
-                server, web_host, web_port, control=config.control, task_status=task_status))
-        task_status.started(emu)
-        await server.wait_stopped()
-        nursery.cancel_scope.cancel()
+    try:
+        async with trio.open_nursery() as nursery:
+            emu._memory_nursery = nursery
+            if listen:
+                await nursery.start(server.serve_tcp, host, port)
+            else:
+                await nursery.start(server.run)
+            if web is not None:
+                web_host, web_port = parse_web_address(web) if isinstance(web, str) else web
+                emu.web = await nursery.start(lambda task_status: serve_web(
+                    server, web_host, web_port, control=config.control, task_status=task_status))
+            task_status.started(emu)
+            await server.wait_stopped()
+            nursery.cancel_scope.cancel()
+    finally:
+        if own_cdr:  # the file is complete when run_emulator returns (written off the event loop)
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(writer.close)  # type: ignore[union-attr]
 
 
 @asynccontextmanager
