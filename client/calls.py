@@ -199,8 +199,13 @@ class ITBasicCallControl:
             raise TapiError(HResult.E_UNEXPECTED, f"the call is connected already (hCall {self.handle})")
         if self.destination is None:
             raise TapiError(HResult.E_UNEXPECTED, "an incoming call cannot be Connected (use Answer)")
-        made = await self.line.make_call(self.destination, timeout=self._timeout())
-        self.line.tapi.calls.bind(self, made)  # type: ignore[attr-defined]
+        registry = self.line.tapi.calls
+        registry.expect(self)  # its first LINE_CALLSTATE may come before make_call returns
+        try:
+            made = await self.line.make_call(self.destination, timeout=self._timeout())
+        finally:
+            registry.unexpect(self)
+        registry.bind(self, made)  # this object is the connection's Call of the hCall
 
 
 @attrs.define(eq=False)
@@ -278,6 +283,15 @@ class CallRegistry:
         self._lines = lines  # hRemoteLine -> Line (the Tapi's own mapping)
         self._calls: dict[int, Call] = {}
         self._idle: weakref.WeakValueDictionary[int, Call] = weakref.WeakValueDictionary()
+        self._expected: list[Call] = []  # outbound calls being Connected, oldest first
+
+    def expect(self, call: Call) -> None:
+        """``call`` is being placed (Connect): the first unknown hCall of its line in RINGBACK is it."""
+        self._expected.append(call)
+
+    def unexpect(self, call: Call) -> None:
+        if call in self._expected:
+            self._expected.remove(call)
 
     def get(self, hcall: int) -> Call | None:
         """The call of ``hcall``, if this connection has seen it."""
@@ -288,13 +302,15 @@ class CallRegistry:
         return [self._calls[h] for h in sorted(self._calls)]
 
     def bind(self, call: Call, made: Any) -> None:
-        """A MakeCall completion gave ``call`` its hCall (:class:`~protocol.call_events.MakeCallResult`)."""
-        call.handle, call.call_id, call.address_id = made.h_call, made.call_id, made.address_id
+        """A MakeCall completion gave ``call`` its hCall (``made``: a :class:`~protocol.call_events.MakeCallResult`
+        or the :class:`Call` the Line API returned for it)."""
+        hcall = made.handle if isinstance(made, Call) else made.h_call
+        call.handle, call.call_id, call.address_id = hcall, made.call_id, made.address_id
         call.related_call_id = made.related_call_id
-        known = self.get(made.h_call)
+        known = self.get(hcall)
         if known is not None and known is not call:  # its first LINE_CALLSTATE came before: keep its state
             call.line_state, call.state_mode = known.line_state, known.state_mode
-        self._calls[made.h_call] = call
+        self._calls[hcall] = call
 
     def made(self, line: Any, given: Any, checked: Any, made: Any) -> Call:
         """The Line API's make_call result: the :class:`Call` of the new hCall."""
@@ -322,17 +338,30 @@ class CallRegistry:
             line = self._lines.get(rec.hremote_line)
             if line is None:
                 return []
-            call = Call(line, rec.h_call)
+            waiting = [c for c in self._expected if c.line is line]
+            if waiting and rec.state == LineCallState.RINGBACK:
+                call = waiting[0]
+                self._expected.remove(call)
+                call.handle = rec.h_call
+            else:
+                call = Call(line, rec.h_call)
             self._calls[rec.h_call] = call
+        was = call.line_state
         call.line_state, call.state_mode = int(rec.state), int(rec.state_mode)
         if rec.state == LineCallState.IDLE:
             self._calls.pop(rec.h_call, None)
             self._idle[rec.h_call] = call
+            if was == LineCallState.DISCONNECTED:
+                return []  # CS_DISCONNECTED is TAPI3's last state: IDLE after it is no new event
         try:
             state, cause = tapi3_state(int(rec.state), int(rec.state_mode))
         except TapiError:
             return []
         return [ITCallStateEvent(call, state, cause, int(rec.state), int(rec.state_mode))]
+
+    def idle_calls(self) -> list[Call]:
+        """The IDLE calls whose hCall this connection still holds (DeallocateCall frees them)."""
+        return [self._idle[h] for h in sorted(self._idle)]
 
     def forget(self, hcall: int) -> None:
         """DeallocateCall: the handle is gone."""

@@ -164,6 +164,10 @@ class Phone:
             rows.append((group, state, {name: int(getattr(info, name)) for name, _ in FIGURES}))
         self.sessions = kept
         self.model.sessions = rows
+        for call in self.tapi.calls.idle_calls():  # ended calls: free their hCalls
+            if call.line is self.line:
+                with contextlib.suppress(TapiError):
+                    await self.line.deallocate_call(call)
         self.model.outgoing_calls = int((await self.line.get_agent_info(self.agent)).number_of_outgoing_calls)
 
     async def adopt(self, call: Call) -> None:
@@ -191,12 +195,10 @@ class Phone:
                 shown = self.model.call
             assert shown is not None
             shown.line_state = event.line_state
-            if event.line_state == LineCallState.IDLE:
+            if event.state is Tapi3CallState.DISCONNECTED:
                 self.model.note(f"call {call.call_id} ended ({event.cause.name.lower()})")
                 self.model.call = None
-                with contextlib.suppress(TapiError):
-                    await self.line.deallocate_call(call)
-            elif event.line_state != LineCallState.DISCONNECTED:
+            else:
                 self.model.note(f"call {call.call_id}: {STATE_WORDS.get(event.line_state, event.line_state)}")
 
     async def key(self, key: str) -> bool:
