@@ -264,3 +264,15 @@ def _text(model: Any) -> str:
     console = Console(file=io.StringIO(), width=110, color_system=None)
     console.print(render_phone(model))
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def test_the_phone_picture_is_exported_by_the_code(tmp_path: Any) -> None:
+    """docs/phone.svg's maker: the scripted scenario ends with the second call ringing, its numbers shown."""
+    from tsp.phone_export import export_svg
+
+    model = export_svg(tmp_path / "phone.svg")
+    assert (model.call.caller, model.call.dnis, model.call.line_state) == ("+12065550188", "8005550199",
+                                                                           LineCallState.OFFERING)
+    assert model.sessions[0][2]["number_of_calls"] == 1 and model.sessions[0][2]["longest_time_to_answer"] == 4
+    svg = (tmp_path / "phone.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "8005550199" in svg
