@@ -127,7 +127,9 @@ class CallsMixin:
         else:
             call.overflow_due = -1
         self._insert(group, call)
-        self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+        if group.event_t != t or group.event_take != self._takes:
+            group.event_t, group.event_take = t, self._takes
+            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
 
     def _insert(self, group: GroupRec, call: CallRec) -> None:
         """Into the queue in arrival order (FIFO by arrival at the switch, then call ID)."""
@@ -150,7 +152,9 @@ class CallsMixin:
         if wait > group.wait_max:
             group.wait_max = wait
         call.where = None
-        self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+        if group.event_t != t or group.event_take != self._takes:  # one per queue and instant (§8.1 coalesces)
+            group.event_t, group.event_take = t, self._takes
+            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
 
     def _requeue(self, group: GroupRec, call: CallRec, t: int) -> None:
         """Back to its queue after a ring (§7.4): in arrival order; a caller whose patience ran out
@@ -539,21 +543,17 @@ class CallsMixin:
         """CDRs of the calls still in the switch (outcome UNANSWERED; a call in its wrap-up: its outcome,
         no wrap-up end), oldest first: for a final flush."""
         t = self._advance(now)
-        found: dict[int, CallRec] = {c.id: c for c in self._calls.values()}
+        found: dict[int, tuple[CallRec, CallOutcome]] = {
+            c.id: (c, CallOutcome.UNANSWERED) for c in self._calls.values()
+        }
         for g in self._groups.values():
             for c in g.waiting:
-                found[c.id] = c
+                found[c.id] = (c, CallOutcome.UNANSWERED)
         for s in self._sessions.values():
-            if s.wrap_call is not None:
-                found[s.wrap_call.id] = s.wrap_call
-        out = []
-        for cid in sorted(found):
-            c = found[cid]
-            if c.outcome is not None:
-                out.append(_record(c, c.outcome, t))
-            else:
-                out.append(_record(c, CallOutcome.UNANSWERED, t))
-        return out
+            c = s.wrap_call
+            if c is not None:
+                found[c.id] = (c, CallOutcome.TRANSFERRED if c.transferred else CallOutcome.ANSWERED)
+        return [_record(c, outcome, t) for c, outcome in (found[cid] for cid in sorted(found))]
 
 
 def _record(c: CallRec, outcome: CallOutcome, now: int) -> CallRecord:

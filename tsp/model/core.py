@@ -22,7 +22,7 @@ from tsp.model.records import AgentRec, GroupRec, PeriodRec, SessionRec, Traffic
 from tsp.model.rules import BUSY, EX_TO_SESSION, US, R, no_row, plan_state_request, to_us
 from tsp.model.stats import StatsMixin
 from tsp.scenario import Activity, Scenario, SessionChange, SessionSpec
-from tsp.values import EPOCH, AgentEvent, QueueEvent, SessionEvent
+from tsp.values import EPOCH, AgentEvent, CallEnd, QueueEvent, SessionEvent
 
 __all__ = ["Switch"]
 
@@ -31,6 +31,7 @@ READY = AgentSessionState.READY
 BUSYONCALL = AgentSessionState.BUSYONCALL
 ENDED = AgentSessionState.ENDED
 _new = tuple.__new__
+_NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
 _A_UPD = AgentStatusEx.UPDATEINFO
 _Q_UPD = QueueStatus.UPDATEINFO
@@ -41,7 +42,14 @@ class Switch(CallsMixin, StatsMixin):
 
     ``records``: keep call detail records for :meth:`take_records` (at most ``max_records`` not yet
     taken; older ones are dropped and counted in :attr:`records_dropped`).
+
+    ``one_session_per_group``: refuse a second not-ENDED session of an agent in one group
+    (LINEERR_INVALAGENTGROUP, wire-protocol §7.1). Off by default: the 1.0 conformance and integration
+    suites create several sessions of one agent in one group (routing handles that: the agent still
+    gets one call at a time).
     """
+
+    one_session_per_group = False
 
     def __init__(self, scenario: Scenario, *, records: bool = True, max_records: int = 10_000) -> None:
         self.scenario = scenario
@@ -57,6 +65,7 @@ class Switch(CallsMixin, StatsMixin):
         self._heap: list[tuple[int, int, int, object]] = []
         self._seq = itertools.count()
         self._events: list = []
+        self._takes = 0  # take_events() calls so far (queue events coalesce per instant between takes)
         self._processed = 0
         self._handles = itertools.count(1)  # agents and sessions share one handle space
         self._call_ids = itertools.count(1)
@@ -142,6 +151,7 @@ class Switch(CallsMixin, StatsMixin):
         """Return and forget the events accumulated so far (by any method), oldest first: SessionEvent,
         AgentEvent, QueueEvent and CallEvent mixed, in the order they happened."""
         events, self._events = self._events, []
+        self._takes += 1
         return events
 
     def _advance(self, now: float) -> int:
@@ -161,6 +171,7 @@ class Switch(CallsMixin, StatsMixin):
         heap = self._heap
         pop = heapq.heappop
         dirty = self._dirty
+        k_hangup, k_answer, k_wrapend, k_traffic = K.HANGUP, K.ANSWER, K.WRAPEND, K.TRAFFIC
         n = 0
         # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
         # ``now`` to microseconds fell just short of it (past 2**53 us, about 285 years, floats cannot
@@ -169,15 +180,15 @@ class Switch(CallsMixin, StatsMixin):
             when, _, kind, obj = pop(heap)
             n += 1
             self._now = when
-            if kind == K.HANGUP:
+            if kind == k_hangup:
                 if obj.hangup_due == when:  # type: ignore[attr-defined]
-                    self._hangup(obj, when)  # type: ignore[arg-type]
-            elif kind == K.ANSWER:
+                    self._talk_ends(obj, _NORMAL, when, True)  # type: ignore[arg-type]  # the caller hangs up
+            elif kind == k_answer:
                 if obj.answer_due == when:  # type: ignore[attr-defined]
                     self._answer(obj, when)  # type: ignore[arg-type]
-            elif kind == K.WRAPEND:
+            elif kind == k_wrapend:
                 self._wrapend(obj, when)  # type: ignore[arg-type]
-            elif kind == K.TRAFFIC:
+            elif kind == k_traffic:
                 self._traffic(obj, when)  # type: ignore[arg-type]
             else:
                 self._rare(kind, obj, when)
@@ -242,14 +253,16 @@ class Switch(CallsMixin, StatsMixin):
 
         A known agent with a PIN needs exactly that PIN (None or another -> INVALPASSWORD); a known agent
         without a PIN accepts any. An unknown ID creates a new agent (answer_delay 0, wrapup 0) whose PIN
-        is the one given (None = no PIN).
+        is the one given (None = no PIN) and emits AgentEvent NEWAGENT (§8.1).
         """
         t = self._advance(now)
         if not agent_id:
             raise SwitchError(LineErr.INVALAGENTID, "the agent ID is empty")
         agent = self._agents_by_id.get(agent_id)
         if agent is None:
-            return self._new_agent(agent_id, pin, 0, 0, t).handle
+            agent = self._new_agent(agent_id, pin, 0, 0, t)
+            self._events.append(_new(AgentEvent, (agent.handle, AgentStatusEx.NEWAGENT, 0)))  # §8.1
+            return agent.handle
         if agent.pin is not None and pin != agent.pin:
             raise SwitchError(
                 LineErr.INVALPASSWORD,
@@ -273,8 +286,8 @@ class Switch(CallsMixin, StatsMixin):
 
         Checks in order: hAgent (INVALAGENTID), group (INVALAGENTGROUP), PIN (INVALPASSWORD: a given PIN
         must match the agent's; None is accepted, the agent was authenticated by CreateAgent), line
-        (BADDEVICEID), address (INVALADDRESSID, only 0 exists), one not-ENDED session per agent and group
-        (§7.1, INVALAGENTGROUP). Emits NEWSESSION.
+        (BADDEVICEID), address (INVALADDRESSID, only 0 exists), with :attr:`one_session_per_group` one
+        not-ENDED session per agent and group (§7.1, INVALAGENTGROUP). Emits NEWSESSION.
         """
         t = self._advance(now)
         agent = self._agent(hagent)
@@ -285,7 +298,7 @@ class Switch(CallsMixin, StatsMixin):
             raise SwitchError(LineErr.BADDEVICEID, f"line {line} does not exist (lines 0..{self._lines - 1})")
         if address != 0:
             raise SwitchError(LineErr.INVALADDRESSID, f"address ID {address} does not exist (each line has address 0)")
-        for s in agent.sessions:
+        for s in agent.sessions if self.one_session_per_group else ():
             if s.group is group and s.state is not ENDED:
                 raise SwitchError(
                     LineErr.INVALAGENTGROUP,
@@ -447,7 +460,10 @@ class Switch(CallsMixin, StatsMixin):
         self._events.append(_new(AgentEvent, (agent.handle, _A_UPD, 0)))
 
     def _queue_update(self, group: GroupRec) -> None:
-        self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+        t = self._now
+        if group.event_t != t or group.event_take != self._takes:
+            group.event_t, group.event_take = t, self._takes
+            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
 
     # ---- activities, agent-level requests (§7.7, §8) -----------------------------------------------
     def activities(self) -> tuple[Activity, ...]:

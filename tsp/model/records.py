@@ -33,7 +33,8 @@ class PeriodRec:
 class GroupRec:
     __slots__ = (
         "id", "name", "queue_id", "waiting", "ready", "arrived", "left", "wait_sum", "wait_max", "abandoned",
-        "flowed_in", "flowed_out", "overflow_after", "overflow_to", "extension", "period", "created",
+        "flowed_in", "flowed_out", "overflow_after", "overflow_to", "extension", "period", "created", "event_t",
+        "event_take",
     )
 
     def __init__(self, gid: uuid.UUID, name: str, queue_id: int) -> None:
@@ -54,6 +55,8 @@ class GroupRec:
         self.extension: str | None = None
         self.period: PeriodRec | None = None
         self.created = 0
+        self.event_t = -1  # instant and take_events() count of its last QueueEvent (one per instant)
+        self.event_take = -1
 
 
 class AgentRec:
