@@ -194,7 +194,7 @@ class EmulatorServer:
         self.scenario = scenario
         self.clock = clock
         self.config = config
-        self.model = Switch(scenario)
+        self.model = Switch(scenario, records=cdr is not None)
         #: Where call detail records go (wire-protocol §9.5; ``--cdr``), or None: after each step of the
         #: switch the server hands the model's finished records to it, at stop the open ones too.
         self.cdr = cdr

@@ -7,6 +7,9 @@
   ``--scenario``);
 * ``scripted``: no random traffic, a timeline in its header comment (agents anna/1111, ben, cleo/3333);
 * ``faults``: a small help desk with delayed, failing and dropped replies;
+* ``day``: a working day (08:00-18:00) of a small call centre with the 1.1 model: morning and afternoon
+  peaks (traffic profiles), shifts and breaks (session changes, activities), abandonment, ring
+  timeouts, overflow, agents shared by two groups, caller numbers;
 * ``conformance``: what a server under the conformance suite must run (with ``--clock manual --control``).
 
 A scenario argument is a **name** when it has no path separator and no ``.toml`` suffix and one of the
