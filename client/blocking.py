@@ -43,6 +43,7 @@ from client import control as _control
 from client import line as _line
 from client import tapi as _tapi
 from client import objects as _objects
+from client import calls as _calls
 from client.errors import ConnectionLostError
 from protocol.constants import DEFAULT_PORT
 
@@ -144,7 +145,7 @@ def _blocking_method(name: str, fn: Callable[..., Any], is_coroutine: bool) -> C
 
 
 #: Plain (non-coroutine) public methods that are safe and useful to offer, run in the loop thread.
-_SYNC_METHODS = {"events", "agent_session_events", "forget", "with_transform"}
+_SYNC_METHODS = {"events", "agent_session_events", "call_events", "line_call_events", "forget", "with_transform"}
 #: Coroutine methods not offered directly (protocol plumbing with a better blocking form below).
 _SKIP = {"next", "aclose"}
 
@@ -204,6 +205,9 @@ ITAgentSession = _make_class(_objects.ITAgentSession)
 ITACDGroup = _make_class(_objects.ITACDGroup)
 ITAddress = _make_class(_objects.ITAddress)
 Control = _make_class(_control.Control)
+Call = _make_class(_calls.Call)
+ITCallStateEvent = _make_class(_calls.ITCallStateEvent)
+ITCallNotificationEvent = _make_class(_calls.ITCallNotificationEvent)
 
 
 class Tapi(_make_class(_tapi.Tapi)):  # type: ignore[misc]
@@ -235,6 +239,9 @@ _BLOCKING_CLASSES: dict[type, type] = {
     _objects.ITACDGroup: ITACDGroup,
     _objects.ITAddress: ITAddress,
     _control.Control: Control,
+    _calls.Call: Call,
+    _calls.ITCallStateEvent: ITCallStateEvent,
+    _calls.ITCallNotificationEvent: ITCallNotificationEvent,
 }
 
 
@@ -298,8 +305,11 @@ __all__ = [
     "EventSubscription",
     "ITACDGroup",
     "ITAddress",
+    "Call",
     "ITAgent",
     "ITAgentSession",
+    "ITCallNotificationEvent",
+    "ITCallStateEvent",
     "Line",
     "PendingReply",
     "Tapi",

@@ -276,3 +276,33 @@ def test_the_phone_picture_is_exported_by_the_code(tmp_path: Any) -> None:
     assert model.sessions[0][2]["number_of_calls"] == 1 and model.sessions[0][2]["longest_time_to_answer"] == 4
     svg = (tmp_path / "phone.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "8005550199" in svg
+
+
+@pytest.mark.trio
+async def test_the_blocking_facade_answers_and_hangs_up() -> None:
+    """client.blocking: the same call objects and events without await (one Call wrapper per call)."""
+    async with open_emulator(scenario=parse_scenario(SCENARIO), clock="manual", port=0) as emu:
+        def work() -> list[object]:
+            with client.blocking.connect(emu.host, emu.port) as tapi:
+                line = tapi.open_line(0)
+                states = []
+                with tapi.call_events() as events:
+                    trio.from_thread.run(emu.advance, 1)
+                    note = next(events)
+                    call = note.get_Call()
+                    assert isinstance(call, client.blocking.Call)
+                    assert call.get_CallInfoString(CallInfoString.CALLERIDNUMBER) == "+15551234"
+                    for event in events:
+                        states.append(event.get_State())
+                        if event.get_State() == Tapi3CallState.OFFERING:
+                            call.Answer()
+                        elif event.get_State() == Tapi3CallState.CONNECTED:
+                            assert event.get_Call() is call
+                            call.Disconnect()
+                        else:
+                            break
+                line.deallocate_call(call)
+                return states
+
+        states = await trio.to_thread.run_sync(work)
+        assert states == [Tapi3CallState.OFFERING, Tapi3CallState.CONNECTED, Tapi3CallState.DISCONNECTED]
