@@ -39,7 +39,8 @@ from client.control import NO_CONTROL
 from client.errors import ConnectionLostError, ConnectTimeoutError, ControlRefusedError, TapiError
 from client.objects import REQUEST_TIMEOUT, SESSION_STATISTICS, SESSION_STATE_TO_ASST
 from protocol import AgentSessionStatusEvent, LineReply
-from protocol.constants import DEFAULT_PORT, AgentSessionState, AgentSessionStatus, LineMsg
+from protocol.call_events import AppNewCallEvent, CallStateEvent, typed_call_record
+from protocol.constants import DEFAULT_PORT, AgentSessionState, AgentSessionStatus, LineCallState, LineMsg
 from protocol.version import __version__
 
 #: Colours of the session states in tables and event lines.
@@ -224,6 +225,17 @@ def describe_event(record: Any, device_of: Callable[[int], int | None]) -> Text:
             text.append("  -> ")
             text.append(label, style=STATE_STYLE.get(state, ""))
         return text
+    call = typed_call_record(record)
+    if isinstance(call, AppNewCallEvent):
+        return Text(f"{stamp}  line {device_of(call.hdevice)}  LINE_APPNEWCALL  hCall {call.h_call}"
+                    f"  dwCallID {call.call_id}  address {call.address_id}")
+    if isinstance(call, CallStateEvent):
+        try:
+            state = LineCallState(int(call.state)).name
+        except ValueError:
+            state = hex(int(call.state))
+        return Text(f"{stamp}  line {device_of(call.hremote_line)}  LINE_CALLSTATE  hCall {call.h_call}  {state}"
+                    f"  mode {int(call.state_mode):#x}")
     msg = getattr(record, "msg", None)
     try:
         name = f"LINE_{LineMsg(msg).name}" if msg is not None else type(record).__name__

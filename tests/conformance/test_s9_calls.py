@@ -67,7 +67,7 @@ def sync_struct(app: App, func: int, params: dict[int, int], size_offset: int) -
 
 @S91
 def test_s9_offer_is_appnewcall_then_offering_with_ms_trp_placement(make_app, support):
-    """§9.1: LINE_APPNEWCALL (hDevice hRemoteLine, P1 address 0, P2 the new hCall, P3 dwCallID, P4 related 0),
+    """wire-protocol §9.1: LINE_APPNEWCALL (hDevice hRemoteLine, P1 address 0, P2 the new hCall, P3 dwCallID, P4 related 0),
     immediately followed by LINE_CALLSTATE (8 = LINEOFFERINGMODE_ACTIVE, hDevice = hCall, P1 OFFERING,
     P2 OWNER, P3 INTERACTIVEVOICE, P4 hRemoteLine)."""
     app = make_app(0)
@@ -85,7 +85,7 @@ def test_s9_offer_is_appnewcall_then_offering_with_ms_trp_placement(make_app, su
 
 @S91
 def test_s9_each_connection_gets_its_own_hcall(make_app, support):
-    """§9.1: every connection with the line open gets its own hCall, the same dwCallID, and may not use
+    """wire-protocol §9.1: every connection with the line open gets its own hCall, the same dwCallID, and may not use
     another connection's hCall (LINEERR_INVALCALLHANDLE)."""
     app, other = make_app(0), make_app(0)
     mark = len(other.conn.all_records)
@@ -100,7 +100,7 @@ def test_s9_each_connection_gets_its_own_hcall(make_app, support):
 
 @S92
 def test_s9_answer_hold_unhold_drop(make_app, support):
-    """§9.2: Answer (OFFERING -> CONNECTED, mode ACTIVE at 8), Hold (ONHOLD), UnHold (CONNECTED), Drop
+    """wire-protocol §9.2: Answer (OFFERING -> CONNECTED, mode ACTIVE at 8), Hold (ONHOLD), UnHold (CONNECTED), Drop
     (DISCONNECTED with LINEDISCONNECTMODE_NORMAL at 8, then IDLE); each LINE_REPLY result 0."""
     app = make_app(0)
     h_call, _, _, _ = ring(app, support)
@@ -116,7 +116,7 @@ def test_s9_answer_hold_unhold_drop(make_app, support):
 
 @S92
 def test_s9_get_call_status_by_state(make_app, support):
-    """§9.2 GetCallStatus (31, sync): LINECALLSTATUS (56) at VarData + 0 - state, mode, OWNER, dwCallFeatures
+    """wire-protocol §9.2 GetCallStatus (31, sync): LINECALLSTATUS (56) at VarData + 0 - state, mode, OWNER, dwCallFeatures
     by state (OFFERING: ANSWER|DROP|REDIRECT; CONNECTED: DROP|HOLD|BLINDTRANSFER; ONHOLD: DROP|UNHOLD)."""
     app = make_app(0)
     h_call, _, _, _ = ring(app, support)
@@ -139,7 +139,7 @@ def test_s9_get_call_status_by_state(make_app, support):
 
 @S92
 def test_s9_get_call_info(make_app, support):
-    """§9.2 GetCallInfo (30, sync): LINECALLINFO - hLine 12, device 16, address 20, bearer VOICE 24, media
+    """wire-protocol §9.2 GetCallInfo (30, sync): LINECALLINFO - hLine 12, device 16, address 20, bearer VOICE 24, media
     INTERACTIVEVOICE 32, dwCallID 40 (= LINE_APPNEWCALL's P3), origin EXTERNAL 80, reason DIRECT 84; the fixed
     size of the negotiated version (3.x: 344)."""
     app = make_app(0)
@@ -157,7 +157,7 @@ def test_s9_get_call_info(make_app, support):
 
 @S92
 def test_s9_call_state_refusals(make_app, support):
-    """§9.2: a request the call's state does not allow -> LINEERR_INVALCALLSTATE (Hold / UnHold / BlindTransfer
+    """wire-protocol §9.2: a request the call's state does not allow -> LINEERR_INVALCALLSTATE (Hold / UnHold / BlindTransfer
     while OFFERING); a destination that is no group's extension -> LINEERR_INVALADDRESS (Redirect)."""
     app = make_app(0)
     h_call, _, _, _ = ring(app, support)
@@ -176,7 +176,7 @@ def test_s9_call_state_refusals(make_app, support):
 
 @S92
 def test_s9_deallocate_call(make_app, support):
-    """§9.2 DeallocateCall (12, sync): frees this connection's hCall (here another owner - the clock
+    """wire-protocol §9.2 DeallocateCall (12, sync): frees this connection's hCall (here another owner - the clock
     application watching every line - remains, so it is allowed while the call rings); the hCall is invalid
     afterwards (INVALCALLHANDLE) and the call goes on for the other owner. (The only owner of a call that is
     not IDLE gets INVALCALLSTATE: the unit tests check that, this suite always has a second owner.)"""
@@ -190,7 +190,7 @@ def test_s9_deallocate_call(make_app, support):
 
 @S92
 def test_s9_make_call_completion(make_app, control_skip_reason):
-    """§9.2 MakeCall (48): the LINE_REPLY of call-facts §1.2 - 52 bytes, 8 lpContext, 24 request ID, 28 result
+    """wire-protocol §9.2 MakeCall (48): the LINE_REPLY of call-facts §1.2 - 52 bytes, 8 lpContext, 24 request ID, 28 result
     0, 32 the new hCall, 36 lphCallContext, 40 address 0, 44 dwCallID; then LINE_CALLSTATE RINGBACK for it."""
     app = make_app(3)
     context, call_context = fresh_u32(1), fresh_u32(2)
@@ -215,7 +215,7 @@ def test_s9_make_call_completion(make_app, control_skip_reason):
 
 @S92
 def test_s9_line_and_address_structures(app):
-    """§9.2 GetDevCaps (34) / GetAddressCaps (21) / GetAddressStatus (23) / GetLineDevStatus (38): fixed parts
+    """wire-protocol §9.2 GetDevCaps (34) / GetAddressCaps (21) / GetAddressStatus (23) / GetLineDevStatus (38): fixed parts
     by version at VarData + 0: one address, voice, the call features, no call in progress."""
     h_app, h_line = app.h_line_app, app.line.h_line
     caps = sync_struct(app, GETDEVCAPS, {8: h_app, 12: 0, 16: spec.API_MAX, 20: 0, 24: 1024}, 24)

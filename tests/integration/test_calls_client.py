@@ -306,3 +306,33 @@ async def test_the_blocking_facade_answers_and_hangs_up() -> None:
 
         states = await trio.to_thread.run_sync(work)
         assert states == [Tapi3CallState.OFFERING, Tapi3CallState.CONNECTED, Tapi3CallState.DISCONNECTED]
+
+
+@pytest.mark.trio
+async def test_the_phone_transfers_by_typing_an_extension() -> None:
+    async with open_emulator(scenario=parse_scenario(SCENARIO), clock="manual", port=0) as emu:
+        async with client.connect(emu.host, emu.port) as tapi:
+            phone = Phone(tapi, "anna", "1111", line=0)
+            await phone.attach()
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(phone.run_events, lambda: None)
+                await trio.sleep(0.05)
+                assert await phone.key("t") and phone.model.typing is None  # no call: nothing to transfer
+                await emu.advance(1)
+                with trio.fail_after(5):
+                    while phone.model.call is None:
+                        await trio.sleep(0.01)
+                await phone.key("a")
+                with trio.fail_after(5):
+                    while phone.model.call.line_state != LineCallState.CONNECTED:
+                        await trio.sleep(0.01)
+                for key in "t39\x7f0x\x1b":  # typing, backspace, Esc cancels
+                    await phone.key(key)
+                assert phone.model.typing is None and phone.model.call is not None
+                for key in "t300\r":
+                    await phone.key(key)
+                with trio.fail_after(5):
+                    while phone.model.call is not None:
+                        await trio.sleep(0.01)
+                assert "transfer: done" in phone.model.log
+                nursery.cancel_scope.cancel()
