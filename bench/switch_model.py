@@ -1,17 +1,31 @@
-"""Benchmark of the pure switch model (tsp/model.py) on a large floor.
+"""Benchmark of the pure switch model (tsp/model/) on a large floor.
 
 Default: 10,000 agents in 10 groups of 1,000, each with one session READY from t = 0, answer after
 2 s, 20 s wrap-up; Poisson traffic per group sized for 85 % occupancy with 180 s mean talk; one
-simulated hour, advanced one simulated second at a time as a real-time driver would.
+simulated hour, advanced one simulated second at a time as a real-time driver would. This is the 1.0
+configuration.
 
-Reports: internal events processed per wall second, session events produced, calls answered, simulated
-seconds per wall second (the speed-up over real time), and peak traced memory per agent (a second run
-under tracemalloc, which is slower, so it is not timed; it counts the scenario objects too).
+``--features 1.1`` turns the 1.1 model features on (wire-protocol §7): callers hang up after an
+exponential patience of mean 120 s (abandonment), arrivals follow a profile of four quarter-hour rates
+(0.8, 1.2, 1.1, 0.9 x the 1.0 rate: the same calls per hour on average, non-homogeneous Poisson) and
+every other agent has a second session in the next group (agents in two groups: one call at a time
+across both, routing across groups). ``--compare`` runs both configurations in the same process, one
+after the other, and reports the 1.1 figures as ratios against the 1.0 ones (the machine is shared, so
+only same-run ratios are comparable).
 
-    python bench/switch_model.py                      # the 10,000-agent hour
+Reports: internal events processed per wall second, session events produced, calls answered (and
+abandoned), simulated seconds per wall second (the speed-up over real time) and per second of this
+process's CPU time (``speedup_cpu``: on a shared machine the wall clock also counts the time other
+processes had the CPU), and peak traced memory
+per agent (a second run under tracemalloc, which is slower, so it is not timed; it counts the scenario
+objects too).
+
+    python bench/switch_model.py                      # the 10,000-agent hour, 1.0 configuration
+    python bench/switch_model.py --compare            # 1.0 and 1.1 in one run, with ratios
     python bench/switch_model.py --agents 50 --hours 0.05 --json   # tiny, for a smoke test
 
-Targets of the later scale issue: >= 1000x real time and < 4 KiB per agent at 10,000 agents.
+Targets (issue "ACD model 1.1", point 7): >= 1000x real time and <= 4 KiB per agent at 10,000 agents,
+with the 1.1 features on.
 """
 
 from __future__ import annotations
@@ -32,30 +46,41 @@ ANSWER_DELAY = 2.0
 WRAPUP = 20.0
 TALK_MEAN = 180.0
 OCCUPANCY = 0.85
+PATIENCE_MEAN = 120.0  # 1.1: mean patience (exponential)
+PROFILE = ((0.0, 0.8), (900.0, 1.2), (1800.0, 1.1), (2700.0, 0.9))  # 1.1: (at, x the 1.0 rate); mean 1.0
 
 
-def build_scenario(agents: int, groups: int, lines: int = 64, seed: int = 1) -> Scenario:
-    """A floor of ``agents`` agents spread round-robin over ``groups`` groups, all READY at t = 0."""
+def build_scenario(agents: int, groups: int, lines: int = 64, seed: int = 1, features: str = "1.0") -> Scenario:
+    """A floor of ``agents`` agents spread round-robin over ``groups`` groups, all READY at t = 0.
+
+    ``features="1.1"``: patience, a rate profile and every other agent also in the next group."""
     groups = max(1, min(groups, agents))
+    v11 = features == "1.1"
     gs = tuple(Group(id=uuid.UUID(int=i + 1), name=f"G{i}", queue=i + 1) for i in range(groups))
+
+    def sessions(i: int) -> tuple[SessionSpec, ...]:
+        first = SessionSpec(group=gs[i % groups].id, line=i % lines, state=AgentSessionState.READY)
+        if not (v11 and groups > 1 and i % 2 == 0):
+            return (first,)
+        second = SessionSpec(group=gs[(i + 1) % groups].id, line=i % lines, state=AgentSessionState.READY)
+        return first, second
+
     ags = tuple(
-        Agent(
-            id=str(100000 + i),
-            answer_delay=ANSWER_DELAY,
-            wrapup=WRAPUP,
-            sessions=(SessionSpec(group=gs[i % groups].id, line=i % lines, state=AgentSessionState.READY),),
-        )
+        Agent(id=str(100000 + i), answer_delay=ANSWER_DELAY, wrapup=WRAPUP, sessions=sessions(i))
         for i in range(agents)
     )
     per_call = ANSWER_DELAY + TALK_MEAN + WRAPUP
-    traffic = tuple(
-        Traffic(group=g.id, rate=OCCUPANCY * sum(1 for i in range(agents) if i % groups == k) * 3600 / per_call,
-                talk_mean=TALK_MEAN)
-        for k, g in enumerate(gs)
-    )
+
+    def traffic(k: int, g: Group) -> Traffic:
+        rate = OCCUPANCY * sum(1 for i in range(agents) if i % groups == k) * 3600 / per_call
+        if not v11:
+            return Traffic(group=g.id, rate=rate, talk_mean=TALK_MEAN)
+        return Traffic(group=g.id, rate=0.0, talk_mean=TALK_MEAN, patience_mean=PATIENCE_MEAN,
+                       profile=tuple((at, rate * f) for at, f in PROFILE), repeat=3600.0)
+
     return Scenario(
-        switch=SwitchSettings(name="bench floor", lines=lines, seed=seed),
-        groups=gs, agents=ags, traffic=traffic, filename="<bench>",
+        switch=SwitchSettings(name=f"bench floor {features}", lines=lines, seed=seed),
+        groups=gs, agents=ags, traffic=tuple(traffic(k, g) for k, g in enumerate(gs)), filename="<bench>",
     )
 
 
@@ -72,57 +97,94 @@ def run(switch: Switch, seconds: float, step: float = 1.0) -> tuple[int, int]:
     return produced, switch.processed_events
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agents", type=int, default=10_000)
-    parser.add_argument("--groups", type=int, default=0, help="default: one group per 1,000 agents")
-    parser.add_argument("--hours", type=float, default=1.0, help="simulated hours")
-    parser.add_argument("--step", type=float, default=1.0, help="simulated seconds per advance() call")
-    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    args = parser.parse_args(argv)
-    groups = args.groups or max(1, args.agents // 1000)
-    seconds = args.hours * 3600
-
-    scenario = build_scenario(args.agents, groups)
+def measure(agents: int, groups: int, seconds: float, step: float, memory: bool, features: str) -> dict:
+    """One configuration: a timed run, then (``memory``) a second run under tracemalloc."""
+    scenario = build_scenario(agents, groups, features=features)
     gc.collect()
+    c0 = time.process_time()
     t0 = time.perf_counter()
-    switch = Switch(scenario)
+    # records=False: no call detail records kept, as in a server without --cdr (with them the switch
+    # holds up to max_records = 10,000 untaken records)
+    switch = Switch(scenario, records=False)
     t1 = time.perf_counter()
-    produced, internal = run(switch, seconds, args.step)
+    c1 = time.process_time()
+    produced, internal = run(switch, seconds, step)
     t2 = time.perf_counter()
+    c2 = time.process_time()
     wall = max(t2 - t1, 1e-9)
+    cpu = max(c2 - c1, 1e-9)
     answered = sum(switch.agent_info(h, seconds).number_of_acd_calls for h in switch.agent_handles())
+    abandoned = sum(switch.queue_info(g.queue_id, seconds).total_calls_abandoned for g in switch.group_list())
     result = {
-        "agents": args.agents,
+        "features": features,
+        "agents": agents,
         "groups": groups,
+        "sessions": sum(len(a.sessions) for a in scenario.agents),
         "simulated_seconds": seconds,
         "setup_seconds": round(t1 - t0, 4),
         "wall_seconds": round(wall, 4),
         "internal_events": internal,
         "session_events": produced,
         "calls_answered": answered,
+        "calls_abandoned": abandoned,
         "internal_events_per_second": round(internal / wall),
         "session_events_per_second": round(produced / wall),
         "speedup": round(seconds / wall, 1),
+        "cpu_seconds": round(cpu, 4),
+        "speedup_cpu": round(seconds / cpu, 1),
     }
-    if not args.no_memory:
+    if memory:
         del switch, scenario
         gc.collect()
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
-        switch = Switch(build_scenario(args.agents, groups))
-        run(switch, seconds, args.step)
+        switch = Switch(build_scenario(agents, groups, features=features), records=False)
+        run(switch, seconds, step)
         peak = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
         result["peak_bytes"] = peak
-        result["peak_bytes_per_agent"] = round(peak / max(args.agents, 1))
+        result["peak_bytes_per_agent"] = round(peak / max(agents, 1))
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=0, help="default: one group per 1,000 agents")
+    parser.add_argument("--hours", type=float, default=1.0, help="simulated hours")
+    parser.add_argument("--step", type=float, default=1.0, help="simulated seconds per advance() call")
+    parser.add_argument("--features", choices=("1.0", "1.1"), default="1.0",
+                        help="1.1: abandonment, a rate profile, agents in two groups (default 1.0)")
+    parser.add_argument("--compare", action="store_true", help="run 1.0 and 1.1 in this process; ratios")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    args = parser.parse_args(argv)
+    groups = args.groups or max(1, args.agents // 1000)
+    seconds = args.hours * 3600
+    memory = not args.no_memory
+    if not args.compare:
+        result = measure(args.agents, groups, seconds, args.step, memory, args.features)
+    else:
+        base = measure(args.agents, groups, seconds, args.step, memory, "1.0")
+        new = measure(args.agents, groups, seconds, args.step, memory, "1.1")
+        result = {"1.0": base, "1.1": new, "speedup_ratio": round(new["speedup"] / base["speedup"], 3),
+                  "speedup_cpu_ratio": round(new["speedup_cpu"] / base["speedup_cpu"], 3)}
+        if memory:
+            result["bytes_per_agent_ratio"] = round(new["peak_bytes_per_agent"] / base["peak_bytes_per_agent"], 3)
     if args.json:
         print(json.dumps(result))
     else:
-        for key, value in result.items():
-            print(f"{key:>28}: {value}")
+        print_result(result)
     return result
+
+
+def print_result(result: dict, indent: str = "") -> None:
+    for key, value in result.items():
+        if isinstance(value, dict):
+            print(f"{indent}{key}:")
+            print_result(value, indent + "  ")
+        else:
+            print(f"{indent}{key:>28}: {value}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Regenerate docs/web-console.png: the web console of the built-in call centre in headless Chromium.
+"""Regenerate docs/web-console.png: the web console of the realistic day scenario in headless Chromium.
 
     python bench/web_console.py                      # -> docs/web-console.png (1920 x 1080)
-    python bench/web_console.py --out /tmp/x.png --minutes 20 --width 1366 --height 768
+    python bench/web_console.py --out /tmp/x.png --minutes 20 --width 1366 --height 768 --scenario default
 
-Starts ``python -m tsp --web 127.0.0.1:0 --clock manual --control`` (built-in scenario), moves the
+Starts ``python -m tsp --web 127.0.0.1:0 --clock manual --control --scenario day`` (the built-in
+``day`` scenario: tsp/scenarios/day.toml, 08:00 local at t = 0; the default 145 minutes reach 10:25,
+in the morning peak), moves the
 switch through the console's own control API (``POST /api/advance``, a minute at a time, so the
 sparklines have an hour's history), opens the page in Debian's ``chromium`` driven by selenium through
 ``chromedriver`` (nothing downloaded) and saves a screenshot. Needs ``apt-get install chromium
@@ -91,7 +93,8 @@ def post(url: str, path: str, body: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--out", default=str(ROOT / "docs" / "web-console.png"), help="PNG file to write")
-    p.add_argument("--minutes", type=int, default=50, help="minutes of switch time before the picture (default 50)")
+    p.add_argument("--minutes", type=int, default=145, help="minutes of switch time before the picture (default 145)")
+    p.add_argument("--scenario", default="day", help="scenario file or built-in name (default: day)")
     p.add_argument("--width", type=int, default=1920)
     p.add_argument("--height", type=int, default=1080)
     args = p.parse_args(argv)
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(found, str):
         print(f"web_console.py: {found}", file=sys.stderr)
         return 1
-    proc, url = start_console("--clock", "manual", "--control")
+    proc, url = start_console("--clock", "manual", "--control", "--scenario", args.scenario)
     try:
         for _ in range(args.minutes):
             post(url, "/api/advance", {"seconds": 60})

@@ -229,6 +229,12 @@ class GroupRow:
     on_call: int
     wrap_up: int
     not_ready: int
+    #: LINEQUEUEINFO dwTotalCallsAbandoned: callers who hung up while waiting, in the current
+    #: measurement interval (None: queue not read)
+    abandoned: int | None = None
+    #: LINEQUEUEINFO dwMeasurementPeriod in seconds: the interval the queue totals cover (with a period
+    #: set on the switch, its length; else the seconds since the queue came into being)
+    interval: int | None = None
 
 
 @attrs.frozen
@@ -529,7 +535,9 @@ class WallboardModel:
                 ready=states.count(AgentSessionState.READY),
                 on_call=states.count(AgentSessionState.BUSYONCALL),
                 wrap_up=states.count(AgentSessionState.BUSYWRAPUP),
-                not_ready=states.count(AgentSessionState.NOTREADY)))
+                not_ready=states.count(AgentSessionState.NOTREADY),
+                abandoned=getattr(q, "total_calls_abandoned", None) if q is not None else None,
+                interval=getattr(q, "measurement_period", None) if q is not None else None))
         return Board(switch_now=self.switch_now, threshold=self.threshold, groups=tuple(groups),
                      sessions=tuple(sessions), status=status, title=self.title, hints=self._hints(groups))
 
@@ -601,8 +609,8 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
     groups = Table(title="ACD groups", title_justify="left", expand=True)
     for col, justify in (("Group", "left"), ("Waiting", "right"), ("Longest wait", "right"),
                          ("Answered", "right"), (f"SL {board.threshold:g}s", "right"),
-                         ("Avg answer", "right"), ("Ready", "right"), ("On call", "right"),
-                         ("Wrap-up", "right"), ("Not ready", "right")):
+                         ("Avg answer", "right"), ("Abandoned", "right"), ("Interval", "right"),
+                         ("Ready", "right"), ("On call", "right"), ("Wrap-up", "right"), ("Not ready", "right")):
         groups.add_column(col, justify=justify)
     for g in board.groups:
         waiting_style = "bold red" if (g.calls_waiting or 0) > 0 else ""
@@ -615,6 +623,8 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
             format_seconds(g.longest_wait), str(g.answered),
             Text(sl_text, style=_sl_style(g.service_level)),
             format_seconds(g.average_time_to_answer),
+            Text("-" if g.abandoned is None else str(g.abandoned), style="bold red" if g.abandoned else ""),
+            format_seconds(g.interval),
             Text(str(g.ready), style="green"), Text(str(g.on_call), style="red"),
             Text(str(g.wrap_up), style="yellow"), Text(str(g.not_ready), style="magenta"))
 
@@ -636,7 +646,8 @@ def render_board(board: Board, *, show_ended: bool = False) -> RenderableType:
                        format_seconds(s.total_talk), format_seconds(s.average_talk),
                        format_seconds(s.total_wrap_up), format_seconds(s.average_wrap_up))
     footer = Text(f"SL = answered within {board.threshold:g} s of arriving at the queue; "
-                  "~ = some calls classified by estimate; >= = state entered before the wallboard looked",
+                  "~ = some calls classified by estimate; >= = state entered before the wallboard looked; "
+                  "Abandoned = callers who hung up waiting, in the queue's current measurement Interval",
                   style="dim")
     hints = [Text(hint, style="bold yellow") for hint in board.hints]
     return RichGroup(header, groups, agents, *hints, footer)

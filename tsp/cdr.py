@@ -211,8 +211,10 @@ class CdrWriter:
         self._gap = 0  # dropped since the last {"dropped": N} line
         #: Records dropped so far (queue full or after a write error); never reset.
         self.dropped = 0
-        #: Records written so far.
+        #: Records written so far (by the writer thread).
         self.written = 0
+        #: Records :meth:`put` took (queued; written, or dropped after a write error, later).
+        self.accepted = 0
         self._broken: str | None = None
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="tsp-cdr-writer", daemon=True)
@@ -228,6 +230,7 @@ class CdrWriter:
                     lost += 1
                 else:
                     items.append(record)
+                    self.accepted += 1
             if lost:
                 self.dropped += lost
                 self._gap += lost

@@ -167,7 +167,8 @@ class ScriptedCall:
 
 @attrs.frozen
 class Traffic:
-    """``[[traffic]]``: Poisson arrivals, ``rate`` calls per hour, exponential talk of mean ``talk_mean``."""
+    """``[[traffic]]``: Poisson arrivals of ``rate`` calls per hour (or of a rate ``profile``), talk times
+    of mean ``talk_mean`` (exponential unless ``talk_dist`` says otherwise); tsp/traffic.py draws them."""
 
     group: uuid.UUID
     rate: float  # calls per hour when ``profile`` is empty (1.0); 0 with a profile

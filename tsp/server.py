@@ -299,8 +299,9 @@ class EmulatorServer:
         if self.cdr is None or self._cdr_final:
             return
         self._cdr_final = True
-        self._take_records()
-        self.cdr.put(self.model.open_records(self.now()))
+        still_in = self.model.open_records(self.now())  # may first advance the switch to now: calls that
+        self._take_records()  # left in that step come before those still in it
+        self.cdr.put(still_in)
 
     def _send(self, peer: _Peer, frame: Any) -> None:
         """Encode ``frame`` for ``peer`` and queue it. Never raises for a frame that cannot be encoded: it

@@ -2,7 +2,7 @@
 
 ::
 
-    python -m tsp.wallboard_export docs/wallboard.svg --sim-seconds 600
+    python -m tsp.wallboard_export docs/wallboard.svg --scenario day --sim-seconds 8700 --width 140
 
 starts the embedded emulator (:mod:`tsp.testing`) on the built-in (or ``--scenario``) scenario with a
 manual clock, connects the wallboard (:class:`client.wallboard_app.WallboardClient`) to it over loopback,
@@ -38,7 +38,7 @@ DEFAULT_WIDTH = 120
 
 async def capture_board(*, sim_seconds: float = DEFAULT_SIM_SECONDS, step: float = 1.0, scenario: Any = None,
                         roster: Roster | None = None, threshold: float = DEFAULT_SL_THRESHOLD,
-                        title: str = "TAPI wallboard  (built-in scenario)") -> Board:
+                        title: str | None = None) -> Board:
     """Run the embedded emulator on a manual clock for ``sim_seconds`` while the wallboard watches.
 
     The wallboard polls after every ``step`` simulated seconds, exactly as it would live, so its
@@ -48,6 +48,8 @@ async def capture_board(*, sim_seconds: float = DEFAULT_SIM_SECONDS, step: float
         raise ValueError(f"need sim_seconds >= 0 and step > 0, got {sim_seconds}, {step}")
     if roster is None:
         roster = default_roster() if scenario is None else scenario_roster(scenario)
+    if title is None:
+        title = "TAPI wallboard  (built-in scenario)" if scenario is None else f"TAPI wallboard  ({scenario})"
     async with open_emulator(scenario=scenario, clock="manual", port=0) as emu:
         async with client.connect(emu.host, emu.port) as tapi:
             model = WallboardModel(roster, threshold=threshold, title=title)

@@ -194,7 +194,7 @@ def test_writer_writes_every_record_and_reads_back(tmp_path: Path) -> None:
     assert len(lines) == len(RECORDS) and json.loads(lines[0])["groups"][0]["name"] == "Sales"
     back = read_cdr(path)
     assert back.records == tuple(RECORDS) and back.dropped == 0
-    assert w.written == len(RECORDS) and w.dropped == 0
+    assert w.written == w.accepted == len(RECORDS) and w.dropped == 0
 
 
 def test_unwritable_path_fails_at_once(tmp_path: Path) -> None:

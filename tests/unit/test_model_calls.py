@@ -295,3 +295,15 @@ def test_records_can_be_off_and_are_bounded():
     off.offer_call(A, 1, 0, patience=0.5)
     off.advance(1)
     assert off.take_records() == []
+
+
+def test_the_agent_of_an_address_is_its_home_agent_else_the_oldest_live_session():
+    sw = switch(Agent("first"), Agent("second"), Agent("homed", home=(3, 0)))
+    assert sw.address_agent(3, 0).agent_id == "homed" and sw.address_agent(1, 0) is None
+    s1 = sw.create_session(sw.agent_handle("first"), None, 1, 0, A, 0)
+    sw.create_session(sw.agent_handle("second"), None, 1, 0, B, 0)
+    assert sw.address_agent(1, 0).agent_id == "first"
+    sw.set_session_state(s1, S.ENDED, 0, 1)
+    assert sw.address_agent(1, 0).agent_id == "second"
+    c = sw.make_call(1, 0, "5550000", 1)
+    assert sw.call_info(c).agent_id == "second" and sw.agent_info(sw.agent_handle("second"), 1).number_of_outgoing_calls == 1

@@ -352,3 +352,20 @@ def test_empty_board_says_why_and_switch_time_is_labelled() -> None:
     assert "switch time 2026-11-26 09:10:00 UTC" in text2
     assert "no agent sessions" not in text2 and "no agents to watch" not in text2
     assert "no agents to watch" in render_text(WallboardModel(Roster()).board())
+
+
+def test_abandoned_and_interval_per_group() -> None:
+    m = two_group_model()
+    q = queue(waiting=2, longest=30)
+    q.total_calls_abandoned, q.measurement_period = 7, 1800
+    m.update_queue(1, q)
+    b = m.board()
+    sales, support = b.group("Sales"), b.group("Support")
+    assert (sales.abandoned, sales.interval) == (7, 1800)
+    assert (support.abandoned, support.interval) == (None, None)  # never read: unknown, not zero
+    text = render_text(b)
+    line = next(row for row in text.splitlines() if row.lstrip("│ ").startswith("Sales"))
+    assert " 7 " in line and " 30:00 " in line, line
+    assert "Abandoned" in text and "Interval" in text
+    other = next(row for row in text.splitlines() if row.lstrip("│ ").startswith("Support"))
+    assert other.count(" - ") >= 4, other  # waiting, longest, abandoned, interval unknown

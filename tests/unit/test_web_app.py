@@ -147,7 +147,8 @@ async def test_offer_and_advance_change_the_figures(emu) -> None:
     assert sales["longest_wait"] == 10 and sales["answered"] == 1 and sales["asa"] == 2.0
     assert sales["service_level"] == 1.0
     call_row = snap["calls"][0]
-    assert (call_row["agent"], call_row["answered"], call_row["since"]) == ("1001", True, 10.0)
+    # answered at 2 s (answer delay): talking for 8 s; "since" is the time in the call's current state
+    assert (call_row["agent"], call_row["answered"], call_row["state"], call_row["since"]) == ("1001", True, "talking", 8.0)
 
 
 async def test_session_state_action(emu) -> None:

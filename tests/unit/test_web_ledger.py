@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 import uuid
 
+import attrs
 import pytest
 
-from tsp.scenario import parse_scenario
+from tsp.scenario import default_scenario, parse_scenario
 from tsp.testing import open_emulator
 from tsp.web.hub import Hub
 from tsp.web.ledger import HISTORY_SECONDS, HISTORY_STEP, Ledger
@@ -40,11 +41,19 @@ def _group(snap, name="Sales"):
     return next(g for g in snap["groups"] if g["name"] == name)
 
 
-async def test_times_to_answer_match_the_switch_on_the_built_in_call_centre() -> None:
+def _with_patience(seconds: float):
+    sc = default_scenario()
+    return attrs.evolve(sc, traffic=tuple(attrs.evolve(t, patience_mean=seconds) for t in sc.traffic))
+
+
+@pytest.mark.parametrize("patience", [None, 300.0, 60.0])
+async def test_times_to_answer_match_the_switch_on_the_built_in_call_centre(patience) -> None:
     """Two hours of the built-in scenario's random traffic, advanced by the console: for every session,
     the calls the ledger dated and the floors of their sum and maximum equal the switch's own
-    dwNumberOfCalls, dwAverageTimeToAnswer and dwLongestTimeToAnswer."""
-    async with open_emulator(None, clock="manual", listen=False) as emu:
+    dwNumberOfCalls, dwAverageTimeToAnswer and dwLongestTimeToAnswer. Also with callers who hang up
+    (the same scenario with a patience_mean on its traffic), which the 1.0 console's FIFO pairing got wrong."""
+    async with open_emulator(None if patience is None else _with_patience(patience), clock="manual",
+                             listen=False) as emu:
         hub = Hub(emu.server, control=True)
         await hub.advance(7200)
         snap = hub.state()
@@ -61,8 +70,14 @@ async def test_times_to_answer_match_the_switch_on_the_built_in_call_centre() ->
         total = sum(g["answered"] for g in snap["groups"])
         assert total == sum(s["calls"] for s in snap["sessions"]) > 100
         for g in snap["groups"]:
-            assert g["arrived"] == g["answered"] + g["waiting"] + sum(
-                1 for c in snap["calls"] if c["group"] == g["name"] and not c["answered"])
+            # every call that entered the queue was answered, hung up waiting, flowed out, or is still
+            # waiting or ringing (the built-in scenario sets no measurement period: nothing restarts)
+            assert g["interval"] == 7200
+            ringing = sum(1 for c in snap["calls"] if c["group"] == g["name"] and c["state"] == "ringing")
+            waiting = sum(1 for c in snap["calls"] if c["group"] == g["name"] and c["state"] == "waiting")
+            assert waiting == g["waiting"]
+            assert g["arrived"] == g["answered"] + g["waiting"] + ringing + g["abandoned"] + g["flowed_out"], g
+        assert (sum(g["abandoned"] for g in snap["groups"]) > 0) == (patience is not None)
 
 
 async def test_service_level_counts_answers_within_the_threshold() -> None:
@@ -142,3 +157,61 @@ async def test_times_to_answer_match_the_switch_on_a_real_clock(autojump_clock) 
                 assert math.floor(tta_max) == info.longest_time_to_answer, row
                 assert int(tta_sum * 1_000_000 + 0.5) // (answered * 1_000_000) == info.average_time_to_answer, row
         assert answered_sessions >= 10
+
+
+RINGING = parse_scenario(f"""
+[switch]
+lines = 2
+seed = 1
+measurement_period = 900
+
+[[groups]]
+id = "{SALES}"
+name = "Sales"
+queue = 1
+
+[[agents]]
+id = "1001"
+answer = "never"
+
+[[agents.sessions]]
+group = "Sales"
+line = 0
+state = "READY"
+
+[[calls]]
+at = 1
+group = "Sales"
+talk = 30
+ani = "+4930111"
+
+[[calls]]
+at = 1
+group = "Sales"
+talk = 30
+ani = "+4930222"
+patience = 100
+""")
+
+
+async def test_calls_in_progress_show_caller_and_where_they_ring() -> None:
+    async with open_emulator(RINGING, clock="manual", listen=False) as emu:
+        hub = Hub(emu.server, control=True)
+        model = emu.server.model
+        created = model.create_agent("9001", None, model.now)  # an agent created over the wire
+        model.create_session(created, None, 1, 0, SALES, model.now)
+        await hub.advance(5)
+        snap = hub.state()
+        ringing, waiting = snap["calls"]
+        assert (ringing["caller"], ringing["state"], ringing["agent"], ringing["line"], ringing["group"]) == (
+            "+4930111", "ringing", "1001", 0, "Sales")
+        assert ringing["since"] == 4.0 and not ringing["answered"]
+        assert (waiting["caller"], waiting["state"], waiting["agent"], waiting["line"], waiting["since"]) == (
+            "+4930222", "waiting", None, None, 4.0)
+        sales = _group(snap)
+        assert (sales["waiting"], sales["abandoned"], sales["interval"]) == (1, 0, 900)
+        assert sorted(s["agent"] for s in snap["sessions"]) == ["1001", "9001"]  # by ID, not "hAgent 2"
+        await hub.advance(100)  # the second caller's patience (100 s from t = 1) runs out at 101 s
+        snap = hub.state()
+        assert [c["caller"] for c in snap["calls"]] == ["+4930111"]
+        assert (_group(snap)["abandoned"], _group(snap)["waiting"], _group(snap)["answered"]) == (1, 0, 0)

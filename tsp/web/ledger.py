@@ -1,25 +1,31 @@
 """What the web console shows, read from the switch through its public methods only.
 
-The model (:class:`tsp.model.Switch`) answers what TAPI asks - LINEQUEUEINFO, LINEAGENTSESSIONINFO - but
-keeps no per-call record and no "state since" time. The console needs both (the service level is a share
-of calls, "time in state" a time), so :class:`Ledger` keeps them itself from two public sources:
+The model (:class:`tsp.model.Switch`) answers what TAPI asks - LINEQUEUEINFO, LINEAGENTSESSIONINFO, the
+calls on a line (``calls_on_line`` / ``call_info``) and the records of the calls still in the switch
+(``open_records``) - but keeps no "state since" time per session and no service level (a share of
+calls). :class:`Ledger` keeps those itself:
 
-* every model event, as the switch service fans it out (``SwitchService.event_observers``): an offer
-  (STATE + BUSYONCALL) takes the oldest call that arrived at the session's group (queues are FIFO), an
-  answer (UPDATEINFO + BUSYONCALL) ends that call's time to answer, a STATE change starts "time in state";
-* each group's ``total_calls_queued`` (LINEQUEUEINFO), read at every event and every time the console
-  looks: each new arrival is dated at the instant it is first seen.
+* every session event, as the switch service fans it out (``SwitchService.event_observers``; other
+  kinds of model event are ignored): a STATE change starts "time in state"; an answer (UPDATEINFO +
+  BUSYONCALL) is one answered call of that session and its group, whose time to answer (arrival at the
+  queue, or at the last queue for a transferred call, to the answer: wire-protocol §4, §7.5) is read
+  from the call's own record (``open_records``: its arrival and the offer's answer instant, in
+  microseconds). So abandoned calls, overflow and ring timeouts are accounted exactly as the switch
+  does.
+* a call that both was answered and left the switch (wrap-up over) inside one multi-instant jump
+  (``Emulator.advance`` on a manual clock) has no record left when the event is seen: it is counted
+  with its time to answer dated from the offer the ledger saw (or 0). The server's real-clock driver,
+  each slice of a wire EmuAdvanceClock and the console's own ``POST /api/advance`` move one instant at
+  a time, where this cannot happen.
 
 Every reading is taken at the switch's own current instant (``Switch.now``), so the console never moves
-the switch. Times are then exact (microseconds) when the switch moves one instant at a time, as it does
-under the server's real-clock driver (to within the event loop's latency), in each slice of a wire
-EmuAdvanceClock (one instant per step) and in the console's own ``POST /api/advance``. A jump that runs
-many instants at once (``Emulator.advance`` on a manual clock) dates what happened in it at its end;
-a call that queued with no event during a sliced EmuAdvanceClock is dated at the next event.
+the switch.
 
-The service level of a group is the share of its answered calls whose time to answer (arrival at the
-queue to the answer, wire-protocol §4), floored to whole seconds as the protocol reports times, is at
-most the threshold (default 20 s). ASA is the mean time to answer of those calls, in seconds.
+The service level of a group is the share of its answered calls whose time to answer, floored to whole
+seconds as the protocol reports times, is at most the threshold (default 20 s). ASA is the mean time to
+answer of those calls, in seconds. Abandoned calls and the measurement interval come from LINEQUEUEINFO
+(dwTotalCallsAbandoned, dwMeasurementPeriod): they cover the queue's current measurement interval
+(wire-protocol §7.8), while answered / service level / ASA count since the console started.
 """
 
 from __future__ import annotations
@@ -33,12 +39,12 @@ from typing import TYPE_CHECKING, Any
 from protocol.constants import AgentSessionState, AgentSessionStatus
 
 from tsp.model import SwitchError
+from tsp.values import CallOutcome, CallRecord, CallState, SessionEvent
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tsp.model import SessionEvent
     from tsp.server import EmulatorServer
 
-__all__ = ["Ledger", "DEFAULT_THRESHOLD", "HISTORY_STEP", "HISTORY_SECONDS", "MAX_SESSIONS_SHOWN"]
+__all__ = ["Ledger", "DEFAULT_THRESHOLD", "HISTORY_STEP", "HISTORY_SECONDS", "MAX_SESSIONS_SHOWN", "MAX_CALLS_SHOWN"]
 
 #: Service-level threshold in seconds (the classic 80/20 target).
 DEFAULT_THRESHOLD = 20.0
@@ -48,6 +54,13 @@ HISTORY_STEP = 30.0
 HISTORY_SECONDS = 3600.0
 #: Sessions listed in one snapshot at most (the rest are counted in ``sessions_total``).
 MAX_SESSIONS_SHOWN = 500
+#: Calls listed in one snapshot at most (waiting ones after those on a line).
+MAX_CALLS_SHOWN = 200
+_US = 1_000_000
+_CALL_STATES = {
+    CallState.OFFERING: "ringing", CallState.RINGBACK: "dialling", CallState.CONNECTED: "talking",
+    CallState.ONHOLD: "on hold", CallState.DISCONNECTED: "ending", CallState.IDLE: "ending",
+}
 
 _BUSYONCALL = AgentSessionState.BUSYONCALL
 _BUSYONCALL_INT, _READY, _NOTREADY, _BUSYWRAPUP, _ENDED = (
@@ -69,23 +82,32 @@ def state_name(value: int) -> str:
         return f"0x{value:X}"
 
 
+def segment_arrival(record: CallRecord, at: int) -> int:
+    """Arrival (microseconds) of the queue segment a call was in at ``at``: its arrival at the switch,
+    or its entry into the queue a BlindTransfer or Redirect sent it to (overflow keeps the arrival)."""
+    arrival = record.arrival
+    for i in range(1, len(record.queue_entries)):
+        if record.queue_entries[i] > at:
+            break
+        if record.flows[i - 1] == "transfer":
+            arrival = record.queue_entries[i]
+    return arrival
+
+
 class _GroupBook:
-    __slots__ = ("id", "name", "queue_id", "seen_arrivals", "waiting", "answered", "within", "tta_sum")
+    __slots__ = ("id", "name", "queue_id", "answered", "within", "tta_sum")
 
     def __init__(self, gid: uuid.UUID, name: str, queue_id: int) -> None:
         self.id = gid
         self.name = name
         self.queue_id = queue_id
-        self.seen_arrivals = 0
-        #: Arrival instants of the calls not yet offered, oldest first (the switch's queue order).
-        self.waiting: collections.deque[float] = collections.deque()
         self.answered = 0
         self.within = 0
         self.tta_sum = 0.0
 
 
 class _SessionBook:
-    __slots__ = ("handle", "agent", "group", "line", "state", "since", "arrival", "offered_at", "answered",
+    __slots__ = ("handle", "agent", "group", "line", "state", "since", "offered_at", "answered",
                  "tta_sum", "tta_max")
 
     def __init__(self, handle: int, agent: int, group: uuid.UUID, line: int, state: int, since: float) -> None:
@@ -95,7 +117,6 @@ class _SessionBook:
         self.line = line
         self.state = state
         self.since = since
-        self.arrival: float | None = None  # arrival of the call it was offered, until answered
         self.offered_at: float | None = None  # when its current call was offered
         self.answered = 0
         self.tta_sum = 0.0
@@ -124,37 +145,72 @@ class Ledger:
         self._history: collections.deque[tuple[float, int, float | None]] = collections.deque(
             maxlen=int(HISTORY_SECONDS / HISTORY_STEP))
         self._next_point = 0.0
+        self._open_at: float | None = None
+        self._open: dict[int, CallRecord] = {}
+        self._counted: dict[int, None] = {}  # call IDs already counted as answered (insertion order)
         self._discover_sessions(self.model.now)
         self.sync()
 
     # --- keeping up ---------------------------------------------------------------------------------
 
-    def on_event(self, event: SessionEvent) -> None:
+    def on_event(self, event: object) -> None:
         """A model event as the service fans it out (register with ``service.event_observers``)."""
+        if not isinstance(event, SessionEvent):
+            return  # agent, queue and call events: the console reads those figures from the switch
         t = self.model.now
-        self._sync_arrivals(t)
         book = self._session(event.hagent_session, t)
         if book is None:
             return
         if event.status & _STATE:
             if event.state is _BUSYONCALL or event.state == _BUSYONCALL:
-                group = self._groups.get(book.group)
-                book.arrival = group.waiting.popleft() if group is not None and group.waiting else t
                 book.offered_at = t
             if int(event.state) != book.state:
                 book.state = int(event.state)
                 book.since = t
-        if event.status & _UPDATE and event.state == _BUSYONCALL and book.arrival is not None:
-            self._answered(book, t - book.arrival)
-            book.arrival = None
+        if event.status & _UPDATE and event.state == _BUSYONCALL:
+            self._maybe_answered(book, t)
+
+    def _maybe_answered(self, book: _SessionBook, t: float) -> None:
+        """An UPDATEINFO in BUSYONCALL: an answer, or only a next-state change (then nothing to count)."""
+        found = self._answered_call(book.handle, t)
+        if found is not None:
+            call_id, tta = found
+            if call_id in self._counted:
+                return
+            self._counted[call_id] = None
+            if len(self._counted) > 4096:  # calls counted long ago cannot be answered again here
+                for old in list(self._counted)[:2048]:
+                    del self._counted[old]
+            self._answered(book, tta)
+            book.offered_at = None
+        elif book.offered_at is not None:  # its record is gone already (answered and ended in one jump)
+            self._answered(book, 0.0)
+            book.offered_at = None
+
+    def _records(self, t: float) -> dict[int, CallRecord]:
+        """The records of the calls in the switch now, read once per instant."""
+        if self._open_at != t:
+            self._open = {r.call_id: r for r in self.model.open_records(t)}
+            self._open_at = t
+        return self._open
+
+    def _answered_call(self, hsession: int, t: float) -> tuple[int, float] | None:
+        """(call ID, time to answer in seconds) of the call this session answered last, from its record."""
+        best = None
+        for r in self._records(t).values():
+            for i, o in enumerate(r.offers):
+                if o.hagent_session == hsession and o.answered and (best is None or o.ring_end > best[1].ring_end):
+                    best = (r, o)
+        if best is None:
+            return None
+        r, o = best
+        return r.call_id, (o.ring_end - segment_arrival(r, o.ring_start)) / _US
 
     def sync(self) -> None:
-        """Catch up at the switch's current instant: arrivals and history (cheap: one LINEQUEUEINFO per
-        group). Sessions come with their NEWSESSION events (those before the ledger was made are looked up
-        when it is made)."""
-        t = self.model.now
-        self._sync_arrivals(t)
-        self._record_history(t)
+        """Catch up at the switch's current instant: the history (cheap: one LINEQUEUEINFO per group).
+        Sessions come with their NEWSESSION events (those before the ledger was made are looked up when
+        it is made)."""
+        self._record_history(self.model.now)
 
     def _discover_sessions(self, t: float) -> None:
         for hagent in self.model.agent_handles():
@@ -173,13 +229,6 @@ class Ledger:
         group.tta_sum += tta
         if tta < self._limit - 1e-9:
             group.within += 1
-
-    def _sync_arrivals(self, t: float) -> None:
-        for group in self._groups.values():
-            total = self.model.queue_info(group.queue_id, t).total_calls_queued
-            while group.seen_arrivals < total:
-                group.seen_arrivals += 1
-                group.waiting.append(t)
 
     def _session(self, handle: int, t: float) -> _SessionBook | None:
         book = self._sessions.get(handle)
@@ -202,7 +251,7 @@ class Ledger:
             self._next_point = math.floor((t - HISTORY_SECONDS) / HISTORY_STEP) * HISTORY_STEP
         if self._next_point > t:
             return
-        waiting = sum(len(g.waiting) for g in self._groups.values())
+        waiting = sum(self.model.queue_info(g.queue_id, t).current_calls_queued for g in self._groups.values())
         answered = sum(g.answered for g in self._groups.values())
         level = sum(g.within for g in self._groups.values()) / answered if answered else None
         while self._next_point <= t:
@@ -219,9 +268,59 @@ class Ledger:
         return (book.answered, book.tta_sum, book.tta_max) if book else None
 
     def agent_name(self, hagent: int) -> str:
-        """The scenario's agent ID, or ``hAgent N`` for an agent created over the wire (the switch has no
-        public lookup from handle to ID)."""
-        return self._agent_names.get(hagent, f"hAgent {hagent}")
+        """The agent's ID: the scenario's, or for an agent created over the wire the ID the switch
+        reports for the station it works at (``address_agent`` of one of its sessions' line and address);
+        ``hAgent N`` only when neither is known."""
+        name = self._agent_names.get(hagent)
+        if name is not None:
+            return name
+        try:
+            entries = self.model.session_list(hagent)
+        except SwitchError:
+            entries = []
+        for e in entries:
+            agent = self.model.address_agent(self.model.session_line(e.hagent_session), e.working_address_id)
+            if agent is not None and agent.handle == hagent:
+                self._agent_names[hagent] = agent.agent_id
+                return agent.agent_id
+        return f"hAgent {hagent}"
+
+    def calls(self, t: float) -> list[dict[str, Any]]:
+        """The calls in progress: those on an agent's line (ringing, talking, on hold, outbound), oldest
+        first per line, then the ones waiting in a queue, oldest first; at most MAX_CALLS_SHOWN."""
+        model = self.model
+        rows: list[dict[str, Any]] = []
+        on_line: set[int] = set()
+        names = {g.id: g.name for g in self._groups.values()}
+        for line in range(model.lines):
+            for call_id in model.calls_on_line(line):
+                info = model.call_info(call_id)
+                on_line.add(call_id)
+                if len(rows) >= MAX_CALLS_SHOWN:
+                    continue
+                rows.append({
+                    "call": call_id, "caller": info.ani, "called": info.called,
+                    "group": names.get(info.group, str(info.group)) if info.group is not None else None,
+                    "state": "dialling" if info.outbound and info.state is CallState.RINGBACK
+                    else _CALL_STATES.get(info.state, info.state.value),
+                    "agent": info.agent_id, "line": info.line,
+                    "answered": info.state in (CallState.CONNECTED, CallState.ONHOLD),
+                    "since": round(max(0.0, t - info.state_since / _US), 3),
+                })
+        for r in self._records(t).values():
+            if len(rows) >= MAX_CALLS_SHOWN:
+                break
+            if r.call_id in on_line or r.outcome is not CallOutcome.UNANSWERED or r.hangup is not None:
+                continue
+            if not r.groups:
+                continue
+            now_us = round(t * _US)
+            rows.append({
+                "call": r.call_id, "caller": r.ani, "called": r.dnis, "group": names.get(r.groups[-1], str(r.groups[-1])),
+                "state": "waiting", "agent": None, "line": None, "answered": False,
+                "since": round(max(0, now_us - segment_arrival(r, now_us)) / _US, 3),
+            })
+        return rows
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows, as JSON-ready values, at the switch's current instant."""
@@ -230,7 +329,6 @@ class Ledger:
         t = model.now
         counts: collections.Counter[tuple[uuid.UUID, int]] = collections.Counter()
         sessions: list[dict[str, Any]] = []
-        calls: list[dict[str, Any]] = []
         live = 0
         for book in self._sessions.values():
             state = book.state  # kept by the STATE events: no switch call for sessions not listed
@@ -250,11 +348,6 @@ class Ledger:
                 "talk": int(v[5]), "average_talk": int(v[6]), "wrap_up": int(v[9]), "average_wrap_up": int(v[10]),
             }
             sessions.append(row)
-            if state == AgentSessionState.BUSYONCALL and book.offered_at is not None:
-                calls.append({
-                    "session": book.handle, "agent": row["agent"], "group": row["group"], "line": book.line,
-                    "answered": book.arrival is None, "since": round(t - book.offered_at, 3),
-                })
         groups = []
         for g in self._groups.values():
             q = model.queue_info(g.queue_id, t)
@@ -263,6 +356,8 @@ class Ledger:
                 "id": str(g.id), "name": g.name, "queue": g.queue_id,
                 "waiting": q.current_calls_queued, "longest_wait": q.current_longest_wait_time,
                 "arrived": q.total_calls_queued, "abandoned": q.total_calls_abandoned,
+                "flowed_in": q.total_calls_flowed_in, "flowed_out": q.total_calls_flowed_out,
+                "interval": q.measurement_period,
                 "answered": g.answered, "within": g.within,
                 "service_level": round(g.within / g.answered, 6) if g.answered else None,
                 "asa": round(g.tta_sum / g.answered, 3) if g.answered else None,
@@ -282,7 +377,7 @@ class Ledger:
             "sessions": sessions,
             "sessions_total": len(self._sessions),
             "sessions_live": live,
-            "calls": calls,
+            "calls": self.calls(t),
             "history": {"step": HISTORY_STEP, "points": [[p, w, s] for p, w, s in self._history]},
             "connections": self.server.connection_count,
         }

@@ -49,7 +49,8 @@ function renderGroups(snap) {
       figure(percent(g.service_level), `service level (${snap.threshold}s)`, slClass(g.service_level)),
       figure(g.asa === null ? "-" : clock(g.asa), "avg answer (ASA)"),
       figure(g.answered, "answered"),
-      figure(g.abandoned, "abandoned"));
+      figure(g.abandoned, "abandoned", g.abandoned > 0 ? "warn" : ""),
+      figure(clock(g.interval), "interval"));
     const counts = el("div", null, "counts");
     for (const [key, name] of [["ready", "READY"], ["on_call", "BUSYONCALL"], ["wrap_up", "BUSYWRAPUP"], ["not_ready", "NOTREADY"]]) {
       const c = el("span");
@@ -82,15 +83,20 @@ function renderSessions(snap) {
   $("agents-count").textContent = `${snap.sessions_live} live of ${snap.sessions_total} sessions${more}`;
 }
 
+const CALL_CLASS = { waiting: "s-NOTREADY", ringing: "s-BUSYWRAPUP", talking: "s-BUSYONCALL", "on hold": "s-NOTREADY", dialling: "s-BUSYWRAPUP" };
+
 function renderCalls(snap) {
   const rows = snap.calls.map((c) => {
     const tr = el("tr");
-    tr.append(el("td", c.group), el("td", c.agent), el("td", c.line),
-      el("td", c.answered ? "talking" : "ringing", c.answered ? "s-BUSYONCALL" : "s-BUSYWRAPUP"), el("td", clock(c.since), "num"));
+    tr.dataset.call = String(c.call);
+    const where = c.agent === null ? "queue" : c.agent;
+    tr.append(el("td", c.caller === null ? "unknown" : c.caller), el("td", c.group === null ? "-" : c.group),
+      el("td", where), el("td", c.line === null ? "-" : String(c.line)),
+      el("td", c.state, CALL_CLASS[c.state] || ""), el("td", clock(c.since), "num"));
     return tr;
   });
   if (!rows.length) {
-    const tr = el("tr"); const td = el("td", "none", "muted"); td.colSpan = 5; tr.append(td); rows.push(tr);
+    const tr = el("tr"); const td = el("td", "none", "muted"); td.colSpan = 6; tr.append(td); rows.push(tr);
   }
   $("calls").tBodies[0].replaceChildren(...rows);
 }
