@@ -34,7 +34,7 @@ _spec.loader.exec_module(gen)
 
 if shutil.which(gen.CC) is None:
     pytest.skip(
-        f"{gen.CC} not found: install the Debian package mingw-w64 (.ci/run does) to check the protocol "
+        f"{gen.CC} not found: install gcc-mingw-w64-x86-64 (of Debian's mingw-w64; .ci/run does) to check the protocol "
         "package against tapi.h / tapi3if.h / tapi3cc.h",
         allow_module_level=True,
     )
