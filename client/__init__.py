@@ -39,6 +39,14 @@ from client.connecting import CONNECT_TIMEOUT, connect, connect_stream
 from client.line import Line
 from client.tapi import EventSubscription, Tapi
 from client.objects import REQUEST_TIMEOUT, ITACDGroup, ITAddress, ITAgent, ITAgentSession, ITQueue
+from client.calls import (
+    Call,
+    ITBasicCallControl,
+    ITCallInfo,
+    ITCallNotificationEvent,
+    ITCallStateEvent,
+    create_call,
+)
 from protocol.version import __version__
 from protocol.constants import (
     AgentSessionEvent,
@@ -50,6 +58,12 @@ from protocol.constants import (
 )
 
 __all__ = [
+    "Call",
+    "ITBasicCallControl",
+    "ITCallInfo",
+    "ITCallNotificationEvent",
+    "ITCallStateEvent",
+    "create_call",
     "__version__",
     "CONNECT_TIMEOUT",
     "REQUEST_TIMEOUT",

@@ -45,6 +45,7 @@ from client import tapi as _tapi
 from client import objects as _objects
 from client import events_acd as _events_acd
 from client import objects_acd as _objects_acd
+from client import calls as _calls
 from client.errors import ConnectionLostError
 from protocol.constants import DEFAULT_PORT
 
@@ -150,7 +151,9 @@ _SYNC_METHODS = {"events", "agent_session_events", "forget", "with_transform",
                  # wire-protocol §8 (client/tapi.py, client/events_acd.py, client/objects_acd.py)
                  "agent_status_ex_events", "queue_status_events", "group_status_events", "agent_status_events",
                  "agent_events", "queue_events", "acd_group_events", "agent_handler_events",
-                 "agent_session_event_objects", "call_center"}
+                 "agent_session_event_objects", "call_center",
+                 # wire-protocol §9 (client/calls.py)
+                 "call_events", "line_call_events"}
 #: Coroutine methods not offered directly (protocol plumbing with a better blocking form below).
 _SKIP = {"next", "aclose"}
 
@@ -218,6 +221,9 @@ ITQueueEvent = _make_class(_events_acd.ITQueueEvent)
 ITACDGroupEvent = _make_class(_events_acd.ITACDGroupEvent)
 ITAgentHandlerEvent = _make_class(_events_acd.ITAgentHandlerEvent)
 ITAgentSessionEvent = _make_class(_events_acd.ITAgentSessionEvent)
+Call = _make_class(_calls.Call)
+ITCallStateEvent = _make_class(_calls.ITCallStateEvent)
+ITCallNotificationEvent = _make_class(_calls.ITCallNotificationEvent)
 
 
 class Tapi(_make_class(_tapi.Tapi)):  # type: ignore[misc]
@@ -257,6 +263,9 @@ _BLOCKING_CLASSES: dict[type, type] = {
     _events_acd.ITACDGroupEvent: ITACDGroupEvent,
     _events_acd.ITAgentHandlerEvent: ITAgentHandlerEvent,
     _events_acd.ITAgentSessionEvent: ITAgentSessionEvent,
+    _calls.Call: Call,
+    _calls.ITCallStateEvent: ITCallStateEvent,
+    _calls.ITCallNotificationEvent: ITCallNotificationEvent,
 }
 
 
@@ -320,6 +329,7 @@ __all__ = [
     "EventSubscription",
     "ITACDGroup",
     "ITAddress",
+    "Call",
     "ITAgent",
     "ITAgentSession",
     "ITQueue",
@@ -330,6 +340,8 @@ __all__ = [
     "ITACDGroupEvent",
     "ITAgentHandlerEvent",
     "ITAgentSessionEvent",
+    "ITCallNotificationEvent",
+    "ITCallStateEvent",
     "Line",
     "PendingReply",
     "Tapi",

@@ -3,6 +3,7 @@
 - ``tapi sessions --agent ID [--pin PIN]``: every session of the agent with all twelve ITAgentSession
   statistics, as a table (one column per session, one row per TAPI3 getter).
 - ``tapi watch``: opens every line and prints each event as it comes (Ctrl-C to stop).
+- ``tapi phone --agent ID``: a terminal agent desktop (:mod:`client.phone`).
 - ``tapi wallboard``: the live wallboard (:mod:`client.wallboard_app`), when installed.
 - ``tapi clock``: the switch's time (read from live sessions of the scenario's agents, see
   :meth:`client.control.Control.clock`).
@@ -39,7 +40,8 @@ from client.errors import ConnectionLostError, ConnectTimeoutError, ControlRefus
 from client.objects import REQUEST_TIMEOUT, SESSION_STATISTICS, SESSION_STATE_TO_ASST
 from protocol import AgentSessionStatusEvent, LineReply
 from protocol.agent_events import typed_agent_record
-from protocol.constants import DEFAULT_PORT, AgentSessionState, AgentSessionStatus, LineMsg
+from protocol.call_events import AppNewCallEvent, CallStateEvent, typed_call_record
+from protocol.constants import DEFAULT_PORT, AgentSessionState, AgentSessionStatus, LineCallState, LineMsg
 from protocol.version import __version__
 
 #: Colours of the session states in tables and event lines.
@@ -122,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="whole seconds the call talks once answered (default 60)")
     offer.set_defaults(run=_run_control)
 
+    from client import phone
+
+    phone_parser = sub.add_parser("phone", help="terminal agent desktop: the agent's calls and figures, keys to answer, hold, transfer")
+    phone.add_arguments(phone_parser)
+    phone_parser.set_defaults(run=lambda args, console: phone.run_from_args(args))
     try:
         from client import wallboard_app
     except ImportError:  # pragma: no cover - the wallboard is optional
@@ -227,6 +234,17 @@ def describe_event(record: Any, device_of: Callable[[int], int | None]) -> Text:
         subject = next((f"{label} {getattr(acd, field)}" for field, label in what.items() if hasattr(acd, field)), "")
         state = f"  -> {int(acd.state):#x}" if getattr(acd, "state", 0) else ""
         return Text(f"{stamp}  line {device}  {msg_name}  {subject}  bits {int(acd.status):#x}{state}".replace("    ", "  "))
+    call = typed_call_record(record)
+    if isinstance(call, AppNewCallEvent):
+        return Text(f"{stamp}  line {device_of(call.hdevice)}  LINE_APPNEWCALL  hCall {call.h_call}"
+                    f"  dwCallID {call.call_id}  address {call.address_id}")
+    if isinstance(call, CallStateEvent):
+        try:
+            state = LineCallState(int(call.state)).name
+        except ValueError:
+            state = hex(int(call.state))
+        return Text(f"{stamp}  line {device_of(call.hremote_line)}  LINE_CALLSTATE  hCall {call.h_call}  {state}"
+                    f"  mode {int(call.state_mode):#x}")
     msg = getattr(record, "msg", None)
     try:
         name = f"LINE_{LineMsg(msg).name}" if msg is not None else type(record).__name__

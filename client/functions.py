@@ -23,6 +23,7 @@ from client import args as _args
 from client.args import handle, text, u32
 from client.interfaces import LineLike
 from client.functions_acd import ACD_FUNCTIONS
+from client.call_functions import CALL_FUNCTIONS
 from client.methods import Arg, LineFunction, no_result
 from client.objects import ITAddress, ITAgent, ITAgentSession, as_group
 from protocol import messages as m
@@ -70,8 +71,9 @@ def session_object(
 _SESSION = "ITAgentSession | int"
 _AGENT = "ITAgent | int"
 
-#: One row per function, in Req_Func order. ``h_line`` is always the line's own handle.
-LINE_FUNCTIONS: tuple[LineFunction, ...] = (
+#: One row per function, in Req_Func order (the call functions of wire-protocol §9 come from
+#: client/call_functions.py). ``h_line`` is the line's own handle.
+_AGENT_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
     LineFunction(
         method="create_agent",
         request=m.CreateAgent,
@@ -165,8 +167,11 @@ LINE_FUNCTIONS: tuple[LineFunction, ...] = (
 )
 
 
-# wire-protocol §8 (client/functions_acd.py): the TAPI 2.0 family and the TAPI 2.2 setters.
-LINE_FUNCTIONS = tuple(sorted(LINE_FUNCTIONS + ACD_FUNCTIONS, key=lambda row: row.req_func))
+# wire-protocol §8 (client/functions_acd.py: the TAPI 2.0 family and the TAPI 2.2 setters) and §9
+# (client/call_functions.py: the call functions), all in Req_Func order.
+LINE_FUNCTIONS: Final[tuple[LineFunction, ...]] = tuple(
+    sorted(_AGENT_FUNCTIONS + ACD_FUNCTIONS + CALL_FUNCTIONS, key=lambda row: row.req_func)
+)
 
 
 def by_method(name: str) -> LineFunction:

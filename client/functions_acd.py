@@ -26,7 +26,7 @@ from protocol.constants import API_VERSION_AGENT
 from protocol.errors import LocalProtocolError
 from protocol.structs import AgentActivityList, AgentGroupEntry, AgentGroupList
 
-__all__ = ["ACD_FUNCTIONS", "group_list_bytes", "queue_id", "caps_fields"]
+__all__ = ["ACD_FUNCTIONS", "group_list_bytes", "queue_id", "CAPS_FIELDS"]
 
 
 def group_list_bytes(value: Any, what: str) -> bytes:
@@ -47,9 +47,8 @@ def queue_id(value: Any, what: str) -> int:
     return u32(getattr(value, "queue_id", value), what)
 
 
-def caps_fields(line: Any) -> dict[str, Any]:
-    """GetAgentCaps is keyed by hLineApp and dwDeviceID, not by the hLine: the line's app and device."""
-    return {"h_line_app": line.tapi.hline_app, "device_id": line.device_id}
+#: GetAgentCaps is keyed by hLineApp and dwDeviceID, not by the hLine: the line's app and device.
+CAPS_FIELDS: dict[str, Any] = {"h_line_app": lambda line: line.tapi.hline_app, "device_id": lambda line: line.device_id}
 
 
 _ADDRESS = Arg("address_id", u32, ("address_id",), default=0, keyword_only=True, annotation="int")
@@ -77,7 +76,7 @@ ACD_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         size_field="agent_caps_size",
         fixed={"agent_caps_context": 0},
         grows=True,
-        line_fields=caps_fields,
+        from_line=CAPS_FIELDS,
     ),
     LineFunction(
         method="get_agent_group_list",

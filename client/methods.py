@@ -87,9 +87,12 @@ class LineFunction:
     result: ResultMaker | None = None
     returns: str = ""
     grows: bool = False
-    #: The request fields that name the line, from the line (default: ``h_line``); GetAgentCaps gives
-    #: hLineApp and dwDeviceID instead.
-    line_fields: Callable[[Any], dict[str, Any]] | None = None
+    #: A synchronous function (the RESPONSE carries the structure, wire-protocol §9.2): only the plain
+    #: method; a structure whose variable part did not fit is asked for again with dwNeededSize.
+    sync: bool = False
+    #: Request fields filled from the line before the arguments (e.g. ``h_line_app``, ``device_id``: GetAgentCaps and the
+    #: line-device Get* functions are keyed by hLineApp and dwDeviceID, not by an hLine).
+    from_line: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict)
 
     @property
     def req_func(self) -> int:
@@ -106,8 +109,16 @@ class LineFunction:
         """The name of the method that stops at the RESPONSE: ``start_<method>``."""
         return f"start_{self.method}"
 
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The Line methods the row gives: the plain one, and ``start_`` for an asynchronous function."""
+        return (self.method,) if self.sync else (self.method, self.start_method)
+
     def default_size(self, start: bool) -> int | None:
-        """The ``buffer_size`` default: the structure's fixed size (lists: None = grow, or one initial size)."""
+        """The ``buffer_size`` default: the structure's fixed size (lists: None = grow, or one initial size;
+        sync functions: the request's own default)."""
+        if self.sync:
+            return int(attrs.fields_dict(self.request)[self.size_field].default)  # type: ignore[index]
         if self.grows:
             return LIST_INITIAL_SIZE if start else None
         return int(self.reply.FIXED_SIZE)  # type: ignore[union-attr]
@@ -188,7 +199,7 @@ class RequestPlan:
     """What :func:`build_request` does for one row, with the row's facts looked up once (the per-request
     path of every generated method)."""
 
-    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode", "line_fields")
+    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode", "line_fields", "has_line")
 
     def __init__(self, row: LineFunction) -> None:
         self.request = row.request
@@ -199,11 +210,14 @@ class RequestPlan:
         self.size_field = row.size_field
         self.size_what = row.request.__name__
         self.fixed = dict(row.fixed)
-        self.line_fields = row.line_fields
+        self.line_fields = tuple(row.from_line.items())
+        self.has_line = "h_line" in attrs.fields_dict(row.request)
 
     def build(self, line: LineLike, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
         checked: dict[str, Any] = {}
-        fields: dict[str, Any] = {"h_line": line.hline} if self.line_fields is None else self.line_fields(line)
+        fields: dict[str, Any] = {"h_line": line.hline} if self.has_line else {}
+        for field, get in self.line_fields:
+            fields[field] = get(line)
         for name, check, targets in self.steps:
             value = check(given[name], name)
             checked[name] = value
@@ -273,6 +287,35 @@ async def grow(line: LineLike, row: LineFunction, given: Mapping[str, Any], buff
     )
 
 
+async def sync_call(line: LineLike, row: LineFunction, plan: RequestPlan, given: Mapping[str, Any]) -> Any:
+    """The plain form of a synchronous function: one RESPONSE; with a structure, decode it from the
+    RESPONSE's VarData and ask once more with dwNeededSize when its variable part did not fit."""
+    timeout = _args.timeout(given["timeout"])
+    deadline = deadline_after(timeout)
+    size = given.get("buffer_size")
+    result: Any = None
+    for _ in range(2):
+        body, checked = plan.build(line, given, size)
+        try:
+            response = await line.connection.call_sync(body, timeout=remaining(deadline))
+        except TapiTimeoutError as exc:
+            raise TapiTimeoutError(exc.function, timeout or 0.0, exc.request_id) from None
+        field = getattr(row.request, "REPLY_FIELD", None)
+        if field is None or row.reply is None:
+            result = None
+        else:
+            try:
+                result = row.reply.from_bytes(getattr(response.body, field))  # type: ignore[attr-defined]
+            except ProtocolError as exc:
+                raise TapiError(HResult.E_UNEXPECTED,
+                                f"the server's RESPONSE for {row.tapi_name} is malformed: {exc}") from None
+            if result.needed_size > result.total_size and result.needed_size <= MAX_STRUCT_SIZE:
+                size = result.needed_size
+                continue
+        break
+    return row.result(line, given, checked, result) if row.result is not None else result
+
+
 # --- the two methods of a row -------------------------------------------------------------------------------
 
 
@@ -282,7 +325,9 @@ def _document(fn: Callable[..., Any], row: LineFunction, start: bool, sig: inspe
     fn.__qualname__ = f"Line.{name}"
     fn.__signature__ = sig  # type: ignore[attr-defined]
     returns = row.returns or (row.reply.__name__ if row.reply is not None else "None")
-    if start:
+    if row.sync:
+        fn.__doc__ = f"{row.tapi_name} (Req_Func {row.req_func}, synchronous): {row.summary} Returns {returns}."
+    elif start:
         once = " One round trip with ``buffer_size`` (no retry: check ``needed_size``)." if row.grows else ""
         fn.__doc__ = (f"Start {row.tapi_name} (Req_Func {row.req_func}): ``(request_id, pending)``;"
                       f" ``await pending`` -> {returns}.{once}")
@@ -297,7 +342,11 @@ def call_method(row: LineFunction) -> Callable[..., Any]:
     sized = row.size_field is not None
     plan = RequestPlan(row)
 
-    if row.grows:
+    if row.sync:
+        async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
+            given = binder.bind(args, kwargs)
+            return await sync_call(self, row, plan, given)
+    elif row.grows:
         async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
             given = binder.bind(args, kwargs)
             return await grow(self, row, given, given["buffer_size"], given["timeout"])
@@ -333,7 +382,8 @@ def start_method(row: LineFunction) -> Callable[..., Any]:
 def install(cls: type, rows: tuple[LineFunction, ...]) -> None:
     """Give ``cls`` (:class:`~client.line.Line`) the two methods of every row; a name taken twice is a bug."""
     for row in rows:
-        for name, make in ((row.method, call_method), (row.start_method, start_method)):
+        makers = ((row.method, call_method),) if row.sync else ((row.method, call_method), (row.start_method, start_method))
+        for name, make in makers:
             if name in cls.__dict__:
                 raise RuntimeError(f"{cls.__name__}.{name} is defined twice (table row {row.tapi_name})")
             setattr(cls, name, make(row))
@@ -354,5 +404,6 @@ __all__ = [
     "reply_data",
     "reply_decoder",
     "signature",
+    "sync_call",
     "start_method",
 ]

@@ -20,6 +20,7 @@ from client import args as _args
 from client.connection import ClientConnection
 from client.control import Control
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, EventsOverflowError, TapiError, invalid_argument
+from client.calls import CallRegistry
 from client.line import Line
 from client.events_acd import (
     ITACDGroupEvent,
@@ -36,6 +37,7 @@ from client.objects import REQUEST_TIMEOUT, ITAgentSession, ITQueue, ObjectRegis
 from client.objects_acd import ITTAPICallCenter
 from protocol.agent_events import AgentStatusEvent, AgentStatusExEvent, GroupStatusEvent, QueueStatusEvent
 from protocol import messages as m
+from protocol.call_events import typed_call_record
 from protocol.constants import API_VERSION_AGENT, API_VERSION_MAX, AgentSessionEvent
 
 T = TypeVar("T")
@@ -152,6 +154,9 @@ class Tapi:
         self._remote_ids = itertools.count(1)
         #: One ITAgent / ITAgentSession object per handle while the application holds it.
         self.registry = ObjectRegistry(self._spawn)
+        #: The connection's calls (wire-protocol §9.4): one :class:`~client.calls.Call` per hCall.
+        self.calls = CallRegistry(self._lines)
+        self._call_items: list[Any] = []
         self._subscriptions: list[tuple[EventSubscription[Any], Callable[[Any], Any]]] = []
         #: The emulator's control extension: ``advance``, ``offer_call``, ``clock`` (see :mod:`client.control`).
         self.control = Control(self)
@@ -245,6 +250,17 @@ class Tapi:
         the same one :meth:`ITAgent.EnumerateAgentSessions` returns while you hold it.
         """
         return self._subscribe(buffer, self._session_pairs)
+
+    def call_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[Any]:
+        """Subscribe to TAPI3's call events (wire-protocol §9.4): an :class:`~client.calls.ITCallNotificationEvent`
+        (CNE_OWNER) for each new call, then an :class:`~client.calls.ITCallStateEvent` for each state; the
+        call objects are the connection's (``tapi.calls``)."""
+        return self._subscribe(buffer, lambda record: self._call_items or None)
+
+    def line_call_events(self, *, buffer: int = EVENT_BUFFER) -> EventSubscription[Any]:
+        """Subscribe to the Line API's call records: :class:`~protocol.call_events.AppNewCallEvent` and
+        :class:`~protocol.call_events.CallStateEvent` (typed from the LINE_APPNEWCALL / LINE_CALLSTATE records)."""
+        return self._subscribe(buffer, typed_call_record)
 
     def _session_pairs(self, record: Any) -> Any:
         if not isinstance(record, m.AgentSessionStatusEvent):
@@ -340,6 +356,7 @@ class Tapi:
     def _on_record(self, record: Any) -> None:
         if isinstance(record, m.AgentSessionStatusEvent):
             self.registry.session_status(record.hagent_session, record.status, record.state)
+        self._call_items = self.calls.on_record(record)
         for sub, transform in self._subscriptions:
             item = transform(record)
             if item is None:

@@ -62,6 +62,8 @@ class BodyCodec:
         self._pack = eng.packer(schema)
         self._slots = len(lay.names)
         index = {name: i for i, name in enumerate(lay.names)}
+        #: A sync Get* function's returned structure (protocol.declare.reply_struct): RESPONSE VarData + 0.
+        self.reply_field: str | None = getattr(cls, "REPLY_FIELD", None)
         #: per parameter: (Param, index of its DWORD, index of its size DWORD or None)
         self._params = [
             (p, index[p.slot_name], index[f"{p.name}_size"] if p.size_offset is not None else None)
@@ -107,6 +109,8 @@ class BodyCodec:
                 values[size_i] = len(data)  # type: ignore[index]
             elif p.kind is VarKind.INSTRUCT:
                 values[i] = put(bytes(value)) if value else TAPI_NO_DATA
+        if response and self.reply_field is not None:
+            put(getattr(body, self.reply_field))
         try:
             return self._pack(*values) + bytes(var)
         except ENCODE_ERRORS as exc:
@@ -144,6 +148,8 @@ class BodyCodec:
                 fields[p.name] = var[raw : raw + size] if raw + size <= len(var) else b""
             elif p.kind is VarKind.INSTRUCT:
                 fields[p.name] = b"" if raw == TAPI_NO_DATA else read_struct(var, raw, what)
+        if response and self.reply_field is not None:
+            fields[self.reply_field] = var
         return self.cls(**fields)
 
 
@@ -225,7 +231,7 @@ class RawCodec:
 def body_codec(cls: type, schema: Any, eng: Engine, frame_of: FrameOf) -> BodyCodec:
     """The codec of one request class: the specialised plan where the engine allows it and the class has
     no VarData parameter, else the general form."""
-    if eng.fast and all(p.kind is VarKind.U32 for p in cls.PARAMS):  # type: ignore[attr-defined]
+    if eng.fast and all(p.kind is VarKind.U32 for p in cls.PARAMS) and getattr(cls, "REPLY_FIELD", None) is None:  # type: ignore[attr-defined]
         return FixedBodyCodec(cls, schema, eng, frame_of)
     return BodyCodec(cls, schema, eng, frame_of)
 

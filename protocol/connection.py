@@ -39,6 +39,7 @@ from typing import Any
 
 
 from protocol import codec, fastpath
+from protocol.call_events import MakeCallReply
 from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import (
@@ -54,6 +55,9 @@ from protocol.messages import (
     decode_reply_data,
 )
 from protocol.schemas import FRAME_HEADER_SIZE
+
+_REPLY = 12  # LINE_REPLY
+_MAKECALL = 48  # ReqFunc.MAKECALL: its completion has a layout of its own (call-facts §1.2)
 from protocol.states import (
     RECEIVE_ALLOWED,
     SEND_ALLOWED,
@@ -301,11 +305,29 @@ class Connection:
 
     def _typed_reply(self, rec: Any) -> Any:
         if not isinstance(rec, LineReply) or rec.request_id not in self._async:
+            if getattr(rec, "msg", None) == _REPLY and self._async.get(getattr(rec, "param1", None)) == _MAKECALL:
+                return self._make_call_reply(rec)
             return rec
         func = self._async.pop(rec.request_id)
+        if func == _MAKECALL:  # a completion whose lphCallContext happened to equal 12 (its data size)
+            return self._make_call_reply(rec.to_generic())
         value = decode_reply_data(func, rec.data) if rec.result == 0 else None
         # = attrs.evolve(rec, req_func=func, value=value), without evolve's per-call field introspection
         return _typed_line_reply(*_line_reply_values(rec), func, value)
+
+    def _make_call_reply(self, rec: Any) -> Any:
+        """The MakeCall completion (call-facts §1.2) as a typed LINE_REPLY: ``struct_context`` = the new
+        hCall, ``value`` = :class:`~protocol.call_events.MakeCallResult` on success; a record without the
+        completion's shape is the server's error (MALFORMED)."""
+        self._async.pop(rec.param1, None)
+        done = MakeCallReply.from_generic(rec)
+        if done is None:
+            raise RemoteProtocolError(ErrorCode.MALFORMED, f"the MakeCall completion for request ID {rec.param1}"
+                                      f" is not 52 bytes with the three IDs after the header: {rec!r}")
+        return LineReply(init_context=done.init_context, context=done.context, hdevice=done.hdevice,
+                         open_context=done.open_context, request_id=done.request_id, result=done.result,
+                         struct_context=done.h_call, req_func=_MAKECALL,
+                         value=done.result_value() if done.result == 0 else None)
 
     # --- sending -------------------------------------------------------------------------------------
 

@@ -42,6 +42,8 @@ __all__ = [
     "guid",
     "out_buffer",
     "in_struct",
+    "reply_struct",
+    "REPLY",
     "request",
     "RequestBody",
     "HANDLE",
@@ -53,6 +55,8 @@ __all__ = [
 
 #: attrs metadata key of a request field's placement: a dict of :class:`Param` keywords without ``name``.
 PARAM = "protocol.param"
+#: attrs metadata key of a sync function's returned structure (:func:`reply_struct`): the structure class.
+REPLY = "protocol.reply"
 #: attrs metadata key of an event record field's ASYNCEVENTMSG slot (``"param1"``, ..., ``"vardata"``).
 RECORD_SLOT = "protocol.record_slot"
 
@@ -113,6 +117,18 @@ def out_buffer(offset: int, size_offset: int, default: Any) -> Any:
 def in_struct(offset: int) -> Any:
     """A TAPI structure sent in VarData (bytes; its length is its dwTotalSize); b"" = none (0xFFFFFFFF)."""
     return _param(offset, b"", VarKind.INSTRUCT, converter=bytes)
+def _pad4(value: bytes) -> bytes:
+    data = bytes(value)
+    return data + bytes(-len(data) & 3)
+
+
+def reply_struct(struct_cls: type) -> Any:
+    """The structure a *synchronous* Get* function returns in its RESPONSE (wire-protocol §9.2): not a
+    parameter DWORD but the RESPONSE's VarData from offset 0 (call-facts §1.1), zero-padded to 4 bytes.
+    Empty in a REQUEST (and never sent in one). The class gets ``REPLY_FIELD`` (this field's name) and
+    ``REPLY_STRUCT`` (``struct_cls``); it may have no other VarData parameter, so the structure is at
+    VarData + 0."""
+    return attrs.field(default=b"", converter=_pad4, metadata={REPLY: struct_cls})
 
 
 class _Handle(enum.Enum):
@@ -129,6 +145,8 @@ class RequestBody:
     __slots__ = ()
     CONTEXT_FIELD: str | None = None
     SIZE_FIELD: str | None = None
+    REPLY_FIELD: str | None = None
+    REPLY_STRUCT: type | None = None
 
     @property
     def struct_context(self) -> int:
@@ -157,7 +175,13 @@ def request(req_func: int, *, asynchronous: bool, returns: Any = None) -> Callab
         cls = attrs.frozen(kw_only=True, slots=False)(cls)
         params = []
         roles: dict[ParamRole, str] = {}
+        reply_field = reply_cls = None
         for f in attrs.fields(cls):
+            if REPLY in f.metadata:
+                if reply_field is not None:
+                    raise TypeError(f"{cls.__name__}: two reply_struct fields")
+                reply_field, reply_cls = f.name, f.metadata[REPLY]
+                continue
             spec = f.metadata.get(PARAM)
             if spec is None:
                 raise TypeError(f"{cls.__name__}.{f.name}: every field of a request body needs a placement")
@@ -169,6 +193,13 @@ def request(req_func: int, *, asynchronous: bool, returns: Any = None) -> Callab
         used = [p.offset for p in params] + [p.size_offset for p in params if p.size_offset is not None]
         if len(used) != len(set(used)):
             raise TypeError(f"{cls.__name__}: two fields share a parameter DWORD ({sorted(used)})")
+        if reply_field is not None:
+            if asynchronous:
+                raise TypeError(f"{cls.__name__}: reply_struct is for synchronous functions (async ones use returns=)")
+            if any(p.kind is not VarKind.U32 for p in params):
+                raise TypeError(f"{cls.__name__}: a reply_struct class has no other VarData parameter")
+        cls.REPLY_FIELD = reply_field  # type: ignore[attr-defined]
+        cls.REPLY_STRUCT = reply_cls  # type: ignore[attr-defined]
         cls.REQ_FUNC = req_func  # type: ignore[attr-defined]
         cls.ASYNC = asynchronous  # type: ignore[attr-defined]
         cls.PARAMS = tuple(params)  # type: ignore[attr-defined]

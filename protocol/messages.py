@@ -61,6 +61,7 @@ from protocol.declare import (
     struct_context,
 )
 from protocol.agent_messages import AGENT_REQUEST_CLASSES
+from protocol.call_messages import CALL_REQUEST_CLASSES
 from protocol.errors import Error, RemoteProtocolError
 from protocol.structs import (
     AgentGroupList,
@@ -343,6 +344,7 @@ REQUEST_CLASSES: tuple[type, ...] = (
     EmuAdvanceClock,
     EmuOfferCall,
     *AGENT_REQUEST_CLASSES,  # wire-protocol §8 (protocol/agent_messages.py)
+    *CALL_REQUEST_CLASSES,  # wire-protocol §9.2 (protocol/call_messages.py)
 )
 
 

@@ -1,10 +1,15 @@
-"""Connections and the handles they own: hLineApps, hLines, and which lines watch which device.
+"""Connections and the handles they own: hLineApps, hLines, hCalls, and which lines watch which device.
 
 Pure bookkeeping for :class:`tsp.switch.SwitchService` (no wire, no model): handles are allocated here
 (hLineApp and hLine share one never-reused space), looked up with the LINEERR a wrong one gets
 (:class:`tsp.errors.SwitchError`), capped per connection (``max_apps``, ``max_lines``) and across all
 connections (``max_lines_total``), and forgotten when a line is closed, an hLineApp shut down or a
 connection ends.
+
+hCalls (wire-protocol §9.1): every line watching a call's device gets its own hCall for it (a
+:class:`CallHandle`, from the same never-reused handle space), valid only on that line's connection,
+until DeallocateCall, or the line's Close / ShutDown / the connection's end. The handle remembers the
+call's last state on that line, so GetCallStatus still answers IDLE after the switch forgot the call.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import attrs
 from protocol.constants import API_VERSION_AGENT, LineErr
 from tsp.errors import SwitchError
 
-__all__ = ["App", "Line", "Conn", "Registry"]
+__all__ = ["App", "Line", "Conn", "Registry", "CallHandle"]
 
 log = logging.getLogger("tsp.switch")
 
@@ -44,6 +49,27 @@ class Line:
     api_version: int
     open_context: int
     hremote_line: int
+    #: dwCallID -> this line's hCall for that call (wire-protocol §9.1).
+    calls: dict[int, CallHandle] = attrs.field(factory=dict)
+
+
+@attrs.define(slots=True, eq=False)
+class CallHandle:
+    """One hCall: a connection's handle of one call on one of its lines, and what it last saw of it."""
+
+    handle: int
+    line: Line
+    call_id: int
+    address_id: int
+    related_call_id: int = 0
+    #: The call's last LINECALLSTATE_ / state mode on this line and the switch time (s) it entered it.
+    state: int = 0
+    state_mode: int = 0
+    state_since: float = 0.0
+    #: The call was CONNECTED on this line at some point (LINECALLINFO ConnectedID).
+    answered: bool = False
+    #: The call's last values.CallInfo read from the model (kept for GetCallInfo after it went IDLE).
+    info: object = None
 
 
 @attrs.define(slots=True, eq=False)
@@ -54,6 +80,7 @@ class Conn:
     peer: str
     apps: dict[int, App] = attrs.field(factory=dict)
     lines: dict[int, Line] = attrs.field(factory=dict)
+    calls: dict[int, CallHandle] = attrs.field(factory=dict)
 
 
 class Registry:
@@ -99,6 +126,7 @@ class Registry:
             "connections": len(self.conns),
             "apps": len(self._apps),
             "lines": len(self._lines),
+            "calls": sum(len(c.calls) for c in self.conns.values()),
             "devices_watched": sum(1 for d in self._by_device.values() if d),
         }
 
@@ -182,8 +210,43 @@ class Registry:
             )
         return line
 
+    # --- hCalls ------------------------------------------------------------------------------------
+
+    def add_call(self, line: Line, call_id: int, address_id: int, related_call_id: int = 0) -> CallHandle:
+        """This line's hCall for the call ``call_id`` (a new one the first time; the same one after)."""
+        known = line.calls.get(call_id)
+        if known is not None:
+            return known
+        call = CallHandle(next(self._handles), line, call_id, address_id, related_call_id)
+        line.calls[call_id] = call
+        conn = self.conns.get(line.conn_id)
+        if conn is not None:
+            conn.calls[call.handle] = call
+        return call
+
+    def call(self, conn: Conn, hcall: int) -> CallHandle:
+        """The hCall ``hcall`` of ``conn``; LINEERR_INVALCALLHANDLE when it is not one of this connection's."""
+        call = conn.calls.get(hcall)
+        if call is None:
+            raise SwitchError(
+                LineErr.INVALCALLHANDLE,
+                f"hCall {hcall} is not a call handle of this connection (never given, deallocated, its line"
+                " closed, or another connection's)",
+            )
+        return call
+
+    def drop_call(self, call: CallHandle) -> None:
+        """DeallocateCall: the handle is invalid afterwards (its line gets a new one if the call comes back)."""
+        conn = self.conns.get(call.line.conn_id)
+        if conn is not None:
+            conn.calls.pop(call.handle, None)
+        if call.line.calls.get(call.call_id) is call:
+            del call.line.calls[call.call_id]
+
     def drop_line(self, line: Line) -> None:
         conn = self.conns.get(line.conn_id)
+        for call in list(line.calls.values()):
+            self.drop_call(call)
         if conn is not None:
             conn.lines.pop(line.handle, None)
         line.app.lines.discard(line.handle)

@@ -136,7 +136,7 @@ class SwitchService:
             faults = FaultInjector(scenario.faults, scenario.switch.seed)
         self.registry = Registry(model.lines, max_apps=max_apps, max_lines=max_lines, max_lines_total=max_lines_total)
         self.held = HeldAnswers(faults, max_in_flight)
-        self.fanout = EventFanOut(self.registry)
+        self.fanout = EventFanOut(self.registry, model)
         #: The §8 events and the TAPI 2.0 view's baseline (tsp/agent_events.py), fed by the fan-out.
         self.acd = self.fanout.acd = AcdEvents(model, self.registry)
         self._request_ids = itertools.count(1)
@@ -317,6 +317,9 @@ class SwitchService:
                 result, data = int(err.lineerr), b""
         request_id = body.request_id or next(self._request_ids)
         batch.response(conn_id, _response(request.sequence, request_id, body))
+        if row.reply is not None:  # a LINE_REPLY of its own layout (MakeCall)
+            self.held.reply(conn_id, line.handle, row.reply(line, body, request_id, result, data), rule, now, batch)
+            return
         reply = _line_reply(
             line.app.init_context,
             getattr(body, "context", 0),

@@ -21,6 +21,13 @@ status_name_rel LINEAGENTSTATUS (GetAgentStatus, 27) group entries' dwNameOffset
 no_agentstatus LINE_AGENTSTATUS (22) is never delivered
 no_acd_events  LINE_AGENTSTATUSEX (29) and LINE_QUEUESTATUS (28) are never delivered
 caps_features  LINEAGENTCAPS (GetAgentCaps, 25) dwFeatures sent as 0
+callstate_w32  LINE_CALLSTATE in the Win32 callback's placement: the state detail in Param2 (not offset 8),
+               the privilege in Param3 (wire-protocol §9.1 follows MS-TRP)
+no_appnewcall  LINE_APPNEWCALL records are not sent (a client learns of a call only from LINE_CALLSTATE)
+sync_size_kept the RESPONSE of a sync Get* call function (30, 31, 21, 23, 34, 38) keeps a nonzero size
+               DWORD instead of the structure's VarData offset 0
+makecall_plain the MakeCall completion as an ordinary LINE_REPLY (Param3 lphCallContext, Param4 16, the
+               hCall and the IDs as data) instead of call-facts §1.2's layout
 ============== ==============================================================================================
 
 The meta cases (test_meta_broken.py) run conformance cases through each variant and assert that the cases
@@ -39,7 +46,12 @@ from . import spec
 
 HEADER = struct.Struct("<IHHI")
 VARIANTS = ("none", "date4", "cy_unscaled", "reply_first", "no_fanout", "bad_sequence", "no_close", "hdevice_hline",
-            "queue_name_rel", "status_name_rel", "no_agentstatus", "no_acd_events", "caps_features")
+            "queue_name_rel", "status_name_rel", "no_agentstatus", "no_acd_events", "caps_features",
+            "callstate_w32", "no_appnewcall", "sync_size_kept", "makecall_plain")
+#: wire-protocol §9.2: asynchronous call functions (for the request-ID bookkeeping) and the sync Get* ones.
+CALL_ASYNC_FUNCS = frozenset({7, 8, 16, 46, 48, 60, 89})
+CALL_SYNC_GETS = {30: 12, 31: 12, 21: 28, 23: 16, 34: 24, 38: 12}  # Req_Func -> offset of its size DWORD
+MAKECALL, LINE_CALLSTATE, LINE_APPNEWCALL = 48, 2, 23
 HOLD_SECONDS = 0.5
 
 
@@ -207,12 +219,16 @@ class _Pipe:
         with self.lock:
             func = self.funcs.pop(seq, None)
             ack = struct.unpack_from("<I", body, 0)[0] if len(body) >= 4 else 0
-            if func in spec.ASYNC_FUNCS and 0 < ack <= 0x7FFFFFFF:
+            if (func in spec.ASYNC_FUNCS or func in CALL_ASYNC_FUNCS) and 0 < ack <= 0x7FFFFFFF:
                 self.ids[ack] = func
             if func == spec.OPEN and ack == 0 and len(body) >= 20:
                 self.line_of_remote[self.remotes.pop(seq, 0)] = struct.unpack_from("<I", body, 16)[0]
             self.responses += 1
             count = self.responses
+        if variant == "sync_size_kept" and func in CALL_SYNC_GETS and ack == 0 and len(body) > 60:
+            body = bytearray(body)
+            struct.pack_into("<I", body, CALL_SYNC_GETS[func], len(body) - 60)
+            body = bytes(body)
         if variant == "bad_sequence" and count == 50:
             seq = (seq + 1) & 0xFFFFFFFF
         out = _frame(spec.RESPONSE, flags, seq, body)
@@ -297,6 +313,19 @@ class _Pipe:
             return None
         if variant == "no_acd_events" and msg in (spec.LINE_AGENTSTATUSEX, spec.LINE_QUEUESTATUS):
             return None
+        if variant == "callstate_w32" and msg == LINE_CALLSTATE:
+            detail, privilege = struct.unpack_from("<I", rec, 8)[0], p2
+            struct.pack_into("<I", rec, 8, 0)
+            struct.pack_into("<2I", rec, 28, detail, privilege)
+        if variant == "no_appnewcall" and msg == LINE_APPNEWCALL:
+            return None
+        if variant == "makecall_plain" and msg == spec.LINE_REPLY and func == MAKECALL and total == 52:
+            h_call, call_context = struct.unpack_from("<2I", rec, 32)
+            data = struct.pack("<I", h_call) + bytes(rec[40:52])
+            new = bytearray(rec[:40]) + data
+            struct.pack_into("<I", new, 0, 40 + len(data))
+            struct.pack_into("<2I", new, 32, call_context, len(data))
+            return new
         if variant == "hdevice_hline" and msg == spec.LINE_REPLY and line is not None:
             struct.pack_into("<I", rec, 12, line)
         if variant == "no_fanout" and msg == spec.LINE_AGENTSESSIONSTATUS and not self.proxy.created_here(self.index, p1):

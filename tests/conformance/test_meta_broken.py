@@ -23,6 +23,7 @@ S1, S2F, S2R, S2E = C + "test_s1_transport.py::", C + "test_s2_functions.py::", 
 S4S, S4T = C + "test_s4_sessions.py::", C + "test_s4_statistics.py::"
 S8Q = C + "test_s8_queue_list.py::"
 S8A = C + "test_s8_agents.py::"
+S9 = C + "test_s9_calls.py::"
 
 @pytest.fixture(autouse=True)
 def _not_with_tsp(request: pytest.FixtureRequest) -> None:
@@ -59,6 +60,24 @@ EXPECTATIONS: dict[str, tuple[list[str], list[str]]] = {
         [S1 + "test_s1_hello_version_mismatch_error3[2]", S1 + "test_s1_request_before_hello_error4",
          S1 + "test_s1_frame_too_large_error2[327681]", S1 + "test_s1_short_tapi32_msg_error1[59]"],
         [S2F + "test_s2_initialize", S1 + "test_s1_hello_exchange"],
+    ),
+    "callstate_w32": (
+        [S9 + "test_s9_offer_is_appnewcall_then_offering_with_ms_trp_placement", S9 + "test_s9_answer_hold_unhold_drop"],
+        [S9 + "test_s9_get_call_status_by_state", S9 + "test_s9_line_and_address_structures"],
+    ),
+    "no_appnewcall": (
+        [S9 + "test_s9_offer_is_appnewcall_then_offering_with_ms_trp_placement",
+         S9 + "test_s9_each_connection_gets_its_own_hcall", S9 + "test_s9_call_state_refusals",
+         S9 + "test_s9_deallocate_call", S9 + "test_s9_get_call_info"],
+        [S9 + "test_s9_make_call_completion", S9 + "test_s9_line_and_address_structures"],
+    ),
+    "sync_size_kept": (
+        [S9 + "test_s9_get_call_status_by_state", S9 + "test_s9_get_call_info", S9 + "test_s9_line_and_address_structures"],
+        [S9 + "test_s9_answer_hold_unhold_drop", S9 + "test_s9_make_call_completion"],
+    ),
+    "makecall_plain": (
+        [S9 + "test_s9_make_call_completion"],
+        [S9 + "test_s9_answer_hold_unhold_drop", S9 + "test_s9_deallocate_call"],
     ),
     "hdevice_hline": (
         [S2R + "test_s2_line_reply_layout_field_by_field", S2R + "test_s2_line_reply_of_the_line_used",

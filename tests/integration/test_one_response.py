@@ -17,6 +17,7 @@ import trio
 
 from protocol import codec
 from protocol import agent_messages as am
+from protocol import call_messages as cm
 from protocol import messages as m
 from protocol.constants import MAX_FRAME_LENGTH, TAPI32_MSG_FIXED_SIZE, ApiVersion, FrameKind, LineErr
 from protocol.schemas import VarKind
@@ -137,6 +138,8 @@ class RawPeer:
                     for rec in codec.decode_event_records(data[12:]):
                         if isinstance(rec, m.LineReply):
                             self.log.append(("reply", rec.request_id, rec.result))
+                        elif getattr(rec, "msg", None) == 12:  # the MakeCall completion (call-facts §1.2)
+                            self.log.append(("reply", rec.param1, rec.param2))
 
     async def answer_to(self, frame: bytes) -> tuple[Any, ...]:
         """Send ``frame`` and then a small Initialize; once that one's RESPONSE is here (the server answers
@@ -204,6 +207,15 @@ def _bodies(h: dict[str, int]) -> dict[type, Any]:
         m.SetAgentSessionState: m.SetAgentSessionState(h_line=hline, h_agent_session=1, agent_session_state=2),
         m.EmuAdvanceClock: m.EmuAdvanceClock(seconds=5),
         m.EmuOfferCall: m.EmuOfferCall(group_id=SALES, talk_seconds=10),
+        # wire-protocol §9.2 (no call exists: the call functions are refused with INVALCALLHANDLE)
+        cm.Answer: cm.Answer(h_call=1), cm.BlindTransfer: cm.BlindTransfer(h_call=1, dest_address="200"),
+        cm.DeallocateCall: cm.DeallocateCall(h_call=1), cm.Drop: cm.Drop(h_call=1),
+        cm.GetAddressCaps: cm.GetAddressCaps(h_line_app=h["happ"], device_id=0),
+        cm.GetAddressStatus: cm.GetAddressStatus(h_line=hline), cm.GetCallInfo: cm.GetCallInfo(h_call=1),
+        cm.GetCallStatus: cm.GetCallStatus(h_call=1), cm.GetDevCaps: cm.GetDevCaps(h_line_app=h["happ"], device_id=0),
+        cm.GetLineDevStatus: cm.GetLineDevStatus(h_line=hline), cm.Hold: cm.Hold(h_call=1),
+        cm.MakeCall: cm.MakeCall(h_line=hline, dest_address="5550000"),
+        cm.Redirect: cm.Redirect(h_call=1, dest_address="200"), cm.UnHold: cm.UnHold(h_call=1),
         **_agent_bodies(h),
     }
 
@@ -247,7 +259,9 @@ async def test_a_request_at_the_frame_limit_gets_exactly_one_response(cls: type,
         # Fixed part + out-parameters only (NegotiateAPIVersion's ExtensionID buffer is one), so never
         # larger than the REQUEST, which was at the limit.
         assert length <= MAX_FRAME_LENGTH
-        if cls is not m.NegotiateAPIVersion:
+        if getattr(cls, "REPLY_FIELD", None) is not None:  # a sync Get* of §9.2: its structure in VarData
+            assert length <= 8 + TAPI32_MSG_FIXED_SIZE + getattr(body, cls.SIZE_FIELD)
+        elif cls is not m.NegotiateAPIVersion:
             assert length == 8 + TAPI32_MSG_FIXED_SIZE
         # What the request set off came after its RESPONSE.
         if cls.ASYNC and 1 <= result <= 0x7FFFFFFF:

@@ -118,14 +118,15 @@ def test_the_checks_see_what_they_must_refuse() -> None:
 
 
 def test_every_table_row_gives_its_two_line_methods() -> None:
-    generated = {name for row in LINE_FUNCTIONS for name in (row.method, row.start_method)}
+    generated = {name for row in LINE_FUNCTIONS for name in row.methods}  # sync rows: the plain one only
     coroutines = {name for name, fn in inspect.getmembers(client.Line, inspect.iscoroutinefunction)
                   if not name.startswith("_")}
     assert coroutines - generated == {"acd_groups", "close"}
     assert generated <= coroutines
     assert len({row.req_func for row in LINE_FUNCTIONS}) == len(LINE_FUNCTIONS)
     for row in LINE_FUNCTIONS:
-        for name in (row.method, row.start_method):
+        assert row.methods == ((row.method,) if row.sync else (row.method, row.start_method))
+        for name in row.methods:
             method = getattr(client.Line, name)
             assert method.__name__ == name and f"Req_Func {row.req_func}" in method.__doc__
             assert row.tapi_name in method.__doc__

@@ -232,7 +232,7 @@ def test_close_and_shutdown() -> None:
     # ShutDown closed the other line too, and the connection is uninitialized again.
     assert h.response(c, m.GetGroupList(h_line=other)).result == LineErr.UNINITIALIZED
     assert h.response(c, m.ShutDown(h_line_app=happ)).result == LineErr.UNINITIALIZED
-    assert h.svc.table_sizes() == {"connections": 1, "apps": 0, "lines": 0, "devices_watched": 0, "delayed": 0}
+    assert h.svc.table_sizes() == {"connections": 1, "apps": 0, "lines": 0, "calls": 0, "devices_watched": 0, "delayed": 0}
 
 
 def test_apps_and_lines_per_connection_are_capped_and_freed_by_shutdown_and_close() -> None:
@@ -531,7 +531,7 @@ def test_advance_clock_sends_events_before_its_response_in_time_order() -> None:
     tail = h.frames[c][before:]
     assert isinstance(tail[-1], m.Response) and tail[-1].body == m.EmuAdvanceClock(seconds=20)
     records = [rec for f in tail[:-1] for rec in f.records
-               if isinstance(rec, (m.LineReply, m.AgentSessionStatusEvent))]  # not the §8 events
+               if isinstance(rec, (m.LineReply, m.AgentSessionStatusEvent))]  # not the §8 events nor LINE_CALLSTATE (§9)
     kinds = [("reply" if isinstance(x, m.LineReply) else x.status) for x in records]
     S, U = AgentSessionStatus.STATE, AgentSessionStatus.UPDATEINFO
     # answered at 2, delayed reply at 5, hung up at 6 (wrap-up to 16), READY at 16

@@ -65,7 +65,7 @@ def test_registry_handles_are_never_reused_and_the_caps_refuse_with_resourceunav
         reg.line(a, again.handle)
     assert foreign.value.lineerr is LineErr.INVALLINEHANDLE and "another connection" in foreign.value.message
     assert reg.close_connection(a.conn_id) and reg.close_connection(b.conn_id)
-    assert reg.sizes() == {"connections": 0, "apps": 0, "lines": 0, "devices_watched": 0}
+    assert reg.sizes() == {"connections": 0, "apps": 0, "lines": 0, "calls": 0, "devices_watched": 0}
 
 
 # --- faults, held answers, the in-flight cap ------------------------------------------------------------

@@ -507,3 +507,7 @@ from agent_vectors import AGENT_STRUCT_VECTORS, AGENT_VECTORS  # noqa: E402
 
 VECTORS += AGENT_VECTORS
 STRUCT_VECTORS += AGENT_STRUCT_VECTORS
+# wire-protocol §9.2 (typed from call-facts §1.1 in their own module)
+from call_vectors import CALL_VECTORS  # noqa: E402
+
+VECTORS += CALL_VECTORS
