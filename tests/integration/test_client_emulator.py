@@ -462,12 +462,12 @@ async def test_cli_watch_prints_events(tcp_emu: Emulator, capsys: pytest.Capture
     async with trio.open_nursery() as nursery:
         nursery.start_soon(keep_the_switch_busy)
         code = await trio.to_thread.run_sync(
-            main, ["watch", "--count", "3", "--host", tcp_emu.host, "--port", str(tcp_emu.port)]
+            main, ["watch", "--count", "12", "--host", tcp_emu.host, "--port", str(tcp_emu.port)]
         )
         nursery.cancel_scope.cancel()
     out = capsys.readouterr().out
     assert code == 0
-    assert out.count("  LINE_") == 3  # three events, the §8 ones (LINE_AGENTSTATUS ...) among them
+    assert out.count("  LINE_") == 12  # twelve events, the §8 ones (LINE_QUEUESTATUS ...) among them
     assert "LINE_AGENTSESSIONSTATUS" in out and "hAgentSession" in out
 
 
