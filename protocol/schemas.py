@@ -283,5 +283,5 @@ AGENT_STATUS = _compiled(
 )
 
 #: LINEAGENTACTIVITYENTRY, 12 bytes; name offset relative to the start of the list.
-ACTIVITY_ENTRY_SIZE = 12
-ACTIVITY_ENTRY = _compiled("ACTIVITY_ENTRY", c.Struct("id" / u32, "name_size" / u32, "name_offset" / u32))
+AGENT_ACTIVITY_ENTRY_SIZE = 12
+AGENT_ACTIVITY_ENTRY = _compiled("AGENT_ACTIVITY_ENTRY", c.Struct("id" / u32, "name_size" / u32, "name_offset" / u32))

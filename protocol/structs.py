@@ -580,7 +580,7 @@ class AgentActivityList(ListStruct):
 
     C_NAME: ClassVar[str] = "LINEAGENTACTIVITYLIST"
     ENTRY: ClassVar[type] = AgentActivityEntry
-    ENTRY_SCHEMA: ClassVar[c.Construct] = s.ACTIVITY_ENTRY
+    ENTRY_SCHEMA: ClassVar[c.Construct] = s.AGENT_ACTIVITY_ENTRY
     ENTRY_C_NAME: ClassVar[str] = "LINEAGENTACTIVITYENTRY"
 
     total_size: int

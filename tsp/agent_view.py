@@ -92,18 +92,10 @@ def _live_sessions(model: Any, hagent: int, now: float) -> list[tuple[int, Any, 
 
 
 def address_agent(model: Any, line: int, address: int, now: float) -> int | None:
-    """The address's agent (see the module docstring), or None."""
-    for hagent in model.agent_handles():
-        if _home(model, hagent) == (line, address):
-            return int(hagent)
-    for hsession in model.sessions_on_line(line):
-        info = model.session_info(hsession, now)
-        if info.state == S.ENDED:
-            continue
-        hagent = model.session_agent(hsession)
-        if any(e.hagent_session == hsession and e.working_address_id == address for e in model.session_list(hagent)):
-            return int(hagent)
-    return None
+    """The address's agent's hAgent (see the module docstring), or None: the model's rule
+    (``Switch.address_agent``, one implementation of §8.2)."""
+    agent = model.address_agent(line, address)
+    return int(agent.handle) if agent is not None else None
 
 
 def _busy(model: Any, hagent: int, now: float) -> bool:

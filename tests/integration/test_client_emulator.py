@@ -462,16 +462,17 @@ async def test_cli_watch_prints_events(tcp_emu: Emulator, capsys: pytest.Capture
     async with trio.open_nursery() as nursery:
         nursery.start_soon(keep_the_switch_busy)
         code = await trio.to_thread.run_sync(
-            main, ["watch", "--count", "3", "--host", tcp_emu.host, "--port", str(tcp_emu.port)]
+            main, ["watch", "--count", "12", "--host", tcp_emu.host, "--port", str(tcp_emu.port)]
         )
         nursery.cancel_scope.cancel()
     out = capsys.readouterr().out
     assert code == 0
-    # three events, whichever come first: the session's (§2), the routed call's on the agent's line (§9.1)
-    # and the §8 ones (LINE_AGENTSTATUSEX ...); each printed as one line naming its line device
+    # twelve events, whichever come first: the sessions' (§2), the routed calls' on the agents' lines
+    # (§9.1) and the §8 ones (LINE_QUEUESTATUS ...); each printed as one line naming its line device
     events = [ln for ln in out.splitlines() if "  LINE_" in ln]
-    assert len(events) == 3, out
+    assert len(events) == 12, out
     assert all(" line " in ln for ln in events), out
+    assert "LINE_AGENTSESSIONSTATUS" in out and "hAgentSession" in out
 
 
 @pytest.mark.parametrize("command", [["sessions", "--agent", "1001"], ["watch"]])
