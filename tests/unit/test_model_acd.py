@@ -327,3 +327,15 @@ def test_queue_interval_counters_restart_and_instantaneous_ones_do_not():
     with pytest.raises(SwitchError) as err:
         sw.set_queue_measurement_period(99, 10, 75)
     assert err.value.lineerr is LineErr.INVALPARAM
+
+
+@pytest.mark.parametrize(("patience", "abandons_at"), [(5, 10), (20, 20)])
+def test_patience_after_a_ring(patience, abandons_at):
+    # rings 0..10 at x (never answers), then waits: the caller's patience counts from arrival
+    sw = switch(Agent("x", answer="never", sessions=(ready(A),)), ring_timeout=10)
+    sw.offer_call(A, 5, 0, patience=patience)
+    assert sw.queue_info(1, abandons_at - 0.001).total_calls_abandoned == 0
+    q = sw.queue_info(1, abandons_at)
+    assert (q.total_calls_abandoned, q.current_calls_queued) == (1, 0)
+    (rec,) = sw.take_records()
+    assert (rec.hangup, len(rec.offers), rec.offers[0].ring_end) == (abandons_at * 1_000_000, 1, 10_000_000)

@@ -43,7 +43,7 @@ def check(sw: Switch, t: float, sessions: list[int], previous: dict[int, tuple],
         assert wire.session_info_bytes(sw, h, 76, t) == encode_struct(wire.session_info(info, 76))
         # the last event of each session reports its current state
         assert seen[h] is info.state
-        if info.state is S.READY:
+        if info.state is S.READY and not sw.agent_busy(sw.session_agent(h)):  # §7.1: a busy agent is no candidate
             ready_groups.add(next(e.group_id for a in sw.agent_handles() for e in sw.session_list(a)
                                   if e.hagent_session == h))
         assert info.next_state in (0, S.NOTREADY, S.READY, S.ENDED)
@@ -59,7 +59,7 @@ def check(sw: Switch, t: float, sessions: list[int], previous: dict[int, tuple],
         if h in previous:
             assert all(a >= b for a, b in zip(now, previous[h]))  # nothing ever decreases
         previous[h] = now
-    # work conservation: no READY session in a group while calls wait there
+    # work conservation: no READY session of a free agent in a group while calls wait there
     for g in sw.group_list():
         q = sw.queue_info(g.queue_id, t)
         if q.current_calls_queued:

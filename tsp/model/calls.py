@@ -112,9 +112,10 @@ class CallsMixin:
 
     def _arrive(self, group: GroupRec, call: CallRec, t: int) -> None:
         """A call enters the switch (or, after a transfer, a new group) at ``group``'s queue."""
-        if call.patience >= 0:
+        if call.patience >= 0:  # its heap event only if it still waits after routing (Switch._route)
             call.patience_due = t + call.patience
-            heapq.heappush(self._heap, (call.patience_due, next(self._seq), K.PATIENCE, call))
+            call.patience_set = False
+            self._fresh.append(call)
         call.groups.append(group.id)
         call.entries.append(t)
         self._enqueue(group, call, t)
@@ -163,7 +164,11 @@ class CallsMixin:
         self._queue_update(group)
         if 0 <= call.patience_due <= t:
             self._abandon(call, t)
-        elif 0 <= call.overflow_due <= t and group.overflow_to is not None:
+            return
+        if call.patience_due > t and not call.patience_set:
+            call.patience_set = True
+            heapq.heappush(self._heap, (call.patience_due, next(self._seq), K.PATIENCE, call))
+        if 0 <= call.overflow_due <= t and group.overflow_to is not None:
             self._overflow(call, t)
 
     def _abandon(self, call: CallRec, t: int) -> None:

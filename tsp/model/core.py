@@ -69,6 +69,7 @@ class Switch(CallsMixin, StatsMixin):
         self._processed = 0
         self._handles = itertools.count(1)  # agents and sessions share one handle space
         self._call_ids = itertools.count(1)
+        self._fresh: list = []  # calls that arrived with a patience since the last routing
         self._dirty: set[GroupRec] = set()  # groups where a call or a candidate appeared (route them)
         self._ring_timeout = to_us(sw.ring_timeout)
         self._outbound_answer = to_us(sw.outbound_answer)
@@ -393,6 +394,19 @@ class Switch(CallsMixin, StatsMixin):
         self._agent_touch(agent)
 
     def _route(self, t: int) -> None:
+        """Route (:meth:`_match`), then give each call that arrived and still waits its patience event
+        (most calls are routed at once: they never need one)."""
+        self._match(t)
+        fresh = self._fresh
+        if fresh:
+            push = heapq.heappush
+            for c in fresh:
+                if c.where is not None and not c.patience_set:
+                    c.patience_set = True
+                    push(self._heap, (c.patience_due, next(self._seq), K.PATIENCE, c))
+            fresh.clear()
+
+    def _match(self, t: int) -> None:
         """§7.1: offer waiting calls to free READY sessions, oldest call (by arrival) first, each to the
         candidate of its group with the oldest (ready-since, hAgentSession)."""
         dirty = self._dirty

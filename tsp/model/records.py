@@ -123,7 +123,7 @@ class CallRec:
         "id", "arrival", "talk", "patience_due", "overflow_due", "where", "group", "session", "agent", "state",
         "state_since", "line", "address", "answer_due", "hangup_due", "ring_due", "answered", "ani", "dnis", "uui",
         "outbound", "reason", "related", "end", "first_arrival", "groups", "flows", "entries", "offers",
-        "answer_at", "hangup_at", "wrap_end", "outcome", "transferred", "patience",
+        "answer_at", "hangup_at", "wrap_end", "outcome", "transferred", "patience", "patience_set",
     )
 
     def __init__(self, call_id: int, arrival: int, talk: int) -> None:
@@ -133,6 +133,7 @@ class CallRec:
         self.talk = talk
         self.patience = -1  # us from (re)arrival; -1 = waits forever
         self.patience_due = -1
+        self.patience_set = False  # a heap event for patience_due exists
         self.overflow_due = -1
         self.where: GroupRec | None = None  # the queue it waits in
         self.group: GroupRec | None = None  # the group it belongs to now (queue or the session's)
