@@ -229,16 +229,21 @@ class SwitchService:
 
     # --- embedded helpers ------------------------------------------------------------------------------
 
-    def offer_call(self, group_id: Any, talk: float, now: float) -> tuple[int, tuple[Outgoing, ...]]:
+    def offer_call(
+        self, group_id: Any, talk: float, now: float, *, patience: float | None = None,
+        ani: str | None = None, dnis: str | None = None, uui: str | None = None,
+    ) -> tuple[int, tuple[Outgoing, ...]]:
         """A call arrives at the group's queue at ``now`` (the embedded twin of EmuOfferCall).
 
-        ``group_id`` may be a UUID, a GUID string or a group name. Returns the call ID and the frames.
+        ``group_id`` may be a UUID, a GUID string or a group name; ``patience`` (seconds in a queue before
+        the caller hangs up, None = forever, wire-protocol §7.3), ``ani``/``dnis``/``uui`` as the scenario's
+        ``[[calls]]`` keys (§9.2). Returns the call ID and the frames.
         """
         group = self.model.scenario.group(group_id)
         gid = group.id if group is not None else group_id
         batch = Batch()
         now = self._advance(now, batch)
-        call_id = self.model.offer_call(gid, talk, now)
+        call_id = self.model.offer_call(gid, talk, now, patience=patience, ani=ani, dnis=dnis, uui=uui)
         self.fanout.fan_out(self.model.take_events(), batch)
         return call_id, batch.frames()
 

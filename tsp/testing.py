@@ -138,9 +138,15 @@ class Emulator:
         self.server.wake()
         await trio.sleep(0)
 
-    def offer_call(self, group: str | uuid.UUID, talk: float) -> int:
-        """A call arrives now at ``group``'s queue (name or GUID) and talks ``talk`` s once answered."""
-        call_id, frames = self.service.offer_call(group, talk, self.now)
+    def offer_call(
+        self, group: str | uuid.UUID, talk: float, *, patience: float | None = None,
+        ani: str | None = None, dnis: str | None = None, uui: str | None = None,
+    ) -> int:
+        """A call arrives now at ``group``'s queue (name or GUID) and talks ``talk`` s once answered;
+        ``patience``: seconds it waits in a queue before hanging up (None = forever); ``ani`` / ``dnis`` /
+        ``uui``: caller number, called number, user-user information (as the scenario's ``[[calls]]``)."""
+        call_id, frames = self.service.offer_call(
+            group, talk, self.now, patience=patience, ani=ani, dnis=dnis, uui=uui)
         self.server.deliver(frames)
         self.server.wake()
         return call_id

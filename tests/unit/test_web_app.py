@@ -151,6 +151,29 @@ async def test_offer_and_advance_change_the_figures(emu) -> None:
     assert (call_row["agent"], call_row["answered"], call_row["state"], call_row["since"]) == ("1001", True, "talking", 8.0)
 
 
+async def test_offer_with_caller_number_and_patience(emu) -> None:
+    """A call offered with ``ani`` shows its caller number where it rings; one with ``patience`` that
+    waits longer than that is abandoned (wire-protocol §7.3), the figures say so."""
+    app = ConsoleApp(Hub(emu.server, control=True))
+    first = {"group": "Sales", "talk": 300, "ani": "+4930123456", "dnis": "800"}
+    status, _, body = await call(app, "POST", "/api/offer", json_body=first)
+    assert status == 200, body
+    snap = await state(app)
+    row = next(c for c in snap["calls"] if c["call"] == json.loads(body)["call"])
+    assert (row["caller"], row["agent"]) == ("+4930123456", "1001")
+    # the one READY agent is busy for 300 s: this caller gives up after 20 s in the queue
+    status, _, body = await call(app, "POST", "/api/offer",
+                                 json_body={"group": "Sales", "talk": 30, "ani": "555", "patience": 20})
+    assert status == 200, body
+    waiting = next(c for c in (await state(app))["calls"] if c["call"] == json.loads(body)["call"])
+    assert (waiting["caller"], waiting["state"]) == ("555", "waiting")
+    status, _, _ = await call(app, "POST", "/api/advance", json_body={"seconds": 25})
+    assert status == 200
+    snap = await state(app)
+    assert group(snap)["abandoned"] == 1
+    assert all(c["caller"] != "555" for c in snap["calls"])
+
+
 async def test_session_state_action(emu) -> None:
     app = ConsoleApp(Hub(emu.server, control=True))
     snap = await state(app)
@@ -190,7 +213,11 @@ async def test_fault_rules_added_and_removed(emu) -> None:
     ("/api/advance", {"secs": 5}, 400, "secs"),
     ("/api/offer", {"group": "Nope", "talk": 5}, 404, "Nope"),
     ("/api/offer", {"group": "Sales", "talk": -2}, 400, "-2"),
-    ("/api/offer", {"group": "Sales", "talk": 5, "ani": "555"}, 400, "ani"),
+    ("/api/offer", {"group": "Sales", "talk": 5, "caller": "555"}, 400, "caller"),
+    ("/api/offer", {"group": "Sales", "talk": 5, "patience": -1}, 400, "-1"),
+    ("/api/offer", {"group": "Sales", "talk": 5, "patience": "30"}, 400, "'30'"),
+    ("/api/offer", {"group": "Sales", "talk": 5, "ani": 555}, 400, "ani"),
+    ("/api/offer", {"group": "Sales", "talk": 5, "dnis": "9" * 129}, 400, "dnis"),
     ("/api/faults", {"function": "x", "mode": "drop"}, 400, "'x'"),
 ])
 async def test_bad_arguments_say_what_and_which_value(emu, path, body, status, words) -> None:

@@ -220,7 +220,7 @@ class ConsoleApp:
         hub = self.hub
         if path == "/api/faults":
             return hub.add_fault(args)
-        expected = {"/api/advance": {"seconds"}, "/api/offer": {"group", "talk"},
+        expected = {"/api/advance": {"seconds"}, "/api/offer": {"group", "talk", "patience", "ani", "dnis", "uui"},
                     "/api/session-state": {"session", "state", "next_state"}}[path]
         unknown = set(args) - expected
         if unknown:
@@ -229,7 +229,8 @@ class ConsoleApp:
         if path == "/api/advance":
             return await hub.advance(args.get("seconds"))
         if path == "/api/offer":
-            return hub.offer(args.get("group"), args.get("talk"))
+            return hub.offer(args.get("group"), args.get("talk"), args.get("patience"), args.get("ani"),
+                             args.get("dnis"), args.get("uui"))
         return hub.set_session_state(args.get("session"), args.get("state"), args.get("next_state"))
 
 

@@ -35,6 +35,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Hub", "Viewer", "ActionError", "TooManyViewers", "TICK_SECONDS", "MIN_PUSH_SECONDS", "VIEWER_BUFFER",
            "DEFAULT_MAX_VIEWERS", "MAX_ADVANCE_SECONDS", "MAX_FAULT_RULES"]
 
+#: Longest caller / called number or UUI a control action may give (characters).
+MAX_NUMBER_CHARS = 128
+
 log = logging.getLogger("tsp.web")
 
 #: Wall-clock seconds between two snapshots on a real clock when nothing else happens.
@@ -286,8 +289,11 @@ class Hub:
             self.poke()
             return {"now": server.now()}
 
-    def offer(self, group: Any, talk: Any) -> dict[str, Any]:
-        """A call arrives now at ``group`` (name or GUID) and talks ``talk`` seconds once answered."""
+    def offer(self, group: Any, talk: Any, patience: Any = None, ani: Any = None, dnis: Any = None,
+              uui: Any = None) -> dict[str, Any]:
+        """A call arrives now at ``group`` (name or GUID) and talks ``talk`` seconds once answered;
+        optional ``patience`` (seconds in the queue before the caller hangs up; null = forever) and the
+        caller's number ``ani``, the called number ``dnis`` and ``uui`` (strings)."""
         self._require_control()
         server = self.server
         if not isinstance(group, str) or not group:
@@ -297,8 +303,17 @@ class Hub:
             raise ActionError(404, f"the scenario has no group {group!r}")
         if isinstance(talk, bool) or not isinstance(talk, (int, float)) or not math.isfinite(talk) or talk < 0:
             raise ActionError(400, f"talk must be a number of seconds >= 0, got {talk!r}")
+        if patience is not None and (isinstance(patience, bool) or not isinstance(patience, (int, float))
+                                     or not math.isfinite(patience) or patience < 0):
+            raise ActionError(400, f"patience must be a number of seconds >= 0 or null, got {patience!r}")
+        for name, value in (("ani", ani), ("dnis", dnis), ("uui", uui)):
+            if value is not None and (not isinstance(value, str) or len(value) > MAX_NUMBER_CHARS):
+                raise ActionError(400, f"{name} must be a string of at most {MAX_NUMBER_CHARS} characters or null, "
+                                       f"got {value!r:.80}")
         try:
-            call_id, frames = server.service.offer_call(found.id, float(talk), server.now())
+            call_id, frames = server.service.offer_call(
+                found.id, float(talk), server.now(), patience=None if patience is None else float(patience),
+                ani=ani or None, dnis=dnis or None, uui=uui or None)
         except SwitchError as err:
             raise ActionError(400, err.message) from None
         server.deliver(frames)

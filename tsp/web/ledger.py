@@ -155,6 +155,7 @@ class Ledger:
 
     def on_event(self, event: object) -> None:
         """A model event as the service fans it out (register with ``service.event_observers``)."""
+        self._open_at = None  # the switch changed: the open records are read again (also within an instant)
         if not isinstance(event, SessionEvent):
             return  # agent, queue and call events: the console reads those figures from the switch
         t = self.model.now
@@ -210,6 +211,7 @@ class Ledger:
         """Catch up at the switch's current instant: the history (cheap: one LINEQUEUEINFO per group).
         Sessions come with their NEWSESSION events (those before the ledger was made are looked up when
         it is made)."""
+        self._open_at = None  # a control action may have changed the switch within the same instant
         self._record_history(self.model.now)
 
     def _discover_sessions(self, t: float) -> None:

@@ -198,7 +198,11 @@ function wireControls() {
   const num = (form, name) => Number(form.elements[name].value);
   $("f-advance").addEventListener("submit", (e) => { e.preventDefault(); post("/api/advance", { seconds: num(e.target, "seconds") }); });
   $("f-offer").addEventListener("submit", (e) => {
-    e.preventDefault(); post("/api/offer", { group: e.target.elements.group.value, talk: num(e.target, "talk") });
+    e.preventDefault();
+    const f = e.target.elements, call = { group: f.group.value, talk: num(e.target, "talk") };
+    if (f.ani.value) call.ani = f.ani.value;
+    if (f.patience.value !== "") call.patience = num(e.target, "patience");
+    post("/api/offer", call);
   });
   $("f-state").addEventListener("submit", (e) => {
     e.preventDefault(); post("/api/session-state", { session: num(e.target, "session"), state: e.target.elements.state.value });
