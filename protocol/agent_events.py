@@ -14,11 +14,11 @@ views and the client reads them with :func:`typed_agent_record`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from protocol.constants import LineMsg
-from protocol.declare import RECORD_SLOTS, event, slot
-from protocol.messages import AsyncEventMsg
+from protocol.declare import event, slot
+from protocol.messages import AsyncEventMsg, EventView
 
 __all__ = [
     "AgentStatusExEvent", "QueueStatusEvent", "GroupStatusEvent", "AgentStatusEvent", "AGENT_EVENT_CLASSES",
@@ -26,25 +26,7 @@ __all__ = [
 ]
 
 
-class AgentView:
-    """``to_generic`` / ``from_generic`` of the §8 event views."""
-
-    __slots__ = ()
-    MSG: ClassVar[int]
-    from_wire: ClassVar[Any]
-    to_wire: ClassVar[Any]
-
-    def to_generic(self) -> AsyncEventMsg:
-        *words, var = self.to_wire(self)
-        return AsyncEventMsg(**dict(zip(RECORD_SLOTS, words)), vardata=var)
-
-    @classmethod
-    def from_generic(cls, g: Any) -> Any:
-        """The view, or None when ``g`` has not its Msg and shape."""
-        if g.msg != cls.MSG:
-            return None
-        return cls.from_wire(g.init_context, g.context, g.hdevice, g.msg, g.open_context, g.param1, g.param2,
-                             g.param3, g.param4, bytes(g.vardata))
+AgentView = EventView  # the one view base (protocol/messages.py)
 
 
 @event(LineMsg.AGENTSTATUSEX)

@@ -25,32 +25,14 @@ import attrs
 
 from protocol.call_constants import LineCallState
 from protocol.constants import LineMsg
-from protocol.declare import RECORD_SLOTS, event, slot
-from protocol.messages import AsyncEventMsg
+from protocol.declare import event, slot
+from protocol.messages import AsyncEventMsg, EventView
 from protocol.structs import enum_or_int
 
 __all__ = ["AppNewCallEvent", "CallStateEvent", "MakeCallReply", "MakeCallResult", "CALL_EVENT_CLASSES", "typed_call_record"]
 
 
-class CallView:
-    """``to_generic`` / ``from_generic`` of the call views (as messages' views have)."""
-
-    __slots__ = ()
-    MSG: ClassVar[int]
-    from_wire: ClassVar[Any]
-    to_wire: ClassVar[Any]
-
-    def to_generic(self) -> AsyncEventMsg:
-        *words, var = self.to_wire(self)
-        return AsyncEventMsg(**dict(zip(RECORD_SLOTS, words)), vardata=var)
-
-    @classmethod
-    def from_generic(cls, g: Any) -> Any:
-        """The view, or None when ``g`` has not its Msg and shape."""
-        if g.msg != cls.MSG:
-            return None
-        return cls.from_wire(g.init_context, g.context, g.hdevice, g.msg, g.open_context, g.param1, g.param2,
-                             g.param3, g.param4, bytes(g.vardata))
+CallView = EventView  # the one view base (protocol/messages.py)
 
 
 @event(LineMsg.APPNEWCALL)

@@ -401,9 +401,10 @@ class AsyncEventMsg:
         return (pack(total + 8, kind, 0, 0, total, *words) if kind else pack(total, *words)) + var
 
 
-class _View:
-    """The generic-record side of an :func:`~protocol.declare.event` view (``to_wire`` / ``from_wire``
-    are generated from the view's slot declarations)."""
+class EventView:
+    """The generic-record side of every :func:`~protocol.declare.event` view (``to_wire`` / ``from_wire``
+    are generated from the view's slot declarations): the views here and those of
+    protocol/agent_events.py and protocol/call_events.py."""
 
     __slots__ = ()
     MSG: ClassVar[int]
@@ -417,14 +418,16 @@ class _View:
 
     @classmethod
     def from_generic(cls, g: AsyncEventMsg) -> Any:
-        """The typed view, or None when the record does not have the view's shape (then the codec keeps
-        the generic record, losing nothing)."""
+        """The typed view, or None when the record is not of the view's Msg or has not its shape (then
+        the codec keeps the generic record, losing nothing)."""
+        if g.msg != cls.MSG:
+            return None
         return cls.from_wire(g.init_context, g.context, g.hdevice, g.msg, g.open_context, g.param1, g.param2,
                              g.param3, g.param4, bytes(g.vardata))
 
 
 @event(LineMsg.REPLY)
-class LineReply(_View):
+class LineReply(EventView):
     """LINE_REPLY (Msg 12): completion of an async request.
 
     ``data`` = the structure bytes (or the 4-byte handle for CreateAgent/CreateAgentSession), empty on
@@ -452,7 +455,7 @@ LINE_REPLY_FIELDS: tuple[str, ...] = LineReply.WIRE_FIELDS
 
 
 @event(LineMsg.AGENTSESSIONSTATUS)
-class AgentSessionStatusEvent(_View):
+class AgentSessionStatusEvent(EventView):
     """LINE_AGENTSESSIONSTATUS (Msg 27): Param1 hAgentSession, Param2 status bits, Param3 the new
     LINEAGENTSESSIONSTATE_ when the STATE bit is set, else 0. PostProcessProcContext, Param4 and the
     VarData are 0 / empty (a record with anything there stays a generic AsyncEventMsg)."""
