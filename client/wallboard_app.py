@@ -7,7 +7,8 @@ list, creates the roster's agents (CreateAgent returns a scenario agent's handle
 
 * at a steady rate (``--refresh``, default 1 s): every live session's info and every mapped queue's info;
 * on events: a LINE_AGENTSESSIONSTATUS shows the new state at once and re-reads that session (and the
-  queues); an unknown session makes it re-read the agents' session lists.
+  queues); an unknown session makes it re-read the agents' session lists; a LINE_QUEUESTATUS (a call
+  entered, left, abandoned or flowed, wire-protocol §8.1) re-reads the queues at once.
 
 When the connection drops (the emulator restarts, say) it keeps the last frame on screen marked
 "reconnecting", retries with exponential backoff (0.5 s doubling up to 10 s) and starts a fresh model once
@@ -47,6 +48,7 @@ from client.wallboard import (
     WallboardModel,
     render_board,
 )
+from protocol.agent_events import QueueStatusEvent, typed_agent_record
 from protocol.constants import DEFAULT_PORT
 from protocol.messages import AgentSessionStatusEvent
 
@@ -148,6 +150,8 @@ class WallboardClient:
         self.line: Any = None
         self.agents: dict[str, Any] = {}  # agent ID -> hAgent
         self.notes: list[str] = []
+        #: LINE_QUEUESTATUS records seen (each re-reads the queues at once).
+        self.queue_events = 0
         self._last_relist = -math.inf
         self._wake = trio.Event()
 
@@ -224,6 +228,11 @@ class WallboardClient:
         """
         if isinstance(record, AgentSessionStatusEvent):
             self.model.apply_event(record)
+            self._wake.set()
+        elif isinstance(typed_agent_record(record), QueueStatusEvent):
+            # LINE_QUEUESTATUS (wire-protocol §8.1): a call entered, left, abandoned or flowed - the queues
+            # are read at once instead of at the next steady refresh (no session may have changed)
+            self.queue_events += 1
             self._wake.set()
 
     def board(self, status: str = "live") -> Board:

@@ -169,3 +169,53 @@ async def test_live_board_follows_events_and_survives_a_restart(autojump_clock: 
         assert back.status == "live"
         assert back.group("Sales").answered == 1  # the new run's history, not the old one's
         nursery.cancel_scope.cancel()
+
+
+QUIET = """
+[switch]
+name = "Queue events"
+lines = 1
+start = "2026-11-26T09:00:00Z"
+
+[[groups]]
+id = "5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b"
+name = "Sales"
+queue = 1
+
+[[agents]]
+id = "A"
+[[agents.sessions]]
+group = "Sales"
+line = 0
+state = "NOTREADY"
+"""
+
+
+async def test_a_call_entering_a_queue_shows_at_once_through_line_queuestatus(autojump_clock: Any,
+                                                                               tmp_path: Path) -> None:
+    """No session changes when a call joins a queue nobody serves: only LINE_QUEUESTATUS says so. With a
+    steady refresh of 20 s (events are batched for 1/20 of it), the board must show the waiting call
+    within 1.5 s."""
+    path = tmp_path / "quiet.toml"
+    path.write_text(QUIET, encoding="utf-8")
+    frames: list[Board] = []
+    seen: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def connector() -> AsyncIterator[Any]:
+        stream = await seen["emu"].connect_memory()
+        async with client.connect_stream(stream) as tapi:
+            yield tapi
+
+    async with trio.open_nursery() as nursery:
+        seen["emu"] = emu = await nursery.start(partial(run_emulator, path, listen=False))
+        nursery.start_soon(partial(run_wallboard, "memory", 0, frames.append,
+                                   roster=Roster.from_scenario_text(QUIET), connector=connector, refresh=20))
+        await trio.sleep(5)
+        assert frames and frames[-1].group("Sales").calls_waiting == 0
+        before = len(frames)
+        emu.offer_call("Sales", 30)
+        await trio.sleep(1.5)
+        assert len(frames) > before, "no new frame after the call joined the queue"
+        assert frames[-1].group("Sales").calls_waiting == 1
+        nursery.cancel_scope.cancel()
