@@ -468,10 +468,13 @@ class EmulatorServer:
                 conn.receive_data(data)
                 if not self._process(peer):
                     return
-                while conn.advance is not None:  # EmuAdvanceClock: in slices; this peer's next frames wait
+                while conn.advance is not None or conn.more:
                     outbox.flush_deferred()
-                    await advance.run(self, conn)
-                    received_at = trio.current_time()  # nothing was read during the advance
+                    if conn.advance is not None:  # EmuAdvanceClock: in slices; this peer's next frames wait
+                        await advance.run(self, conn)
+                        received_at = trio.current_time()  # nothing was read during the advance
+                    else:  # FRAMES_PER_TURN handled, more buffered: the other connections' turn first
+                        await trio.lowlevel.checkpoint()
                     outbox.deferred = True
                     if not self._process(peer):
                         return

@@ -34,7 +34,12 @@ from protocol.errors import LocalProtocolError, RemoteProtocolError
 from tsp.batch import Outgoing
 from tsp.switch import PendingAdvance, SwitchService
 
-__all__ = ["ServerConnection", "PRODUCT"]
+__all__ = ["ServerConnection", "PRODUCT", "FRAMES_PER_TURN"]
+
+#: Frames one connection has handled before the others get a turn: one 64 KiB read may carry ~1,000
+#: pipelined requests, and answering them all at once kept a healthy connection waiting for seconds
+#: while 40 flooding ones took their turns (fuzz campaign, attack ``slow``, full preset).
+FRAMES_PER_TURN = 128
 
 log = logging.getLogger("tsp.server")
 
@@ -79,6 +84,9 @@ class ServerConnection:
         #: The EmuAdvanceClock this connection sent, which the server runs in slices (tsp/advance.py)
         #: before it calls :meth:`process` again.
         self.advance: PendingAdvance | None = None
+        #: True when :meth:`process` stopped after :data:`FRAMES_PER_TURN` frames with more complete ones
+        #: buffered: the server lets the other connections run, then calls it again (fairness).
+        self.more = False
         #: The REQUEST being handled (a fallback body if its RESPONSE cannot be encoded).
         self.current_request: m.Request | None = None
         self._own: list[bytes] = []  # encoded for this connection, in write order
@@ -99,7 +107,8 @@ class ServerConnection:
 
     def process(self, now: Callable[[], float]) -> bool:
         """Handle every complete frame buffered (``now()``: the switch time for a request); False when
-        the connection must end (:attr:`reason` says why). Stops early while :attr:`advance` is set.
+        the connection must end (:attr:`reason` says why). Stops early while :attr:`advance` is set, and
+        after :data:`FRAMES_PER_TURN` frames (then :attr:`more` is True).
 
         The one internal-error handler is here: an exception while a request is handled is a bug; it is
         logged with its traceback, the request answered with LINEERR_OPERATIONFAILED, and the next frame
@@ -124,7 +133,13 @@ class ServerConnection:
 
     def _frames(self, now: Callable[[], float]) -> bool:
         proto = self.proto
+        self.more = False
+        last = self.frames_in + FRAMES_PER_TURN
         while True:
+            if self.frames_in >= last:  # this turn's share: the rest waits for the next one
+                self.more = True
+                self._handling = None
+                return True
             if self.fast_lane:
                 values = proto.take_fixed_request(_FRAME, _LENGTH, _GASI)
                 if values is not None:

@@ -30,7 +30,7 @@ from tsp.clock import ManualClock
 from tsp.faults import FaultInjector
 from tsp.scenario import default_scenario
 from tsp.model import Switch
-from tsp.serverconn import ServerConnection
+from tsp.serverconn import FRAMES_PER_TURN, ServerConnection
 from tsp.switch import SwitchService
 
 GASI = int(ReqFunc.GETAGENTSESSIONINFO)
@@ -49,6 +49,7 @@ class Harness:
         self.fast = fast
         self.conns: list[ServerConnection] = []
         self.queued: list[bytes] = []
+        self.turns = 0  # extra process() calls because a read held more than FRAMES_PER_TURN frames
 
     def connect(self) -> int:
         conn_id = self.service.open_connection("test")
@@ -72,6 +73,9 @@ class Harness:
         conn = self.conns[index]
         conn.receive_data(data)
         alive = conn.process(self.clock.now)
+        while alive and conn.more:  # as the server does, after the other connections' turn
+            self.turns += 1
+            alive = conn.process(self.clock.now)
         data, others = conn.take_output()
         self.queued[index] += data
         self.deliver(others)
@@ -336,3 +340,23 @@ def test_a_bug_on_the_lane_meets_the_one_internal_error_handler(monkeypatch: Any
     monkeypatch.undo()
     fast.feed(0, gasi(61, request_id=61, h_line=h["line"], h_agent_session=h["session"]))
     assert fast.lane_answers == 1
+
+
+def test_a_long_read_is_handled_in_turns_with_the_same_bytes() -> None:
+    """One read with 2.5 turns' worth of pipelined requests: process() stops after FRAMES_PER_TURN frames
+    with ``more`` set (the server lets the other connections run in between), and the answers are the
+    same bytes whether the lane or the general path gives them."""
+    fast, general, h = pair()
+    n = FRAMES_PER_TURN * 5 // 2
+    data = b"".join(gasi(100 + i, request_id=1 + i, h_line=h["line"], h_agent_session=h["session"],
+                         agent_session_info_size=100) for i in range(n))
+    conn = fast.conns[0]
+    before = conn.frames_in
+    conn.receive_data(data)
+    assert conn.process(fast.clock.now) and conn.more
+    assert conn.frames_in - before == FRAMES_PER_TURN
+    conn.take_output()
+    fast2, general2, _ = pair()
+    out = same(fast2, general2, 0, data)
+    assert (fast2.turns, general2.turns) == (2, 2)
+    assert out.count(struct.pack("<HH", 2, 0)) >= n  # a RESPONSE per request (and the LINE_REPLYs)
