@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import tomllib
+import uuid
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from protocol.constants import AgentSessionState, LineErr
 from tsp import scenario_v11 as v11
-from tsp.scenario_check import Checker, LineIndex, describe
+from tsp.scenario_check import Checker, LineIndex, describe, format_path
 from tsp.scenario_types import (
     DEFAULT_START,
     FAULT_MODES,
@@ -205,6 +206,7 @@ class _Builder(Checker):
                 self.build_session(sp, st, switch, activities)
                 for sp, st in self.items(t.get("sessions", []), p + ("sessions",), session_keys)
             )
+            self.check_one_session_per_group(p, agent_id, sessions)
             agents.append(
                 Agent(
                     id=agent_id,
@@ -217,6 +219,19 @@ class _Builder(Checker):
                 )
             )
         return tuple(agents)
+
+    def check_one_session_per_group(self, p: PathT, agent_id: str, sessions: tuple[SessionSpec, ...]) -> None:
+        """wire-protocol §7.1: one not-ENDED session per agent and group. A scheduled ENDED may be deferred
+        by a call (it becomes the next state), so a scenario gets one session per agent and group."""
+        first: dict[uuid.UUID, int] = {}
+        for j, spec in enumerate(sessions):
+            if spec.group in first:
+                raise self.fail(
+                    p + ("sessions", j, "group"),
+                    f"agent {agent_id!r} already has a session in this group ({format_path(p)}.sessions"
+                    f"[{first[spec.group]}]): one session per agent and group (wire-protocol §7.1)",
+                )
+            first[spec.group] = j
 
     def build_session(
         self, p: PathT, t: dict, switch: SwitchSettings, activities: tuple[Activity, ...]

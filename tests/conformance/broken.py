@@ -28,6 +28,9 @@ sync_size_kept the RESPONSE of a sync Get* call function (30, 31, 21, 23, 34, 38
                DWORD instead of the structure's VarData offset 0
 makecall_plain the MakeCall completion as an ordinary LINE_REPLY (Param3 lphCallContext, Param4 16, the
                hCall and the IDs as data) instead of call-facts §1.2's layout
+group_twice    1.0's several live sessions of one agent in one group, as a client sees them: a CreateAgentSession
+               refused with INVALAGENTGROUP for an (hAgent, GroupID) this connection already created a session
+               for completes successfully instead, with that earlier hAgentSession (wire-protocol §7.1)
 ============== ==============================================================================================
 
 The meta cases (test_meta_broken.py) run conformance cases through each variant and assert that the cases
@@ -47,7 +50,7 @@ from . import spec
 HEADER = struct.Struct("<IHHI")
 VARIANTS = ("none", "date4", "cy_unscaled", "reply_first", "no_fanout", "bad_sequence", "no_close", "hdevice_hline",
             "queue_name_rel", "status_name_rel", "no_agentstatus", "no_acd_events", "caps_features",
-            "callstate_w32", "no_appnewcall", "sync_size_kept", "makecall_plain")
+            "callstate_w32", "no_appnewcall", "sync_size_kept", "makecall_plain", "group_twice")
 #: wire-protocol §9.2: asynchronous call functions (for the request-ID bookkeeping) and the sync Get* ones.
 CALL_ASYNC_FUNCS = frozenset({7, 8, 16, 46, 48, 60, 89})
 CALL_SYNC_GETS = {30: 12, 31: 12, 21: 28, 23: 16, 34: 24, 38: 12}  # Req_Func -> offset of its size DWORD
@@ -123,6 +126,8 @@ class _Pipe:
     ids: dict[int, int] = field(default_factory=dict)  # request ID -> Req_Func
     held: dict[int, tuple[bytes, float]] = field(default_factory=dict)  # request ID -> RESPONSE, deadline
     responses: int = 0
+    session_pairs: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # seq, then request ID -> pair
+    created_pairs: dict[tuple[int, bytes], bytes] = field(default_factory=dict)  # pair -> success Param4 + data
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
@@ -156,6 +161,10 @@ class _Pipe:
                             self.funcs[seq] = func
                             if func == spec.OPEN:
                                 self.remotes[seq] = struct.unpack_from("<I", body, 52)[0]
+                            if func == spec.CREATEAGENTSESSION:  # (hAgent at 20, the GroupID in VarData at 32)
+                                g_off = 60 + struct.unpack_from("<I", body, 32)[0]
+                                pair = (struct.unpack_from("<I", body, 20)[0], body[g_off : g_off + 16])
+                                self.session_pairs[seq] = pair
                 self.upstream.sendall(chunk)
         except OSError:
             pass
@@ -221,6 +230,9 @@ class _Pipe:
             ack = struct.unpack_from("<I", body, 0)[0] if len(body) >= 4 else 0
             if (func in spec.ASYNC_FUNCS or func in CALL_ASYNC_FUNCS) and 0 < ack <= 0x7FFFFFFF:
                 self.ids[ack] = func
+            pair = self.session_pairs.pop(seq, None)
+            if pair is not None and 0 < ack <= 0x7FFFFFFF:
+                self.session_pairs[ack] = pair
             if func == spec.OPEN and ack == 0 and len(body) >= 20:
                 self.line_of_remote[self.remotes.pop(seq, 0)] = struct.unpack_from("<I", body, 16)[0]
             self.responses += 1
@@ -276,7 +288,16 @@ class _Pipe:
             func = self.ids.get(p1) if msg == spec.LINE_REPLY else None
             if func == spec.CREATEAGENTSESSION and p2 == 0 and p4 >= 4:
                 self.proxy.note_created(self.index, struct.unpack_from("<I", rec, 40)[0])
+            pair = self.session_pairs.pop(p1, None) if func == spec.CREATEAGENTSESSION else None
+            if pair is not None and p2 == 0 and pair not in self.created_pairs:
+                self.created_pairs[pair] = bytes(rec[36:total])
+            earlier = self.created_pairs.get(pair) if pair is not None and p2 == spec.INVALAGENTGROUP else None
             line = self.line_of_remote.get(h_device)
+        if variant == "group_twice" and earlier is not None:
+            new = bytearray(rec[:36]) + earlier
+            struct.pack_into("<I", new, 0, len(new))
+            struct.pack_into("<I", new, 28, 0)
+            return new
         if msg == spec.LINE_REPLY and func == spec.GETAGENTSESSIONINFO and p2 == 0 and p4 >= 76:
             if variant == "date4":
                 fields = spec.AGENTSESSIONINFO.unpack_from(rec, 40)

@@ -24,6 +24,7 @@ S4S, S4T = C + "test_s4_sessions.py::", C + "test_s4_statistics.py::"
 S8Q = C + "test_s8_queue_list.py::"
 S8A = C + "test_s8_agents.py::"
 S9 = C + "test_s9_calls.py::"
+S7A = C + "test_s7_acd_model.py::"
 
 @pytest.fixture(autouse=True)
 def _not_with_tsp(request: pytest.FixtureRequest) -> None:
@@ -74,6 +75,11 @@ EXPECTATIONS: dict[str, tuple[list[str], list[str]]] = {
     "sync_size_kept": (
         [S9 + "test_s9_get_call_status_by_state", S9 + "test_s9_get_call_info", S9 + "test_s9_line_and_address_structures"],
         [S9 + "test_s9_answer_hold_unhold_drop", S9 + "test_s9_make_call_completion"],
+    ),
+    "group_twice": (
+        [S7A + "test_s7_1_second_live_session_in_one_group_invalagentgroup"],
+        [S2F + "test_s2_create_agent_session_errors[unknown group]", S2F + "test_s2_get_agent_session_list",
+         S7A + "test_s7_1_scenario_session_counts"],
     ),
     "makecall_plain": (
         [S9 + "test_s9_make_call_completion"],

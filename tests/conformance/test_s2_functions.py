@@ -302,11 +302,12 @@ def test_s2_create_agent_session(app):
 @S2
 def test_s2_create_agent_session_pin(app):
     """wire-protocol §2 CreateAgentSession: for an agent with a PIN the right PIN succeeds and a wrong one ->
-    LINEERR_INVALPASSWORD."""
+    LINEERR_INVALPASSWORD. In Support: agent 1001 has the scenario's live Sales session, and §7.1 allows one
+    live session per agent and group."""
     h_agent = app.agent(spec.AGENT_PIN_ID, spec.AGENT_PIN)
-    expect_result(app.create_session(h_agent, spec.SALES, pin="0000"), spec.INVALPASSWORD,
+    expect_result(app.create_session(h_agent, spec.SUPPORT, pin="0000"), spec.INVALPASSWORD,
                   "CreateAgentSession with a wrong PIN")
-    h_session = app.session(h_agent, spec.SALES, pin=spec.AGENT_PIN)
+    h_session = app.session(h_agent, spec.SUPPORT, pin=spec.AGENT_PIN)
     app.set_state(h_session, spec.ENDED).expect_ok("SetAgentSessionState(ENDED)")
 
 
@@ -367,13 +368,14 @@ def test_s2_get_agent_session_info_unknown_session(app):
 def test_s2_get_agent_session_list(make_app):
     """wire-protocol §2 GetAgentSessionList (150) -> LINEAGENTSESSIONLIST (tapi-facts §2.2): every session
     of the agent, ENDED ones included, oldest first; entries of 28 bytes at dwListOffset (hAgentSession,
-    hAgent, GroupID, dwWorkingAddressID); dwListSize = n x 28; needed = used = 24 + n x 28."""
+    hAgent, GroupID, dwWorkingAddressID); dwListSize = n x 28; needed = used = 24 + n x 28. (One live
+    session per agent and group, §7.1: s3 is in Support again after s2 there ENDED.)"""
     app = make_app(0, 1)
     h_agent = app.agent(fresh_id("sl"))
     s1 = app.session(h_agent, spec.SALES)
     s2 = app.session(h_agent, spec.SUPPORT)
-    s3 = app.session(h_agent, spec.SALES, line=app.lines[1])
     app.set_state(s2, spec.ENDED).expect_ok("SetAgentSessionState(ENDED)")
+    s3 = app.session(h_agent, spec.SUPPORT, line=app.lines[1])
     res = app.get_session_list(h_agent, size=500)
     _, needed, used = check_structure(res, 500, 24, "GetAgentSessionList")
     head, entries = parse_session_list(res.data)
@@ -383,7 +385,7 @@ def test_s2_get_agent_session_list(make_app):
     assert head.list_offset >= 24 and head.list_offset + 84 <= used
     assert [e[0] for e in entries] == [s1, s2, s3], "sessions must be listed oldest first"
     assert all(e[1] == h_agent for e in entries), "hAgent of every entry"
-    assert [e[2] for e in entries] == [spec.guid_bytes(g) for g in (spec.SALES, spec.SUPPORT, spec.SALES)], "GroupID"
+    assert [e[2] for e in entries] == [spec.guid_bytes(g) for g in (spec.SALES, spec.SUPPORT, spec.SUPPORT)], "GroupID"
     assert all(e[3] == 0 for e in entries), "dwWorkingAddressID"
     for h in (s1, s3):
         app.set_state(h, spec.ENDED)
@@ -393,9 +395,12 @@ def test_s2_get_agent_session_list(make_app):
 @pytest.mark.parametrize("size", [24, 24 + 2 * 28, 24 + 3 * 28 - 1])
 def test_s2_get_agent_session_list_not_fitting(app, size):
     """wire-protocol §2: a list that does not fit gets dwNeededSize set, dwNumEntries 0 and no entries (never
-    truncated), and the call still succeeds."""
+    truncated), and the call still succeeds. Three sessions, one live per agent and group (§7.1): Sales,
+    Support, then Sales again after the first ENDED (ENDED sessions stay in the list)."""
     h_agent = app.agent(fresh_id("nf"))
-    sessions = [app.session(h_agent, spec.SALES) for _ in range(3)]
+    sessions = [app.session(h_agent, spec.SALES), app.session(h_agent, spec.SUPPORT)]
+    app.set_state(sessions[0], spec.ENDED).expect_ok("SetAgentSessionState(ENDED)")
+    sessions.append(app.session(h_agent, spec.SALES))
     res = app.get_session_list(h_agent, size=size)
     _, needed, used = check_structure(res, size, 24, f"GetAgentSessionList with size {size}")
     head, _ = parse_session_list(res.data)

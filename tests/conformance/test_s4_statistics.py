@@ -136,8 +136,9 @@ def test_s4_session_start_time_of_scenario_session(app):
 @STATS
 def test_s4_session_start_time_follows_the_clock(make_app, control):
     """wire-protocol §4 dateSessionStartTime: creation time on the switch clock: two sessions created 12.5 s
-    apart differ by 12.5/86400 days, and a new session's start minus the scenario start equals (to the
-    millisecond) the time the scenario's never-ended session reports as dwSessionDuration."""
+    apart (in Sales and Support: one live session per agent and group, §7.1) differ by 12.5/86400 days, and
+    a new session's start minus the scenario start equals (to the millisecond) the time the scenario's
+    never-ended session reports as dwSessionDuration."""
     app = make_app(1)
     scen_agent = app.agent(spec.AGENT_PIN_ID, spec.AGENT_PIN)
     head, entries = parse_session_list(app.get_session_list(scen_agent, size=0x40000).expect_ok("list").data)
@@ -148,7 +149,7 @@ def test_s4_session_start_time_follows_the_clock(make_app, control):
     elapsed_ms = round((d1 - spec.ole_date(spec.SCENARIO_START)) * 86400 * 1000)
     assert app.session_info(scenario_session)["dwSessionDuration"] == elapsed_ms // 1000
     control.advance(12.5)
-    s2 = app.session(h_agent, spec.SALES)
+    s2 = app.session(h_agent, spec.SUPPORT)
     d2 = app.session_info(s2)["dateSessionStartTime"]
     assert abs((d2 - d1) - 12.5 / 86400) < 1e-8, f"start times differ by {(d2 - d1) * 86400} s, expected 12.5"
     for h in (s1, s2):

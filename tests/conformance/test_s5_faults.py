@@ -100,7 +100,8 @@ def test_s5_fault_drop(fapp):
 def test_s5_fault_delay(fapp):
     """wire-protocol §5 mode "delay": the LINE_REPLY comes `seconds` (130) late on the switch clock: not after
     129 s, after 130 s."""
-    h_session = fapp.session(fapp.agent(spec.AGENT_PLAIN_ID), spec.SALES)
+    # agent 3001 already has the scenario's live Sales session (one per agent and group, §7.1): a new agent
+    h_session = fapp.session(fapp.agent("3002"), spec.SALES)
     seq = fapp.conn.send_request(spec.GETAGENTSESSIONINFO, {16: fapp.line.h_line, 20: h_session, 28: 76})
     rid = fapp.conn.wait_response(seq).ack
     fapp.advance(129)

@@ -310,9 +310,10 @@ async def test_cached_mode_refreshes_on_updateinfo(manual_emu: Emulator) -> None
 async def test_1000_concurrent_getters_on_one_connection(manual_emu: Emulator) -> None:
     async with client.connect_stream(await manual_emu.connect_memory()) as tapi:
         line = await tapi.open_line(0)
-        agent = await line.create_agent("1002")
         sessions = []
         for i in range(20):  # sessions created one second apart: distinct start times and durations
+            # one live session per agent and group (wire-protocol §7.1): 20 agents, one Sales session each
+            agent = await line.create_agent("1002" if i == 0 else f"getter-{i}")
             sessions.append(await agent.CreateSession(SALES))
             await manual_emu.advance(1)
         results: dict[int, list[int]] = {s.handle: [] for s in sessions}

@@ -507,7 +507,8 @@ def test_errors_carry_lineerr_and_say_what(name, action, lineerr):
 def test_session_pin_absent_is_accepted_and_right_pin_works():
     sw = make(agent("a", pin="1234"))
     h = sw.agent_handle("a")
-    assert sw.create_session(h, None, 0, 0, SALES, 0) != sw.create_session(h, "1234", 1, 0, SALES, 0)
+    # two groups: one live session per agent and group (wire-protocol §7.1)
+    assert sw.create_session(h, None, 0, 0, SALES, 0) != sw.create_session(h, "1234", 1, 0, SUPPORT, 0)
 
 
 def test_agent_state_derives_from_sessions():

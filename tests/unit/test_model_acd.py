@@ -71,19 +71,17 @@ def test_sessions_ready_at_the_same_instant_are_ordered_by_handle_not_by_schedul
     assert (sw.session_info(p, 10).number_of_calls, sw.session_info(q, 10).number_of_calls) == (2, 1)
 
 
-def test_a_second_live_session_in_one_group_is_refused_when_strict(monkeypatch):
-    sw = switch(Agent("x"))
-    h = sw.agent_handle("x")
-    assert sw.create_session(h, None, 0, 0, A, 0) != sw.create_session(h, None, 1, 0, A, 0)  # the default (1.0)
-    monkeypatch.setattr(type(sw), "one_session_per_group", True)
+def test_a_second_live_session_in_one_group_is_refused():
     sw = switch(Agent("x"))
     h = sw.agent_handle("x")
     s = sw.create_session(h, None, 0, 0, A, 0)
     with pytest.raises(SwitchError) as err:
         sw.create_session(h, None, 1, 0, A, 0)
     assert err.value.lineerr is LineErr.INVALAGENTGROUP and "already has session" in str(err.value)
+    assert [e.hagent_session for e in sw.session_list(h)] == [s]  # the refusal created nothing
+    b = sw.create_session(h, None, 1, 0, B, 0)  # another group is fine
     sw.set_session_state(s, S.ENDED, 0, 1)
-    assert sw.create_session(h, None, 1, 0, A, 1) > s  # after ENDED a new one is fine
+    assert sw.create_session(h, None, 1, 0, A, 1) > b  # after ENDED a new one is fine
 
 
 # ---- §7.2 ----------------------------------------------------------------------------------------

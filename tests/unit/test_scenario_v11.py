@@ -260,7 +260,19 @@ CASES = [
      "traffic[0].dnis", "must not be empty"),
     ("traffic unknown", dict(tail='[[traffic]]\ngroup = "Sales"\nrate = 5\ntalk_mean = 60\npatience = 5  # <-'),
      "traffic[0].patience", "unknown key 'patience'"),
+    ("two sessions in one group", dict(tail='[[agents.sessions]]\ngroup = "Sales"  # <-\nline = 1\nat = 120'),
+     "agents[0].sessions[1].group",
+     "agent '1001' already has a session in this group (agents[0].sessions[0]): one session per agent and group"),
+    ("two sessions in one group, the first ENDED", dict(
+        session='changes = [ { at = 90, state = "ENDED" } ]',
+        tail='[[agents.sessions]]\ngroup = "5f0c7d1e-3b7a-4c55-9a43-0c1d2e3f4a5b"  # <-\nat = 120'),
+     "agents[0].sessions[1].group", "already has a session in this group"),
 ]
+
+
+def test_sessions_of_one_agent_in_two_groups_are_fine() -> None:
+    sc = parse_scenario(text(tail='[[agents.sessions]]\ngroup = "Support"\nline = 1'), filename="day.toml")
+    assert [s.group for s in sc.agents[0].sessions] == [SALES, SUPPORT]
 
 
 @pytest.mark.parametrize(("parts", "key", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

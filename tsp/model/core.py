@@ -42,14 +42,7 @@ class Switch(CallsMixin, StatsMixin):
 
     ``records``: keep call detail records for :meth:`take_records` (at most ``max_records`` not yet
     taken; older ones are dropped and counted in :attr:`records_dropped`).
-
-    ``one_session_per_group``: refuse a second not-ENDED session of an agent in one group
-    (LINEERR_INVALAGENTGROUP, wire-protocol §7.1). Off by default: the 1.0 conformance and integration
-    suites create several sessions of one agent in one group (routing handles that: the agent still
-    gets one call at a time).
     """
-
-    one_session_per_group = False
 
     def __init__(self, scenario: Scenario, *, records: bool = True, max_records: int = 10_000) -> None:
         self.scenario = scenario
@@ -287,8 +280,8 @@ class Switch(CallsMixin, StatsMixin):
 
         Checks in order: hAgent (INVALAGENTID), group (INVALAGENTGROUP), PIN (INVALPASSWORD: a given PIN
         must match the agent's; None is accepted, the agent was authenticated by CreateAgent), line
-        (BADDEVICEID), address (INVALADDRESSID, only 0 exists), with :attr:`one_session_per_group` one
-        not-ENDED session per agent and group (§7.1, INVALAGENTGROUP). Emits NEWSESSION.
+        (BADDEVICEID), address (INVALADDRESSID, only 0 exists), then one not-ENDED session per agent and
+        group (§7.1: a second one -> INVALAGENTGROUP; after ENDED a new one is allowed). Emits NEWSESSION.
         """
         t = self._advance(now)
         agent = self._agent(hagent)
@@ -299,7 +292,7 @@ class Switch(CallsMixin, StatsMixin):
             raise SwitchError(LineErr.BADDEVICEID, f"line {line} does not exist (lines 0..{self._lines - 1})")
         if address != 0:
             raise SwitchError(LineErr.INVALADDRESSID, f"address ID {address} does not exist (each line has address 0)")
-        for s in agent.sessions if self.one_session_per_group else ():
+        for s in agent.sessions:
             if s.group is group and s.state is not ENDED:
                 raise SwitchError(
                     LineErr.INVALAGENTGROUP,
