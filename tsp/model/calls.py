@@ -16,7 +16,7 @@ import uuid
 from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
 from tsp.errors import SwitchError
 from tsp.lifecycle import CallTrigger, call_step
-from tsp.model.records import AgentRec, CallRec, GroupRec, SessionRec, TrafficRec
+from tsp.model.records import OFFER_FIELDS, AgentRec, CallRec, GroupRec, SessionRec, TrafficRec
 from tsp.model.rules import US, R, no_row, to_us
 from tsp.scenario import ScriptedCall
 from tsp.values import (
@@ -116,8 +116,7 @@ class CallsMixin:
             call.patience_due = t + call.patience
             call.patience_set = False
             self._fresh.append(call)
-        call.groups.append(group.id)
-        call.entries.append(t)
+        call.hops += (group.id, t)
         self._enqueue(group, call, t)
 
     def _enqueue(self, group: GroupRec, call: CallRec, t: int) -> None:
@@ -192,9 +191,8 @@ class CallsMixin:
         self._leave_queue(call, src, t)
         target.flowed_in += 1
         call.overflow_due = -1
-        call.flows.append("overflow")
-        call.groups.append(target.id)
-        call.entries.append(t)
+        call.flows += ("overflow",)
+        call.hops += (target.id, t)
         self._enqueue(target, call, t)
 
     # ---- offer, answer, hang-up, wrap-up -----------------------------------------------------------
@@ -213,7 +211,7 @@ class CallsMixin:
         call.state_since = t
         self._calls[call.id] = call
         self._on_line[line][call.id] = None
-        call.offers.append([session.handle, agent.handle, agent.agent_id, t, -1, False])
+        call.offers += (session.handle, agent.handle, agent.agent_id, t, -1, False)
         self._events.append(_new(CallEvent, (call.id, line, session.address, OFFERING, None, True, call.related)))
         if self._ring_timeout:
             call.ring_due = t + self._ring_timeout
@@ -256,9 +254,9 @@ class CallsMixin:
         call.state_since = t
         if call.answer_at < 0:
             call.answer_at = t
-        offer = call.offers[-1]
-        offer[4] = t
-        offer[5] = True
+        offers = call.offers
+        offers[-2] = t  # ring end
+        offers[-1] = True  # answered
         self._events.append(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         call.hangup_due = t + call.talk
         heapq.heappush(self._heap, (call.hangup_due, next(self._seq), K.HANGUP, call))
@@ -329,7 +327,7 @@ class CallsMixin:
         session = call.session
         assert session is not None
         call.ring_due = call.answer_due = -1
-        call.offers[-1][4] = t
+        call.offers[-2] = t  # ring end
         session.call = None
         call.session = None
         self._line_end(call, end, t)
@@ -438,7 +436,7 @@ class CallsMixin:
         call.reason = reason
         call.transferred = True
         call.arrival = t  # a new arrival there (FIFO and time to answer from now; patience restarts)
-        call.flows.append("transfer")
+        call.flows += ("transfer",)
         self._arrive(target, call, t)
 
     def make_call(self, line: int, address: int, destination: str, now: float) -> int:
@@ -563,9 +561,12 @@ class CallsMixin:
 
 def _record(c: CallRec, outcome: CallOutcome, now: int) -> CallRecord:
     return CallRecord(
-        call_id=c.id, groups=tuple(c.groups), flows=tuple(c.flows), arrival=c.first_arrival,
-        queue_entries=tuple(c.entries),
-        offers=tuple(CallOffer(o[0], o[1], o[2], o[3], o[4] if o[4] >= 0 else now, o[5]) for o in c.offers),
+        call_id=c.id, groups=tuple(c.hops[0::2]), flows=c.flows, arrival=c.first_arrival,
+        queue_entries=tuple(c.hops[1::2]),
+        offers=tuple(
+            CallOffer(o[i], o[i + 1], o[i + 2], o[i + 3], o[i + 4] if o[i + 4] >= 0 else now, o[i + 5])
+            for o in (c.offers,) for i in range(0, len(o), OFFER_FIELDS)
+        ),
         answer=c.answer_at if c.answer_at >= 0 else None, hangup=c.hangup_at if c.hangup_at >= 0 else None,
         wrapup_end=c.wrap_end if c.wrap_end >= 0 else None, outcome=outcome, ani=c.ani, dnis=c.dnis, uui=c.uui,
     )
