@@ -16,7 +16,7 @@ import uuid
 from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
 from tsp.errors import SwitchError
 from tsp.lifecycle import CallTrigger, call_step
-from tsp.model.records import AgentRec, CallRec, GroupRec, SessionRec, TrafficRec
+from tsp.model.records import OFFER_FIELDS, AgentRec, CallRec, GroupRec, SessionRec, TrafficRec
 from tsp.model.rules import US, R, no_row, to_us
 from tsp.scenario import ScriptedCall
 from tsp.values import (
@@ -33,6 +33,7 @@ ONHOLD = CallState.ONHOLD
 DISCONNECTED = CallState.DISCONNECTED
 IDLE = CallState.IDLE
 _new = tuple.__new__
+_heappush = heapq.heappush
 _NORMAL = CallEnd.NORMAL
 _BUSYACD = AgentStateEx.BUSYACD
 _BUSYACD_INT = int(_BUSYACD)
@@ -46,6 +47,9 @@ class K:
 
     SESSION, CALL, TRAFFIC, ANSWER, HANGUP, WRAPEND, RING, PATIENCE, OVERFLOW, FARANSWER, CHANGE, APERIOD, \
         QPERIOD = range(13)
+
+
+_K_HANGUP = K.HANGUP
 
 
 class CallsMixin:
@@ -96,7 +100,7 @@ class CallsMixin:
         call.uui = stream.uui
         self._arrive(stream.group, call, t)
         if stream.next_after is None:
-            heapq.heappush(self._heap, (t + round(rng.expovariate(1.0) * stream.mean_gap * US), next(self._seq),
+            _heappush(self._heap, (t + round(rng.expovariate(1.0) * stream.mean_gap * US), next(self._seq),
                                         K.TRAFFIC, stream))
         else:
             nxt = stream.next_after(t / US, rng)
@@ -116,15 +120,14 @@ class CallsMixin:
             call.patience_due = t + call.patience
             call.patience_set = False
             self._fresh.append(call)
-        call.groups.append(group.id)
-        call.entries.append(t)
+        call.hops += (group.id, t)
         self._enqueue(group, call, t)
 
     def _enqueue(self, group: GroupRec, call: CallRec, t: int) -> None:
         group.arrived += 1
         if group.overflow_after >= 0:
             call.overflow_due = t + group.overflow_after
-            heapq.heappush(self._heap, (call.overflow_due, next(self._seq), K.OVERFLOW, call))
+            _heappush(self._heap, (call.overflow_due, next(self._seq), K.OVERFLOW, call))
         else:
             call.overflow_due = -1
         self._insert(group, call)
@@ -167,7 +170,7 @@ class CallsMixin:
             return
         if call.patience_due > t and not call.patience_set:
             call.patience_set = True
-            heapq.heappush(self._heap, (call.patience_due, next(self._seq), K.PATIENCE, call))
+            _heappush(self._heap, (call.patience_due, next(self._seq), K.PATIENCE, call))
         if 0 <= call.overflow_due <= t and group.overflow_to is not None:
             self._overflow(call, t)
 
@@ -192,9 +195,8 @@ class CallsMixin:
         self._leave_queue(call, src, t)
         target.flowed_in += 1
         call.overflow_due = -1
-        call.flows.append("overflow")
-        call.groups.append(target.id)
-        call.entries.append(t)
+        call.flows += ("overflow",)
+        call.hops += (target.id, t)
         self._enqueue(target, call, t)
 
     # ---- offer, answer, hang-up, wrap-up -----------------------------------------------------------
@@ -208,16 +210,18 @@ class CallsMixin:
         call.agent = agent
         call.group = session.group
         line = call.line = session.line
-        call.address = session.address
+        address = call.address = session.address
         call.state = OFFERING
         call.state_since = t
-        self._calls[call.id] = call
-        self._on_line[line][call.id] = None
-        call.offers.append([session.handle, agent.handle, agent.agent_id, t, -1, False])
-        self._events.append(_new(CallEvent, (call.id, line, session.address, OFFERING, None, True, call.related)))
+        cid = call.id
+        self._calls[cid] = call
+        self._on_line[line][cid] = None
+        call.offers += (session.handle, agent.handle, agent.agent_id, t, -1, False)
+        emit = self._events.append
+        emit(_new(CallEvent, (cid, line, address, OFFERING, None, True, call.related)))
         if self._ring_timeout:
             call.ring_due = t + self._ring_timeout
-            heapq.heappush(self._heap, (call.ring_due, next(self._seq), K.RING, call))
+            _heappush(self._heap, (call.ring_due, next(self._seq), K.RING, call))
         delay = agent.answer_delay
         if agent.answer == "auto" and not delay:
             self._answer(call, t, R.OFFER_ANSWERED)
@@ -228,13 +232,13 @@ class CallsMixin:
             except KeyError:
                 raise no_row(session.state, rows) from None
             session.state = state
-            self._events.append(_new(SessionEvent, (session.handle, line, bits, state)))
+            emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
                 call.answer_due = t + delay
-                heapq.heappush(self._heap, (call.answer_due, next(self._seq), K.ANSWER, call))
+                _heappush(self._heap, (call.answer_due, next(self._seq), K.ANSWER, call))
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
-            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
+            emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
 
     def _answer(self, call: CallRec, t: int, rows: dict = R.ANSWER) -> None:
         session = call.session
@@ -251,27 +255,31 @@ class CallsMixin:
         except KeyError:
             raise no_row(session.state, rows) from None
         session.state = state
-        self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
+        emit = self._events.append
+        emit(_new(SessionEvent, (session.handle, session.line, bits, state)))
         call.state = CONNECTED
         call.state_since = t
         if call.answer_at < 0:
             call.answer_at = t
-        offer = call.offers[-1]
-        offer[4] = t
-        offer[5] = True
-        self._events.append(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
-        call.hangup_due = t + call.talk
-        heapq.heappush(self._heap, (call.hangup_due, next(self._seq), K.HANGUP, call))
-        self._events.append(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
+        offers = call.offers
+        offers[-2] = t  # ring end
+        offers[-1] = True  # answered
+        emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
+        due = call.hangup_due = t + call.talk
+        _heappush(self._heap, (due, next(self._seq), _K_HANGUP, call))
+        emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
         """DISCONNECTED (``end``) then IDLE on the call's line; the call leaves the line (§9.1)."""
         line = call.line
-        ev = self._events
-        ev.append(_new(CallEvent, (call.id, line, call.address, DISCONNECTED, end, False, call.related)))
-        ev.append(_new(CallEvent, (call.id, line, call.address, IDLE, None, False, call.related)))
-        del self._calls[call.id]
-        del self._on_line[line][call.id]
+        cid = call.id
+        address = call.address
+        related = call.related
+        emit = self._events.append
+        emit(_new(CallEvent, (cid, line, address, DISCONNECTED, end, False, related)))
+        emit(_new(CallEvent, (cid, line, address, IDLE, None, False, related)))
+        del self._calls[cid]
+        del self._on_line[line][cid]
         call.state = None
         call.end = end
         call.line = -1
@@ -302,7 +310,7 @@ class CallsMixin:
                 raise no_row(session.state, rows) from None
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
-            heapq.heappush(self._heap, (t + wrapup, next(self._seq), K.WRAPEND, session))
+            _heappush(self._heap, (t + wrapup, next(self._seq), K.WRAPEND, session))
         else:
             if ends_here:
                 self._finish(call, CallOutcome.TRANSFERRED if call.transferred else CallOutcome.ANSWERED)
@@ -329,7 +337,7 @@ class CallsMixin:
         session = call.session
         assert session is not None
         call.ring_due = call.answer_due = -1
-        call.offers[-1][4] = t
+        call.offers[-2] = t  # ring end
         session.call = None
         call.session = None
         self._line_end(call, end, t)
@@ -438,7 +446,7 @@ class CallsMixin:
         call.reason = reason
         call.transferred = True
         call.arrival = t  # a new arrival there (FIFO and time to answer from now; patience restarts)
-        call.flows.append("transfer")
+        call.flows += ("transfer",)
         self._arrive(target, call, t)
 
     def make_call(self, line: int, address: int, destination: str, now: float) -> int:
@@ -563,9 +571,12 @@ class CallsMixin:
 
 def _record(c: CallRec, outcome: CallOutcome, now: int) -> CallRecord:
     return CallRecord(
-        call_id=c.id, groups=tuple(c.groups), flows=tuple(c.flows), arrival=c.first_arrival,
-        queue_entries=tuple(c.entries),
-        offers=tuple(CallOffer(o[0], o[1], o[2], o[3], o[4] if o[4] >= 0 else now, o[5]) for o in c.offers),
+        call_id=c.id, groups=tuple(c.hops[0::2]), flows=c.flows, arrival=c.first_arrival,
+        queue_entries=tuple(c.hops[1::2]),
+        offers=tuple(
+            CallOffer(o[i], o[i + 1], o[i + 2], o[i + 3], o[i + 4] if o[i + 4] >= 0 else now, o[i + 5])
+            for o in (c.offers,) for i in range(0, len(o), OFFER_FIELDS)
+        ),
         answer=c.answer_at if c.answer_at >= 0 else None, hangup=c.hangup_at if c.hangup_at >= 0 else None,
         wrapup_end=c.wrap_end if c.wrap_end >= 0 else None, outcome=outcome, ani=c.ani, dnis=c.dnis, uui=c.uui,
     )

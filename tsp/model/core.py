@@ -31,6 +31,7 @@ READY = AgentSessionState.READY
 BUSYONCALL = AgentSessionState.BUSYONCALL
 ENDED = AgentSessionState.ENDED
 _new = tuple.__new__
+_heappush = heapq.heappush
 _NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
 _A_UPD = AgentStatusEx.UPDATEINFO
@@ -225,7 +226,7 @@ class Switch(CallsMixin, StatsMixin):
             raise AssertionError(f"unknown heap event kind {kind}")
 
     def _push(self, when: int, kind: int, obj: object) -> None:
-        heapq.heappush(self._heap, (when, next(self._seq), kind, obj))
+        _heappush(self._heap, (when, next(self._seq), kind, obj))
 
     def _settle(self, t: int) -> None:
         """After a request: route what it made possible (§7.1)."""
@@ -374,7 +375,7 @@ class Switch(CallsMixin, StatsMixin):
         session.ready_since = t
         session.ready_gen += 1
         group = session.group
-        heapq.heappush(group.ready, (t, session.handle, session.ready_gen, session))
+        _heappush(group.ready, (t, session.handle, session.ready_gen, session))
         self._dirty.add(group)
 
     def _free(self, agent: AgentRec, t: int) -> None:

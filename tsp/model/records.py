@@ -14,7 +14,7 @@ from protocol.constants import AgentSessionState, AgentStateEx
 from tsp import lifecycle
 from tsp.values import CallEnd, CallState
 
-__all__ = ["AgentRec", "CallRec", "GroupRec", "PeriodRec", "SessionRec", "TrafficRec"]
+__all__ = ["OFFER_FIELDS", "AgentRec", "CallRec", "GroupRec", "PeriodRec", "SessionRec", "TrafficRec"]
 
 
 class PeriodRec:
@@ -122,7 +122,7 @@ class CallRec:
     __slots__ = (
         "id", "arrival", "talk", "patience_due", "overflow_due", "where", "group", "session", "agent", "state",
         "state_since", "line", "address", "answer_due", "hangup_due", "ring_due", "answered", "ani", "dnis", "uui",
-        "outbound", "reason", "related", "end", "first_arrival", "groups", "flows", "entries", "offers",
+        "outbound", "reason", "related", "end", "first_arrival", "hops", "flows", "offers",
         "answer_at", "hangup_at", "wrap_end", "outcome", "transferred", "patience", "patience_set",
     )
 
@@ -155,15 +155,20 @@ class CallRec:
         self.related = 0
         self.end: CallEnd | None = None
         self.transferred = False
-        # CDR (§9.5)
-        self.groups: list[uuid.UUID] = []
-        self.flows: list[str] = []
-        self.entries: list[int] = []
-        self.offers: list[list] = []  # [hagent_session, hagent, agent_id, ring_start, ring_end, answered]
+        # CDR (§9.5), kept flat so that a call allocates two lists, not one per queue entry and offer
+        # (fewer objects for the garbage collector on the per-call path)
+        self.hops: list = []  # group ID, queue entry (us), for each queue the call entered: flat pairs
+        self.flows: tuple[str, ...] = ()  # how it reached hops 2, 3, ...: "overflow" / "transfer"
+        #: flat, OFFER_FIELDS per offer: hagent_session, hagent, agent_id, ring_start, ring_end (-1: still
+        #: ringing), answered
+        self.offers: list = []
         self.answer_at = -1
         self.hangup_at = -1
         self.wrap_end = -1
         self.outcome = None
+
+
+OFFER_FIELDS = 6  # the stride of CallRec.offers
 
 
 class TrafficRec:
