@@ -53,7 +53,7 @@ from tsp.values import CallEnd, CallState
 
 __all__ = [
     "WIRE_STATE", "DISCONNECT_MODE", "CALL_FEATURES", "CALL_STATES", "DISCONNECT_MODES", "ALL_CALL_FEATURES",
-    "wire_state", "answer", "drop", "hold", "unhold", "blind_transfer", "redirect", "make_call", "make_call_reply",
+    "wire_state", "call_line", "any_line", "answer", "drop", "hold", "unhold", "blind_transfer", "redirect", "make_call", "make_call_reply",
     "deallocate_call", "get_call_info", "get_call_status", "get_dev_caps", "get_address_caps",
     "get_address_status", "get_line_dev_status", "PROVIDER_INFO",
 ]
@@ -130,6 +130,18 @@ def _call(ctx: Any, line: Line, hcall: int) -> CallHandle:
         raise SwitchError(LineErr.INVALCALLSTATE,
                           f"hCall {hcall}: dwCallID {handle.call_id} is no longer on line {line.device_id}")
     return handle
+
+
+def call_line(ctx: Any, conn: Conn, body: Any) -> Line:
+    """The line a call function runs on (its dispatch row's ``line_of``): its hCall's (INVALCALLHANDLE for
+    an hCall of another connection or deallocated)."""
+    return ctx.registry.call(conn, body.h_call).line  # type: ignore[no-any-return]
+
+
+def any_line(ctx: Any, conn: Conn, body: Any) -> Line:
+    """MakeCall's line (its row's ``line_of``): the body's hLine open on this connection, any API version
+    (not only the agent functions' 2.2)."""
+    return ctx.registry.line(conn, body.h_line, agent_func=False)  # type: ignore[no-any-return]
 
 
 def _no_uui(body: Any, what: str) -> None:

@@ -83,10 +83,9 @@ class Function:
     #: Extra checks of the request's own parameters before anything is done (raise SwitchError).
     check: Callable[[Any], None] | None = None
     #: Async functions not keyed by a 2.2 hLine: ``(ctx, conn, body) -> Line``, the line the request runs
-    #: on (raise SwitchError); None: the body's ``h_line``, open on this connection with API >= 2.2.
+    #: on (raise SwitchError): the TAPI 2.0 family, GetAgentCaps, the call functions (their hCall's line),
+    #: MakeCall (any API version). None: the body's ``h_line``, open on this connection with API >= 2.2.
     line_of: Callable[[Any, Conn, Any], Line] | None = None
-    #: Async functions with an hLine: it must have API >= 2.2 (an agent function); False: any version.
-    agent: bool = True
     #: Async functions whose LINE_REPLY is not the usual one (MakeCall, call-facts §1.2):
     #: ``reply(line, body, request_id, result, data) -> record``.
     reply: Callable[..., Any] | None = None
@@ -251,20 +250,21 @@ TABLE: tuple[Function, ...] = (
     Function(am.SetAgentState, Kind.ASYNC, agent_answers.set_agent_state, line_of=agent_answers.line_20,
              check=_check_agent_states),
     # --- wire-protocol §9: calls on the agent's line (tsp/calls.py; every refusal in the RESPONSE) ---
-    Function(cm.Answer, Kind.ASYNC, calls.answer, sync_errors=ALL_ERRORS),
-    Function(cm.BlindTransfer, Kind.ASYNC, calls.blind_transfer, sync_errors=ALL_ERRORS),
+    Function(cm.Answer, Kind.ASYNC, calls.answer, sync_errors=ALL_ERRORS, line_of=calls.call_line),
+    Function(cm.BlindTransfer, Kind.ASYNC, calls.blind_transfer, sync_errors=ALL_ERRORS, line_of=calls.call_line),
     Function(cm.DeallocateCall, Kind.SYNC, calls.deallocate_call),
-    Function(cm.Drop, Kind.ASYNC, calls.drop, sync_errors=ALL_ERRORS),
+    Function(cm.Drop, Kind.ASYNC, calls.drop, sync_errors=ALL_ERRORS, line_of=calls.call_line),
     Function(cm.GetAddressCaps, Kind.SYNC, calls.get_address_caps),
     Function(cm.GetAddressStatus, Kind.SYNC, calls.get_address_status),
     Function(cm.GetCallInfo, Kind.SYNC, calls.get_call_info),
     Function(cm.GetCallStatus, Kind.SYNC, calls.get_call_status),
     Function(cm.GetDevCaps, Kind.SYNC, calls.get_dev_caps),
     Function(cm.GetLineDevStatus, Kind.SYNC, calls.get_line_dev_status),
-    Function(cm.Hold, Kind.ASYNC, calls.hold, sync_errors=ALL_ERRORS),
-    Function(cm.MakeCall, Kind.ASYNC, calls.make_call, sync_errors=ALL_ERRORS, agent=False, reply=calls.make_call_reply),
-    Function(cm.Redirect, Kind.ASYNC, calls.redirect, sync_errors=ALL_ERRORS),
-    Function(cm.UnHold, Kind.ASYNC, calls.unhold, sync_errors=ALL_ERRORS),
+    Function(cm.Hold, Kind.ASYNC, calls.hold, sync_errors=ALL_ERRORS, line_of=calls.call_line),
+    Function(cm.MakeCall, Kind.ASYNC, calls.make_call, sync_errors=ALL_ERRORS, line_of=calls.any_line,
+             reply=calls.make_call_reply),
+    Function(cm.Redirect, Kind.ASYNC, calls.redirect, sync_errors=ALL_ERRORS, line_of=calls.call_line),
+    Function(cm.UnHold, Kind.ASYNC, calls.unhold, sync_errors=ALL_ERRORS, line_of=calls.call_line),
 )
 
 #: Req_Func -> row.
@@ -294,12 +294,10 @@ def admit(ctx: Context, conn: Conn, body: Any, req_func: int, row: Function | No
         return None
     if row.line_of is not None:
         line = row.line_of(ctx, conn, body)
-    elif (hline := getattr(body, "h_line", None)) is None:  # a call function (wire-protocol §9.2): its hCall says the line
-        line = ctx.registry.call(conn, body.h_call).line
     else:
-        line = conn.lines.get(hline)
-        if line is None or (row.agent and line.api_version < API_VERSION_AGENT):  # the registry says what is wrong
-            line = ctx.registry.line(conn, hline, agent_func=row.agent)
+        line = conn.lines.get(body.h_line)
+        if line is None or line.api_version < API_VERSION_AGENT:  # the registry says what is wrong
+            line = ctx.registry.line(conn, body.h_line)
     if not 0 <= body.request_id <= MAX_REQUEST_ID:
         raise SwitchError(LineErr.INVALPARAM, f"dwRequestID {body.request_id:#x} is above 0x7FFFFFFF")
     fixed = row.struct_size

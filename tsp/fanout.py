@@ -81,6 +81,9 @@ class EventFanOut:
         """One call's new state on one line, to every line watching it (wire-protocol §9.1)."""
         state, mode = wire_state(ev.state, ev.end)
         log.info("call %d on line %d/%d -> %s", ev.call_id, ev.line, ev.address, ev.state.name)
+        lines = [line for line in self.registry.watchers(ev.line) if line.api_version >= _CALL_VERSION]
+        if not lines:  # nobody sees this line's calls: no info to fetch
+            return
         model = self.model
         now = model.now if model is not None else 0.0
         info = None
@@ -89,9 +92,7 @@ class EventFanOut:
                 info = model.call_info(ev.call_id)
             except SwitchError:
                 info = None
-        for line in list(self.registry.watchers(ev.line)):
-            if line.api_version < _CALL_VERSION:
-                continue
+        for line in lines:
             handle = line.calls.get(ev.call_id)
             if handle is None:
                 if ev.state in (CallState.DISCONNECTED, CallState.IDLE):
