@@ -93,6 +93,10 @@ async def test_tapi3_objects_and_event_objects(emu: Emulator) -> None:
         assert await agent.get_State() == AgentState.READY
         with pytest.raises(client.TapiError):
             await agent.put_State(AgentState.BUSY_ACD)
+        for bad in (float("inf"), 1.0, True, "1", None):  # hypothesis once drew inf: an OverflowError leaked
+            with pytest.raises(client.TapiError, match="AS_READY or AS_NOT_READY") as bad_info:
+                await agent.put_State(bad)  # type: ignore[arg-type]
+            assert bad_info.value.hresult == client.HResult.E_INVALIDARG
         await agent.put_MeasurementPeriod(600)
         assert await agent.get_MeasurementPeriod() == 600
         with pytest.raises(client.TapiError):
