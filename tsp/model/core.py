@@ -32,6 +32,10 @@ BUSYONCALL = AgentSessionState.BUSYONCALL
 ENDED = AgentSessionState.ENDED
 _new = tuple.__new__
 _heappush = heapq.heappush
+_heappop = heapq.heappop
+_heapify = heapq.heapify
+#: The event queue's bucket width: 2**20 us (1.05 s of switch time; see Switch._push).
+SHIFT = 20
 _NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
 _A_UPD = AgentStatusEx.UPDATEINFO
@@ -56,7 +60,17 @@ class Switch(CallsMixin, StatsMixin):
         #: Memo of the last ``_advance`` argument and its microseconds (nan: none yet; never equal).
         self._last_now = math.nan
         self._last_t = 0
+        # The event queue (a calendar queue: the same order as one heap of (when, seq, kind, obj), but
+        # each entry lands in the bucket of its instant >> SHIFT, and only the open bucket is a heap):
+        # ``_heap`` is the open bucket's heap (and every entry at or before it), ``_buckets`` the later
+        # ones (unsorted lists), ``_bnums`` a heap of their numbers. The per-call kinds (answer, hang-up,
+        # ring, far answer: the call ID; wrap-up end: the hAgentSession; traffic: the stream's index)
+        # carry an int, not the object: a tuple of ints is untracked by the garbage collector after its
+        # first young collection, and the heap holds one entry per busy agent.
         self._heap: list[tuple[int, int, int, object]] = []
+        self._heap_b = -1 << 62  # the open bucket's number (none yet: every push goes to a bucket)
+        self._buckets: dict[int, list] = {}
+        self._bnums: list[int] = []
         self._seq = itertools.count()
         self._events: list = []
         self._takes = 0  # take_events() calls so far (queue events coalesce per instant between takes)
@@ -70,6 +84,7 @@ class Switch(CallsMixin, StatsMixin):
         self._period = to_us(sw.measurement_period)
         self._activities = {a.id: a for a in scenario.activities}
         self._calls: dict = {}  # call ID -> CallRec, while the call is on a line
+        self._streams: list[TrafficRec] = []  # the traffic streams (heap entries name them by index)
         self._on_line: list[dict[int, None]] = [{} for _ in range(self._lines)]  # call IDs, oldest first
         self._keep_records = records
         self._max_records = max_records
@@ -131,7 +146,20 @@ class Switch(CallsMixin, StatsMixin):
 
     def next_due(self) -> float | None:
         """Time (seconds) of the next pending internal event, or None if nothing is scheduled."""
-        return self._heap[0][0] / US if self._heap else None
+        heap = self._heap or self._open_bucket()
+        return heap[0][0] / US if heap else None
+
+    def _open_bucket(self) -> list:
+        """The open bucket is empty: open the next one (heapify it); returns the new heap (empty: none)."""
+        bnums = self._bnums
+        if not bnums:
+            return self._heap
+        b = _heappop(bnums)
+        heap = self._buckets.pop(b)
+        _heapify(heap)
+        self._heap = heap
+        self._heap_b = b
+        return heap
 
     def advance(self, now: float) -> list:
         """Process everything due up to and including ``now``; return all events not yet taken."""
@@ -167,24 +195,36 @@ class Switch(CallsMixin, StatsMixin):
         pop = heapq.heappop
         dirty = self._dirty
         k_hangup, k_answer, k_wrapend, k_traffic = K.HANGUP, K.ANSWER, K.WRAPEND, K.TRAFFIC
+        calls = self._calls
+        sessions = self._sessions
+        streams = self._streams
         n = 0
         # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
         # ``now`` to microseconds fell just short of it (past 2**53 us, about 285 years, floats cannot
         # hold every microsecond): advance(next_due()) always makes progress.
-        while heap and (heap[0][0] <= t or heap[0][0] / US <= now):
+        while True:
+            if not heap:
+                heap = self._open_bucket()
+                if not heap:
+                    break
+            when = heap[0][0]
+            if when > t and when / US > now:
+                break
             when, _, kind, obj = pop(heap)
             n += 1
             self._now = when
             if kind == k_hangup:
-                if obj.hangup_due == when:  # type: ignore[attr-defined]
-                    self._talk_ends(obj, _NORMAL, when, True)  # type: ignore[arg-type]  # the caller hangs up
+                call = calls.get(obj)  # a call talks on a line until it hangs up
+                if call is not None and call.hangup_due == when:
+                    self._talk_ends(call, _NORMAL, when, True)  # the caller hangs up
             elif kind == k_answer:
-                if obj.answer_due == when:  # type: ignore[attr-defined]
-                    self._answer(obj, when)  # type: ignore[arg-type]
+                call = calls.get(obj)
+                if call is not None and call.answer_due == when:
+                    self._answer(call, when)
             elif kind == k_wrapend:
-                self._wrapend(obj, when)  # type: ignore[arg-type]
+                self._wrapend(sessions[obj], when)  # type: ignore[index]
             elif kind == k_traffic:
-                self._traffic(obj, when)  # type: ignore[arg-type]
+                self._traffic(streams[obj], when)  # type: ignore[index]
             else:
                 self._rare(kind, obj, when)
             # §7.1: everything due at one instant first, then routing
@@ -199,8 +239,9 @@ class Switch(CallsMixin, StatsMixin):
 
     def _rare(self, kind: int, obj: object, when: int) -> None:
         if kind == K.RING:
-            if obj.ring_due == when:  # type: ignore[attr-defined]
-                self._ring_timeout_of(obj, when)  # type: ignore[arg-type]
+            call = self._calls.get(obj)
+            if call is not None and call.ring_due == when:
+                self._ring_timeout_of(call, when)
         elif kind == K.PATIENCE:
             if obj.patience_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._abandon(obj, when)  # type: ignore[arg-type]
@@ -208,8 +249,9 @@ class Switch(CallsMixin, StatsMixin):
             if obj.overflow_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._overflow(obj, when)  # type: ignore[arg-type]
         elif kind == K.FARANSWER:
-            if obj.answer_due == when:  # type: ignore[attr-defined]
-                self._far_answer(obj, when)  # type: ignore[arg-type]
+            call = self._calls.get(obj)
+            if call is not None and call.answer_due == when:
+                self._far_answer(call, when)
         elif kind == K.CALL:
             self._scripted_call(obj, when)  # type: ignore[arg-type]
         elif kind == K.SESSION:
@@ -226,7 +268,18 @@ class Switch(CallsMixin, StatsMixin):
             raise AssertionError(f"unknown heap event kind {kind}")
 
     def _push(self, when: int, kind: int, obj: object) -> None:
-        _heappush(self._heap, (when, next(self._seq), kind, obj))
+        """Schedule ``obj`` at ``when``: into the open bucket's heap if it is due there (or earlier),
+        else appended to its bucket's list (sorted only when the bucket opens)."""
+        b = when >> SHIFT
+        if b <= self._heap_b:
+            _heappush(self._heap, (when, next(self._seq), kind, obj))
+            return
+        bucket = self._buckets.get(b)
+        if bucket is None:
+            self._buckets[b] = [(when, next(self._seq), kind, obj)]
+            _heappush(self._bnums, b)
+        else:
+            bucket.append((when, next(self._seq), kind, obj))
 
     def _settle(self, t: int) -> None:
         """After a request: route what it made possible (§7.1)."""
@@ -375,7 +428,7 @@ class Switch(CallsMixin, StatsMixin):
         session.ready_since = t
         session.ready_gen += 1
         group = session.group
-        _heappush(group.ready, (t, session.handle, session.ready_gen, session))
+        _heappush(group.ready, (t, session.handle, session.ready_gen))
         self._dirty.add(group)
 
     def _free(self, agent: AgentRec, t: int) -> None:
@@ -393,11 +446,11 @@ class Switch(CallsMixin, StatsMixin):
         self._match(t)
         fresh = self._fresh
         if fresh:
-            push = heapq.heappush
+            push = self._push
             for c in fresh:
                 if c.where is not None and not c.patience_set:
                     c.patience_set = True
-                    push(self._heap, (c.patience_due, next(self._seq), K.PATIENCE, c))
+                    push(c.patience_due, K.PATIENCE, c)
             fresh.clear()
 
     def _match(self, t: int) -> None:
@@ -405,13 +458,14 @@ class Switch(CallsMixin, StatsMixin):
         candidate of its group with the oldest (ready-since, hAgentSession)."""
         dirty = self._dirty
         pop = heapq.heappop
+        sessions = self._sessions
         if len(dirty) == 1:  # the common case: one group changed at this instant
             g = dirty.pop()
             waiting = g.waiting
             ready = g.ready
             while waiting and ready:
-                _, _, gen, s = ready[0]
-                pop(ready)
+                _, h, gen = pop(ready)
+                s = sessions[h]
                 if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                     call = waiting.popleft()
                     self._leave_queue(call, g, t)
@@ -425,7 +479,8 @@ class Switch(CallsMixin, StatsMixin):
                 waiting = g.waiting
                 ready = g.ready
                 while ready:
-                    _, _, gen, s = ready[0]
+                    _, h, gen = ready[0]
+                    s = sessions[h]
                     if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                         break
                     pop(ready)
@@ -438,7 +493,7 @@ class Switch(CallsMixin, StatsMixin):
             if best is None:
                 break
             call = best.waiting.popleft()
-            session = pop(best.ready)[3]
+            session = sessions[pop(best.ready)[1]]
             self._leave_queue(call, best, t)
             self._offer(session, call, t)
         dirty.clear()
@@ -591,8 +646,10 @@ class Switch(CallsMixin, StatsMixin):
         if stream is None:
             return
         first = self._first_arrival(stream)
+        stream.index = len(self._streams)
+        self._streams.append(stream)
         if first is not None:
-            self._push(first, K.TRAFFIC, stream)
+            self._push(first, K.TRAFFIC, stream.index)
 
     # ---- lookups ---------------------------------------------------------------------------------
     def _agent(self, hagent: int) -> AgentRec:
