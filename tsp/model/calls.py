@@ -50,6 +50,10 @@ class K:
 
 
 _K_HANGUP = K.HANGUP
+_K_WRAPEND = K.WRAPEND
+_K_ANSWER = K.ANSWER
+#: The event queue's bucket width: 2**20 us (1.05 s of switch time; see Switch._push).
+SHIFT = 20
 
 
 class CallsMixin:
@@ -233,8 +237,16 @@ class CallsMixin:
             session.state = state
             emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
-                call.answer_due = t + delay
-                self._push(call.answer_due, K.ANSWER, cid)
+                due = call.answer_due = t + delay
+                b = due >> SHIFT  # Switch._push, inline
+                if b <= self._heap_b:
+                    _heappush(self._heap, (due, next(self._seq), _K_ANSWER, cid))
+                else:
+                    bucket = self._buckets.get(b)
+                    if bucket is None:
+                        self._push(due, _K_ANSWER, cid)
+                    else:
+                        bucket.append((due, next(self._seq), _K_ANSWER, cid))
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
             emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
@@ -263,7 +275,15 @@ class CallsMixin:
         call.offers = call.offers[:-2] + (t, True)  # ring end, answered
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         due = call.hangup_due = t + call.talk
-        self._push(due, _K_HANGUP, call.id)
+        b = due >> SHIFT  # Switch._push, inline (the per-call path)
+        if b <= self._heap_b:
+            _heappush(self._heap, (due, next(self._seq), _K_HANGUP, call.id))
+        else:
+            bucket = self._buckets.get(b)
+            if bucket is None:
+                self._push(due, _K_HANGUP, call.id)
+            else:
+                bucket.append((due, next(self._seq), _K_HANGUP, call.id))
         emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
@@ -307,7 +327,16 @@ class CallsMixin:
                 raise no_row(session.state, rows) from None
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
-            self._push(t + wrapup, K.WRAPEND, session.handle)
+            due = t + wrapup
+            b = due >> SHIFT  # Switch._push, inline
+            if b <= self._heap_b:
+                _heappush(self._heap, (due, next(self._seq), _K_WRAPEND, session.handle))
+            else:
+                bucket = self._buckets.get(b)
+                if bucket is None:
+                    self._push(due, _K_WRAPEND, session.handle)
+                else:
+                    bucket.append((due, next(self._seq), _K_WRAPEND, session.handle))
         else:
             if ends_here:
                 self._finish(call, CallOutcome.TRANSFERRED if call.transferred else CallOutcome.ANSWERED)

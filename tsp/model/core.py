@@ -17,7 +17,7 @@ from collections import deque
 from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
 from tsp.errors import SwitchError
 from tsp.lifecycle import PENDING
-from tsp.model.calls import K, CallsMixin
+from tsp.model.calls import SHIFT, K, CallsMixin
 from tsp.model.records import AgentRec, GroupRec, PeriodRec, SessionRec, TrafficRec
 from tsp.model.rules import BUSY, EX_TO_SESSION, US, R, no_row, plan_state_request, to_us
 from tsp.model.stats import StatsMixin
@@ -34,10 +34,11 @@ _new = tuple.__new__
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 _heapify = heapq.heapify
-#: The event queue's bucket width: 2**20 us (1.05 s of switch time; see Switch._push).
-SHIFT = 20
 _NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
+_RELEASED = AgentStateEx.RELEASED
+_EX_READY = AgentStateEx.READY
+_EX_NOTREADY = AgentStateEx.NOTREADY
 _A_UPD = AgentStatusEx.UPDATEINFO
 _Q_UPD = QueueStatus.UPDATEINFO
 
@@ -426,19 +427,35 @@ class Switch(CallsMixin, StatsMixin):
         if session.agent.busy:
             return
         session.ready_since = t
-        session.ready_gen += 1
+        gen = session.ready_gen = session.ready_gen + 1
         group = session.group
-        _heappush(group.ready, (t, session.handle, session.ready_gen))
+        ready = group.ready
+        entry = (t, session.handle, gen)
+        if not ready or ready[-1] < entry:  # (t never decreases: almost always the end)
+            ready.append(entry)
+        else:
+            i = len(ready)
+            while i and ready[i - 1] > entry:
+                i -= 1
+            ready.insert(i, entry)
         self._dirty.add(group)
 
     def _free(self, agent: AgentRec, t: int) -> None:
-        """The agent stopped being busy: each READY session is a candidate again, ready since now."""
+        """The agent stopped being busy: each READY session is a candidate again, ready since now; then
+        :meth:`_agent_touch` (its :meth:`_agent_state` for an agent that is not busy, in the same loop)."""
         agent.busy = False
         agent.call = None
+        state = _RELEASED
         for s in agent.sessions:
-            if s.state is READY:
+            st = s.state
+            if st is READY:
                 self._ready(s, t)
-        self._agent_touch(agent)
+                state = _EX_READY
+            elif state is _RELEASED and (st is NOTREADY or st in BUSY):
+                state = _EX_NOTREADY
+        if state is not agent.state_ex:
+            agent.state_ex = state
+            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, int(state))))
 
     def _route(self, t: int) -> None:
         """Route (:meth:`_match`), then give each call that arrived and still waits its patience event
@@ -457,14 +474,13 @@ class Switch(CallsMixin, StatsMixin):
         """§7.1: offer waiting calls to free READY sessions, oldest call (by arrival) first, each to the
         candidate of its group with the oldest (ready-since, hAgentSession)."""
         dirty = self._dirty
-        pop = heapq.heappop
         sessions = self._sessions
         if len(dirty) == 1:  # the common case: one group changed at this instant
             g = dirty.pop()
             waiting = g.waiting
             ready = g.ready
             while waiting and ready:
-                _, h, gen = pop(ready)
+                _, h, gen = ready.popleft()
                 s = sessions[h]
                 if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                     call = waiting.popleft()
@@ -477,14 +493,17 @@ class Switch(CallsMixin, StatsMixin):
             key = None
             for g in list(dirty):
                 waiting = g.waiting
+                if not waiting:  # (its stale candidates are dropped when a call waits there)
+                    dirty.discard(g)
+                    continue
                 ready = g.ready
                 while ready:
                     _, h, gen = ready[0]
                     s = sessions[h]
                     if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                         break
-                    pop(ready)
-                if not waiting or not ready:
+                    ready.popleft()
+                if not ready:
                     dirty.discard(g)
                     continue
                 head = waiting[0]
@@ -493,7 +512,7 @@ class Switch(CallsMixin, StatsMixin):
             if best is None:
                 break
             call = best.waiting.popleft()
-            session = sessions[pop(best.ready)[1]]
+            session = sessions[best.ready.popleft()[1]]
             self._leave_queue(call, best, t)
             self._offer(session, call, t)
         dirty.clear()

@@ -42,7 +42,9 @@ class GroupRec:
         self.name = name
         self.queue_id = queue_id
         self.waiting: deque[CallRec] = deque()  # calls waiting, by (arrival, id): FIFO by arrival
-        self.ready: list[tuple[int, int, int]] = []  # heap (ready_since, hAgentSession, ready_gen)
+        #: routing candidates (ready_since, hAgentSession, ready_gen), sorted (Switch._ready); stale ones
+        #: (another ready_gen, not READY, agent busy) are dropped when they reach the front
+        self.ready: deque[tuple[int, int, int]] = deque()
         self.arrived = 0  # calls that entered the queue (arrivals, overflow and transfers in)
         self.left = 0  # calls that left the queue: offered, abandoned, flowed out
         self.wait_sum = 0  # their waits (us)
