@@ -107,8 +107,8 @@ class CallsMixin:
             self._push(t + round(rng.expovariate(1.0) * stream.mean_gap * US), K.TRAFFIC, stream.index)
         else:
             nxt = stream.next_after(t / US, rng)
-            if nxt is not None:
-                self._push(max(t + 1, to_us(nxt)), K.TRAFFIC, stream.index)
+            if nxt is not None:  # a finite float (tsp.traffic.Arrivals): to_us without its checks
+                self._push(max(t + 1, round(nxt * US)), K.TRAFFIC, stream.index)
 
     def _scripted_call(self, spec: ScriptedCall, t: int) -> None:
         call = CallRec(next(self._call_ids), t, to_us(spec.talk))

@@ -438,7 +438,8 @@ class Switch(CallsMixin, StatsMixin):
             while i and ready[i - 1] > entry:
                 i -= 1
             ready.insert(i, entry)
-        self._dirty.add(group)
+        if group.waiting:  # (no call waits: nothing to route; a call that arrives marks the group itself)
+            self._dirty.add(group)
 
     def _free(self, agent: AgentRec, t: int) -> None:
         """The agent stopped being busy: each READY session is a candidate again, ready since now; then
