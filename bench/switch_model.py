@@ -26,7 +26,7 @@ setting ``python -m tsp`` and the embedded API run with (:func:`tsp.gcpolicy.tun
 runs one of them. Every run reports the CPU time spent in collections (``gc_cpu_seconds``, from
 ``gc.callbacks``) and the CPU cost per internal event. ``--table 1000,10000,100000`` runs those floor
 sizes (one row each: agents, internal events, us per event, x real time, bytes per agent; memory of a
-``--memory-hours`` run under tracemalloc). ``--old-tree DIR`` also runs ``DIR``'s own copy of this script
+``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode). ``--old-tree DIR`` also runs ``DIR``'s own copy of this script
 (e.g. the 1.0 tree, /work/wt-old, with its own .venv) on the same floor in the 1.0 configuration, in the
 same rounds, as the same-run baseline.
 
@@ -260,17 +260,19 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
 
 
 def table(args: argparse.Namespace, memory: bool) -> dict:
-    """``--table``: one row per floor size (groups of 1,000), in the chosen --gc mode (tuned for both)."""
-    mode = "tuned" if args.gc == "both" else args.gc
+    """``--table``: one row per floor size (groups of 1,000) and --gc mode (``both``: default, then tuned;
+    the memory run, deterministic but for uncollected cycles, in the tuned mode only)."""
+    modes = ("default", "tuned") if args.gc == "both" else (args.gc,)
     rows = []
     for agents in (int(a) for a in args.table.split(",")):
-        r = measure(agents, max(1, agents // 1000), args.hours * 3600, args.step, memory, args.features, mode,
-                    args.memory_hours * 3600 if args.memory_hours else None)
-        rows.append({k: r.get(k) for k in ("agents", "internal_events", "session_events", "cpu_us_per_event",
-                                          "speedup_cpu", "speedup", "gc_cpu_seconds", "peak_bytes_per_agent",
-                                          "memory_simulated_seconds")})
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    return {"features": args.features, "gc": mode, "simulated_seconds": args.hours * 3600, "rows": rows}
+        for m in modes:
+            r = measure(agents, max(1, agents // 1000), args.hours * 3600, args.step, memory and m == modes[-1],
+                        args.features, m, args.memory_hours * 3600 if args.memory_hours else None)
+            rows.append({k: r.get(k) for k in ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event",
+                                              "speedup_cpu", "speedup", "gc_cpu_seconds", "peak_bytes_per_agent",
+                                              "memory_simulated_seconds")})
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return {"features": args.features, "simulated_seconds": args.hours * 3600, "rows": rows}
 
 
 def main(argv: list[str] | None = None) -> dict:
