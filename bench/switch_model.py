@@ -26,7 +26,8 @@ setting ``python -m tsp`` and the embedded API run with (:func:`tsp.gcpolicy.tun
 runs one of them. Every run reports the CPU time spent in collections (``gc_cpu_seconds``, from
 ``gc.callbacks``) and the CPU cost per internal event. ``--table 1000,10000,100000`` runs those floor
 sizes (one row each: agents, internal events, us per event, x real time, bytes per agent; memory of a
-``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode). ``--old-tree DIR`` also runs ``DIR``'s own copy of this script
+``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode). ``--old-tree DIR`` also
+runs ``DIR``'s own copy of this script
 (e.g. the 1.0 tree, /work/wt-old, with its own .venv) on the same floor in the 1.0 configuration, in the
 same rounds, as the same-run baseline.
 
@@ -119,14 +120,17 @@ class _GcClock:
     def __init__(self) -> None:
         self.seconds = 0.0
         self.collections = 0
+        self.longest = 0.0
         self._start = 0.0
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
             self._start = time.process_time()
         else:
-            self.seconds += time.process_time() - self._start
+            took = time.process_time() - self._start
+            self.seconds += took
             self.collections += 1
+            self.longest = max(self.longest, took)
 
 
 def measure(agents: int, groups: int, seconds: float, step: float, memory: bool, features: str,
@@ -187,6 +191,7 @@ def _measure(agents: int, groups: int, seconds: float, step: float, memory: bool
         "gc_threshold": gc.get_threshold()[0],
         "gc_collections": clock.collections,
         "gc_cpu_seconds": round(clock.seconds, 4),
+        "gc_longest_ms": round(clock.longest * 1000, 2),
         "cpu_us_per_event": round(cpu / max(internal, 1) * 1e6, 3),
     }
     if memory:
@@ -205,19 +210,36 @@ def _measure(agents: int, groups: int, seconds: float, step: float, memory: bool
     return result
 
 
+#: Run in the other tree's interpreter (cwd = that tree): its own build_scenario and run() (1.0
+#: configuration), timed the way measure() times this tree (CPU and wall around run() only).
+_OLD_DRIVER = """
+import gc, json, sys, time
+sys.path[:0] = [".", "bench"]
+import switch_model as m
+from tsp.model import Switch
+agents, groups, seconds, step = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+switch = Switch(m.build_scenario(agents, groups))
+gc.collect()
+c0, t0 = time.process_time(), time.perf_counter()
+produced, internal = m.run(switch, seconds, step)
+cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+print(json.dumps({"agents": agents, "groups": groups, "simulated_seconds": seconds, "internal_events": internal,
+                  "session_events": produced, "wall_seconds": round(wall, 4), "cpu_seconds": round(cpu, 4),
+                  "speedup": round(seconds / wall, 1), "speedup_cpu": round(seconds / cpu, 1),
+                  "gc_threshold": gc.get_threshold()[0], "cpu_us_per_event": round(cpu / max(internal, 1) * 1e6, 3)}))
+"""
+
+
 def old_tree(tree: str, agents: int, groups: int, hours: float, step: float) -> dict:
-    """``tree``'s own bench/switch_model.py (its .venv if it has one) on the same floor, 1.0 configuration,
-    no memory run: that tree's figures, measured now (the same-run baseline)."""
+    """``tree``'s model (its .venv if it has one) on the same floor, 1.0 configuration, timed as
+    :func:`measure` times this tree's (no memory run): the same-run baseline."""
     python = os.path.join(tree, ".venv", "bin", "python")
-    cmd = [python if os.path.exists(python) else sys.executable, os.path.join(tree, "bench", "switch_model.py"),
-           "--agents", str(agents), "--groups", str(groups), "--hours", str(hours), "--step", str(step),
-           "--no-memory", "--json"]
-    t0 = time.perf_counter()
+    cmd = [python if os.path.exists(python) else sys.executable, "-c", _OLD_DRIVER,
+           str(agents), str(groups), str(hours * 3600), str(step)]
     out = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, check=True,
                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["tree"] = tree
-    result["process_seconds"] = round(time.perf_counter() - t0, 3)
     return result
 
 
@@ -250,13 +272,18 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
             best.update({k: runs[m][0][k] for k in ("peak_bytes", "peak_bytes_per_agent", "memory_simulated_seconds")})
         result[f"gc {m}"] = best
     if len(modes) == 2:
-        result["tuned_over_default_cpu"] = round(result["gc tuned"]["speedup_cpu"] / result["gc default"]["speedup_cpu"], 3)
+        tuned, default = result["gc tuned"]["speedup_cpu"], result["gc default"]["speedup_cpu"]
+        result["tuned_over_default_cpu"] = round(tuned / default, 3)
     if old:
         base = _best(old)
         result["old tree (1.0 configuration)"] = base
         for m in modes:
-            result[f"gc {m} over old tree (wall)"] = round(result[f"gc {m}"]["speedup"] / base["speedup"], 3)
+            result[f"gc {m} over old tree (cpu)"] = round(result[f"gc {m}"]["speedup_cpu"] / base["speedup_cpu"], 3)
     return result
+
+
+TABLE_COLUMNS = ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event", "speedup_cpu", "speedup",
+                 "gc_cpu_seconds", "gc_longest_ms", "peak_bytes_per_agent", "memory_simulated_seconds")
 
 
 def table(args: argparse.Namespace, memory: bool) -> dict:
@@ -268,9 +295,7 @@ def table(args: argparse.Namespace, memory: bool) -> dict:
         for m in modes:
             r = measure(agents, max(1, agents // 1000), args.hours * 3600, args.step, memory and m == modes[-1],
                         args.features, m, args.memory_hours * 3600 if args.memory_hours else None)
-            rows.append({k: r.get(k) for k in ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event",
-                                              "speedup_cpu", "speedup", "gc_cpu_seconds", "peak_bytes_per_agent",
-                                              "memory_simulated_seconds")})
+            rows.append({k: r.get(k) for k in TABLE_COLUMNS})
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return {"features": args.features, "simulated_seconds": args.hours * 3600, "rows": rows}
 

@@ -70,3 +70,19 @@ def test_bench_reports_both(tmp_path):
     assert result["gc default"]["internal_events"] == result["gc tuned"]["internal_events"] > 0
     rows = m.main(["--table", "20,40", "--hours", "0.02", "--features", "1.1", "--no-memory", "--json"])["rows"]
     assert [r["agents"] for r in rows] == [20, 40] and all(r["cpu_us_per_event"] > 0 for r in rows)
+
+
+def test_bench_old_tree_driver_times_a_tree_like_measure():
+    """--old-tree runs another tree's model with the same timing; pointed at this tree (1.0 configuration)
+    it must see the very run measure() sees."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_switch_model_old", root / "bench" / "switch_model.py")
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    old = m.old_tree(str(root), 30, 1, 0.02, 1.0)
+    new = m.measure(30, 1, 72.0, 1.0, False, "1.0")
+    assert (old["internal_events"], old["session_events"]) == (new["internal_events"], new["session_events"])
+    assert old["cpu_seconds"] > 0 and old["speedup_cpu"] > 0
