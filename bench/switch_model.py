@@ -27,9 +27,9 @@ runs one of them. Every run reports the CPU time spent in collections (``gc_cpu_
 ``gc.callbacks``) and the CPU cost per internal event. ``--table 1000,10000,100000`` runs those floor
 sizes (one row each: agents, internal events, us per event, x real time, bytes per agent; memory of a
 ``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode). ``--old-tree DIR`` also
-runs ``DIR``'s own copy of this script
-(e.g. the 1.0 tree, /work/wt-old, with its own .venv) on the same floor in the 1.0 configuration, in the
-same rounds, as the same-run baseline.
+times ``DIR``'s model with its own copy of this script's build_scenario and run() (e.g. the 1.0 tree,
+/work/wt-old, with its own .venv) on the same floor in the ``--old-features`` configuration (1.0 by
+default; 1.1 for a tree with the 1.1 model), in the same rounds, as the same-run baseline.
 
     python bench/switch_model.py                      # the 10,000-agent hour, 1.0 configuration
     python bench/switch_model.py --compare            # 1.0 and 1.1 in one run, with ratios
@@ -216,26 +216,31 @@ _OLD_DRIVER = """
 import gc, json, sys, time
 sys.path[:0] = [".", "bench"]
 import switch_model as m
+import tsp
 from tsp.model import Switch
 agents, groups, seconds, step = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-switch = Switch(m.build_scenario(agents, groups))
+if sys.argv[5] == "1.0":
+    switch = Switch(m.build_scenario(agents, groups))
+else:  # a tree with the 1.1 model and this script's --features
+    switch = Switch(m.build_scenario(agents, groups, features=sys.argv[5]), records=False)
 gc.collect()
 c0, t0 = time.process_time(), time.perf_counter()
 produced, internal = m.run(switch, seconds, step)
 cpu, wall = time.process_time() - c0, time.perf_counter() - t0
 print(json.dumps({"agents": agents, "groups": groups, "simulated_seconds": seconds, "internal_events": internal,
                   "session_events": produced, "wall_seconds": round(wall, 4), "cpu_seconds": round(cpu, 4),
-                  "speedup": round(seconds / wall, 1), "speedup_cpu": round(seconds / cpu, 1),
+                  "features": sys.argv[5], "tsp": tsp.__file__, "speedup": round(seconds / wall, 1), "speedup_cpu": round(seconds / cpu, 1),
                   "gc_threshold": gc.get_threshold()[0], "cpu_us_per_event": round(cpu / max(internal, 1) * 1e6, 3)}))
 """
 
 
-def old_tree(tree: str, agents: int, groups: int, hours: float, step: float) -> dict:
-    """``tree``'s model (its .venv if it has one) on the same floor, 1.0 configuration, timed as
-    :func:`measure` times this tree's (no memory run): the same-run baseline."""
+def old_tree(tree: str, agents: int, groups: int, hours: float, step: float, features: str = "1.0") -> dict:
+    """``tree``'s model (its .venv if it has one) on the same floor, timed as :func:`measure` times this
+    tree's (no memory run): the same-run baseline. ``features``: "1.0" (any tree) or "1.1" (a tree whose
+    script has ``--features``; records off, as here)."""
     python = os.path.join(tree, ".venv", "bin", "python")
     cmd = [python if os.path.exists(python) else sys.executable, "-c", _OLD_DRIVER,
-           str(agents), str(groups), str(hours * 3600), str(step)]
+           str(agents), str(groups), str(hours * 3600), str(step), features]
     out = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, check=True,
                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}).stdout
     result = json.loads(out.strip().splitlines()[-1])
@@ -261,7 +266,7 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
     old: list[dict] = []
     for i in range(args.rounds):
         if args.old_tree:
-            old.append(old_tree(args.old_tree, args.agents, groups, args.hours, args.step))
+            old.append(old_tree(args.old_tree, args.agents, groups, args.hours, args.step, args.old_features))
         for m in modes:  # the memory run (deterministic) only in the first round
             runs[m].append(measure(args.agents, groups, seconds, args.step, memory and i == 0, args.features, m,
                                    args.memory_hours * 3600 if args.memory_hours else None))
@@ -276,7 +281,7 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
         result["tuned_over_default_cpu"] = round(tuned / default, 3)
     if old:
         base = _best(old)
-        result["old tree (1.0 configuration)"] = base
+        result[f"old tree ({args.old_features} configuration)"] = base
         for m in modes:
             result[f"gc {m} over old tree (cpu)"] = round(result[f"gc {m}"]["speedup_cpu"] / base["speedup_cpu"], 3)
     return result
@@ -312,7 +317,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--gc", choices=("default", "tuned", "both"), default="default",
                         help="garbage-collector thresholds: the interpreter's, tsp.gcpolicy.tune_gc's, or both")
     parser.add_argument("--rounds", type=int, default=1, help="with --gc both / --old-tree: alternating rounds")
-    parser.add_argument("--old-tree", metavar="DIR", help="also run DIR/bench/switch_model.py (1.0 configuration)")
+    parser.add_argument("--old-tree", metavar="DIR", help="also time DIR's model on the same floor (same rounds)")
+    parser.add_argument("--old-features", choices=("1.0", "1.1"), default="1.0",
+                        help="the --old-tree configuration (1.1: a tree with the 1.1 model; default 1.0)")
     parser.add_argument("--table", metavar="AGENTS,...", help="one row per floor size, e.g. 1000,10000,100000")
     parser.add_argument("--memory-hours", type=float, default=0.0,
                         help="simulated hours of the tracemalloc run (default: --hours)")
