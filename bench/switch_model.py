@@ -20,12 +20,26 @@ processes had the CPU), and peak traced memory
 per agent (a second run under tracemalloc, which is slower, so it is not timed; it counts the scenario
 objects too).
 
+``--gc both`` runs the configuration with CPython's default garbage-collector thresholds and with the
+setting ``python -m tsp`` and the embedded API run with (:func:`tsp.gcpolicy.tune_gc`), alternating
+``--rounds`` times, and reports the best of each, the spread and the ratio; ``--gc tuned`` / ``default``
+runs one of them. Every run reports the CPU time spent in collections (``gc_cpu_seconds``, from
+``gc.callbacks``) and the CPU cost per internal event. ``--table 1000,10000,100000`` runs those floor
+sizes (one row each: agents, internal events, us per event, x real time, bytes per agent; memory of a
+``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode). ``--old-tree DIR`` also
+times ``DIR``'s model with its own copy of this script's build_scenario and run() (e.g. the 1.0 tree,
+/work/wt-old, with its own .venv) on the same floor in the ``--old-features`` configuration (1.0 by
+default; 1.1 for a tree with the 1.1 model), in the same rounds, as the same-run baseline.
+
     python bench/switch_model.py                      # the 10,000-agent hour, 1.0 configuration
     python bench/switch_model.py --compare            # 1.0 and 1.1 in one run, with ratios
+    python bench/switch_model.py --features 1.1 --gc both --rounds 3 --old-tree /work/wt-old
+    python bench/switch_model.py --features 1.1 --gc tuned --table 1000,10000,100000 --memory-hours 0.25
     python bench/switch_model.py --agents 50 --hours 0.05 --json   # tiny, for a smoke test
 
-Targets (issue "ACD model 1.1", point 7): >= 1000x real time and <= 4 KiB per agent at 10,000 agents,
-with the 1.1 features on.
+Targets (issue 15 point 7, issue 18 point 3), with the 1.1 features on: >= 1,000x real time and <= 4 KiB
+per agent at 10,000 agents; >= 100x and <= 4 KiB per agent at 100,000; the cost per event flat from
+1,000 to 100,000 agents.
 """
 
 from __future__ import annotations
@@ -33,12 +47,15 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
+import subprocess
 import sys
 import time
 import tracemalloc
 import uuid
 
 from protocol.constants import AgentSessionState
+from tsp.gcpolicy import tune_gc
 from tsp.model import Switch
 from tsp.scenario import Agent, Group, Scenario, SessionSpec, SwitchSettings, Traffic
 
@@ -97,10 +114,44 @@ def run(switch: Switch, seconds: float, step: float = 1.0) -> tuple[int, int]:
     return produced, switch.processed_events
 
 
-def measure(agents: int, groups: int, seconds: float, step: float, memory: bool, features: str) -> dict:
-    """One configuration: a timed run, then (``memory``) a second run under tracemalloc."""
+class _GcClock:
+    """CPU seconds spent in garbage collections (gc.callbacks), and how many, while installed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self.longest = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            took = time.process_time() - self._start
+            self.seconds += took
+            self.collections += 1
+            self.longest = max(self.longest, took)
+
+
+def measure(agents: int, groups: int, seconds: float, step: float, memory: bool, features: str,
+            gc_mode: str = "default", memory_seconds: float | None = None) -> dict:
+    """One configuration: a timed run, then (``memory``) a second run under tracemalloc.
+    ``gc_mode``: "default" (the interpreter's thresholds) or "tuned" (tsp.gcpolicy.tune_gc, undone after)."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, *before[1:])
+    try:
+        if gc_mode == "tuned":
+            tune_gc()
+        return _measure(agents, groups, seconds, step, memory, features, gc_mode, memory_seconds)
+    finally:
+        gc.set_threshold(*before)
+
+
+def _measure(agents: int, groups: int, seconds: float, step: float, memory: bool, features: str,
+             gc_mode: str, memory_seconds: float | None) -> dict:
     scenario = build_scenario(agents, groups, features=features)
     gc.collect()
+    clock = _GcClock()
     c0 = time.process_time()
     t0 = time.perf_counter()
     # records=False: no call detail records kept, as in a server without --cdr (with them the switch
@@ -108,7 +159,11 @@ def measure(agents: int, groups: int, seconds: float, step: float, memory: bool,
     switch = Switch(scenario, records=False)
     t1 = time.perf_counter()
     c1 = time.process_time()
-    produced, internal = run(switch, seconds, step)
+    gc.callbacks.append(clock)
+    try:
+        produced, internal = run(switch, seconds, step)
+    finally:
+        gc.callbacks.remove(clock)
     t2 = time.perf_counter()
     c2 = time.process_time()
     wall = max(t2 - t1, 1e-9)
@@ -132,19 +187,122 @@ def measure(agents: int, groups: int, seconds: float, step: float, memory: bool,
         "speedup": round(seconds / wall, 1),
         "cpu_seconds": round(cpu, 4),
         "speedup_cpu": round(seconds / cpu, 1),
+        "gc": gc_mode,
+        "gc_threshold": gc.get_threshold()[0],
+        "gc_collections": clock.collections,
+        "gc_cpu_seconds": round(clock.seconds, 4),
+        "gc_longest_ms": round(clock.longest * 1000, 2),
+        "cpu_us_per_event": round(cpu / max(internal, 1) * 1e6, 3),
     }
     if memory:
         del switch, scenario
         gc.collect()
+        mem_seconds = seconds if memory_seconds is None else min(seconds, memory_seconds)
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
         switch = Switch(build_scenario(agents, groups, features=features), records=False)
-        run(switch, seconds, step)
+        run(switch, mem_seconds, step)
         peak = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
+        result["memory_simulated_seconds"] = mem_seconds
         result["peak_bytes"] = peak
         result["peak_bytes_per_agent"] = round(peak / max(agents, 1))
     return result
+
+
+#: Run in the other tree's interpreter (cwd = that tree): its own build_scenario and run() (1.0
+#: configuration), timed the way measure() times this tree (CPU and wall around run() only).
+_OLD_DRIVER = """
+import gc, json, sys, time
+sys.path[:0] = [".", "bench"]
+import switch_model as m
+import tsp
+from tsp.model import Switch
+agents, groups, seconds, step = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+if sys.argv[5] == "1.0":
+    switch = Switch(m.build_scenario(agents, groups))
+else:  # a tree with the 1.1 model and this script's --features
+    switch = Switch(m.build_scenario(agents, groups, features=sys.argv[5]), records=False)
+gc.collect()
+c0, t0 = time.process_time(), time.perf_counter()
+produced, internal = m.run(switch, seconds, step)
+cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+print(json.dumps({"agents": agents, "groups": groups, "simulated_seconds": seconds, "internal_events": internal,
+                  "session_events": produced, "wall_seconds": round(wall, 4), "cpu_seconds": round(cpu, 4),
+                  "features": sys.argv[5], "tsp": tsp.__file__, "speedup": round(seconds / wall, 1), "speedup_cpu": round(seconds / cpu, 1),
+                  "gc_threshold": gc.get_threshold()[0], "cpu_us_per_event": round(cpu / max(internal, 1) * 1e6, 3)}))
+"""
+
+
+def old_tree(tree: str, agents: int, groups: int, hours: float, step: float, features: str = "1.0") -> dict:
+    """``tree``'s model (its .venv if it has one) on the same floor, timed as :func:`measure` times this
+    tree's (no memory run): the same-run baseline. ``features``: "1.0" (any tree) or "1.1" (a tree whose
+    script has ``--features``; records off, as here)."""
+    python = os.path.join(tree, ".venv", "bin", "python")
+    cmd = [python if os.path.exists(python) else sys.executable, "-c", _OLD_DRIVER,
+           str(agents), str(groups), str(hours * 3600), str(step), features]
+    out = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, check=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["tree"] = tree
+    return result
+
+
+def _best(runs: list[dict]) -> dict:
+    """The run with the highest speed-up (CPU based when reported), plus the spread of all rounds."""
+    key = "speedup_cpu" if all("speedup_cpu" in r for r in runs) else "speedup"
+    best = dict(max(runs, key=lambda r: r[key]))
+    best["rounds"] = len(runs)
+    best[f"{key}_all"] = [r[key] for r in runs]
+    if "speedup_cpu" in runs[0] and key != "speedup":
+        best["speedup_all"] = [r["speedup"] for r in runs]
+    return best
+
+
+def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) -> dict:
+    """``--gc both`` / ``--old-tree``: alternate the configurations ``--rounds`` times; best of each."""
+    modes = ("default", "tuned") if args.gc == "both" else (args.gc,)
+    runs: dict[str, list[dict]] = {m: [] for m in modes}
+    old: list[dict] = []
+    for i in range(args.rounds):
+        if args.old_tree:
+            old.append(old_tree(args.old_tree, args.agents, groups, args.hours, args.step, args.old_features))
+        for m in modes:  # the memory run (deterministic) only in the first round
+            runs[m].append(measure(args.agents, groups, seconds, args.step, memory and i == 0, args.features, m,
+                                   args.memory_hours * 3600 if args.memory_hours else None))
+    result: dict = {}
+    for m in modes:
+        best = _best(runs[m])
+        if memory:
+            best.update({k: runs[m][0][k] for k in ("peak_bytes", "peak_bytes_per_agent", "memory_simulated_seconds")})
+        result[f"gc {m}"] = best
+    if len(modes) == 2:
+        tuned, default = result["gc tuned"]["speedup_cpu"], result["gc default"]["speedup_cpu"]
+        result["tuned_over_default_cpu"] = round(tuned / default, 3)
+    if old:
+        base = _best(old)
+        result[f"old tree ({args.old_features} configuration)"] = base
+        for m in modes:
+            result[f"gc {m} over old tree (cpu)"] = round(result[f"gc {m}"]["speedup_cpu"] / base["speedup_cpu"], 3)
+    return result
+
+
+TABLE_COLUMNS = ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event", "speedup_cpu", "speedup",
+                 "gc_cpu_seconds", "gc_longest_ms", "peak_bytes_per_agent", "memory_simulated_seconds")
+
+
+def table(args: argparse.Namespace, memory: bool) -> dict:
+    """``--table``: one row per floor size (groups of 1,000) and --gc mode (``both``: default, then tuned;
+    the memory run, deterministic but for uncollected cycles, in the tuned mode only)."""
+    modes = ("default", "tuned") if args.gc == "both" else (args.gc,)
+    rows = []
+    for agents in (int(a) for a in args.table.split(",")):
+        for m in modes:
+            r = measure(agents, max(1, agents // 1000), args.hours * 3600, args.step, memory and m == modes[-1],
+                        args.features, m, args.memory_hours * 3600 if args.memory_hours else None)
+            rows.append({k: r.get(k) for k in TABLE_COLUMNS})
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return {"features": args.features, "simulated_seconds": args.hours * 3600, "rows": rows}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -156,14 +314,28 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--features", choices=("1.0", "1.1"), default="1.0",
                         help="1.1: abandonment, a rate profile, agents in two groups (default 1.0)")
     parser.add_argument("--compare", action="store_true", help="run 1.0 and 1.1 in this process; ratios")
+    parser.add_argument("--gc", choices=("default", "tuned", "both"), default="default",
+                        help="garbage-collector thresholds: the interpreter's, tsp.gcpolicy.tune_gc's, or both")
+    parser.add_argument("--rounds", type=int, default=1, help="with --gc both / --old-tree: alternating rounds")
+    parser.add_argument("--old-tree", metavar="DIR", help="also time DIR's model on the same floor (same rounds)")
+    parser.add_argument("--old-features", choices=("1.0", "1.1"), default="1.0",
+                        help="the --old-tree configuration (1.1: a tree with the 1.1 model; default 1.0)")
+    parser.add_argument("--table", metavar="AGENTS,...", help="one row per floor size, e.g. 1000,10000,100000")
+    parser.add_argument("--memory-hours", type=float, default=0.0,
+                        help="simulated hours of the tracemalloc run (default: --hours)")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
     groups = args.groups or max(1, args.agents // 1000)
     seconds = args.hours * 3600
     memory = not args.no_memory
-    if not args.compare:
-        result = measure(args.agents, groups, seconds, args.step, memory, args.features)
+    if args.table:
+        result = table(args, memory)
+    elif args.gc == "both" or args.old_tree or args.rounds > 1:
+        result = rounds(args, groups, seconds, memory)
+    elif not args.compare:
+        result = measure(args.agents, groups, seconds, args.step, memory, args.features, args.gc,
+                         args.memory_hours * 3600 if args.memory_hours else None)
     else:
         base = measure(args.agents, groups, seconds, args.step, memory, "1.0")
         new = measure(args.agents, groups, seconds, args.step, memory, "1.1")
@@ -183,6 +355,12 @@ def print_result(result: dict, indent: str = "") -> None:
         if isinstance(value, dict):
             print(f"{indent}{key}:")
             print_result(value, indent + "  ")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            cols = list(value[0])
+            print(f"{indent}{key}:")
+            print(indent + "  " + " | ".join(cols))
+            for row in value:
+                print(indent + "  " + " | ".join(str(row[c]) for c in cols))
         else:
             print(f"{indent}{key:>28}: {value}")
 

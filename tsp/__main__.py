@@ -26,6 +26,7 @@ from protocol.version import __version__
 from tsp import logqueue
 from tsp.clock import ClockError, make_clock
 from tsp.faults import FaultError
+from tsp.gcpolicy import tune_gc
 from tsp.cdr import CdrWriter
 from tsp.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from tsp.server import EmulatorServer, ServerConfig
@@ -297,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace, logs: logqueue.InstalledLog) -> int:
+    tune_gc()  # the process's garbage-collector setting (tsp/gcpolicy.py)
     try:
         scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
         clock = make_clock(args.clock, args.speed)

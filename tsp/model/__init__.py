@@ -18,10 +18,11 @@ Time. Seconds as ``float`` relative to the scenario start (``scenario.switch.sta
 every instant is an ``int`` number of microseconds, so the "exact sums" of §4 are exact integers and
 the reported floors never suffer from float rounding; inputs are rounded to the nearest microsecond.
 Nothing happens except through :meth:`Switch.advance` (or the implicit advance every public method
-that takes ``now`` does first): one heap of due events (scripted and Poisson arrivals, answers,
+that takes ``now`` does first): one queue of due events (scripted and Poisson arrivals, answers,
 hang-ups, wrap-up ends, ring timeouts, patience and overflow deadlines, scheduled session changes,
 period boundaries), processed in time order; events due at the same instant run in the order they were
-scheduled, and only then are waiting calls routed (§7.1). No task or timer exists per call. Time may not go
+scheduled, and only then are waiting calls routed (§7.1). The queue is a calendar queue (buckets of
+2**20 us; only the bucket being processed is a heap), in the same order as a single heap. No task or timer exists per call. Time may not go
 backwards (``ValueError``): that would be a driver bug, not a user error.
 
 Events. Every change a client could observe is recorded, in the order it happened: a

@@ -50,6 +50,10 @@ class K:
 
 
 _K_HANGUP = K.HANGUP
+_K_WRAPEND = K.WRAPEND
+_K_ANSWER = K.ANSWER
+#: The event queue's bucket width: 2**20 us (1.05 s of switch time; see Switch._push).
+SHIFT = 20
 
 
 class CallsMixin:
@@ -100,12 +104,11 @@ class CallsMixin:
         call.uui = stream.uui
         self._arrive(stream.group, call, t)
         if stream.next_after is None:
-            _heappush(self._heap, (t + round(rng.expovariate(1.0) * stream.mean_gap * US), next(self._seq),
-                                        K.TRAFFIC, stream))
+            self._push(t + round(rng.expovariate(1.0) * stream.mean_gap * US), K.TRAFFIC, stream.index)
         else:
             nxt = stream.next_after(t / US, rng)
-            if nxt is not None:
-                self._push(max(t + 1, to_us(nxt)), K.TRAFFIC, stream)
+            if nxt is not None:  # a finite float (tsp.traffic.Arrivals): to_us without its checks
+                self._push(max(t + 1, round(nxt * US)), K.TRAFFIC, stream.index)
 
     def _scripted_call(self, spec: ScriptedCall, t: int) -> None:
         call = CallRec(next(self._call_ids), t, to_us(spec.talk))
@@ -120,14 +123,14 @@ class CallsMixin:
             call.patience_due = t + call.patience
             call.patience_set = False
             self._fresh.append(call)
-        call.hops += (group.id, t)
+        call.hops += (group.queue_id, t)
         self._enqueue(group, call, t)
 
     def _enqueue(self, group: GroupRec, call: CallRec, t: int) -> None:
         group.arrived += 1
         if group.overflow_after >= 0:
             call.overflow_due = t + group.overflow_after
-            _heappush(self._heap, (call.overflow_due, next(self._seq), K.OVERFLOW, call))
+            self._push(call.overflow_due, K.OVERFLOW, call)
         else:
             call.overflow_due = -1
         self._insert(group, call)
@@ -170,7 +173,7 @@ class CallsMixin:
             return
         if call.patience_due > t and not call.patience_set:
             call.patience_set = True
-            _heappush(self._heap, (call.patience_due, next(self._seq), K.PATIENCE, call))
+            self._push(call.patience_due, K.PATIENCE, call)
         if 0 <= call.overflow_due <= t and group.overflow_to is not None:
             self._overflow(call, t)
 
@@ -196,7 +199,7 @@ class CallsMixin:
         target.flowed_in += 1
         call.overflow_due = -1
         call.flows += ("overflow",)
-        call.hops += (target.id, t)
+        call.hops += (target.queue_id, t)
         self._enqueue(target, call, t)
 
     # ---- offer, answer, hang-up, wrap-up -----------------------------------------------------------
@@ -221,7 +224,7 @@ class CallsMixin:
         emit(_new(CallEvent, (cid, line, address, OFFERING, None, True, call.related)))
         if self._ring_timeout:
             call.ring_due = t + self._ring_timeout
-            _heappush(self._heap, (call.ring_due, next(self._seq), K.RING, call))
+            self._push(call.ring_due, K.RING, cid)
         delay = agent.answer_delay
         if agent.answer == "auto" and not delay:
             self._answer(call, t, R.OFFER_ANSWERED)
@@ -234,8 +237,16 @@ class CallsMixin:
             session.state = state
             emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
-                call.answer_due = t + delay
-                _heappush(self._heap, (call.answer_due, next(self._seq), K.ANSWER, call))
+                due = call.answer_due = t + delay
+                b = due >> SHIFT  # Switch._push, inline
+                if b <= self._heap_b:
+                    _heappush(self._heap, (due, next(self._seq), _K_ANSWER, cid))
+                else:
+                    bucket = self._buckets.get(b)
+                    if bucket is None:
+                        self._push(due, _K_ANSWER, cid)
+                    else:
+                        bucket.append((due, next(self._seq), _K_ANSWER, cid))
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
             emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
@@ -261,12 +272,18 @@ class CallsMixin:
         call.state_since = t
         if call.answer_at < 0:
             call.answer_at = t
-        offers = call.offers
-        offers[-2] = t  # ring end
-        offers[-1] = True  # answered
+        call.offers = call.offers[:-2] + (t, True)  # ring end, answered
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         due = call.hangup_due = t + call.talk
-        _heappush(self._heap, (due, next(self._seq), _K_HANGUP, call))
+        b = due >> SHIFT  # Switch._push, inline (the per-call path)
+        if b <= self._heap_b:
+            _heappush(self._heap, (due, next(self._seq), _K_HANGUP, call.id))
+        else:
+            bucket = self._buckets.get(b)
+            if bucket is None:
+                self._push(due, _K_HANGUP, call.id)
+            else:
+                bucket.append((due, next(self._seq), _K_HANGUP, call.id))
         emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
@@ -310,7 +327,16 @@ class CallsMixin:
                 raise no_row(session.state, rows) from None
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
-            _heappush(self._heap, (t + wrapup, next(self._seq), K.WRAPEND, session))
+            due = t + wrapup
+            b = due >> SHIFT  # Switch._push, inline
+            if b <= self._heap_b:
+                _heappush(self._heap, (due, next(self._seq), _K_WRAPEND, session.handle))
+            else:
+                bucket = self._buckets.get(b)
+                if bucket is None:
+                    self._push(due, _K_WRAPEND, session.handle)
+                else:
+                    bucket.append((due, next(self._seq), _K_WRAPEND, session.handle))
         else:
             if ends_here:
                 self._finish(call, CallOutcome.TRANSFERRED if call.transferred else CallOutcome.ANSWERED)
@@ -337,7 +363,7 @@ class CallsMixin:
         session = call.session
         assert session is not None
         call.ring_due = call.answer_due = -1
-        call.offers[-2] = t  # ring end
+        call.offers = call.offers[:-2] + (t, call.offers[-1])  # ring end
         session.call = None
         call.session = None
         self._line_end(call, end, t)
@@ -485,7 +511,7 @@ class CallsMixin:
             self._agent_touch(agent)
         call.answer_due = t + self._outbound_answer
         if self._outbound_answer:
-            self._push(call.answer_due, K.FARANSWER, call)
+            self._push(call.answer_due, K.FARANSWER, call.id)
         else:
             self._far_answer(call, t)
         return call.id
@@ -550,7 +576,8 @@ class CallsMixin:
         """CDRs of the calls that left the switch since the last take, in the order they left."""
         calls = list(self._records)
         self._records.clear()
-        return [_record(c, c.outcome, -1) for c in calls]
+        queues = self._queues
+        return [_record(c, c.outcome, -1, queues) for c in calls]
 
     def open_records(self, now: float) -> list[CallRecord]:
         """CDRs of the calls still in the switch (outcome UNANSWERED; a call in its wrap-up: its outcome,
@@ -566,13 +593,14 @@ class CallsMixin:
             c = s.wrap_call
             if c is not None:
                 found[c.id] = (c, CallOutcome.TRANSFERRED if c.transferred else CallOutcome.ANSWERED)
-        return [_record(c, outcome, t) for c, outcome in (found[cid] for cid in sorted(found))]
+        queues = self._queues
+        return [_record(c, outcome, t, queues) for c, outcome in (found[cid] for cid in sorted(found))]
 
 
-def _record(c: CallRec, outcome: CallOutcome, now: int) -> CallRecord:
+def _record(c: CallRec, outcome: CallOutcome, now: int, queues: dict[int, GroupRec]) -> CallRecord:
     return CallRecord(
-        call_id=c.id, groups=tuple(c.hops[0::2]), flows=c.flows, arrival=c.first_arrival,
-        queue_entries=tuple(c.hops[1::2]),
+        call_id=c.id, groups=tuple(queues[q].id for q in c.hops[0::2]), flows=c.flows, arrival=c.first_arrival,
+        queue_entries=c.hops[1::2],
         offers=tuple(
             CallOffer(o[i], o[i + 1], o[i + 2], o[i + 3], o[i + 4] if o[i + 4] >= 0 else now, o[i + 5])
             for o in (c.offers,) for i in range(0, len(o), OFFER_FIELDS)

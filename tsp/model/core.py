@@ -17,7 +17,7 @@ from collections import deque
 from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
 from tsp.errors import SwitchError
 from tsp.lifecycle import PENDING
-from tsp.model.calls import K, CallsMixin
+from tsp.model.calls import SHIFT, K, CallsMixin
 from tsp.model.records import AgentRec, GroupRec, PeriodRec, SessionRec, TrafficRec
 from tsp.model.rules import BUSY, EX_TO_SESSION, US, R, no_row, plan_state_request, to_us
 from tsp.model.stats import StatsMixin
@@ -32,8 +32,13 @@ BUSYONCALL = AgentSessionState.BUSYONCALL
 ENDED = AgentSessionState.ENDED
 _new = tuple.__new__
 _heappush = heapq.heappush
+_heappop = heapq.heappop
+_heapify = heapq.heapify
 _NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
+_RELEASED = AgentStateEx.RELEASED
+_EX_READY = AgentStateEx.READY
+_EX_NOTREADY = AgentStateEx.NOTREADY
 _A_UPD = AgentStatusEx.UPDATEINFO
 _Q_UPD = QueueStatus.UPDATEINFO
 
@@ -56,7 +61,17 @@ class Switch(CallsMixin, StatsMixin):
         #: Memo of the last ``_advance`` argument and its microseconds (nan: none yet; never equal).
         self._last_now = math.nan
         self._last_t = 0
+        # The event queue (a calendar queue: the same order as one heap of (when, seq, kind, obj), but
+        # each entry lands in the bucket of its instant >> SHIFT, and only the open bucket is a heap):
+        # ``_heap`` is the open bucket's heap (and every entry at or before it), ``_buckets`` the later
+        # ones (unsorted lists), ``_bnums`` a heap of their numbers. The per-call kinds (answer, hang-up,
+        # ring, far answer: the call ID; wrap-up end: the hAgentSession; traffic: the stream's index)
+        # carry an int, not the object: a tuple of ints is untracked by the garbage collector after its
+        # first young collection, and the heap holds one entry per busy agent.
         self._heap: list[tuple[int, int, int, object]] = []
+        self._heap_b = -1 << 62  # the open bucket's number (none yet: every push goes to a bucket)
+        self._buckets: dict[int, list] = {}
+        self._bnums: list[int] = []
         self._seq = itertools.count()
         self._events: list = []
         self._takes = 0  # take_events() calls so far (queue events coalesce per instant between takes)
@@ -70,6 +85,7 @@ class Switch(CallsMixin, StatsMixin):
         self._period = to_us(sw.measurement_period)
         self._activities = {a.id: a for a in scenario.activities}
         self._calls: dict = {}  # call ID -> CallRec, while the call is on a line
+        self._streams: list[TrafficRec] = []  # the traffic streams (heap entries name them by index)
         self._on_line: list[dict[int, None]] = [{} for _ in range(self._lines)]  # call IDs, oldest first
         self._keep_records = records
         self._max_records = max_records
@@ -131,7 +147,20 @@ class Switch(CallsMixin, StatsMixin):
 
     def next_due(self) -> float | None:
         """Time (seconds) of the next pending internal event, or None if nothing is scheduled."""
-        return self._heap[0][0] / US if self._heap else None
+        heap = self._heap or self._open_bucket()
+        return heap[0][0] / US if heap else None
+
+    def _open_bucket(self) -> list:
+        """The open bucket is empty: open the next one (heapify it); returns the new heap (empty: none)."""
+        bnums = self._bnums
+        if not bnums:
+            return self._heap
+        b = _heappop(bnums)
+        heap = self._buckets.pop(b)
+        _heapify(heap)
+        self._heap = heap
+        self._heap_b = b
+        return heap
 
     def advance(self, now: float) -> list:
         """Process everything due up to and including ``now``; return all events not yet taken."""
@@ -167,24 +196,36 @@ class Switch(CallsMixin, StatsMixin):
         pop = heapq.heappop
         dirty = self._dirty
         k_hangup, k_answer, k_wrapend, k_traffic = K.HANGUP, K.ANSWER, K.WRAPEND, K.TRAFFIC
+        calls = self._calls
+        sessions = self._sessions
+        streams = self._streams
         n = 0
         # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
         # ``now`` to microseconds fell just short of it (past 2**53 us, about 285 years, floats cannot
         # hold every microsecond): advance(next_due()) always makes progress.
-        while heap and (heap[0][0] <= t or heap[0][0] / US <= now):
+        while True:
+            if not heap:
+                heap = self._open_bucket()
+                if not heap:
+                    break
+            when = heap[0][0]
+            if when > t and when / US > now:
+                break
             when, _, kind, obj = pop(heap)
             n += 1
             self._now = when
             if kind == k_hangup:
-                if obj.hangup_due == when:  # type: ignore[attr-defined]
-                    self._talk_ends(obj, _NORMAL, when, True)  # type: ignore[arg-type]  # the caller hangs up
+                call = calls.get(obj)  # a call talks on a line until it hangs up
+                if call is not None and call.hangup_due == when:
+                    self._talk_ends(call, _NORMAL, when, True)  # the caller hangs up
             elif kind == k_answer:
-                if obj.answer_due == when:  # type: ignore[attr-defined]
-                    self._answer(obj, when)  # type: ignore[arg-type]
+                call = calls.get(obj)
+                if call is not None and call.answer_due == when:
+                    self._answer(call, when)
             elif kind == k_wrapend:
-                self._wrapend(obj, when)  # type: ignore[arg-type]
+                self._wrapend(sessions[obj], when)  # type: ignore[index]
             elif kind == k_traffic:
-                self._traffic(obj, when)  # type: ignore[arg-type]
+                self._traffic(streams[obj], when)  # type: ignore[index]
             else:
                 self._rare(kind, obj, when)
             # §7.1: everything due at one instant first, then routing
@@ -199,8 +240,9 @@ class Switch(CallsMixin, StatsMixin):
 
     def _rare(self, kind: int, obj: object, when: int) -> None:
         if kind == K.RING:
-            if obj.ring_due == when:  # type: ignore[attr-defined]
-                self._ring_timeout_of(obj, when)  # type: ignore[arg-type]
+            call = self._calls.get(obj)
+            if call is not None and call.ring_due == when:
+                self._ring_timeout_of(call, when)
         elif kind == K.PATIENCE:
             if obj.patience_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._abandon(obj, when)  # type: ignore[arg-type]
@@ -208,8 +250,9 @@ class Switch(CallsMixin, StatsMixin):
             if obj.overflow_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._overflow(obj, when)  # type: ignore[arg-type]
         elif kind == K.FARANSWER:
-            if obj.answer_due == when:  # type: ignore[attr-defined]
-                self._far_answer(obj, when)  # type: ignore[arg-type]
+            call = self._calls.get(obj)
+            if call is not None and call.answer_due == when:
+                self._far_answer(call, when)
         elif kind == K.CALL:
             self._scripted_call(obj, when)  # type: ignore[arg-type]
         elif kind == K.SESSION:
@@ -226,7 +269,18 @@ class Switch(CallsMixin, StatsMixin):
             raise AssertionError(f"unknown heap event kind {kind}")
 
     def _push(self, when: int, kind: int, obj: object) -> None:
-        _heappush(self._heap, (when, next(self._seq), kind, obj))
+        """Schedule ``obj`` at ``when``: into the open bucket's heap if it is due there (or earlier),
+        else appended to its bucket's list (sorted only when the bucket opens)."""
+        b = when >> SHIFT
+        if b <= self._heap_b:
+            _heappush(self._heap, (when, next(self._seq), kind, obj))
+            return
+        bucket = self._buckets.get(b)
+        if bucket is None:
+            self._buckets[b] = [(when, next(self._seq), kind, obj)]
+            _heappush(self._bnums, b)
+        else:
+            bucket.append((when, next(self._seq), kind, obj))
 
     def _settle(self, t: int) -> None:
         """After a request: route what it made possible (§7.1)."""
@@ -373,19 +427,36 @@ class Switch(CallsMixin, StatsMixin):
         if session.agent.busy:
             return
         session.ready_since = t
-        session.ready_gen += 1
+        gen = session.ready_gen = session.ready_gen + 1
         group = session.group
-        _heappush(group.ready, (t, session.handle, session.ready_gen, session))
-        self._dirty.add(group)
+        ready = group.ready
+        entry = (t, session.handle, gen)
+        if not ready or ready[-1] < entry:  # (t never decreases: almost always the end)
+            ready.append(entry)
+        else:
+            i = len(ready)
+            while i and ready[i - 1] > entry:
+                i -= 1
+            ready.insert(i, entry)
+        if group.waiting:  # (no call waits: nothing to route; a call that arrives marks the group itself)
+            self._dirty.add(group)
 
     def _free(self, agent: AgentRec, t: int) -> None:
-        """The agent stopped being busy: each READY session is a candidate again, ready since now."""
+        """The agent stopped being busy: each READY session is a candidate again, ready since now; then
+        :meth:`_agent_touch` (its :meth:`_agent_state` for an agent that is not busy, in the same loop)."""
         agent.busy = False
         agent.call = None
+        state = _RELEASED
         for s in agent.sessions:
-            if s.state is READY:
+            st = s.state
+            if st is READY:
                 self._ready(s, t)
-        self._agent_touch(agent)
+                state = _EX_READY
+            elif state is _RELEASED and (st is NOTREADY or st in BUSY):
+                state = _EX_NOTREADY
+        if state is not agent.state_ex:
+            agent.state_ex = state
+            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, int(state))))
 
     def _route(self, t: int) -> None:
         """Route (:meth:`_match`), then give each call that arrived and still waits its patience event
@@ -393,25 +464,25 @@ class Switch(CallsMixin, StatsMixin):
         self._match(t)
         fresh = self._fresh
         if fresh:
-            push = heapq.heappush
+            push = self._push
             for c in fresh:
                 if c.where is not None and not c.patience_set:
                     c.patience_set = True
-                    push(self._heap, (c.patience_due, next(self._seq), K.PATIENCE, c))
+                    push(c.patience_due, K.PATIENCE, c)
             fresh.clear()
 
     def _match(self, t: int) -> None:
         """§7.1: offer waiting calls to free READY sessions, oldest call (by arrival) first, each to the
         candidate of its group with the oldest (ready-since, hAgentSession)."""
         dirty = self._dirty
-        pop = heapq.heappop
+        sessions = self._sessions
         if len(dirty) == 1:  # the common case: one group changed at this instant
             g = dirty.pop()
             waiting = g.waiting
             ready = g.ready
             while waiting and ready:
-                _, _, gen, s = ready[0]
-                pop(ready)
+                _, h, gen = ready.popleft()
+                s = sessions[h]
                 if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                     call = waiting.popleft()
                     self._leave_queue(call, g, t)
@@ -423,13 +494,17 @@ class Switch(CallsMixin, StatsMixin):
             key = None
             for g in list(dirty):
                 waiting = g.waiting
+                if not waiting:  # (its stale candidates are dropped when a call waits there)
+                    dirty.discard(g)
+                    continue
                 ready = g.ready
                 while ready:
-                    _, _, gen, s = ready[0]
+                    _, h, gen = ready[0]
+                    s = sessions[h]
                     if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                         break
-                    pop(ready)
-                if not waiting or not ready:
+                    ready.popleft()
+                if not ready:
                     dirty.discard(g)
                     continue
                 head = waiting[0]
@@ -438,7 +513,7 @@ class Switch(CallsMixin, StatsMixin):
             if best is None:
                 break
             call = best.waiting.popleft()
-            session = pop(best.ready)[3]
+            session = sessions[best.ready.popleft()[1]]
             self._leave_queue(call, best, t)
             self._offer(session, call, t)
         dirty.clear()
@@ -591,8 +666,10 @@ class Switch(CallsMixin, StatsMixin):
         if stream is None:
             return
         first = self._first_arrival(stream)
+        stream.index = len(self._streams)
+        self._streams.append(stream)
         if first is not None:
-            self._push(first, K.TRAFFIC, stream)
+            self._push(first, K.TRAFFIC, stream.index)
 
     # ---- lookups ---------------------------------------------------------------------------------
     def _agent(self, hagent: int) -> AgentRec:

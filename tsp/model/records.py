@@ -42,7 +42,9 @@ class GroupRec:
         self.name = name
         self.queue_id = queue_id
         self.waiting: deque[CallRec] = deque()  # calls waiting, by (arrival, id): FIFO by arrival
-        self.ready: list[tuple[int, int, int, SessionRec]] = []  # heap (ready_since, handle, gen, session)
+        #: routing candidates (ready_since, hAgentSession, ready_gen), sorted (Switch._ready); stale ones
+        #: (another ready_gen, not READY, agent busy) are dropped when they reach the front
+        self.ready: deque[tuple[int, int, int]] = deque()
         self.arrived = 0  # calls that entered the queue (arrivals, overflow and transfers in)
         self.left = 0  # calls that left the queue: offered, abandoned, flowed out
         self.wait_sum = 0  # their waits (us)
@@ -155,13 +157,14 @@ class CallRec:
         self.related = 0
         self.end: CallEnd | None = None
         self.transferred = False
-        # CDR (§9.5), kept flat so that a call allocates two lists, not one per queue entry and offer
+        # CDR (§9.5), kept flat so that a call allocates no list, nor one object per queue entry and offer
         # (fewer objects for the garbage collector on the per-call path)
-        self.hops: list = []  # group ID, queue entry (us), for each queue the call entered: flat pairs
+        # (tuples of ints and strings only: the garbage collector untracks them after one young collection)
+        self.hops: tuple = ()  # queue ID, queue entry (us), for each queue the call entered: flat pairs
         self.flows: tuple[str, ...] = ()  # how it reached hops 2, 3, ...: "overflow" / "transfer"
         #: flat, OFFER_FIELDS per offer: hagent_session, hagent, agent_id, ring_start, ring_end (-1: still
         #: ringing), answered
-        self.offers: list = []
+        self.offers: tuple = ()
         self.answer_at = -1
         self.hangup_at = -1
         self.wrap_end = -1
@@ -175,7 +178,9 @@ class TrafficRec:
     """One ``[[traffic]]`` stream: constant rate (1.0: exponential gaps inline) or ``next_after`` (a
     profile, tsp.traffic.Arrivals); talk and patience samplers."""
 
-    __slots__ = ("group", "mean_gap", "talk_mean", "talk", "patience", "next_after", "ani", "dnis", "uui", "fill")
+    __slots__ = (
+        "group", "mean_gap", "talk_mean", "talk", "patience", "next_after", "ani", "dnis", "uui", "fill", "index",
+    )
 
     def __init__(self, group: GroupRec, rate_per_hour: float, talk_mean: float) -> None:
         self.group = group
@@ -188,5 +193,6 @@ class TrafficRec:
         self.dnis: str | None = None
         self.uui: str | None = None
         self.fill: Callable | None = None
+        self.index = -1  # in Switch._streams (its heap events carry the index)
 
 

@@ -1,0 +1,88 @@
+"""tsp.gcpolicy.tune_gc: what it sets, that it leaves an application's own setting alone, and that
+``python -m tsp`` and the embedded API both run with it (bench/switch_model.py --gc reports both)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+import trio
+
+from tsp import gcpolicy
+
+
+@pytest.fixture
+def default_gc():
+    before = gc.get_threshold()
+    gc.set_threshold(gcpolicy.DEFAULT_YOUNG, *before[1:])
+    yield before
+    gc.set_threshold(*before)
+
+
+def test_tune_gc_raises_the_young_threshold_only(default_gc):
+    old = gc.get_threshold()
+    assert gcpolicy.tune_gc() == old
+    assert gc.get_threshold() == (gcpolicy.YOUNG_THRESHOLD, *old[1:])
+    assert gcpolicy.tune_gc() is None  # idempotent: already tuned
+
+
+def test_tune_gc_keeps_an_applications_choice(default_gc):
+    gc.set_threshold(1234, 5, 6)
+    assert gcpolicy.tune_gc() is None
+    assert gc.get_threshold() == (1234, 5, 6)
+
+
+def test_main_tunes_gc_at_start_up(default_gc, monkeypatch, tmp_path, capsys):
+    import tsp.__main__ as main_module
+
+    calls = []
+    monkeypatch.setattr(main_module, "tune_gc", lambda: calls.append(1))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[switch]\nlines = -1\n")
+    assert main_module.main(["--scenario", str(bad)]) == 2  # a bad scenario: start-up ran up to loading it
+    assert calls == [1]
+
+
+def test_embedded_api_runs_with_it(default_gc):
+    from tsp.testing import open_emulator
+
+    async def main():
+        async with open_emulator(None, clock="manual", listen=False):
+            return gc.get_threshold()[0]
+
+    assert trio.run(main) == gcpolicy.YOUNG_THRESHOLD
+
+
+def test_bench_reports_both(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "switch_model.py"
+    spec = importlib.util.spec_from_file_location("bench_switch_model_gc", path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    before = gc.get_threshold()
+    result = m.main(["--agents", "40", "--groups", "2", "--hours", "0.02", "--features", "1.1", "--gc", "both",
+                     "--no-memory", "--json"])
+    assert gc.get_threshold() == before  # the bench undoes its setting
+    assert result["gc default"]["gc_threshold"] == gcpolicy.DEFAULT_YOUNG
+    assert result["gc tuned"]["gc_threshold"] == gcpolicy.YOUNG_THRESHOLD
+    assert result["gc default"]["internal_events"] == result["gc tuned"]["internal_events"] > 0
+    rows = m.main(["--table", "20,40", "--hours", "0.02", "--features", "1.1", "--no-memory", "--json"])["rows"]
+    assert [r["agents"] for r in rows] == [20, 40] and all(r["cpu_us_per_event"] > 0 for r in rows)
+
+
+def test_bench_old_tree_driver_times_a_tree_like_measure():
+    """--old-tree runs another tree's model with the same timing; pointed at this tree (1.0 configuration)
+    it must see the very run measure() sees."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_switch_model_old", root / "bench" / "switch_model.py")
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    old = m.old_tree(str(root), 30, 1, 0.02, 1.0)
+    new = m.measure(30, 1, 72.0, 1.0, False, "1.0")
+    assert (old["internal_events"], old["session_events"]) == (new["internal_events"], new["session_events"])
+    assert old["cpu_seconds"] > 0 and old["speedup_cpu"] > 0
