@@ -278,6 +278,11 @@ class ClientConnection:
         self.server_hello: Hello | None = None
         #: RESPONSEs and LINE_REPLYs that arrived when nobody was waiting any more (late, after a timeout).
         self.late_frames = 0
+        #: Requests the caller wrote itself (sequential path), writes of the writer task, and the chunks
+        #: (requests, the HELLO, an ERROR) those writes carried: what tells coalescing is happening.
+        self.direct_writes = 0
+        self.writer_writes = 0
+        self.writer_chunks = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -309,6 +314,11 @@ class ClientConnection:
     def close_reason(self) -> ConnectionLostError | None:
         """Why the connection ended, or None while it is up."""
         return self._closed
+
+    @property
+    def deadlines(self) -> DeadlineWatch:
+        """The deadlines of the requests waiting on this connection (for tests and diagnostics)."""
+        return self._deadlines
 
     @property
     def pending_requests(self) -> int:
@@ -366,6 +376,7 @@ class ClientConnection:
             except OSError:  # full (BlockingIOError) or broken: the writer sends it or reports the error
                 sent = 0
             if sent == len(data):
+                self.direct_writes += 1
                 return sequence, pending
             data = data[sent:]
         self._queue(data)
@@ -404,7 +415,7 @@ class ClientConnection:
     ) -> Response:
         if deadline != NO_DEADLINE:
             self._deadlines.add(deadline, pending, self._expire, self._drop_response, sequence, pending)
-        await wait_for(pending, NO_DEADLINE, self._drop_response, sequence, pending)
+        await wait_for(pending, NO_DEADLINE, self._abandon, self._drop_response, sequence, pending)
         if pending.timed_out:
             raise TapiTimeoutError(pending.func, timeout if timeout is not None else 0.0)
         return pending.result()
@@ -413,6 +424,12 @@ class ClientConnection:
         """Gave up on a RESPONSE: one arriving later is dropped, and so is any LINE_REPLY it announces."""
         if self._responses.get(sequence) is pending:
             del self._responses[sequence]
+
+    @staticmethod
+    def _abandon(drop: Callable[[int, _Pending], None], sequence: int, pending: _Pending) -> None:
+        """The caller gave up (cancelled): drop the entries and mark the wait finished for the deadline watch."""
+        drop(sequence, pending)
+        pending.done = True
 
     @staticmethod
     def _expire(drop: Callable[[int, _Pending], None], sequence: int, pending: _Pending) -> None:
@@ -460,7 +477,7 @@ class ClientConnection:
         pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
         if deadline != NO_DEADLINE:
             self._deadlines.add(deadline, pending, self._expire, self._drop_call, sequence, pending)
-        await wait_for(pending, NO_DEADLINE, self._drop_call, sequence, pending)
+        await wait_for(pending, NO_DEADLINE, self._abandon, self._drop_call, sequence, pending)
         done = not pending.timed_out
         seconds = timeout if timeout is not None else 0.0
         slot = pending.reply
@@ -534,6 +551,8 @@ class ClientConnection:
                 self._writing = True
                 await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else chunks[0])
                 self._writing = False
+                self.writer_writes += 1
+                self.writer_chunks += len(chunks)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._shutdown(ConnectionLostError(f"sending failed: {describe_io_error(exc)}"))
             self._cancel.cancel()

@@ -570,7 +570,7 @@ class ITAgent:
         trip (two-minute deadline); other AGENT_STATE values are E_INVALIDARG (nothing sent)."""
         try:
             wire = AS_TO_AGENT_STATE[int(state)]
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # int(inf) overflows
             raise invalid_argument(f"put_State: {state!r} is not AS_READY or AS_NOT_READY") from None
         await self._line.set_agent_state_ex(self.handle, wire, timeout=self._line.tapi.request_timeout)
 
