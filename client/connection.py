@@ -123,8 +123,8 @@ class _Pending:
     def __init__(self, func: int, is_async: bool = False, waiter: _Pending | None = None) -> None:
         #: The outcome (value or error) is here, or the waiter was woken (timed out).
         self.done = False
-        #: Tasks parked in :meth:`wait` (almost always one).
-        self.tasks: list[trio.lowlevel.Task] = []
+        #: Tasks parked in :meth:`wait` (almost always one; None until one waits).
+        self.tasks: list[trio.lowlevel.Task] | None = None
         self.waiter = self if waiter is None else waiter
         self.value: Any = None
         self.error: BaseException | None = None
@@ -149,10 +149,14 @@ class _Pending:
             await trio.lowlevel.checkpoint()
             return
         task = trio.lowlevel.current_task()
-        waiter.tasks.append(task)
+        if waiter.tasks is None:
+            waiter.tasks = [task]
+        else:
+            waiter.tasks.append(task)
 
         def abort(_: Any) -> trio.lowlevel.Abort:
-            waiter.tasks.remove(task)
+            if waiter.tasks is not None and task in waiter.tasks:
+                waiter.tasks.remove(task)
             return trio.lowlevel.Abort.SUCCEEDED
 
         await trio.lowlevel.wait_task_rescheduled(abort)
@@ -164,7 +168,7 @@ class _Pending:
         waiter.done = True
         tasks = waiter.tasks
         if tasks:
-            waiter.tasks = []
+            waiter.tasks = None
             for task in tasks:
                 trio.lowlevel.reschedule(task)
 
@@ -477,7 +481,11 @@ class ClientConnection:
         pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
         if deadline != NO_DEADLINE:
             self._deadlines.add(deadline, pending, self._expire, self._drop_call, sequence, pending)
-        await wait_for(pending, NO_DEADLINE, self._abandon, self._drop_call, sequence, pending)
+        try:  # = wait_for(pending, NO_DEADLINE, self._abandon, ...) without its coroutine frame (every getter)
+            await pending.wait()
+        finally:
+            if not pending.done:
+                self._abandon(self._drop_call, sequence, pending)
         done = not pending.timed_out
         seconds = timeout if timeout is not None else 0.0
         slot = pending.reply
