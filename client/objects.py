@@ -576,10 +576,12 @@ class ITAgent:
     async def put_State(self, state: AgentState | int) -> None:
         """AS_READY / AS_NOT_READY for every live session of the agent: one SetAgentStateEx (157) round
         trip (two-minute deadline); other AGENT_STATE values are E_INVALIDARG (nothing sent)."""
-        try:
-            wire = AS_TO_AGENT_STATE[int(state)]
-        except (KeyError, TypeError, ValueError, OverflowError):  # int(inf) overflows
-            raise invalid_argument(f"put_State: {state!r} is not AS_READY or AS_NOT_READY") from None
+        wire = None
+        if isinstance(state, int) and not isinstance(state, bool):
+            wire = AS_TO_AGENT_STATE.get(int(state))
+        if wire is None:
+            shown = repr(state) if len(repr(state)) <= 60 else f"{repr(state)[:48]}..."
+            raise invalid_argument(f"put_State: state must be AS_READY or AS_NOT_READY, got {shown}")
         await self._line.set_agent_state_ex(self.handle, wire, timeout=self._line.tapi.request_timeout)
 
     async def put_MeasurementPeriod(self, period: int) -> None:

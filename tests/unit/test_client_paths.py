@@ -199,10 +199,11 @@ async def test_an_earlier_deadline_registered_later_rearms_the_watch(
             await conn.request(BODY, timeout=seconds)
         ended[name] = trio.current_time() - start
 
-    async with trio.open_nursery() as inner:
-        inner.start_soon(wait, "long", 100)
-        await trio.sleep(0)  # the watch now sleeps until +100 s
-        inner.start_soon(wait, "short", 2)
+    with trio.fail_after(150):  # a watch that never wakes would otherwise hang the test (virtual time)
+        async with trio.open_nursery() as inner:
+            inner.start_soon(wait, "long", 100)
+            await trio.sleep(0)  # the watch now sleeps until +100 s
+            inner.start_soon(wait, "short", 2)
     assert ended == {"short": pytest.approx(2.0), "long": pytest.approx(100.0)}
     assert conn.deadlines.expired == 2
 
