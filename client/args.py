@@ -64,6 +64,8 @@ def timeout(value: Any, what: str = "timeout", *, optional: bool = True) -> floa
     """A deadline in seconds: a positive, finite int or float (None = no deadline, where allowed)."""
     if value is None and optional:
         return None
+    if type(value) is float and 0.0 < value <= MAX_TIMEOUT:  # the usual case (NaN fails the comparison)
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise invalid_argument(f"{what} must be a number of seconds{' or None' if optional else ''}, got {show(value)}")
     seconds = float(value)

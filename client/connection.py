@@ -8,10 +8,16 @@ module moves bytes with trio and keeps the tables of who is waiting for what:
   the reader task itself when it sees the RESPONSE that announces the request ID, so a LINE_REPLY that
   follows in the very next frame can never slip past it.
 
-One reader task owns the receive side. On plain TCP a request is written at once by the caller with one
-non-blocking write when nothing is waiting for the writer task (no task switch per request); otherwise,
-and for what the socket does not take at once, TLS and memory streams, the writer task sends it, coalescing
-whatever is queued into a single ``send_all``. Either way the bytes go out in the order requests were made.
+One reader task owns the receive side. On plain TCP a request made while no other request waits for its
+RESPONSE (the sequential case) is written at once by the caller with one non-blocking write (no task
+switch). Requests made while others are outstanding, what the socket does not take at once, TLS and memory
+streams go to the writer task, which sends everything queued by the time it runs in one ``send_all``: the
+64 requests that 64 callers make after one batch of answers cost one system call, not 64. Either way the
+bytes go out in the order requests were made.
+
+Deadlines of requests are kept by one :class:`~client.deadline.DeadlineWatch` task per connection (no
+cancel scope per request); when one passes, the watch removes the request's table entries and wakes its
+caller, who raises :class:`~client.errors.TapiTimeoutError`.
 Everything else is synchronous bookkeeping, so nothing here can block the reader: events go to
 synchronous listeners that must not block (see :mod:`client.objects` for the buffered subscriptions).
 
@@ -26,7 +32,6 @@ RESPONSE or LINE_REPLY that arrives afterwards finds nobody waiting and is dropp
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 import ssl
@@ -36,7 +41,7 @@ from typing import Any
 import trio
 
 from client import args as _args
-from client.deadline import deadline_after, wait_for
+from client.deadline import NO_DEADLINE, DeadlineWatch, deadline_after, wait_for
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, LineError, TapiError, TapiTimeoutError
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, HResult
@@ -106,12 +111,21 @@ def req_func_of(body: Any) -> int:
 
 
 class _Pending:
-    """One waiter: a RESPONSE (by sequence) or a LINE_REPLY (by request ID)."""
+    """One waiter: a RESPONSE (by sequence) or a LINE_REPLY (by request ID).
 
-    __slots__ = ("event", "value", "error", "is_async", "func", "reply", "chained")
+    It is its own event (``is_set`` / ``wait`` / :meth:`wake`, what :func:`~client.deadline.wait_for` and
+    the :class:`~client.deadline.DeadlineWatch` use), parking the waiting task directly: no
+    :class:`trio.Event` per request. A LINE_REPLY slot of a :meth:`ClientConnection.call` has the call's
+    RESPONSE pending as its ``waiter``: its outcome wakes the task waiting there (one wake-up per call)."""
 
-    def __init__(self, func: int, is_async: bool = False, event: trio.Event | None = None) -> None:
-        self.event = trio.Event() if event is None else event
+    __slots__ = ("done", "tasks", "waiter", "value", "error", "is_async", "func", "reply", "chained", "timed_out")
+
+    def __init__(self, func: int, is_async: bool = False, waiter: _Pending | None = None) -> None:
+        #: The outcome (value or error) is here, or the waiter was woken (timed out).
+        self.done = False
+        #: Tasks parked in :meth:`wait` (almost always one; None until one waits).
+        self.tasks: list[trio.lowlevel.Task] | None = None
+        self.waiter = self if waiter is None else waiter
         self.value: Any = None
         self.error: BaseException | None = None
         self.is_async = is_async
@@ -119,17 +133,53 @@ class _Pending:
         #: For an async request: the LINE_REPLY slot the reader created with the RESPONSE.
         self.reply: _Pending | None = None
         #: :meth:`ClientConnection.call`: a successful RESPONSE does not wake the caller; its LINE_REPLY
-        #: slot shares this event, so the caller wakes once, for the LINE_REPLY (or for a failure).
+        #: slot has this pending as its waiter, so the caller wakes once, for the LINE_REPLY (or a failure).
         self.chained = False
+        #: Set by the connection's DeadlineWatch when the deadline passed first (the waiter is woken too).
+        self.timed_out = False
+
+    def is_set(self) -> bool:
+        """True once the outcome is in (for a chained slot: once its waiter was woken)."""
+        return self.waiter.done
+
+    async def wait(self) -> None:
+        """Until :meth:`is_set` (a checkpoint either way, like :meth:`trio.Event.wait`)."""
+        waiter = self.waiter
+        if waiter.done:
+            await trio.lowlevel.checkpoint()
+            return
+        task = trio.lowlevel.current_task()
+        if waiter.tasks is None:
+            waiter.tasks = [task]
+        else:
+            waiter.tasks.append(task)
+
+        def abort(_: Any) -> trio.lowlevel.Abort:
+            if waiter.tasks is not None and task in waiter.tasks:
+                waiter.tasks.remove(task)
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        await trio.lowlevel.wait_task_rescheduled(abort)
+
+    def wake(self) -> None:
+        """Mark the outcome in and reschedule the task(s) waiting for it."""
+        self.done = True
+        waiter = self.waiter
+        waiter.done = True
+        tasks = waiter.tasks
+        if tasks:
+            waiter.tasks = None
+            for task in tasks:
+                trio.lowlevel.reschedule(task)
 
     def set(self, value: Any) -> None:
         self.value = value
-        self.event.set()
+        self.wake()
 
     def fail(self, error: BaseException) -> None:
-        if not self.event.is_set():
+        if not self.waiter.done:
             self.error = error
-            self.event.set()
+            self.wake()
 
     def result(self) -> Any:
         if self.error is not None:
@@ -175,7 +225,7 @@ class PendingReply:
     @property
     def done(self) -> bool:
         """True once the LINE_REPLY (or the connection's end) has arrived."""
-        return self._slot.event.is_set()
+        return self._slot.is_set()
 
     def forget(self) -> None:
         """Stop waiting for this request: its LINE_REPLY, if it ever comes, is dropped quietly."""
@@ -184,7 +234,7 @@ class PendingReply:
     async def wait(self, timeout: float | None = None) -> Any:
         """Wait for the LINE_REPLY (at most ``timeout`` seconds; None = as long as it takes)."""
         timeout = _args.timeout(timeout)
-        if not await wait_for(self._slot.event, deadline_after(timeout), self.forget):
+        if not await wait_for(self._slot, deadline_after(timeout), self.forget):
             raise TapiTimeoutError(self.func, timeout if timeout is not None else 0.0, self.request_id)
         return _reply_outcome(self._slot, self.func, self.request_id, self._transform)
 
@@ -206,10 +256,16 @@ class ClientConnection:
         self._product = product
         self._responses: dict[int, _Pending] = {}
         self._replies: dict[int, _Pending] = {}
-        self._send, self._outbox = trio.open_memory_channel[bytes](math.inf)
-        #: Chunks handed to the writer task and not yet written by it; while nonzero, requests queue behind
-        #: them (wire order), else :meth:`_submit` writes a request itself (plain TCP, see there).
-        self._unwritten = 0
+        #: Chunks for the writer task, in wire order; it takes them all each time it runs.
+        self._out: list[bytes] = []
+        #: The writer task while it is parked waiting for chunks (None while it runs or writes).
+        self._writer_task: trio.lowlevel.Task | None = None
+        #: The writer has taken chunks and not finished writing them: later requests queue behind them.
+        self._writing = False
+        #: No more chunks are accepted: the writer flushes what it has and ends.
+        self._out_closed = False
+        #: The deadlines of the requests waiting on this connection.
+        self._deadlines = DeadlineWatch()
         #: The socket's descriptor for those direct writes (None: TLS or memory stream, writer only).
         self._fd: int | None = None
         if isinstance(stream, trio.SocketStream) and os.name == "posix":
@@ -226,6 +282,11 @@ class ClientConnection:
         self.server_hello: Hello | None = None
         #: RESPONSEs and LINE_REPLYs that arrived when nobody was waiting any more (late, after a timeout).
         self.late_frames = 0
+        #: Requests the caller wrote itself (sequential path), writes of the writer task, and the chunks
+        #: (requests, the HELLO, an ERROR) those writes carried: what tells coalescing is happening.
+        self.direct_writes = 0
+        self.writer_writes = 0
+        self.writer_chunks = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -257,6 +318,11 @@ class ClientConnection:
     def close_reason(self) -> ConnectionLostError | None:
         """Why the connection ended, or None while it is up."""
         return self._closed
+
+    @property
+    def deadlines(self) -> DeadlineWatch:
+        """The deadlines of the requests waiting on this connection (for tests and diagnostics)."""
+        return self._deadlines
 
     @property
     def pending_requests(self) -> int:
@@ -304,24 +370,39 @@ class ClientConnection:
         except ProtocolError as exc:  # LocalProtocolError or an encoding problem: nothing was sent
             raise TapiError(HResult.E_INVALIDARG, f"cannot send {type(body).__name__}: {exc.message}") from None
         pending = _Pending(func, is_async)
+        alone = not self._responses
         self._responses[sequence] = pending
-        if self._fd is not None and not self._unwritten:
-            # Nothing waits for the writer: write at once without blocking (no task switch per request);
-            # the writer task gets only what the socket does not take now.
+        if alone and self._fd is not None and not self._out and not self._writing:
+            # No other request outstanding and nothing waits for the writer: write at once without blocking
+            # (no task switch on the sequential path); the writer task gets what the socket does not take.
             try:
                 sent = os.write(self._fd, data)
             except OSError:  # full (BlockingIOError) or broken: the writer sends it or reports the error
                 sent = 0
             if sent == len(data):
+                self.direct_writes += 1
                 return sequence, pending
             data = data[sent:]
         self._queue(data)
         return sequence, pending
 
     def _queue(self, data: bytes) -> None:
-        """Hand ``data`` to the writer task (after everything handed to it before)."""
-        self._send.send_nowait(data)
-        self._unwritten += 1
+        """Hand ``data`` to the writer task (after everything handed to it before); wake it if parked."""
+        if self._out_closed:
+            raise trio.ClosedResourceError("the connection is closing")
+        self._out.append(data)
+        task = self._writer_task
+        if task is not None:
+            self._writer_task = None
+            trio.lowlevel.reschedule(task)
+
+    def _close_outbox(self) -> None:
+        """Accept no more chunks; the writer flushes what is queued and ends."""
+        self._out_closed = True
+        task = self._writer_task
+        if task is not None:
+            self._writer_task = None
+            trio.lowlevel.reschedule(task)
 
     async def request(self, body: Any, *, timeout: float | None = None) -> Response:
         """Send one REQUEST and return its RESPONSE (whatever its result; no LINE_REPLY wait).
@@ -336,7 +417,10 @@ class ClientConnection:
     async def _await_response(
         self, sequence: int, pending: _Pending, deadline: float, timeout: float | None
     ) -> Response:
-        if not await wait_for(pending.event, deadline, self._drop_response, sequence, pending):
+        if deadline != NO_DEADLINE:
+            self._deadlines.add(deadline, pending, self._expire, self._drop_response, sequence, pending)
+        await wait_for(pending, NO_DEADLINE, self._abandon, self._drop_response, sequence, pending)
+        if pending.timed_out:
             raise TapiTimeoutError(pending.func, timeout if timeout is not None else 0.0)
         return pending.result()
 
@@ -344,6 +428,19 @@ class ClientConnection:
         """Gave up on a RESPONSE: one arriving later is dropped, and so is any LINE_REPLY it announces."""
         if self._responses.get(sequence) is pending:
             del self._responses[sequence]
+
+    @staticmethod
+    def _abandon(drop: Callable[[int, _Pending], None], sequence: int, pending: _Pending) -> None:
+        """The caller gave up (cancelled): drop the entries and mark the wait finished for the deadline watch."""
+        drop(sequence, pending)
+        pending.done = True
+
+    @staticmethod
+    def _expire(drop: Callable[[int, _Pending], None], sequence: int, pending: _Pending) -> None:
+        """The deadline of ``pending`` passed (DeadlineWatch): drop its entries, wake its caller timed out."""
+        drop(sequence, pending)
+        pending.timed_out = True
+        pending.wake()
 
     async def start(
         self, body: Any, *, timeout: float | None = None, transform: Callable[[LineReply], Any] | None = None
@@ -382,7 +479,14 @@ class ClientConnection:
         deadline = deadline_after(timeout)
         sequence, pending = self._submit(body, is_async=True)
         pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
-        done = await wait_for(pending.event, deadline, self._drop_call, sequence, pending)
+        if deadline != NO_DEADLINE:
+            self._deadlines.add(deadline, pending, self._expire, self._drop_call, sequence, pending)
+        try:  # = wait_for(pending, NO_DEADLINE, self._abandon, ...) without its coroutine frame (every getter)
+            await pending.wait()
+        finally:
+            if not pending.done:
+                self._abandon(self._drop_call, sequence, pending)
+        done = not pending.timed_out
         seconds = timeout if timeout is not None else 0.0
         slot = pending.reply
         if slot is None:  # woken by the RESPONSE: a failure (or the connection's end before it)
@@ -423,10 +527,11 @@ class ClientConnection:
                 async with trio.open_nursery() as nursery:
                     writer_done = trio.Event()
                     nursery.start_soon(self._writer, writer_done)
+                    nursery.start_soon(self._deadlines.run)
                     await self._reader(hello_seen)
                     # The reader is done (EOF, ERROR, protocol violation): let the writer flush what is
                     # queued - e.g. our ERROR frame - for a moment, then stop it.
-                    self._send.close()
+                    self._close_outbox()
                     with trio.move_on_after(1):
                         await writer_done.wait()
                     nursery.cancel_scope.cancel()
@@ -443,20 +548,34 @@ class ClientConnection:
 
     async def _writer(self, done: trio.Event) -> None:
         try:
-            async for data in self._outbox:
-                chunks = [data]
-                while True:
-                    try:
-                        chunks.append(self._outbox.receive_nowait())
-                    except (trio.WouldBlock, trio.EndOfChannel):
-                        break
-                await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else data)
-                self._unwritten -= len(chunks)
+            while True:
+                chunks = self._out
+                if not chunks:
+                    if self._out_closed:
+                        return
+                    await self._park_writer()
+                    continue
+                self._out = []
+                self._writing = True
+                await self._stream.send_all(b"".join(chunks) if len(chunks) > 1 else chunks[0])
+                self._writing = False
+                self.writer_writes += 1
+                self.writer_chunks += len(chunks)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._shutdown(ConnectionLostError(f"sending failed: {describe_io_error(exc)}"))
             self._cancel.cancel()
         finally:
             done.set()
+
+    async def _park_writer(self) -> None:
+        """Sleep until :meth:`_queue` or :meth:`_close_outbox` wakes the writer (or it is cancelled)."""
+        self._writer_task = trio.lowlevel.current_task()
+
+        def abort(_: Any) -> trio.lowlevel.Abort:
+            self._writer_task = None
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        await trio.lowlevel.wait_task_rescheduled(abort)
 
     async def _reader(self, hello_seen: trio.Event) -> None:
         proto = self._proto
@@ -505,7 +624,7 @@ class ClientConnection:
                 return
             if pending.is_async and frame.result and not is_lineerr(frame.result):
                 if pending.chained:  # the caller sleeps on until the LINE_REPLY sets the shared event
-                    slot = _Pending(pending.func, event=pending.event)
+                    slot = _Pending(pending.func, waiter=pending)
                     self._replies[int(frame.result)] = slot
                     pending.reply = slot
                     pending.value = frame
@@ -545,7 +664,7 @@ class ClientConnection:
         """Record why the connection ended (first reason wins) and fail every waiter at once."""
         if self._closed is None:
             self._closed = error
-            self._send.close()  # no new requests; the writer flushes what is queued and ends
+            self._close_outbox()  # no new requests; the writer flushes what is queued and ends
             for callback in self._close_listeners:
                 callback(error)
             self._close_listeners.clear()

@@ -29,7 +29,7 @@ import decimal
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
@@ -53,6 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: How long a TAPI3 object call waits for its completion before TAPI_E_TIMEOUT: two minutes
 #: (tapi-facts §5.4). Shorten it only through ``client.connect(..., request_timeout=...)``.
 REQUEST_TIMEOUT: Final[float] = TAPI3_REQUEST_TIMEOUT
+
+_T = TypeVar("_T")
 
 # --- state mappings (tapi-facts §3.3, §4: by name) -----------------------------------------------------------
 
@@ -124,6 +126,11 @@ def session_events_of(status: int, state: int) -> list[AgentSessionEvent]:
     if AgentSessionStatus.STATE in bits and int(state) in SESSION_STATE_TO_EVENT:
         events.append(SESSION_STATE_TO_EVENT[int(state)])
     return events
+
+
+async def _known(value: _T) -> _T:
+    """An awaitable of a value already known (the cached getters)."""
+    return value
 
 
 # --- small value objects --------------------------------------------------------------------------------------
@@ -306,10 +313,11 @@ class ITAgentSession:
 
     # -- info plumbing
 
-    async def _info(self) -> AgentSessionInfo:
-        if self.cached and self.last_info is not None and not self._stale:
-            return self.last_info
-        return await self.refresh()
+    def _info(self) -> Awaitable[AgentSessionInfo]:
+        # Not a coroutine itself: the uncached getter awaits refresh() directly (one frame less per call).
+        if self.last_info is not None and not self._stale and self._line.tapi.cached:
+            return _known(self.last_info)
+        return self.refresh()
 
     async def refresh(self) -> AgentSessionInfo:
         """One GetAgentSessionInfo round trip (two-minute deadline); stores and returns the result."""
