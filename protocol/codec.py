@@ -30,6 +30,7 @@ from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.bodies import FixedBodyCodec, RawCodec, body_codec
 from protocol.constants import (
+    ASYNCEVENTMSG_HEADER_SIZE,
     MAX_FRAME_LENGTH,
     MIN_FRAME_LENGTH,
     PROTOCOL_MAJOR,
@@ -40,7 +41,7 @@ from protocol.constants import (
 from protocol.engines import CONSTRUCT, DECODE_ERRORS, ENCODE_ERRORS, STRUCT, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, RawRequest, Request, Response
-from protocol.records import RecordCodec
+from protocol.records import RECORD_PACKERS, RECORD_VIEWS, RecordCodec, make_generic_record
 
 __all__ = [
     "Codec",
@@ -72,6 +73,10 @@ _KIND_ERROR = int(FrameKind.ERROR)
 _HEADER_SIZE = s.FRAME_HEADER_SIZE
 #: A frame's length field counts the header after it (kind, flags, sequence) and the body.
 _HEADER_AFTER_LENGTH = _HEADER_SIZE - 4
+_RECORD_HEADER = ASYNCEVENTMSG_HEADER_SIZE
+#: The smallest whole REQUEST / RESPONSE frame (header + the TAPI32_MSG's fixed part).
+_MIN_CALL_FRAME = _HEADER_SIZE + TAPI32_MSG_FIXED_SIZE
+_MAX_FRAME_BYTES = MAX_FRAME_LENGTH + 4
 
 _FRAME_CLASSES = (Request, Response, Events, Hello, Error)
 _make_request = fp.constructor(Request)
@@ -147,8 +152,12 @@ class Codec:
         self._header_pack = eng.packer(s.FRAME_HEADER)
         self._header_unpack = eng.unpacker(s.FRAME_HEADER)
         self._first = eng.unpacker(s.TAPI32_MSG)  # [0] = Req_Func / Ack_ReturnValue
+        #: the one-step paths of the struct engine: the frame header and the body's first DWORD in one
+        #: unpack (Req_Func / Ack_ReturnValue / a record's TotalSize); None for the construct engine
+        self._quick = None
         if eng.fast:
             self._first = fp.precompiled("<" + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
+            self._quick = fp.precompiled(fp.layout(s.FRAME_HEADER).format + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
         self.records = RecordCodec(eng)
         self.raw = RawCodec(eng, self.frame_of)
         self.by_func = {func: body_codec(cls, schema, eng, self.frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
@@ -186,7 +195,17 @@ class Codec:
         if t is Events:  # the server's most frequent frame: one LINE_REPLY or event record
             records = frame.records
             if len(records) == 1:
-                return self.records.frame(records[0])
+                rec = records[0]
+                pack_wire = RECORD_PACKERS.get(type(rec))
+                if pack_wire is None:  # a view declared elsewhere, a subclass, a duck-typed record
+                    return self.records.frame(rec)
+                try:
+                    data = pack_wire(rec, self.records.frame_pack, _KIND_EVENTS)
+                except ENCODE_ERRORS:
+                    return self.records.frame(rec)  # raises, worded as the record codec words it
+                if len(data) <= _MAX_FRAME_BYTES:
+                    return data  # type: ignore[no-any-return]
+                return self.records.frame(rec)  # raises FRAME_TOO_LARGE
         elif t is Response:
             body = frame.body
             bc = self.by_class.get(type(body)) or self._body_codec(body)
@@ -241,8 +260,36 @@ class Codec:
     def decode(self, frame_bytes: bytes, *, response_func: int | None = None) -> Any:
         """Decode exactly one whole frame. A RESPONSE needs ``response_func`` (the Req_Func of its request).
         Raises RemoteProtocolError for anything wrong with the bytes."""
-        data = bytes(frame_bytes)
-        if len(data) < _HEADER_SIZE:
+        data = frame_bytes if type(frame_bytes) is bytes else bytes(frame_bytes)
+        size = len(data)
+        quick = self._quick
+        if quick is not None and size >= _HEADER_SIZE + 4:
+            # One step for the frequent shapes (a whole, well-formed frame only; anything else, and every
+            # refusal, takes the general path below): the same plans and objects as _body.
+            try:
+                length, kind, _flags, sequence, first = quick(data)
+                if size == length + 4 and length <= MAX_FRAME_LENGTH:
+                    if kind == _KIND_EVENTS:
+                        if first == size - _HEADER_SIZE and first >= _RECORD_HEADER and not first & 3:  # one record
+                            h = self.records.unpack_header(data, _HEADER_SIZE)
+                            var = data[_HEADER_SIZE + _RECORD_HEADER :]
+                            view = RECORD_VIEWS.get(h[4])
+                            rec = view(h, var) if view is not None else None
+                            if rec is None:  # no view for this Msg, or the record has not the view's shape
+                                rec = make_generic_record(*h[1:], var)
+                            return _make_events((rec,))
+                    elif size >= _MIN_CALL_FRAME:
+                        if kind == _KIND_REQUEST:
+                            plan = self.by_func.get(first, self.raw).plan
+                            if plan is not None:
+                                return _make_request(sequence, plan[4](*plan[3](data, _HEADER_SIZE)))
+                        elif kind == _KIND_RESPONSE and response_func is not None:
+                            plan = self.by_func.get(response_func, self.raw).plan
+                            if plan is not None:
+                                return _make_response(sequence, first, plan[4](*plan[3](data, _HEADER_SIZE)))
+            except DECODE_ERRORS as exc:  # as in _body (nothing here is expected to raise them)
+                raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
+        if size < _HEADER_SIZE:
             self.decode_header(data)  # raises
         length, kind, _flags, sequence = self._header_unpack(data, 0)
         if not MIN_FRAME_LENGTH <= length <= MAX_FRAME_LENGTH:

@@ -208,6 +208,7 @@ def constructor(
     order: tuple[str, ...] | list[str] | None = None,
     adapters: dict[str, Callable[[Any], Any]] | None = None,
     unpack: struct.Struct | None = None,
+    short: Callable[[int], BaseException] | None = None,
 ) -> Callable[..., Any]:
     """A function ``make(*values)`` returning ``cls(**dict(zip(order, values)))`` without the keyword cost.
 
@@ -216,7 +217,8 @@ def constructor(
     attrs ``__init__``. ``adapters`` maps some names in ``order`` to a function applied to the value
     first (a wire value -> the field's type: ``cls(**{name: adapter(value)})``). With ``unpack`` (a
     struct giving exactly ``len(order)`` values) the function takes the bytes instead: ``make(data)`` =
-    ``make(*unpack.unpack_from(data))``, in one call (the caller checks the length).
+    ``make(*unpack.unpack_from(data))``, in one call; the caller checks the length, or passes ``short``:
+    then data shorter than ``unpack.size`` raises ``short(len(data))`` instead of ``struct.error``.
 
     Needs an attrs class without validators, ``__attrs_pre_init__`` / ``__attrs_post_init__`` or hash
     caching, either slotted (values stored through the slot descriptors) or with an instance ``__dict__``
@@ -246,6 +248,8 @@ def constructor(
     else:
 
         def by_keywords(data: bytes) -> Any:  # type: ignore[misc]
+            if short is not None and len(data) < unpack.size:  # type: ignore[union-attr]
+                raise short(len(data))
             return by_values(*unpack.unpack_from(data))  # type: ignore[union-attr]
 
     slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
@@ -266,6 +270,9 @@ def constructor(
     else:
         env["_unpack_from"] = unpack.unpack_from
         lines = ["def make(data):", f"    {', '.join(params)}, = _unpack_from(data)", "    self = _new(_cls)"]
+        if short is not None:  # unpack_from refuses short data: the check costs nothing until then
+            env.update(_short=short, _struct_error=struct.error)
+            lines[1:2] = ["    try:", "    " + lines[1], "    except _struct_error:", "        raise _short(len(data)) from None"]
     if in_dict:
         lines.append("    d = self.__dict__")
     for f in fields:
@@ -306,20 +313,43 @@ def constructor(
     return make
 
 
-def packer(struct_pack: Callable[..., bytes], names: tuple[str, ...], adapters: dict[str, Callable[[Any], Any]]) -> Callable[[Any], bytes]:
+def packer(
+    struct_pack: Callable[..., bytes],
+    names: tuple[str, ...],
+    adapters: dict[str, Callable[[Any], Any]],
+    errors: tuple[type[BaseException], ...] = (),
+    fail: Callable[[BaseException], BaseException] | None = None,
+) -> Callable[[Any], bytes]:
     """A function ``pack(obj)`` = ``struct_pack(*values)`` where the values are the attributes ``names`` of
     ``obj`` in order, each passed through ``adapters[name]`` when there is one (field -> wire value).
-    Generated once, like :func:`constructor`: one attribute load per field, no intermediate list."""
-    env: dict[str, Any] = {"_pack": struct_pack}
-    args = []
+    Generated once, like :func:`constructor`: one attribute load per field, no intermediate list.
+
+    An adapter with a ``memo`` attribute ``(type, dict)`` (see :mod:`protocol.adapters`) is read from its
+    memo first: for a value of exactly that type found in the dict, the stored result; the adapter itself
+    otherwise. With ``errors`` and ``fail``, an exception of those classes raised while packing becomes
+    ``raise fail(exc) from None`` (the caller's wording, without another call level)."""
+    env: dict[str, Any] = {"_pack": struct_pack, "_fail": fail, "_ERRORS": errors}
+    body, args = [], []
     for name in names:
         if not name.isidentifier():
             raise ValueError(f"not an attribute name: {name!r}")
-        if name in adapters:
-            env[f"_adapt_{name}"] = adapters[name]
-            args.append(f"_adapt_{name}(obj.{name})")
-        else:
+        if name not in adapters:
             args.append(f"obj.{name}")
-    source = "def pack(obj):\n    return _pack(" + ", ".join(args) + ")"
+            continue
+        env[f"_adapt_{name}"] = adapters[name]
+        memo = getattr(adapters[name], "memo", None)
+        if memo is None:
+            args.append(f"_adapt_{name}(obj.{name})")
+            continue
+        env[f"_type_{name}"], env[f"_memo_{name}"] = memo
+        v = f"v_{name}"
+        body += [f"{v} = obj.{name}", f"if type({v}) is _type_{name}:", "    try:", f"        {v} = _memo_{name}[{v}]",
+                 "    except (KeyError, TypeError):", f"        {v} = _adapt_{name}({v})",
+                 "else:", f"    {v} = _adapt_{name}({v})"]
+        args.append(v)
+    body.append("return _pack(" + ", ".join(args) + ")")
+    if fail is not None:
+        body = ["try:", *("    " + line for line in body), "except _ERRORS as exc:", "    raise _fail(exc) from None"]
+    source = "def pack(obj):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, env)  # noqa: S102 - generated from field names only
     return env["pack"]  # type: ignore[no-any-return]

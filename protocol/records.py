@@ -61,6 +61,9 @@ class RecordCodec:
         self._pack = eng.packer(s.ASYNCEVENTMSG)
         #: a frame header and one record header in one pack (a one-record EVENTS frame)
         self._frame_pack = eng.joined_packer(s.FRAME_HEADER, s.ASYNCEVENTMSG)
+        #: the record header's unpacker and the one-record frame's packer, for the codec's one-step paths
+        self.unpack_header = self._unpack
+        self.frame_pack = self._frame_pack
 
     def encode(self, rec: Any) -> bytes:
         """One record: TotalSize = 40 + VarData padded to 4."""
@@ -140,4 +143,9 @@ class RecordCodec:
 
 #: Msg -> the view's ``from_record`` (EVENT_TYPES, one attribute lookup less per record).
 _VIEWS = {msg: cls.from_record for msg, cls in EVENT_TYPES.items()}  # type: ignore[attr-defined]
+#: The two tables of :meth:`RecordCodec.decode` / :meth:`RecordCodec.frame`, for the codec's one-step
+#: paths (:meth:`protocol.codec.Codec.decode` / ``encode`` use them inline, with the same rules).
+RECORD_VIEWS = _VIEWS
+RECORD_PACKERS = _PACK_WIRE
+make_generic_record = _make_generic
 _MSG_LINE_REPLY = int(LineReply.MSG)

@@ -183,7 +183,11 @@ def test_a_bug_while_decoding_is_not_turned_into_malformed(monkeypatch: pytest.M
         with pytest.raises(ZeroDivisionError):
             codec.decode_body(int(FrameKind.REQUEST), 1, data[12:])
     events = codec.encode(messages.Events((LineReply(request_id=1),)))
-    monkeypatch.setattr(codec.FAST.records, "decode", broken)
+    two = codec.encode(messages.Events((LineReply(request_id=1), LineReply(request_id=2))))
+    monkeypatch.setattr(codec.FAST.records, "decode", broken)  # the general path (two records)
+    with pytest.raises(ZeroDivisionError):
+        codec.decode(two)
+    monkeypatch.setattr(codec.FAST.records, "unpack_header", broken)  # the one-step path (one record)
     with pytest.raises(ZeroDivisionError):
         codec.decode(events)
 
