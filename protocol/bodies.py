@@ -58,6 +58,10 @@ class BodyCodec:
         #: The one-step plan of a FixedBodyCodec (None here): the codec's frame functions use it directly.
         self.frame_struct: Any = None
         self.plan: Any = None
+        #: ``read_frame(data)`` -> the body of a whole REQUEST/RESPONSE frame (parameters at offset 12) and
+        #: ``pack_frame(kind, sequence, first, body)`` -> the whole frame, both generated (FixedBodyCodec)
+        self.read_frame: Any = None
+        self.pack_frame: Any = None
         self._unpack = eng.unpacker(schema)
         self._pack = eng.packer(schema)
         self._slots = len(lay.names)
@@ -182,6 +186,15 @@ class FixedBodyCodec(BodyCodec):
         self._make = fp.constructor(cls, names)
         #: (length field, frame struct, parameter getter, parameters unpacker, positional constructor)
         self.plan = (self.length, self.frame_struct, self._get, self._unpack_params, self._make)
+        after_header = fp.precompiled("<4x" + body_format[1:])  # the parameters, after the first DWORD
+        self.read_frame = fp.constructor(cls, names, unpack=after_header, offset=FRAME_PREFIX.size)
+        self.pack_frame = fp.packer(
+            self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
+            lead=("kind", "sequence", "first"), first=(self.length, "kind", 0, "sequence", "first"),
+        )
+
+    def _cannot_encode(self, exc: BaseException) -> LocalProtocolError:
+        return LocalProtocolError(f"cannot encode {self.what}: {exc}")
 
     def encode(self, first: int, body: Any, response: bool = False) -> bytes:
         try:
@@ -205,6 +218,8 @@ class RawCodec:
 
     req_func = None
     plan = None
+    read_frame = None
+    pack_frame = None
 
     def __init__(self, eng: Engine, frame_of: FrameOf) -> None:
         self._unpack = eng.unpacker(s.TAPI32_MSG)

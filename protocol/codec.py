@@ -163,6 +163,8 @@ class Codec:
         self.by_func = {func: body_codec(cls, schema, eng, self.frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
         self.by_class: dict[type, Any] = {bc.cls: bc for bc in self.by_func.values()}
         self.by_class[RawRequest] = self.raw
+        #: Req_Func -> the generated reader of a whole frame of an all-DWORD class (struct engine only)
+        self.frame_readers = {f: bc.read_frame for f, bc in self.by_func.items() if bc.read_frame is not None}
 
     def __repr__(self) -> str:
         return f"Codec({self.engine!r})"
@@ -209,22 +211,16 @@ class Codec:
         elif t is Response:
             body = frame.body
             bc = self.by_class.get(type(body)) or self._body_codec(body)
-            plan = bc.plan
-            if plan is not None:  # all-DWORD class: header and body in one pack
-                try:
-                    return plan[1].pack(plan[0], _KIND_RESPONSE, 0, frame.sequence, frame.result, *plan[2](body))  # type: ignore[no-any-return]
-                except ENCODE_ERRORS as exc:
-                    raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
+            pack = bc.pack_frame
+            if pack is not None:  # all-DWORD class: header and body in one generated pack
+                return pack(_KIND_RESPONSE, frame.sequence, frame.result, body)  # type: ignore[no-any-return]
             return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
         elif t is Request:
             body = frame.body
             bc = self.by_class.get(type(body)) or self._body_codec(body)
-            plan = bc.plan
-            if plan is not None:
-                try:
-                    return plan[1].pack(plan[0], _KIND_REQUEST, 0, frame.sequence, bc.req_func, *plan[2](body))  # type: ignore[no-any-return]
-                except ENCODE_ERRORS as exc:
-                    raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
+            pack = bc.pack_frame
+            if pack is not None:
+                return pack(_KIND_REQUEST, frame.sequence, bc.req_func, body)  # type: ignore[no-any-return]
             first = bc.req_func if bc.req_func is not None else body.req_func
             return bc.frame(_KIND_REQUEST, frame.sequence, first, body, False)  # type: ignore[no-any-return]
         elif t not in _FRAME_CLASSES:  # a subclass of a frame class encodes as that class
@@ -280,13 +276,13 @@ class Codec:
                             return _make_events((rec,))
                     elif size >= _MIN_CALL_FRAME:
                         if kind == _KIND_REQUEST:
-                            plan = self.by_func.get(first, self.raw).plan
-                            if plan is not None:
-                                return _make_request(sequence, plan[4](*plan[3](data, _HEADER_SIZE)))
+                            read = self.frame_readers.get(first)
+                            if read is not None:
+                                return _make_request(sequence, read(data))
                         elif kind == _KIND_RESPONSE and response_func is not None:
-                            plan = self.by_func.get(response_func, self.raw).plan
-                            if plan is not None:
-                                return _make_response(sequence, first, plan[4](*plan[3](data, _HEADER_SIZE)))
+                            read = self.frame_readers.get(response_func)
+                            if read is not None:
+                                return _make_response(sequence, first, read(data))
             except DECODE_ERRORS as exc:  # as in _body (nothing here is expected to raise them)
                 raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
         if size < _HEADER_SIZE:

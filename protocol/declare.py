@@ -296,7 +296,8 @@ def event(msg: int) -> Callable[[type], type]:
                 out.append("0")
         wire = ["def to_wire(rec):"]
         if size_slot is not None:
-            wire += [f"    _data = bytes(rec.{by_slot['vardata']})", "    var = _data + _PAD[-len(_data) & 3]"]
+            wire += [f"    _data = rec.{by_slot['vardata']}", "    if type(_data) is not bytes: _data = bytes(_data)",
+                     "    var = _data + _PAD[-len(_data) & 3] if len(_data) & 3 else _data"]
         else:
             wire.append("    var = b''")
         wire.append(f"    return ({', '.join(out)}, var)")

@@ -209,6 +209,7 @@ def constructor(
     adapters: dict[str, Callable[[Any], Any]] | None = None,
     unpack: struct.Struct | None = None,
     short: Callable[[int], BaseException] | None = None,
+    offset: int = 0,
 ) -> Callable[..., Any]:
     """A function ``make(*values)`` returning ``cls(**dict(zip(order, values)))`` without the keyword cost.
 
@@ -219,6 +220,7 @@ def constructor(
     struct giving exactly ``len(order)`` values) the function takes the bytes instead: ``make(data)`` =
     ``make(*unpack.unpack_from(data))``, in one call; the caller checks the length, or passes ``short``:
     then data shorter than ``unpack.size`` raises ``short(len(data))`` instead of ``struct.error``.
+    ``offset``: where in ``data`` the values start (``unpack.unpack_from(data, offset)``).
 
     Needs an attrs class without validators, ``__attrs_pre_init__`` / ``__attrs_post_init__`` or hash
     caching, either slotted (values stored through the slot descriptors) or with an instance ``__dict__``
@@ -237,7 +239,7 @@ def constructor(
     if set(adapters) - set(order):
         raise ValueError(f"adapters for names not in order: {sorted(set(adapters) - set(order))}")
 
-    if unpack is not None and len(unpack.unpack_from(bytes(unpack.size))) != len(order):
+    if unpack is not None and len(unpack.unpack_from(bytes(offset + unpack.size), offset)) != len(order):
         raise ValueError(f"{unpack.format!r} does not give the {len(order)} values of {order}")
 
     def by_values(*values: Any) -> Any:
@@ -250,7 +252,7 @@ def constructor(
         def by_keywords(data: bytes) -> Any:  # type: ignore[misc]
             if short is not None and len(data) < unpack.size:  # type: ignore[union-attr]
                 raise short(len(data))
-            return by_values(*unpack.unpack_from(data))  # type: ignore[union-attr]
+            return by_values(*unpack.unpack_from(data, offset))  # type: ignore[union-attr]
 
     slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
     in_dict = "__dict__" in dir(cls) and not slots  # a dict class (mixins with empty __slots__ allowed)
@@ -269,7 +271,7 @@ def constructor(
         lines = [f"def make({', '.join(params)}):", "    self = _new(_cls)"]
     else:
         env["_unpack_from"] = unpack.unpack_from
-        lines = ["def make(data):", f"    {', '.join(params)}, = _unpack_from(data)", "    self = _new(_cls)"]
+        lines = ["def make(data):", f"    {', '.join(params)}, = _unpack_from(data, {int(offset)})", "    self = _new(_cls)"]
         if short is not None:  # unpack_from refuses short data: the check costs nothing until then
             env.update(_short=short, _struct_error=struct.error)
             lines[1:2] = ["    try:", "    " + lines[1], "    except _struct_error:", "        raise _short(len(data)) from None"]
@@ -319,7 +321,9 @@ def packer(
     adapters: dict[str, Callable[[Any], Any]],
     errors: tuple[type[BaseException], ...] = (),
     fail: Callable[[BaseException], BaseException] | None = None,
-) -> Callable[[Any], bytes]:
+    lead: tuple[str, ...] = (),
+    first: tuple[Any, ...] = (),
+) -> Callable[..., bytes]:
     """A function ``pack(obj)`` = ``struct_pack(*values)`` where the values are the attributes ``names`` of
     ``obj`` in order, each passed through ``adapters[name]`` when there is one (field -> wire value).
     Generated once, like :func:`constructor`: one attribute load per field, no intermediate list.
@@ -327,12 +331,21 @@ def packer(
     An adapter with a ``memo`` attribute ``(type, dict)`` (see :mod:`protocol.adapters`) is read from its
     memo first: for a value of exactly that type found in the dict, the stored result; the adapter itself
     otherwise. With ``errors`` and ``fail``, an exception of those classes raised while packing becomes
-    ``raise fail(exc) from None`` (the caller's wording, without another call level)."""
+    ``raise fail(exc) from None`` (the caller's wording, without another call level).
+
+    ``lead`` names parameters before ``obj`` and ``first`` the values packed before the attributes, each
+    one of those parameter names or a constant int: ``packer(p, ("a",), {}, lead=("kind", "seq"),
+    first=(76, "kind", 0, "seq"))`` is ``pack(kind, seq, obj)`` = ``p(76, kind, 0, seq, obj.a)``."""
     env: dict[str, Any] = {"_pack": struct_pack, "_fail": fail, "_ERRORS": errors}
     body, args = [], []
+    for name in (*lead, *names):
+        if not name.isidentifier() or name == "obj" or name.startswith("_") or name.startswith("v_"):
+            raise ValueError(f"not a usable name: {name!r}")
+    for value in first:
+        if not (value in lead if isinstance(value, str) else type(value) is int):
+            raise ValueError(f"a leading value must be a parameter in lead or an int: {value!r}")
+        args.append(value if isinstance(value, str) else repr(value))
     for name in names:
-        if not name.isidentifier():
-            raise ValueError(f"not an attribute name: {name!r}")
         if name not in adapters:
             args.append(f"obj.{name}")
             continue
@@ -350,6 +363,6 @@ def packer(
     body.append("return _pack(" + ", ".join(args) + ")")
     if fail is not None:
         body = ["try:", *("    " + line for line in body), "except _ERRORS as exc:", "    raise _fail(exc) from None"]
-    source = "def pack(obj):\n" + "".join(f"    {line}\n" for line in body)
+    source = f"def pack({', '.join((*lead, 'obj'))}):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, env)  # noqa: S102 - generated from field names only
     return env["pack"]  # type: ignore[no-any-return]

@@ -612,7 +612,7 @@ def decode_struct(cls: type, data: bytes) -> Any:
         if not _registered(cls):
             raise TypeError(f"not a TAPI structure class: {cls!r}")
         decode = _DECODERS[cls]
-    return decode(bytes(data))
+    return decode(data if type(data) is bytes else bytes(data))
 
 
 #: Class -> its encoder / decoder (the fixed-size codecs directly: one call less on the hot path).

@@ -176,7 +176,8 @@ def test_a_bug_while_decoding_is_not_turned_into_malformed(monkeypatch: pytest.M
     monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.INITIALIZE)], "decode", broken)
     fixed = codec.encode(messages.Request(1, messages.Close(h_line=1)))
     plan = codec.FAST.by_func[int(ReqFunc.CLOSE)].plan
-    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "plan", (*plan[:4], broken))
+    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "plan", (*plan[:4], broken))  # decode_body
+    monkeypatch.setitem(codec.FAST.frame_readers, int(ReqFunc.CLOSE), broken)  # decode's one step
     for data in (general, fixed):
         with pytest.raises(ZeroDivisionError):
             codec.decode(data)
