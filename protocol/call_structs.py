@@ -276,10 +276,23 @@ class _VarStruct:
         return pack(values)[:fixed] + var
 
     def to_bytes(self) -> bytes:
-        """The dwUsedSize bytes of the structure (struct fast path)."""
+        """The dwUsedSize bytes of the structure (struct fast path: :meth:`_values`' rule with the fixed
+        part packed by the class's generated ``_PACK_FIXED``, one attribute load per field)."""
         try:
-            return self._encode(self.LAYOUT.pack_dict)
-        except (struct.error, TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
+            parts = self.variable_bytes()
+            fixed = self.used_size - sum((len(d) + 3) & ~3 for _, d in parts)
+            if fixed not in self._SIZE_SET:
+                self._values()  # raises, worded as the reference path words it
+            where = [0] * (2 * len(self.VAR_FIELDS))
+            var = bytearray()
+            index = self._VAR_INDEX
+            for name, data in parts:
+                k = index[name]
+                where[k] = len(data)
+                where[k + 1] = fixed + len(var)
+                var += data + bytes(-len(data) & 3)
+            return self._PACK_FIXED(where)[:fixed] + var  # type: ignore[no-any-return]
+        except _ENCODE_ERRORS as exc:
             raise LocalProtocolError(f"cannot encode {self.C_NAME}: {exc}") from None
 
     @classmethod
@@ -323,8 +336,52 @@ class _VarStruct:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Any:
-        """Decode (struct fast path); missing version-gated tail fields read as 0."""
-        return cls._decode(data, cls.LAYOUT.unpack_dict)
+        """Decode (struct fast path: :meth:`_decode`'s rule on the unpacked tuple, the object built by a
+        generated positional constructor); missing version-gated tail fields read as 0."""
+        data = data if type(data) is bytes else bytes(data)
+        n = len(data)
+        if n < cls.MIN_SIZE:
+            raise _malformed(f"{cls.C_NAME} needs at least {cls.MIN_SIZE} bytes, got {n}")
+        unpack = cls.LAYOUT.struct.unpack_from
+        full = cls.FIXED_SIZE
+        v = unpack(data) if n >= full else unpack(data + bytes(full - n))
+        # the fixed size in the data (fixed_size_in's rule): where the first variable part starts, else
+        # dwUsedSize, bounded by the data; the largest declared size up to there
+        end = v[2]  # used_size
+        starts = [v[o] for z, o in cls._VAR_SLOTS if v[z]]
+        if starts:
+            end = min(starts)
+        if n < end:
+            end = n
+        fixed = cls.MIN_SIZE
+        for _, size in cls.SIZES:
+            if fixed < size <= end:
+                fixed = size
+        if fixed < full:
+            v = unpack(data[:fixed] + bytes(full))  # the tail beyond: 0
+        adapted = [adapt(v[i]) for i, adapt in cls._ADAPTED]
+        values = []
+        for (name, kind), (z, o) in zip(cls.VAR_FIELDS, cls._VAR_SLOTS):
+            size, off = v[z], v[o]
+            if size == 0:
+                values.append(None)
+                continue
+            if off + size > n:
+                raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes at offset {off} lie outside the {n} bytes")
+            raw = data[off : off + size]
+            if kind == "str":
+                if size % 2 or raw[-2:] != b"\0\0":
+                    raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes are not a NUL-terminated UTF-16 string")
+                try:
+                    text = raw[:-2].decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _malformed(f"{cls.C_NAME}.{name}: invalid UTF-16: {exc}") from None
+                if "\x00" in text:
+                    raise _malformed(f"{cls.C_NAME}.{name}: NUL inside the string")
+                values.append(text)
+            else:
+                values.append(raw)
+        return cls._MAKE(v, adapted, values)
 
 
 def _make(pyname: str, cname: str, doc: str) -> type:
@@ -348,7 +405,49 @@ def _make(pyname: str, cname: str, doc: str) -> type:
     cls.FIXED_FIELDS = fixed_fields
     cls.VAR_FIELDS = tuple(var)
     cls.SIZES = sizes
+    _derive_fast_codec(cls)
     return cls
+
+
+_ENCODE_ERRORS = (struct.error, TypeError, ValueError, OverflowError, KeyError, AttributeError)
+
+
+def _derive_fast_codec(cls: Any) -> None:
+    """The struct fast path's generated parts, from the class's declarations: ``_PACK_FIXED(obj, where)``
+    packs the fixed part (attributes through ``_TO_WIRE`` in the fixed fields' order, the size / offset
+    DWORDs of the variable parts from ``where``); ``_MAKE(v, adapted, values)`` builds the object from
+    the unpacked tuple, the ``_FROM_WIRE``-adapted fields and the variable parts."""
+    names = cls.LAYOUT.names
+    var_index = {name: 2 * k for k, (name, _) in enumerate(cls.VAR_FIELDS)}
+    slot_of = {}
+    for name, k in var_index.items():
+        slot_of[f"{name}_size"], slot_of[f"{name}_offset"] = k, k + 1
+    kinds = dict(cls.FIXED_FIELDS)
+    env: dict[str, Any] = {"_pack": cls.LAYOUT.struct.pack}
+    args = []
+    for name in names:
+        if name in slot_of:
+            args.append(f"where[{slot_of[name]}]")
+        elif kinds[name] == "u32":
+            args.append(f"self.{name}")
+        else:
+            env[f"_to_{name}"] = _TO_WIRE[kinds[name]]
+            args.append(f"_to_{name}(self.{name})")
+    exec(f"def pack_fixed(self, where):\n    return _pack({', '.join(args)})", env)  # noqa: S102 - from declarations only
+    cls._PACK_FIXED = env["pack_fixed"]
+    cls._VAR_INDEX = var_index
+    cls._SIZE_SET = frozenset(size for _, size in cls.SIZES)
+    position = {name: i for i, name in enumerate(names)}
+    cls._VAR_SLOTS = tuple((position[f"{n}_size"], position[f"{n}_offset"]) for n, _ in cls.VAR_FIELDS)
+    adapted = [(position[n], _FROM_WIRE[k]) for n, k in cls.FIXED_FIELDS if k != "u32"]
+    cls._ADAPTED = tuple(adapted)
+    adapted_names = [n for n, k in cls.FIXED_FIELDS if k != "u32"]
+    order = [n for n, _ in cls.FIXED_FIELDS] + [n for n, _ in cls.VAR_FIELDS]
+    values = [f"a[{adapted_names.index(n)}]" if n in adapted_names else f"v[{position[n]}]" for n, _ in cls.FIXED_FIELDS]
+    values += [f"x[{k}]" for k in range(len(cls.VAR_FIELDS))]
+    env = {"_make": fp.constructor(cls, order)}
+    exec(f"def make(v, a, x):\n    return _make({', '.join(values)})", env)  # noqa: S102 - from declarations only
+    cls._MAKE = staticmethod(env["make"])
 
 
 CallInfo = _make("CallInfo", "LINECALLINFO", "LINECALLINFO (296 / 324 / 344 by version; call-facts §3.2).")

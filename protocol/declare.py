@@ -220,6 +220,11 @@ def request(req_func: int, *, asynchronous: bool, returns: Any = None) -> Callab
 #: The nine DWORDs after TotalSize, then VarData: the positional form ``from_wire`` takes and ``to_wire`` gives.
 RECORD_SLOTS = ("init_context", "context", "hdevice", "msg", "open_context", "param1", "param2", "param3", "param4")
 
+#: Every :func:`event` view class -> its generated ``pack_wire``, filled as the views are declared (in any
+#: module): the record codec's table of the classes it packs without a lookup on the class (it adds
+#: the generic AsyncEventMsg to it).
+VIEW_PACKERS: dict[type, Callable[..., bytes]] = {}
+
 
 def slot(name: str, default: Any = attrs.NOTHING, *, converter: Any = None) -> Any:
     """An event view field stored in the ASYNCEVENTMSG DWORD ``name`` (one of :data:`RECORD_SLOTS` but msg)."""
@@ -310,13 +315,19 @@ def event(msg: int) -> Callable[[type], type]:
         env: dict[str, Any] = {"_make": make, "_MSG": int(msg), "_PAD": (b"", b"\0", b"\0\0", b"\0\0\0")}
         # from_record(h, var): the same rule for ``h`` = the unpacked 10-DWORD header (TotalSize first)
         record = ["def from_record(h, var):", f"    _total, {', '.join(RECORD_SLOTS)} = h", *lines[1:]]
-        exec("\n".join(lines) + "\n" + "\n".join(wire) + "\n" + "\n".join(record), env)  # noqa: S102 - generated from field metadata only
+        # from_generic(g): the same rule read from a generic record's attributes (EventView.from_generic)
+        generic = ["def from_generic(g):", "    if g.msg != _MSG: return None", "    var = g.vardata",
+                   "    if type(var) is not bytes: var = bytes(var)",
+                   *(f"    {slot_name} = g.{slot_name}" for slot_name in RECORD_SLOTS if slot_name != "msg"), *lines[1:]]
+        exec("\n".join((*lines, *wire, *record, *generic)), env)  # noqa: S102 - generated from field metadata only
         cls.MSG = msg  # type: ignore[attr-defined]
         cls.WIRE_FIELDS = tuple(wire_fields)  # type: ignore[attr-defined]
         cls.from_wire = staticmethod(env["from_wire"])  # type: ignore[attr-defined]
         cls.from_record = staticmethod(env["from_record"])  # type: ignore[attr-defined]
         cls.to_wire = staticmethod(env["to_wire"])  # type: ignore[attr-defined]
         cls.pack_wire = staticmethod(env["pack_wire"])  # type: ignore[attr-defined]
+        cls.from_generic = staticmethod(env["from_generic"])  # type: ignore[attr-defined]
+        VIEW_PACKERS[cls] = env["pack_wire"]
         return cls
 
     return wrap

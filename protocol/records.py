@@ -14,6 +14,7 @@ from typing import Any
 from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, ErrorCode, FrameKind
+from protocol.declare import VIEW_PACKERS
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, LineReply
@@ -49,8 +50,11 @@ def _pack_wire(rec: Any) -> tuple[Any, Any]:
     return pack_wire, rec
 
 
-#: Record class -> its ``pack_wire`` (the others go through :func:`_pack_wire`).
-_PACK_WIRE = {cls: cls.pack_wire for cls in (*EVENT_CLASSES, AsyncEventMsg)}  # type: ignore[attr-defined]
+#: Record class -> its ``pack_wire`` (the others go through :func:`_pack_wire`): the generic record and
+#: every declared view - the declarations' own table, so views declared in other modules are in it too.
+_PACK_WIRE = VIEW_PACKERS
+_PACK_WIRE[AsyncEventMsg] = AsyncEventMsg.pack_wire
+assert all(cls in _PACK_WIRE for cls in EVENT_CLASSES)
 
 
 class RecordCodec:
