@@ -24,14 +24,14 @@ from typing import Any, Callable
 
 from protocol import fastpath as fp
 from protocol import schemas as s
-from protocol.constants import TAPI32_MSG_FIXED_SIZE, TAPI_NO_DATA, ErrorCode
+from protocol.constants import MAX_FRAME_LENGTH, TAPI32_MSG_FIXED_SIZE, TAPI_NO_DATA, ErrorCode
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import RawRequest, pad4
 from protocol.schemas import VarKind
 from protocol.structs import bytes_to_guid, decode_utf16z, encode_utf16z, guid_to_bytes
 
-__all__ = ["BodyCodec", "FixedBodyCodec", "RawCodec", "body_codec", "FRAME_PREFIX", "read_string"]
+__all__ = ["BodyCodec", "FixedBodyCodec", "ReplyBodyCodec", "RawCodec", "body_codec", "FRAME_PREFIX", "read_string"]
 
 #: The frame header's layout, joined in front of a fixed body by :class:`FixedBodyCodec`.
 FRAME_PREFIX = fp.layout(s.FRAME_HEADER, "frame header")
@@ -62,6 +62,9 @@ class BodyCodec:
         #: ``pack_frame(kind, sequence, first, body)`` -> the whole frame, both generated (FixedBodyCodec)
         self.read_frame: Any = None
         self.pack_frame: Any = None
+        #: the RESPONSE side: ``read_response(data)`` / ``pack_response(kind, sequence, result, body)``
+        self.read_response: Any = None
+        self.pack_response: Any = None
         self._unpack = eng.unpacker(schema)
         self._pack = eng.packer(schema)
         self._slots = len(lay.names)
@@ -186,12 +189,14 @@ class FixedBodyCodec(BodyCodec):
         self._make = fp.constructor(cls, names)
         #: (length field, frame struct, parameter getter, parameters unpacker, positional constructor)
         self.plan = (self.length, self.frame_struct, self._get, self._unpack_params, self._make)
-        after_header = fp.precompiled("<4x" + body_format[1:])  # the parameters, after the first DWORD
-        self.read_frame = fp.constructor(cls, names, unpack=after_header, offset=FRAME_PREFIX.size)
+        #: the parameters after the first DWORD (at offset 12 of a frame)
+        self.after_header = fp.precompiled("<4x" + body_format[1:])
+        self.read_frame = fp.constructor(cls, names, unpack=self.after_header, offset=FRAME_PREFIX.size)
         self.pack_frame = fp.packer(
             self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
             lead=("kind", "sequence", "first"), first=(self.length, "kind", 0, "sequence", "first"),
         )
+        self.read_response, self.pack_response = self.read_frame, self.pack_frame
 
     def _cannot_encode(self, exc: BaseException) -> LocalProtocolError:
         return LocalProtocolError(f"cannot encode {self.what}: {exc}")
@@ -212,6 +217,60 @@ class FixedBodyCodec(BodyCodec):
         return self._make(*self._unpack_params(data, offset))
 
 
+class ReplyBodyCodec(FixedBodyCodec):
+    """A sync Get* class (:func:`protocol.declare.reply_struct`): plain DWORD parameters and the returned
+    structure as the RESPONSE's VarData from offset 0 (zero-padded to 4). A REQUEST is the fixed frame of
+    :class:`FixedBodyCodec` (the reply field is never sent in one); a RESPONSE is that frame with its
+    length grown by the data, and the data appended; decoding a RESPONSE takes all VarData as the field."""
+
+    def __init__(self, cls: type, schema: Any, eng: Engine, frame_of: FrameOf) -> None:
+        super().__init__(cls, schema, eng, frame_of)
+        reply = cls.REPLY_FIELD  # type: ignore[attr-defined]
+        names = [p.name for p in sorted(cls.PARAMS, key=lambda p: p.offset)]  # type: ignore[attr-defined]
+        self.plan = None  # _body takes decode() (the RESPONSE needs the VarData)
+        self._get_reply = operator.attrgetter(reply)
+        self._make_reply = fp.constructor(cls, [*names, reply])
+        unpack, make, start = self.after_header.unpack_from, self._make_reply, FRAME_PREFIX.size + _FIXED
+
+        def read_response(data: bytes) -> Any:
+            return make(*unpack(data, FRAME_PREFIX.size), data[start:])
+
+        self.read_response = read_response
+        self._pack_sized = fp.packer(
+            self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
+            lead=("length", "kind", "sequence", "first"), first=("length", "kind", 0, "sequence", "first"),
+        )
+        self.pack_response = self._pack_with_reply
+
+    def _pack_with_reply(self, kind: int, sequence: int, first: int, body: Any) -> bytes:
+        data = self._get_reply(body)
+        pad = _PAD[-len(data) & 3]
+        length = self.length + len(data) + len(pad)
+        frame = self._pack_sized(length, kind, sequence, first, body) + data + pad
+        if length > MAX_FRAME_LENGTH:  # after the values, as frame_of after the body
+            raise LocalProtocolError(f"frame length {length} exceeds the maximum {MAX_FRAME_LENGTH:#x}",
+                                     ErrorCode.FRAME_TOO_LARGE)
+        return frame  # type: ignore[no-any-return]
+
+    def encode(self, first: int, body: Any, response: bool = False) -> bytes:
+        fixed = super().encode(first, body, response)
+        if not response:
+            return fixed
+        data = self._get_reply(body)
+        return fixed + data + _PAD[-len(data) & 3]  # type: ignore[no-any-return]
+
+    def frame(self, kind: int, sequence: int, first: int, body: Any, response: bool) -> bytes:
+        return self.frame_of(kind, sequence, self.encode(first, body, response))
+
+    def decode(self, data: bytes, offset: int, func: int, response: bool) -> Any:
+        if not response:
+            return self._make(*self._unpack_params(data, offset))
+        return self._make_reply(*self._unpack_params(data, offset), data[offset + _FIXED :])
+
+
+_PAD = (b"", b"\0", b"\0\0", b"\0\0\0")
+
+
 class RawCodec:
     """:class:`RawRequest`: Req_Func, the 13 parameter DWORDs and the VarData, uninterpreted. A RESPONSE
     carries no VarData for it (no out-parameter is known)."""
@@ -220,6 +279,8 @@ class RawCodec:
     plan = None
     read_frame = None
     pack_frame = None
+    read_response = None
+    pack_response = None
 
     def __init__(self, eng: Engine, frame_of: FrameOf) -> None:
         self._unpack = eng.unpacker(s.TAPI32_MSG)
@@ -246,8 +307,10 @@ class RawCodec:
 def body_codec(cls: type, schema: Any, eng: Engine, frame_of: FrameOf) -> BodyCodec:
     """The codec of one request class: the specialised plan where the engine allows it and the class has
     no VarData parameter, else the general form."""
-    if eng.fast and all(p.kind is VarKind.U32 for p in cls.PARAMS) and getattr(cls, "REPLY_FIELD", None) is None:  # type: ignore[attr-defined]
-        return FixedBodyCodec(cls, schema, eng, frame_of)
+    if eng.fast and all(p.kind is VarKind.U32 for p in cls.PARAMS):  # type: ignore[attr-defined]
+        if getattr(cls, "REPLY_FIELD", None) is None:
+            return FixedBodyCodec(cls, schema, eng, frame_of)
+        return ReplyBodyCodec(cls, schema, eng, frame_of)
     return BodyCodec(cls, schema, eng, frame_of)
 
 

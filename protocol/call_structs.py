@@ -72,6 +72,18 @@ def systemtime_to_datetime(data: bytes) -> _dt.datetime | None:
         raise _malformed(f"SYSTEMTIME {year}-{month}-{day} {hour}:{minute}:{second}.{ms} is not a date: {exc}") from None
 
 
+def _part_bytes(c_name: str, name: str, kind: str, value: Any) -> bytes:
+    """A present variable part's bytes: ``str`` as UTF-16LE with its NUL, ``bytes`` as they are."""
+    if kind == "str":
+        if not isinstance(value, str) or "\x00" in value:
+            raise LocalProtocolError(f"{c_name}.{name} must be a str without NUL, got {value!r}")
+        try:
+            return value.encode("utf-16-le") + b"\0\0"
+        except UnicodeEncodeError as exc:
+            raise LocalProtocolError(f"{c_name}.{name} {value!r} is not UTF-16: {exc}") from None
+    return bytes(value)
+
+
 # --- the declarations ---------------------------------------------------------------------------------
 
 def _id_block(prefix: str) -> list[tuple[str, str]]:
@@ -225,16 +237,7 @@ class _VarStruct:
             value = getattr(self, name)
             if value is None or value == "" or value == b"":
                 continue
-            if kind == "str":
-                if not isinstance(value, str) or "\x00" in value:
-                    raise LocalProtocolError(f"{self.C_NAME}.{name} must be a str without NUL, got {value!r}")
-                try:
-                    data = value.encode("utf-16-le") + b"\0\0"
-                except UnicodeEncodeError as exc:
-                    raise LocalProtocolError(f"{self.C_NAME}.{name} {value!r} is not UTF-16: {exc}") from None
-            else:
-                data = bytes(value)
-            out.append((name, data))
+            out.append((name, _part_bytes(self.C_NAME, name, kind, value)))
         return out
 
     @classmethod
@@ -276,24 +279,9 @@ class _VarStruct:
         return pack(values)[:fixed] + var
 
     def to_bytes(self) -> bytes:
-        """The dwUsedSize bytes of the structure (struct fast path: :meth:`_values`' rule with the fixed
-        part packed by the class's generated ``_PACK_FIXED``, one attribute load per field)."""
-        try:
-            parts = self.variable_bytes()
-            fixed = self.used_size - sum((len(d) + 3) & ~3 for _, d in parts)
-            if fixed not in self._SIZE_SET:
-                self._values()  # raises, worded as the reference path words it
-            where = [0] * (2 * len(self.VAR_FIELDS))
-            var = bytearray()
-            index = self._VAR_INDEX
-            for name, data in parts:
-                k = index[name]
-                where[k] = len(data)
-                where[k + 1] = fixed + len(var)
-                var += data + bytes(-len(data) & 3)
-            return self._PACK_FIXED(where)[:fixed] + var  # type: ignore[no-any-return]
-        except _ENCODE_ERRORS as exc:
-            raise LocalProtocolError(f"cannot encode {self.C_NAME}: {exc}") from None
+        """The dwUsedSize bytes of the structure (struct fast path: :meth:`_encode`'s rule in the class's
+        generated ``_TO_BYTES``, straight-line code with one attribute load per field)."""
+        return self._TO_BYTES()  # type: ignore[no-any-return]
 
     @classmethod
     def _decode(cls, data: bytes, parse: Any) -> Any:
@@ -413,30 +401,44 @@ _ENCODE_ERRORS = (struct.error, TypeError, ValueError, OverflowError, KeyError, 
 
 
 def _derive_fast_codec(cls: Any) -> None:
-    """The struct fast path's generated parts, from the class's declarations: ``_PACK_FIXED(obj, where)``
-    packs the fixed part (attributes through ``_TO_WIRE`` in the fixed fields' order, the size / offset
-    DWORDs of the variable parts from ``where``); ``_MAKE(v, adapted, values)`` builds the object from
-    the unpacked tuple, the ``_FROM_WIRE``-adapted fields and the variable parts."""
+    """The struct fast path's generated parts, from the class's declarations: ``_TO_BYTES(obj)`` encodes
+    (the variable parts checked and laid out in VAR_FIELDS order, the fixed part's attributes through
+    ``_TO_WIRE`` in the fixed fields' order, as :meth:`_VarStruct._values`); ``_MAKE(v, adapted, values)``
+    builds the object from the unpacked tuple, the ``_FROM_WIRE``-adapted fields and the variable parts."""
     names = cls.LAYOUT.names
     var_index = {name: 2 * k for k, (name, _) in enumerate(cls.VAR_FIELDS)}
     slot_of = {}
     for name, k in var_index.items():
         slot_of[f"{name}_size"], slot_of[f"{name}_offset"] = k, k + 1
     kinds = dict(cls.FIXED_FIELDS)
-    env: dict[str, Any] = {"_pack": cls.LAYOUT.struct.pack}
+    env: dict[str, Any] = {"_pack": cls.LAYOUT.struct.pack, "_part": _part_bytes, "_C_NAME": cls.C_NAME,
+                           "_SIZES": frozenset(size for _, size in cls.SIZES), "_ERRORS": _ENCODE_ERRORS,
+                           "_Local": LocalProtocolError, "_PAD": (b"", b"\0", b"\0\0", b"\0\0\0")}
+    # the variable parts in VAR_FIELDS order (d = bytes, z = size, o = offset), then the fixed size, the
+    # offsets, and one pack of the fixed part followed by the parts and their padding
+    lines = ["def to_bytes(self):", "  try:"]
+    for k, (name, kind) in enumerate(cls.VAR_FIELDS):
+        lines += [f"    v = self.{name}", '    if v is None or v == "" or v == b"":', f"        d{k} = b''; z{k} = o{k} = 0",
+                  "    else:", f"        d{k} = _part(_C_NAME, {name!r}, {kind!r}, v); z{k} = len(d{k})"]
+    ks = range(len(cls.VAR_FIELDS))
+    lines.append("    fixed = self.used_size" + "".join(f" - ((z{k} + 3) & ~3)" for k in ks))
+    lines += ["    if fixed not in _SIZES:", "        self._values()  # raises, worded as the reference path words it", "    pos = fixed"]
+    for k in ks:
+        lines += [f"    if z{k}:", f"        o{k} = pos; pos += (z{k} + 3) & ~3"]
     args = []
     for name in names:
         if name in slot_of:
-            args.append(f"where[{slot_of[name]}]")
+            args.append(("z" if slot_of[name] % 2 == 0 else "o") + str(slot_of[name] // 2))
         elif kinds[name] == "u32":
             args.append(f"self.{name}")
         else:
             env[f"_to_{name}"] = _TO_WIRE[kinds[name]]
             args.append(f"_to_{name}(self.{name})")
-    exec(f"def pack_fixed(self, where):\n    return _pack({', '.join(args)})", env)  # noqa: S102 - from declarations only
-    cls._PACK_FIXED = env["pack_fixed"]
-    cls._VAR_INDEX = var_index
-    cls._SIZE_SET = frozenset(size for _, size in cls.SIZES)
+    parts = "".join(f", d{k}, _PAD[-z{k} & 3]" for k in ks)
+    lines += [f"    return b''.join((_pack({', '.join(args)})[:fixed]{parts},))",
+              "  except _ERRORS as exc:", "    raise _Local(f'cannot encode {_C_NAME}: {exc}') from None"]
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the declarations only
+    cls._TO_BYTES = env["to_bytes"]
     position = {name: i for i, name in enumerate(names)}
     cls._VAR_SLOTS = tuple((position[f"{n}_size"], position[f"{n}_offset"]) for n, _ in cls.VAR_FIELDS)
     adapted = [(position[n], _FROM_WIRE[k]) for n, k in cls.FIXED_FIELDS if k != "u32"]

@@ -165,6 +165,8 @@ class Codec:
         self.by_class[RawRequest] = self.raw
         #: Req_Func -> the generated reader of a whole frame of an all-DWORD class (struct engine only)
         self.frame_readers = {f: bc.read_frame for f, bc in self.by_func.items() if bc.read_frame is not None}
+        #: the same for a whole RESPONSE frame (a sync Get* class's reply structure included)
+        self.response_readers = {f: bc.read_response for f, bc in self.by_func.items() if bc.read_response is not None}
 
     def __repr__(self) -> str:
         return f"Codec({self.engine!r})"
@@ -211,7 +213,7 @@ class Codec:
         elif t is Response:
             body = frame.body
             bc = self.by_class.get(type(body)) or self._body_codec(body)
-            pack = bc.pack_frame
+            pack = bc.pack_response
             if pack is not None:  # all-DWORD class: header and body in one generated pack
                 return pack(_KIND_RESPONSE, frame.sequence, frame.result, body)  # type: ignore[no-any-return]
             return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
@@ -280,7 +282,7 @@ class Codec:
                             if read is not None:
                                 return _make_request(sequence, read(data))
                         elif kind == _KIND_RESPONSE and response_func is not None:
-                            read = self.frame_readers.get(response_func)
+                            read = self.response_readers.get(response_func)
                             if read is not None:
                                 return _make_response(sequence, first, read(data))
             except DECODE_ERRORS as exc:  # as in _body (nothing here is expected to raise them)
