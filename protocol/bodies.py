@@ -24,10 +24,10 @@ from typing import Any, Callable
 
 from protocol import fastpath as fp
 from protocol import schemas as s
-from protocol.constants import MAX_FRAME_LENGTH, TAPI32_MSG_FIXED_SIZE, TAPI_NO_DATA, ErrorCode
+from protocol.constants import MAX_FRAME_LENGTH, TAPI32_MSG_FIXED_SIZE, TAPI_NO_DATA, ErrorCode, FrameKind
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import RawRequest, pad4
+from protocol.messages import RawRequest, Request, Response, pad4
 from protocol.schemas import VarKind
 from protocol.structs import bytes_to_guid, decode_utf16z, encode_utf16z, guid_to_bytes
 
@@ -36,6 +36,8 @@ __all__ = ["BodyCodec", "FixedBodyCodec", "ReplyBodyCodec", "RawCodec", "body_co
 #: The frame header's layout, joined in front of a fixed body by :class:`FixedBodyCodec`.
 FRAME_PREFIX = fp.layout(s.FRAME_HEADER, "frame header")
 _FIXED = TAPI32_MSG_FIXED_SIZE
+_KIND_REQUEST = int(FrameKind.REQUEST)
+_KIND_RESPONSE = int(FrameKind.RESPONSE)
 
 
 def _malformed(message: str) -> RemoteProtocolError:
@@ -60,11 +62,14 @@ class BodyCodec:
         self.plan: Any = None
         #: ``read_frame(data)`` -> the body of a whole REQUEST/RESPONSE frame (parameters at offset 12) and
         #: ``pack_frame(kind, sequence, first, body)`` -> the whole frame, both generated (FixedBodyCodec)
-        self.read_frame: Any = None
-        self.pack_frame: Any = None
-        #: the RESPONSE side: ``read_response(data)`` / ``pack_response(kind, sequence, result, body)``
-        self.read_response: Any = None
-        self.pack_response: Any = None
+        #: The one-step frame functions of the struct engine (None here), generated from the declaration:
+        #: ``request_reader(sequence, data)`` -> the Request of a whole REQUEST frame, ``response_reader(
+        #: sequence, result, data)`` -> the Response; ``request_packer(sequence, body)`` /
+        #: ``response_packer(sequence, result, body)`` -> the whole frame's bytes.
+        self.request_reader: Any = None
+        self.response_reader: Any = None
+        self.request_packer: Any = None
+        self.response_packer: Any = None
         self._unpack = eng.unpacker(schema)
         self._pack = eng.packer(schema)
         self._slots = len(lay.names)
@@ -191,12 +196,16 @@ class FixedBodyCodec(BodyCodec):
         self.plan = (self.length, self.frame_struct, self._get, self._unpack_params, self._make)
         #: the parameters after the first DWORD (at offset 12 of a frame)
         self.after_header = fp.precompiled("<4x" + body_format[1:])
-        self.read_frame = fp.constructor(cls, names, unpack=self.after_header, offset=FRAME_PREFIX.size)
-        self.pack_frame = fp.packer(
-            self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
-            lead=("kind", "sequence", "first"), first=(self.length, "kind", 0, "sequence", "first"),
-        )
-        self.read_response, self.pack_response = self.read_frame, self.pack_frame
+        at = FRAME_PREFIX.size
+        self.request_reader = fp.constructor(cls, names, unpack=self.after_header, offset=at,
+                                             envelope=(Request, "body", ("sequence",)))
+        self.response_reader = fp.constructor(cls, names, unpack=self.after_header, offset=at,
+                                              envelope=(Response, "body", ("sequence", "result")))
+        pack, fields = self.frame_struct.pack, tuple(names)
+        self.request_packer = fp.packer(pack, fields, {}, ENCODE_ERRORS, self._cannot_encode, lead=("sequence",),
+                                        first=(self.length, _KIND_REQUEST, 0, "sequence", self.req_func))
+        self.response_packer = fp.packer(pack, fields, {}, ENCODE_ERRORS, self._cannot_encode, lead=("sequence", "result"),
+                                         first=(self.length, _KIND_RESPONSE, 0, "sequence", "result"))
 
     def _cannot_encode(self, exc: BaseException) -> LocalProtocolError:
         return LocalProtocolError(f"cannot encode {self.what}: {exc}")
@@ -231,22 +240,23 @@ class ReplyBodyCodec(FixedBodyCodec):
         self._get_reply = operator.attrgetter(reply)
         self._make_reply = fp.constructor(cls, [*names, reply])
         unpack, make, start = self.after_header.unpack_from, self._make_reply, FRAME_PREFIX.size + _FIXED
+        make_response = fp.constructor(Response)
 
-        def read_response(data: bytes) -> Any:
-            return make(*unpack(data, FRAME_PREFIX.size), data[start:])
+        def response_reader(sequence: int, result: int, data: bytes) -> Any:
+            return make_response(sequence, result, make(*unpack(data, FRAME_PREFIX.size), data[start:]))
 
-        self.read_response = read_response
+        self.response_reader = response_reader
         self._pack_sized = fp.packer(
             self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
-            lead=("length", "kind", "sequence", "first"), first=("length", "kind", 0, "sequence", "first"),
+            lead=("length", "sequence", "result"), first=("length", _KIND_RESPONSE, 0, "sequence", "result"),
         )
-        self.pack_response = self._pack_with_reply
+        self.response_packer = self._pack_with_reply
 
-    def _pack_with_reply(self, kind: int, sequence: int, first: int, body: Any) -> bytes:
+    def _pack_with_reply(self, sequence: int, result: int, body: Any) -> bytes:
         data = self._get_reply(body)
         pad = _PAD[-len(data) & 3]
         length = self.length + len(data) + len(pad)
-        frame = self._pack_sized(length, kind, sequence, first, body) + data + pad
+        frame = self._pack_sized(length, sequence, result, body) + data + pad
         if length > MAX_FRAME_LENGTH:  # after the values, as frame_of after the body
             raise LocalProtocolError(f"frame length {length} exceeds the maximum {MAX_FRAME_LENGTH:#x}",
                                      ErrorCode.FRAME_TOO_LARGE)
@@ -277,10 +287,10 @@ class RawCodec:
 
     req_func = None
     plan = None
-    read_frame = None
-    pack_frame = None
-    read_response = None
-    pack_response = None
+    request_reader = None
+    response_reader = None
+    request_packer = None
+    response_packer = None
 
     def __init__(self, eng: Engine, frame_of: FrameOf) -> None:
         self._unpack = eng.unpacker(s.TAPI32_MSG)

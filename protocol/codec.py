@@ -41,7 +41,7 @@ from protocol.constants import (
 from protocol.engines import CONSTRUCT, DECODE_ERRORS, ENCODE_ERRORS, STRUCT, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, RawRequest, Request, Response
-from protocol.records import RECORD_PACKERS, RECORD_VIEWS, RecordCodec, make_generic_record
+from protocol.records import FRAME_READERS, RECORD_PACKERS, RECORD_VIEWS, RecordCodec, make_generic_record
 
 __all__ = [
     "Codec",
@@ -77,6 +77,8 @@ _RECORD_HEADER = ASYNCEVENTMSG_HEADER_SIZE
 #: The smallest whole REQUEST / RESPONSE frame (header + the TAPI32_MSG's fixed part).
 _MIN_CALL_FRAME = _HEADER_SIZE + TAPI32_MSG_FIXED_SIZE
 _MAX_FRAME_BYTES = MAX_FRAME_LENGTH + 4
+#: Where the low byte of a one-record EVENTS frame's Msg is (frame header, TotalSize, three DWORDs).
+_MSG_LOW_BYTE = _HEADER_SIZE + 16
 
 _FRAME_CLASSES = (Request, Response, Events, Hello, Error)
 _make_request = fp.constructor(Request)
@@ -163,10 +165,12 @@ class Codec:
         self.by_func = {func: body_codec(cls, schema, eng, self.frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
         self.by_class: dict[type, Any] = {bc.cls: bc for bc in self.by_func.values()}
         self.by_class[RawRequest] = self.raw
-        #: Req_Func -> the generated reader of a whole frame of an all-DWORD class (struct engine only)
-        self.frame_readers = {f: bc.read_frame for f, bc in self.by_func.items() if bc.read_frame is not None}
-        #: the same for a whole RESPONSE frame (a sync Get* class's reply structure included)
-        self.response_readers = {f: bc.read_response for f, bc in self.by_func.items() if bc.read_response is not None}
+        #: The one-step frame functions of the body codecs that have them (struct engine, DWORD parameters):
+        #: Req_Func -> request_reader / response_reader, body class -> request_packer / response_packer.
+        self.request_readers = {f: bc.request_reader for f, bc in self.by_func.items() if bc.request_reader is not None}
+        self.response_readers = {f: bc.response_reader for f, bc in self.by_func.items() if bc.response_reader is not None}
+        self.request_packers = {bc.cls: bc.request_packer for bc in self.by_func.values() if bc.request_packer is not None}
+        self.response_packers = {bc.cls: bc.response_packer for bc in self.by_func.values() if bc.response_packer is not None}
 
     def __repr__(self) -> str:
         return f"Codec({self.engine!r})"
@@ -212,17 +216,17 @@ class Codec:
                 return self.records.frame(rec)  # raises FRAME_TOO_LARGE
         elif t is Response:
             body = frame.body
-            bc = self.by_class.get(type(body)) or self._body_codec(body)
-            pack = bc.pack_response
+            pack = self.response_packers.get(type(body))
             if pack is not None:  # all-DWORD class: header and body in one generated pack
-                return pack(_KIND_RESPONSE, frame.sequence, frame.result, body)  # type: ignore[no-any-return]
+                return pack(frame.sequence, frame.result, body)  # type: ignore[no-any-return]
+            bc = self.by_class.get(type(body)) or self._body_codec(body)
             return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
         elif t is Request:
             body = frame.body
-            bc = self.by_class.get(type(body)) or self._body_codec(body)
-            pack = bc.pack_frame
+            pack = self.request_packers.get(type(body))
             if pack is not None:
-                return pack(_KIND_REQUEST, frame.sequence, bc.req_func, body)  # type: ignore[no-any-return]
+                return pack(frame.sequence, body)  # type: ignore[no-any-return]
+            bc = self.by_class.get(type(body)) or self._body_codec(body)
             first = bc.req_func if bc.req_func is not None else body.req_func
             return bc.frame(_KIND_REQUEST, frame.sequence, first, body, False)  # type: ignore[no-any-return]
         elif t not in _FRAME_CLASSES:  # a subclass of a frame class encodes as that class
@@ -269,6 +273,11 @@ class Codec:
                 if size == length + 4 and length <= MAX_FRAME_LENGTH:
                     if kind == _KIND_EVENTS:
                         if first == size - _HEADER_SIZE and first >= _RECORD_HEADER and not first & 3:  # one record
+                            read = FRAME_READERS.get(data[_MSG_LOW_BYTE])
+                            if read is not None:
+                                events = read(data)
+                                if events is not None:
+                                    return events
                             h = self.records.unpack_header(data, _HEADER_SIZE)
                             var = data[_HEADER_SIZE + _RECORD_HEADER :]
                             view = RECORD_VIEWS.get(h[4])
@@ -278,13 +287,13 @@ class Codec:
                             return _make_events((rec,))
                     elif size >= _MIN_CALL_FRAME:
                         if kind == _KIND_REQUEST:
-                            read = self.frame_readers.get(first)
+                            read = self.request_readers.get(first)
                             if read is not None:
-                                return _make_request(sequence, read(data))
+                                return read(sequence, data)
                         elif kind == _KIND_RESPONSE and response_func is not None:
                             read = self.response_readers.get(response_func)
                             if read is not None:
-                                return _make_response(sequence, first, read(data))
+                                return read(sequence, first, data)
             except DECODE_ERRORS as exc:  # as in _body (nothing here is expected to raise them)
                 raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
         if size < _HEADER_SIZE:

@@ -253,6 +253,9 @@ def event(msg: int) -> Callable[[type], type]:
       ``pack(TotalSize, *nine DWORDs) + VarData``, or with ``kind`` != 0 the same behind a frame header
       ``(length, kind, 0, 0)`` (``pack`` is an engine's packer);
     * ``WIRE_FIELDS``: the view's on-wire field names, in declaration order;
+    * ``SHAPE_RULE`` = (statements over the locals RECORD_SLOTS and ``var`` that ``return None`` when the
+      record has not the view's shape, the arguments of ``MAKE`` - the positional constructor in
+      WIRE_FIELDS order - that build it): the rule all of the above are generated from;
     * ``to_generic()`` / ``from_generic(g)`` in terms of :class:`protocol.messages.AsyncEventMsg`.
     """
 
@@ -290,7 +293,9 @@ def event(msg: int) -> Callable[[type], type]:
             lines.append("    if var: return None")
         field_slot = {name: where for where, name in by_slot.items() if not name.startswith("len(")}
         values = [data_expr if field_slot[n] == "vardata" else field_slot[n] for n in wire_fields]
-        lines.append(f"    return _make({', '.join(values)})")
+        # the shape rule once, for from_wire here and the record codec's one-step frame reader
+        shape = (tuple(lines[1:]), ", ".join(values))
+        lines.append(f"    return _make({shape[1]})")
         out = []
         for s in RECORD_SLOTS:
             if s == "msg":
@@ -327,6 +332,8 @@ def event(msg: int) -> Callable[[type], type]:
         cls.to_wire = staticmethod(env["to_wire"])  # type: ignore[attr-defined]
         cls.pack_wire = staticmethod(env["pack_wire"])  # type: ignore[attr-defined]
         cls.from_generic = staticmethod(env["from_generic"])  # type: ignore[attr-defined]
+        cls.SHAPE_RULE = shape  # type: ignore[attr-defined]
+        cls.MAKE = make  # type: ignore[attr-defined]
         VIEW_PACKERS[cls] = env["pack_wire"]
         return cls
 

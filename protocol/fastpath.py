@@ -210,6 +210,7 @@ def constructor(
     unpack: struct.Struct | None = None,
     short: Callable[[int], BaseException] | None = None,
     offset: int = 0,
+    envelope: tuple[type, str, tuple[str, ...]] | None = None,
 ) -> Callable[..., Any]:
     """A function ``make(*values)`` returning ``cls(**dict(zip(order, values)))`` without the keyword cost.
 
@@ -221,6 +222,9 @@ def constructor(
     ``make(*unpack.unpack_from(data))``, in one call; the caller checks the length, or passes ``short``:
     then data shorter than ``unpack.size`` raises ``short(len(data))`` instead of ``struct.error``.
     ``offset``: where in ``data`` the values start (``unpack.unpack_from(data, offset)``).
+    ``envelope = (outer, field, lead)``: the function returns ``outer(**dict(zip(lead, leading)), field=obj)``
+    built around the object in the same call, the values of ``lead`` as its first parameters
+    (``make(sequence, data)`` -> ``Request(sequence, body)``).
 
     Needs an attrs class without validators, ``__attrs_pre_init__`` / ``__attrs_post_init__`` or hash
     caching, either slotted (values stored through the slot descriptors) or with an instance ``__dict__``
@@ -228,6 +232,8 @@ def constructor(
     classes); for anything else the returned function simply calls ``cls`` with keywords (correct, not
     faster).
     """
+    if envelope is not None:
+        return _enveloped(cls, order, adapters, unpack, short, offset, envelope)
     fields = attrs.fields(cls)
     order = tuple(f.name for f in fields) if order is None else tuple(order)
     by_name = {f.name: f for f in fields}
@@ -309,10 +315,57 @@ def constructor(
             env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
             lines.append(f"    _set_{f.name}(self, {expr})")
     lines.append("    return self")
-    exec("\n".join(lines), env)  # noqa: S102 - generated from attrs metadata only, like attrs' own __init__
+    source = "\n".join(lines)
+    exec(source, env)  # noqa: S102 - generated from attrs metadata only, like attrs' own __init__
     make = env["make"]
     make.__doc__ = f"Positional constructor of {cls.__name__}: ({', '.join(order)})."
+    make.__source__ = source  # type: ignore[attr-defined]
     return make
+
+
+def _plain(cls: type, names: tuple[str, ...]) -> bool:
+    """An attrs dict class whose init fields are exactly ``names``, stored as they are given."""
+    fields = attrs.fields(cls)
+    slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
+    return (
+        "__dict__" in dir(cls) and not slots and {f.name for f in fields} == set(names) and len(fields) == len(names)
+        and all(f.init and f.converter is None and f.validator is None for f in fields)
+        and not hasattr(cls, "__attrs_post_init__") and not hasattr(cls, "__attrs_pre_init__")
+        and "_attrs_cached_hash" not in getattr(getattr(cls.__init__, "__code__", None), "co_consts", ())
+    )
+
+
+def _enveloped(cls: type, order: Any, adapters: Any, unpack: Any, short: Any, offset: int,
+               envelope: tuple[type, str, tuple[str, ...]]) -> Callable[..., Any]:
+    """:func:`constructor` with ``envelope``: the inner constructor's code and the outer object's stores in
+    one generated function when both classes allow it, else the two constructors called in turn."""
+    outer, field, lead = envelope
+    inner = constructor(cls, order, adapters, unpack, short, offset)
+    for name in lead:
+        if not name.isidentifier() or name in ("data", "self", "outer", "d") or name.startswith(("a", "_")):
+            raise ValueError(f"not a usable leading name: {name!r}")
+    code = getattr(inner, "__code__", None)
+    if not _plain(outer, (*lead, field)) or code is None or code.co_filename != "<string>" or unpack is None:
+        make_outer = constructor(outer, (*lead, field))
+
+        def wrapped(*values: Any) -> Any:
+            return make_outer(*values[:-1], inner(values[-1]))
+
+        return wrapped
+    # the inner constructor's generated source, given the leading parameters, ending in the outer's stores
+    source = inner.__source__  # type: ignore[attr-defined]
+    head, rest = source.split("\n", 1)
+    assert head == "def make(data):" and rest.endswith("    return self")
+    outer_names = [f.name for f in attrs.fields(outer)]
+    stores = ["    outer = _new(_outer)", "    d = outer.__dict__"]
+    stores += [f"    d[{n!r}] = {'self' if n == field else n}" for n in outer_names]
+    lines = [f"def make({', '.join((*lead, 'data'))}):", rest[: -len("    return self")].rstrip("\n"), *stores, "    return outer"]
+    env = dict(inner.__globals__)
+    env["_outer"] = outer
+    exec("\n".join(lines), env)  # noqa: S102 - generated from attrs metadata only
+    make = env["make"]
+    make.__doc__ = f"{outer.__name__}({', '.join(lead)}, {field}={cls.__name__} from the bytes)."
+    return make  # type: ignore[no-any-return]
 
 
 def packer(

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, ErrorCode, FrameKind
-from protocol.declare import VIEW_PACKERS
+from protocol.declare import RECORD_SLOTS, VIEW_PACKERS
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, LineReply
+from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, Events, LineReply
 
 __all__ = ["RecordCodec"]
 
@@ -147,6 +149,36 @@ class RecordCodec:
 
 #: Msg -> the view's ``from_record`` (EVENT_TYPES, one attribute lookup less per record).
 _VIEWS = {msg: cls.from_record for msg, cls in EVENT_TYPES.items()}  # type: ignore[attr-defined]
+def _frame_reader(cls: Any) -> Any:
+    """``read(data)`` -> ``Events((view,))`` of a whole EVENTS frame holding one record of Msg ``cls.MSG``
+    (the caller has checked the frame's length, kind and TotalSize), or None when the record is not of
+    that Msg or has not the view's shape: the view's SHAPE_RULE over one unpack of the record header,
+    the Events object built in the same call."""
+    checks, args = cls.SHAPE_RULE
+    env: dict[str, Any] = {"_unpack": fp.layout(s.ASYNCEVENTMSG).struct.unpack_from, "_make": cls.MAKE,
+                           "_MSG": int(cls.MSG), "_new": object.__new__, "_Events": Events, "_at": _FRAME_AT}
+    lines = ["def read(data):", f"    _total, {', '.join(RECORD_SLOTS)} = _unpack(data, _at)",
+             "    if msg != _MSG: return None", f"    var = data[_at + {_HEADER}:]", *checks, f"    rec = _make({args})"]
+    if _EVENTS_PLAIN:
+        lines += ["    events = _new(_Events)", "    events.__dict__['records'] = (rec,)", "    return events"]
+    else:
+        env["_make_events"] = fp.constructor(Events)
+        lines.append("    return _make_events((rec,))")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the view's declaration
+    return env["read"]
+
+
+_FRAME_AT = s.FRAME_HEADER_SIZE
+#: Events is a dict class whose one field ``records`` converts with ``tuple`` (the identity on a tuple)
+_EVENTS_PLAIN = (
+    [(f.name, f.converter) for f in attrs.fields(Events)] == [("records", tuple)] and "__dict__" in dir(Events)
+    and not getattr(Events, "__slots__", ()) and not hasattr(Events, "__attrs_post_init__")
+)
+#: The low byte of Msg -> the one-step reader of a one-record EVENTS frame with a view (each checks the
+#: whole Msg itself): :meth:`protocol.codec.Codec.decode`.
+FRAME_READERS = {int(cls.MSG) & 0xFF: _frame_reader(cls) for cls in EVENT_TYPES.values()}
+assert len(FRAME_READERS) == len(EVENT_TYPES)
+
 #: The two tables of :meth:`RecordCodec.decode` / :meth:`RecordCodec.frame`, for the codec's one-step
 #: paths (:meth:`protocol.codec.Codec.decode` / ``encode`` use them inline, with the same rules).
 RECORD_VIEWS = _VIEWS
