@@ -201,11 +201,11 @@ class FixedBodyCodec(BodyCodec):
                                              envelope=(Request, "body", ("sequence",)))
         self.response_reader = fp.constructor(cls, names, unpack=self.after_header, offset=at,
                                               envelope=(Response, "body", ("sequence", "result")))
-        pack, fields = self.frame_struct.pack, tuple(names)
+        pack, fields, in_dict = self.frame_struct.pack, tuple(names), fp.stores_in_dict(cls)
         self.request_packer = fp.packer(pack, fields, {}, ENCODE_ERRORS, self._cannot_encode, lead=("sequence",),
-                                        first=(self.length, _KIND_REQUEST, 0, "sequence", self.req_func))
+                                        first=(self.length, _KIND_REQUEST, 0, "sequence", self.req_func), from_dict=in_dict)
         self.response_packer = fp.packer(pack, fields, {}, ENCODE_ERRORS, self._cannot_encode, lead=("sequence", "result"),
-                                         first=(self.length, _KIND_RESPONSE, 0, "sequence", "result"))
+                                         first=(self.length, _KIND_RESPONSE, 0, "sequence", "result"), from_dict=in_dict)
 
     def _cannot_encode(self, exc: BaseException) -> LocalProtocolError:
         return LocalProtocolError(f"cannot encode {self.what}: {exc}")
@@ -249,6 +249,7 @@ class ReplyBodyCodec(FixedBodyCodec):
         self._pack_sized = fp.packer(
             self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
             lead=("length", "sequence", "result"), first=("length", _KIND_RESPONSE, 0, "sequence", "result"),
+            from_dict=fp.stores_in_dict(cls),
         )
         self.response_packer = self._pack_with_reply
 

@@ -23,6 +23,7 @@ docs/extending.md for a worked example.
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, Callable
 
 import attrs
@@ -313,10 +314,13 @@ def event(msg: int) -> Callable[[type], type]:
         wire.append(f"    return ({', '.join(out)}, var)")
         # pack_wire(rec, pack, kind): ``pack(flat, var)`` of the record (kind 0) or of a one-record frame
         # of ``kind`` (frame header first), without building the intermediate to_wire tuple.
-        wire += ["def pack_wire(rec, pack, kind):", *wire[1:-1], "    total = 40 + len(var)",
-                 "    if kind:",
-                 f"        return pack(total + 8, kind, 0, 0, total, {', '.join(out)}) + var",
-                 f"    return pack(total, {', '.join(out)}) + var"]
+        body = [*wire[1:-1], "    total = 40 + len(var)", "    if kind:",
+                f"        return pack(total + 8, kind, 0, 0, total, {', '.join(out)}) + var",
+                f"    return pack(total, {', '.join(out)}) + var"]
+        wire += ["def pack_wire(rec, pack, kind):", *body]
+        # the same reading the fields from the instance dict (for objects of exactly this class)
+        wire += ["def pack_wire_dict(rec, pack, kind):", "    d = rec.__dict__",
+                 *(re.sub(r"\brec\.(\w+)", r"d['\1']", line) for line in body)]
         env: dict[str, Any] = {"_make": make, "_MSG": int(msg), "_PAD": (b"", b"\0", b"\0\0", b"\0\0\0")}
         # from_record(h, var): the same rule for ``h`` = the unpacked 10-DWORD header (TotalSize first)
         record = ["def from_record(h, var):", f"    _total, {', '.join(RECORD_SLOTS)} = h", *lines[1:]]
@@ -334,7 +338,7 @@ def event(msg: int) -> Callable[[type], type]:
         cls.from_generic = staticmethod(env["from_generic"])  # type: ignore[attr-defined]
         cls.SHAPE_RULE = shape  # type: ignore[attr-defined]
         cls.MAKE = make  # type: ignore[attr-defined]
-        VIEW_PACKERS[cls] = env["pack_wire"]
+        VIEW_PACKERS[cls] = env["pack_wire_dict"] if fastpath.stores_in_dict(cls) else env["pack_wire"]
         return cls
 
     return wrap

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import attrs
 import construct as c
 
-__all__ = ["FixedLayout", "layout", "constructor", "NotFixedError"]
+__all__ = ["FixedLayout", "layout", "constructor", "packer", "stores_in_dict", "NotFixedError"]
 
 
 class NotFixedError(TypeError):
@@ -323,6 +323,16 @@ def constructor(
     return make
 
 
+def stores_in_dict(cls: type) -> bool:
+    """Whether instances of attrs class ``cls`` keep every field in their ``__dict__`` (a dict class with no
+    slots of its own and no field shadowed by a class attribute that is a descriptor)."""
+    slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
+    return (
+        attrs.has(cls) and "__dict__" in dir(cls) and not slots
+        and not any(hasattr(type(getattr(cls, f.name, None)), "__get__") for f in attrs.fields(cls))
+    )
+
+
 def _plain(cls: type, names: tuple[str, ...]) -> bool:
     """An attrs dict class whose init fields are exactly ``names``, stored as they are given."""
     fields = attrs.fields(cls)
@@ -376,6 +386,7 @@ def packer(
     fail: Callable[[BaseException], BaseException] | None = None,
     lead: tuple[str, ...] = (),
     first: tuple[Any, ...] = (),
+    from_dict: bool = False,
 ) -> Callable[..., bytes]:
     """A function ``pack(obj)`` = ``struct_pack(*values)`` where the values are the attributes ``names`` of
     ``obj`` in order, each passed through ``adapters[name]`` when there is one (field -> wire value).
@@ -388,28 +399,34 @@ def packer(
 
     ``lead`` names parameters before ``obj`` and ``first`` the values packed before the attributes, each
     one of those parameter names or a constant int: ``packer(p, ("a",), {}, lead=("kind", "seq"),
-    first=(76, "kind", 0, "seq"))`` is ``pack(kind, seq, obj)`` = ``p(76, kind, 0, seq, obj.a)``."""
+    first=(76, "kind", 0, "seq"))`` is ``pack(kind, seq, obj)`` = ``p(76, kind, 0, seq, obj.a)``.
+
+    ``from_dict``: read the values from ``obj.__dict__`` (one dict subscript each, cheaper than an
+    attribute load on CPython 3.11) - only for objects of an attrs dict class, whose fields live there."""
     env: dict[str, Any] = {"_pack": struct_pack, "_fail": fail, "_ERRORS": errors}
     body, args = [], []
     for name in (*lead, *names):
-        if not name.isidentifier() or name == "obj" or name.startswith("_") or name.startswith("v_"):
+        if not name.isidentifier() or name in ("obj", "d", "exc") or name.startswith("_") or name.startswith("v_"):
             raise ValueError(f"not a usable name: {name!r}")
     for value in first:
         if not (value in lead if isinstance(value, str) else type(value) is int):
             raise ValueError(f"a leading value must be a parameter in lead or an int: {value!r}")
         args.append(value if isinstance(value, str) else repr(value))
+    if from_dict:
+        body.append("d = obj.__dict__")
     for name in names:
+        read = f"d[{name!r}]" if from_dict else f"obj.{name}"
         if name not in adapters:
-            args.append(f"obj.{name}")
+            args.append(read)
             continue
         env[f"_adapt_{name}"] = adapters[name]
         memo = getattr(adapters[name], "memo", None)
         if memo is None:
-            args.append(f"_adapt_{name}(obj.{name})")
+            args.append(f"_adapt_{name}({read})")
             continue
         env[f"_type_{name}"], env[f"_memo_{name}"] = memo
         v = f"v_{name}"
-        body += [f"{v} = obj.{name}", f"if type({v}) is _type_{name}:", "    try:", f"        {v} = _memo_{name}[{v}]",
+        body += [f"{v} = {read}", f"if type({v}) is _type_{name}:", "    try:", f"        {v} = _memo_{name}[{v}]",
                  "    except (KeyError, TypeError):", f"        {v} = _adapt_{name}({v})",
                  "else:", f"    {v} = _adapt_{name}({v})"]
         args.append(v)

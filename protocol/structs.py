@@ -243,7 +243,8 @@ class _FixedCodec:
         self.size = lay.size
         self.struct = lay.struct
         self.pack = fp.packer(lay.struct.pack, names, {n: enc for n, (enc, _) in adapters.items()},
-                              (struct.error, TypeError, ValueError, OverflowError), self._cannot_encode)
+                              (struct.error, TypeError, ValueError, OverflowError), self._cannot_encode,
+                              from_dict=fp.stores_in_dict(cls))
         self.unpack = fp.constructor(cls, names, {n: dec for n, (_, dec) in adapters.items()}, lay.struct, self._short)
 
     def _cannot_encode(self, exc: BaseException) -> BaseException:
