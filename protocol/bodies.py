@@ -9,6 +9,8 @@ class through one :mod:`engine <protocol.engines>`:
 * :class:`FixedBodyCodec` - with the struct engine, for a class whose parameters are all plain DWORDs: a
   whole REQUEST/RESPONSE frame in one ``pack`` (reserved and unused slots as ``4x`` padding: zeros out,
   ignored in) and one ``unpack_from`` + positional constructor back;
+* :class:`ReplyBodyCodec` - the same for a sync Get* class (plain DWORDs and the returned structure as
+  the RESPONSE's VarData): the REQUEST as above, the RESPONSE that frame grown by the structure's bytes;
 * :class:`RawCodec` - :class:`~protocol.messages.RawRequest`, any Req_Func without a class.
 
 Rules (wire-protocol §1-§3, §10): VarData items are laid out in parameter order, each at a multiple of 4
@@ -57,11 +59,9 @@ class BodyCodec:
         self.what = cls.__name__
         self.req_func: int | None = int(cls.REQ_FUNC)  # type: ignore[attr-defined]
         self.frame_of = frame_of
-        #: The one-step plan of a FixedBodyCodec (None here): the codec's frame functions use it directly.
+        #: The one-step plan of a FixedBodyCodec (None here): decode_body and the body functions use it.
         self.frame_struct: Any = None
         self.plan: Any = None
-        #: ``read_frame(data)`` -> the body of a whole REQUEST/RESPONSE frame (parameters at offset 12) and
-        #: ``pack_frame(kind, sequence, first, body)`` -> the whole frame, both generated (FixedBodyCodec)
         #: The one-step frame functions of the struct engine (None here), generated from the declaration:
         #: ``request_reader(sequence, data)`` -> the Request of a whole REQUEST frame, ``response_reader(
         #: sequence, result, data)`` -> the Response; ``request_packer(sequence, body)`` /

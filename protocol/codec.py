@@ -41,7 +41,7 @@ from protocol.constants import (
 from protocol.engines import CONSTRUCT, DECODE_ERRORS, ENCODE_ERRORS, STRUCT, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, RawRequest, Request, Response
-from protocol.records import FRAME_READERS, RECORD_PACKERS, RECORD_VIEWS, RecordCodec, make_generic_record
+from protocol.records import FRAME_READERS, RECORD_PACKERS, RecordCodec, read_generic_frame
 
 __all__ = [
     "Codec",
@@ -274,17 +274,12 @@ class Codec:
                     if kind == _KIND_EVENTS:
                         if first == size - _HEADER_SIZE and first >= _RECORD_HEADER and not first & 3:  # one record
                             read = FRAME_READERS.get(data[_MSG_LOW_BYTE])
-                            if read is not None:
+                            if read is not None:  # a view's Msg has this low byte: the view checks the rest
                                 events = read(data)
                                 if events is not None:
                                     return events
-                            h = self.records.unpack_header(data, _HEADER_SIZE)
-                            var = data[_HEADER_SIZE + _RECORD_HEADER :]
-                            view = RECORD_VIEWS.get(h[4])
-                            rec = view(h, var) if view is not None else None
-                            if rec is None:  # no view for this Msg, or the record has not the view's shape
-                                rec = make_generic_record(*h[1:], var)
-                            return _make_events((rec,))
+                            # no view for this Msg (no other view shares the low byte), or not its shape
+                            return read_generic_frame(data)
                     elif size >= _MIN_CALL_FRAME:
                         if kind == _KIND_REQUEST:
                             read = self.request_readers.get(first)

@@ -67,8 +67,7 @@ class RecordCodec:
         self._pack = eng.packer(s.ASYNCEVENTMSG)
         #: a frame header and one record header in one pack (a one-record EVENTS frame)
         self._frame_pack = eng.joined_packer(s.FRAME_HEADER, s.ASYNCEVENTMSG)
-        #: the record header's unpacker and the one-record frame's packer, for the codec's one-step paths
-        self.unpack_header = self._unpack
+        #: the one-record frame's packer, for the codec's one-step encode
         self.frame_pack = self._frame_pack
 
     def encode(self, rec: Any) -> bytes:
@@ -168,6 +167,22 @@ def _frame_reader(cls: Any) -> Any:
     return env["read"]
 
 
+def _generic_frame_reader() -> Any:
+    """``read(data)`` -> ``Events((AsyncEventMsg(...),))`` of a whole one-record EVENTS frame (checked by
+    the caller) whose Msg has no view or whose record has not the view's shape."""
+    env: dict[str, Any] = {"_unpack": fp.layout(s.ASYNCEVENTMSG).struct.unpack_from, "_make": _make_generic,
+                           "_new": object.__new__, "_Events": Events, "_at": _FRAME_AT}
+    lines = ["def read(data):", f"    _total, {', '.join(RECORD_SLOTS)} = _unpack(data, _at)",
+             f"    rec = _make({', '.join(RECORD_SLOTS)}, data[_at + {_HEADER}:])"]
+    if _EVENTS_PLAIN:
+        lines += ["    events = _new(_Events)", "    events.__dict__['records'] = (rec,)", "    return events"]
+    else:
+        env["_make_events"] = fp.constructor(Events)
+        lines.append("    return _make_events((rec,))")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the record layout
+    return env["read"]
+
+
 _FRAME_AT = s.FRAME_HEADER_SIZE
 #: Events is a dict class whose one field ``records`` converts with ``tuple`` (the identity on a tuple)
 _EVENTS_PLAIN = (
@@ -177,11 +192,11 @@ _EVENTS_PLAIN = (
 #: The low byte of Msg -> the one-step reader of a one-record EVENTS frame with a view (each checks the
 #: whole Msg itself): :meth:`protocol.codec.Codec.decode`.
 FRAME_READERS = {int(cls.MSG) & 0xFF: _frame_reader(cls) for cls in EVENT_TYPES.values()}
-assert len(FRAME_READERS) == len(EVENT_TYPES)
+assert len(FRAME_READERS) == len(EVENT_TYPES)  # no two views share a low byte: a miss means no view
+#: The one-step reader of a one-record EVENTS frame kept generic (no view for its Msg, or not its shape).
+read_generic_frame = _generic_frame_reader()
 
-#: The two tables of :meth:`RecordCodec.decode` / :meth:`RecordCodec.frame`, for the codec's one-step
-#: paths (:meth:`protocol.codec.Codec.decode` / ``encode`` use them inline, with the same rules).
-RECORD_VIEWS = _VIEWS
+#: The table of :meth:`RecordCodec.frame`, for the codec's one-step encode (:meth:`protocol.codec.Codec.encode`
+#: uses it inline, with the same rules).
 RECORD_PACKERS = _PACK_WIRE
-make_generic_record = _make_generic
 _MSG_LINE_REPLY = int(LineReply.MSG)
