@@ -84,6 +84,7 @@ _FRAME_CLASSES = (Request, Response, Events, Hello, Error)
 _make_request = fp.constructor(Request)
 _make_response = fp.constructor(Response)
 _make_events = fp.constructor(Events)
+_EVENTS_IN_DICT = fp.stores_in_dict(Events)
 
 
 def _malformed(message: str) -> RemoteProtocolError:
@@ -161,6 +162,7 @@ class Codec:
             self._first = fp.precompiled("<" + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
             self._quick = fp.precompiled(fp.layout(s.FRAME_HEADER).format + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
         self.records = RecordCodec(eng)
+        self._events_pack = self.records.frame_pack
         self.raw = RawCodec(eng, self.frame_of)
         self.by_func = {func: body_codec(cls, schema, eng, self.frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
         self.by_class: dict[type, Any] = {bc.cls: bc for bc in self.by_func.values()}
@@ -201,14 +203,14 @@ class Codec:
         """The whole frame, length header included."""
         t = type(frame)
         if t is Events:  # the server's most frequent frame: one LINE_REPLY or event record
-            records = frame.records
+            records = frame.__dict__["records"] if _EVENTS_IN_DICT else frame.records
             if len(records) == 1:
                 rec = records[0]
                 pack_wire = RECORD_PACKERS.get(type(rec))
                 if pack_wire is None:  # a view declared elsewhere, a subclass, a duck-typed record
                     return self.records.frame(rec)
                 try:
-                    data = pack_wire(rec, self.records.frame_pack, _KIND_EVENTS)
+                    data = pack_wire(rec, self._events_pack, _KIND_EVENTS)
                 except ENCODE_ERRORS:
                     return self.records.frame(rec)  # raises, worded as the record codec words it
                 if len(data) <= _MAX_FRAME_BYTES:
