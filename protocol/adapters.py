@@ -49,12 +49,15 @@ def datetime_to_ole(value: _dt.datetime) -> float:
     convention applies: the integer part counts days back, the fraction is still the time of day
     (1899-12-29 06:00 = -1.25). Raises LocalProtocolError for naive datetimes.
 
-    Plain ``datetime`` values in ``timezone.utc`` are memoised (bounded LRU): the server encodes every
+    Plain ``datetime`` values in ``timezone.utc`` are memoised (bounded dict): the server encodes every
     session's constant start time on every poll. (Equal UTC datetimes are the same instant - ``fold``
     means nothing in UTC - so the memo cannot confuse two instants.)
     """
     if type(value) is _dt.datetime and value.tzinfo is UTC:
-        return _utc_datetime_to_ole(value)
+        ole = _OLE_MEMO.get(value)
+        if ole is None:
+            ole = _remember(_OLE_MEMO, value, _exact_datetime_to_ole(value))
+        return ole
     if not isinstance(value, _dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise LocalProtocolError(f"DATE needs an aware datetime (UTC), got {value!r}")
     return _exact_datetime_to_ole(value)
@@ -75,7 +78,17 @@ def ole_from_us(us: int) -> float:
 
 
 _ONE_US = _dt.timedelta(microseconds=1)
-_utc_datetime_to_ole = functools.lru_cache(maxsize=4096)(_exact_datetime_to_ole)
+#: Bound of each encode memo: emptied when full (the values a server encodes repeat within a poll cycle).
+MEMO_SIZE = 4096
+#: datetime_to_ole's memo: plain UTC datetime -> its DATE (only ever filled by datetime_to_ole itself).
+_OLE_MEMO: dict[_dt.datetime, float] = {}
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _div_round_half_even(num: int, den: int) -> int:
@@ -115,13 +128,16 @@ def ole_to_datetime(value: float) -> _dt.datetime:
 def decimal_to_cy(value: Decimal | int) -> int:
     """``Decimal`` -> CURRENCY int64 (value x 10,000). Must be exact: quantize to 4 places first.
 
-    Memoised for Decimals (bounded LRU of the successful conversions: equal Decimals, 1.5 and 1.50,
+    Memoised for Decimals (bounded dict of the successful conversions: equal Decimals, 1.5 and 1.50,
     have the same CURRENCY)."""
     if type(value) is Decimal:
         try:
-            return _memo_decimal_to_cy(value)
+            cy = _CY_MEMO.get(value)
         except TypeError:  # unhashable (a signalling NaN): the checks below word the error
-            pass
+            return _exact_decimal_to_cy(value)
+        if cy is None:
+            cy = _remember(_CY_MEMO, value, _exact_decimal_to_cy(value))
+        return cy
     return _exact_decimal_to_cy(value)
 
 
@@ -155,7 +171,14 @@ def _exact_decimal_to_cy(value: Decimal | int) -> int:
     return cy
 
 
-_memo_decimal_to_cy = functools.lru_cache(maxsize=4096)(_exact_decimal_to_cy)
+#: decimal_to_cy's memo: Decimal -> its CURRENCY (only ever filled by decimal_to_cy itself).
+_CY_MEMO: dict[Decimal, int] = {}
+
+#: What a generated packer (:func:`protocol.fastpath.packer`) may read instead of calling the adapter:
+#: ``(type, memo)`` - for a value of exactly ``type``, ``memo.get(value)``, when not None, is what the
+#: adapter returns for it (equal keys are the same instant / the same amount, so the same result).
+datetime_to_ole.memo = (_dt.datetime, _OLE_MEMO)  # type: ignore[attr-defined]
+decimal_to_cy.memo = (Decimal, _CY_MEMO)  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)

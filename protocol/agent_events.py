@@ -81,6 +81,9 @@ _BY_MSG = {int(cls.MSG): cls for cls in AGENT_EVENT_CLASSES}  # type: ignore[att
 def typed_agent_record(rec: Any) -> Any:
     """The §8 view of a record (generic or already typed), or None when it is not one of them (or has
     not the view's shape)."""
+    if type(rec) is AsyncEventMsg:  # what the codec hands out (the same answer as below, sooner)
+        view = _BY_MSG.get(rec.msg)
+        return view.from_generic(rec) if view is not None else None
     if isinstance(rec, AGENT_EVENT_CLASSES):
         return rec
     cls = _BY_MSG.get(getattr(rec, "msg", None))  # type: ignore[arg-type]

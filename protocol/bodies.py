@@ -9,6 +9,8 @@ class through one :mod:`engine <protocol.engines>`:
 * :class:`FixedBodyCodec` - with the struct engine, for a class whose parameters are all plain DWORDs: a
   whole REQUEST/RESPONSE frame in one ``pack`` (reserved and unused slots as ``4x`` padding: zeros out,
   ignored in) and one ``unpack_from`` + positional constructor back;
+* :class:`ReplyBodyCodec` - the same for a sync Get* class (plain DWORDs and the returned structure as
+  the RESPONSE's VarData): the REQUEST as above, the RESPONSE that frame grown by the structure's bytes;
 * :class:`RawCodec` - :class:`~protocol.messages.RawRequest`, any Req_Func without a class.
 
 Rules (wire-protocol §1-§3, §10): VarData items are laid out in parameter order, each at a multiple of 4
@@ -24,18 +26,20 @@ from typing import Any, Callable
 
 from protocol import fastpath as fp
 from protocol import schemas as s
-from protocol.constants import TAPI32_MSG_FIXED_SIZE, TAPI_NO_DATA, ErrorCode
+from protocol.constants import MAX_FRAME_LENGTH, TAPI32_MSG_FIXED_SIZE, TAPI_NO_DATA, ErrorCode, FrameKind
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import RawRequest, pad4
+from protocol.messages import RawRequest, Request, Response, pad4
 from protocol.schemas import VarKind
 from protocol.structs import bytes_to_guid, decode_utf16z, encode_utf16z, guid_to_bytes
 
-__all__ = ["BodyCodec", "FixedBodyCodec", "RawCodec", "body_codec", "FRAME_PREFIX", "read_string"]
+__all__ = ["BodyCodec", "FixedBodyCodec", "ReplyBodyCodec", "RawCodec", "body_codec", "FRAME_PREFIX", "read_string"]
 
 #: The frame header's layout, joined in front of a fixed body by :class:`FixedBodyCodec`.
 FRAME_PREFIX = fp.layout(s.FRAME_HEADER, "frame header")
 _FIXED = TAPI32_MSG_FIXED_SIZE
+_KIND_REQUEST = int(FrameKind.REQUEST)
+_KIND_RESPONSE = int(FrameKind.RESPONSE)
 
 
 def _malformed(message: str) -> RemoteProtocolError:
@@ -55,9 +59,17 @@ class BodyCodec:
         self.what = cls.__name__
         self.req_func: int | None = int(cls.REQ_FUNC)  # type: ignore[attr-defined]
         self.frame_of = frame_of
-        #: The one-step plan of a FixedBodyCodec (None here): the codec's frame functions use it directly.
+        #: The one-step plan of a FixedBodyCodec (None here): decode_body and the body functions use it.
         self.frame_struct: Any = None
         self.plan: Any = None
+        #: The one-step frame functions of the struct engine (None here), generated from the declaration:
+        #: ``request_reader(sequence, data)`` -> the Request of a whole REQUEST frame, ``response_reader(
+        #: sequence, result, data)`` -> the Response; ``request_packer(sequence, body)`` /
+        #: ``response_packer(sequence, result, body)`` -> the whole frame's bytes.
+        self.request_reader: Any = None
+        self.response_reader: Any = None
+        self.request_packer: Any = None
+        self.response_packer: Any = None
         self._unpack = eng.unpacker(schema)
         self._pack = eng.packer(schema)
         self._slots = len(lay.names)
@@ -182,6 +194,21 @@ class FixedBodyCodec(BodyCodec):
         self._make = fp.constructor(cls, names)
         #: (length field, frame struct, parameter getter, parameters unpacker, positional constructor)
         self.plan = (self.length, self.frame_struct, self._get, self._unpack_params, self._make)
+        #: the parameters after the first DWORD (at offset 12 of a frame)
+        self.after_header = fp.precompiled("<4x" + body_format[1:])
+        at = FRAME_PREFIX.size
+        self.request_reader = fp.constructor(cls, names, unpack=self.after_header, offset=at,
+                                             envelope=(Request, "body", ("sequence",)))
+        self.response_reader = fp.constructor(cls, names, unpack=self.after_header, offset=at,
+                                              envelope=(Response, "body", ("sequence", "result")))
+        pack, fields, in_dict = self.frame_struct.pack, tuple(names), fp.stores_in_dict(cls)
+        self.request_packer = fp.packer(pack, fields, {}, ENCODE_ERRORS, self._cannot_encode, lead=("sequence",),
+                                        first=(self.length, _KIND_REQUEST, 0, "sequence", self.req_func), from_dict=in_dict)
+        self.response_packer = fp.packer(pack, fields, {}, ENCODE_ERRORS, self._cannot_encode, lead=("sequence", "result"),
+                                         first=(self.length, _KIND_RESPONSE, 0, "sequence", "result"), from_dict=in_dict)
+
+    def _cannot_encode(self, exc: BaseException) -> LocalProtocolError:
+        return LocalProtocolError(f"cannot encode {self.what}: {exc}")
 
     def encode(self, first: int, body: Any, response: bool = False) -> bytes:
         try:
@@ -199,12 +226,72 @@ class FixedBodyCodec(BodyCodec):
         return self._make(*self._unpack_params(data, offset))
 
 
+class ReplyBodyCodec(FixedBodyCodec):
+    """A sync Get* class (:func:`protocol.declare.reply_struct`): plain DWORD parameters and the returned
+    structure as the RESPONSE's VarData from offset 0 (zero-padded to 4). A REQUEST is the fixed frame of
+    :class:`FixedBodyCodec` (the reply field is never sent in one); a RESPONSE is that frame with its
+    length grown by the data, and the data appended; decoding a RESPONSE takes all VarData as the field."""
+
+    def __init__(self, cls: type, schema: Any, eng: Engine, frame_of: FrameOf) -> None:
+        super().__init__(cls, schema, eng, frame_of)
+        reply = cls.REPLY_FIELD  # type: ignore[attr-defined]
+        names = [p.name for p in sorted(cls.PARAMS, key=lambda p: p.offset)]  # type: ignore[attr-defined]
+        self.plan = None  # _body takes decode() (the RESPONSE needs the VarData)
+        self._get_reply = operator.attrgetter(reply)
+        self._make_reply = fp.constructor(cls, [*names, reply])
+        unpack, make, start = self.after_header.unpack_from, self._make_reply, FRAME_PREFIX.size + _FIXED
+        make_response = fp.constructor(Response)
+
+        def response_reader(sequence: int, result: int, data: bytes) -> Any:
+            return make_response(sequence, result, make(*unpack(data, FRAME_PREFIX.size), data[start:]))
+
+        self.response_reader = response_reader
+        self._pack_sized = fp.packer(
+            self.frame_struct.pack, tuple(names), {}, ENCODE_ERRORS, self._cannot_encode,
+            lead=("length", "sequence", "result"), first=("length", _KIND_RESPONSE, 0, "sequence", "result"),
+            from_dict=fp.stores_in_dict(cls),
+        )
+        self.response_packer = self._pack_with_reply
+
+    def _pack_with_reply(self, sequence: int, result: int, body: Any) -> bytes:
+        data = self._get_reply(body)
+        pad = _PAD[-len(data) & 3]
+        length = self.length + len(data) + len(pad)
+        frame = self._pack_sized(length, sequence, result, body) + data + pad
+        if length > MAX_FRAME_LENGTH:  # after the values, as frame_of after the body
+            raise LocalProtocolError(f"frame length {length} exceeds the maximum {MAX_FRAME_LENGTH:#x}",
+                                     ErrorCode.FRAME_TOO_LARGE)
+        return frame  # type: ignore[no-any-return]
+
+    def encode(self, first: int, body: Any, response: bool = False) -> bytes:
+        fixed = super().encode(first, body, response)
+        if not response:
+            return fixed
+        data = self._get_reply(body)
+        return fixed + data + _PAD[-len(data) & 3]  # type: ignore[no-any-return]
+
+    def frame(self, kind: int, sequence: int, first: int, body: Any, response: bool) -> bytes:
+        return self.frame_of(kind, sequence, self.encode(first, body, response))
+
+    def decode(self, data: bytes, offset: int, func: int, response: bool) -> Any:
+        if not response:
+            return self._make(*self._unpack_params(data, offset))
+        return self._make_reply(*self._unpack_params(data, offset), data[offset + _FIXED :])
+
+
+_PAD = (b"", b"\0", b"\0\0", b"\0\0\0")
+
+
 class RawCodec:
     """:class:`RawRequest`: Req_Func, the 13 parameter DWORDs and the VarData, uninterpreted. A RESPONSE
     carries no VarData for it (no out-parameter is known)."""
 
     req_func = None
     plan = None
+    request_reader = None
+    response_reader = None
+    request_packer = None
+    response_packer = None
 
     def __init__(self, eng: Engine, frame_of: FrameOf) -> None:
         self._unpack = eng.unpacker(s.TAPI32_MSG)
@@ -231,8 +318,10 @@ class RawCodec:
 def body_codec(cls: type, schema: Any, eng: Engine, frame_of: FrameOf) -> BodyCodec:
     """The codec of one request class: the specialised plan where the engine allows it and the class has
     no VarData parameter, else the general form."""
-    if eng.fast and all(p.kind is VarKind.U32 for p in cls.PARAMS) and getattr(cls, "REPLY_FIELD", None) is None:  # type: ignore[attr-defined]
-        return FixedBodyCodec(cls, schema, eng, frame_of)
+    if eng.fast and all(p.kind is VarKind.U32 for p in cls.PARAMS):  # type: ignore[attr-defined]
+        if getattr(cls, "REPLY_FIELD", None) is None:
+            return FixedBodyCodec(cls, schema, eng, frame_of)
+        return ReplyBodyCodec(cls, schema, eng, frame_of)
     return BodyCodec(cls, schema, eng, frame_of)
 
 

@@ -117,10 +117,14 @@ class MakeCallReply:
 
 
 CALL_EVENT_CLASSES: tuple[type, ...] = (AppNewCallEvent, CallStateEvent)
+_BY_MSG = {int(cls.MSG): cls for cls in CALL_EVENT_CLASSES}  # type: ignore[attr-defined]
 
 
 def typed_call_record(rec: Any) -> Any:
     """``rec`` as an :class:`AppNewCallEvent` / :class:`CallStateEvent` when it has that shape, else None."""
+    if type(rec) is AsyncEventMsg:  # what the codec hands out (the same answer as below, sooner)
+        view = _BY_MSG.get(rec.msg)
+        return view.from_generic(rec) if view is not None else None  # type: ignore[attr-defined]
     for cls in CALL_EVENT_CLASSES:
         if getattr(rec, "msg", None) == cls.MSG:  # type: ignore[attr-defined]
             if isinstance(rec, cls):

@@ -72,6 +72,18 @@ def systemtime_to_datetime(data: bytes) -> _dt.datetime | None:
         raise _malformed(f"SYSTEMTIME {year}-{month}-{day} {hour}:{minute}:{second}.{ms} is not a date: {exc}") from None
 
 
+def _part_bytes(c_name: str, name: str, kind: str, value: Any) -> bytes:
+    """A present variable part's bytes: ``str`` as UTF-16LE with its NUL, ``bytes`` as they are."""
+    if kind == "str":
+        if not isinstance(value, str) or "\x00" in value:
+            raise LocalProtocolError(f"{c_name}.{name} must be a str without NUL, got {value!r}")
+        try:
+            return value.encode("utf-16-le") + b"\0\0"
+        except UnicodeEncodeError as exc:
+            raise LocalProtocolError(f"{c_name}.{name} {value!r} is not UTF-16: {exc}") from None
+    return bytes(value)
+
+
 # --- the declarations ---------------------------------------------------------------------------------
 
 def _id_block(prefix: str) -> list[tuple[str, str]]:
@@ -225,16 +237,7 @@ class _VarStruct:
             value = getattr(self, name)
             if value is None or value == "" or value == b"":
                 continue
-            if kind == "str":
-                if not isinstance(value, str) or "\x00" in value:
-                    raise LocalProtocolError(f"{self.C_NAME}.{name} must be a str without NUL, got {value!r}")
-                try:
-                    data = value.encode("utf-16-le") + b"\0\0"
-                except UnicodeEncodeError as exc:
-                    raise LocalProtocolError(f"{self.C_NAME}.{name} {value!r} is not UTF-16: {exc}") from None
-            else:
-                data = bytes(value)
-            out.append((name, data))
+            out.append((name, _part_bytes(self.C_NAME, name, kind, value)))
         return out
 
     @classmethod
@@ -276,11 +279,9 @@ class _VarStruct:
         return pack(values)[:fixed] + var
 
     def to_bytes(self) -> bytes:
-        """The dwUsedSize bytes of the structure (struct fast path)."""
-        try:
-            return self._encode(self.LAYOUT.pack_dict)
-        except (struct.error, TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
-            raise LocalProtocolError(f"cannot encode {self.C_NAME}: {exc}") from None
+        """The dwUsedSize bytes of the structure (struct fast path: :meth:`_encode`'s rule in the class's
+        generated ``_TO_BYTES``, straight-line code with one attribute load per field)."""
+        return self._TO_BYTES()  # type: ignore[no-any-return]
 
     @classmethod
     def _decode(cls, data: bytes, parse: Any) -> Any:
@@ -323,8 +324,52 @@ class _VarStruct:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Any:
-        """Decode (struct fast path); missing version-gated tail fields read as 0."""
-        return cls._decode(data, cls.LAYOUT.unpack_dict)
+        """Decode (struct fast path: :meth:`_decode`'s rule on the unpacked tuple, the object built by a
+        generated positional constructor); missing version-gated tail fields read as 0."""
+        data = data if type(data) is bytes else bytes(data)
+        n = len(data)
+        if n < cls.MIN_SIZE:
+            raise _malformed(f"{cls.C_NAME} needs at least {cls.MIN_SIZE} bytes, got {n}")
+        unpack = cls.LAYOUT.struct.unpack_from
+        full = cls.FIXED_SIZE
+        v = unpack(data) if n >= full else unpack(data + bytes(full - n))
+        # the fixed size in the data (fixed_size_in's rule): where the first variable part starts, else
+        # dwUsedSize, bounded by the data; the largest declared size up to there
+        end = v[2]  # used_size
+        starts = [v[o] for z, o in cls._VAR_SLOTS if v[z]]
+        if starts:
+            end = min(starts)
+        if n < end:
+            end = n
+        fixed = cls.MIN_SIZE
+        for _, size in cls.SIZES:
+            if fixed < size <= end:
+                fixed = size
+        if fixed < full:
+            v = unpack(data[:fixed] + bytes(full))  # the tail beyond: 0
+        adapted = [adapt(v[i]) for i, adapt in cls._ADAPTED]
+        values = []
+        for (name, kind), (z, o) in zip(cls.VAR_FIELDS, cls._VAR_SLOTS):
+            size, off = v[z], v[o]
+            if size == 0:
+                values.append(None)
+                continue
+            if off + size > n:
+                raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes at offset {off} lie outside the {n} bytes")
+            raw = data[off : off + size]
+            if kind == "str":
+                if size % 2 or raw[-2:] != b"\0\0":
+                    raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes are not a NUL-terminated UTF-16 string")
+                try:
+                    text = raw[:-2].decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _malformed(f"{cls.C_NAME}.{name}: invalid UTF-16: {exc}") from None
+                if "\x00" in text:
+                    raise _malformed(f"{cls.C_NAME}.{name}: NUL inside the string")
+                values.append(text)
+            else:
+                values.append(raw)
+        return cls._MAKE(v, adapted, values)
 
 
 def _make(pyname: str, cname: str, doc: str) -> type:
@@ -348,7 +393,63 @@ def _make(pyname: str, cname: str, doc: str) -> type:
     cls.FIXED_FIELDS = fixed_fields
     cls.VAR_FIELDS = tuple(var)
     cls.SIZES = sizes
+    _derive_fast_codec(cls)
     return cls
+
+
+_ENCODE_ERRORS = (struct.error, TypeError, ValueError, OverflowError, KeyError, AttributeError)
+
+
+def _derive_fast_codec(cls: Any) -> None:
+    """The struct fast path's generated parts, from the class's declarations: ``_TO_BYTES(obj)`` encodes
+    (the variable parts checked and laid out in VAR_FIELDS order, the fixed part's attributes through
+    ``_TO_WIRE`` in the fixed fields' order, as :meth:`_VarStruct._values`); ``_MAKE(v, adapted, values)``
+    builds the object from the unpacked tuple, the ``_FROM_WIRE``-adapted fields and the variable parts."""
+    names = cls.LAYOUT.names
+    var_index = {name: 2 * k for k, (name, _) in enumerate(cls.VAR_FIELDS)}
+    slot_of = {}
+    for name, k in var_index.items():
+        slot_of[f"{name}_size"], slot_of[f"{name}_offset"] = k, k + 1
+    kinds = dict(cls.FIXED_FIELDS)
+    env: dict[str, Any] = {"_pack": cls.LAYOUT.struct.pack, "_part": _part_bytes, "_C_NAME": cls.C_NAME,
+                           "_SIZES": frozenset(size for _, size in cls.SIZES), "_ERRORS": _ENCODE_ERRORS,
+                           "_Local": LocalProtocolError, "_PAD": (b"", b"\0", b"\0\0", b"\0\0\0")}
+    # the variable parts in VAR_FIELDS order (d = bytes, z = size, o = offset), then the fixed size, the
+    # offsets, and one pack of the fixed part followed by the parts and their padding
+    lines = ["def to_bytes(self):", "  try:"]
+    for k, (name, kind) in enumerate(cls.VAR_FIELDS):
+        lines += [f"    v = self.{name}", '    if v is None or v == "" or v == b"":', f"        d{k} = b''; z{k} = o{k} = 0",
+                  "    else:", f"        d{k} = _part(_C_NAME, {name!r}, {kind!r}, v); z{k} = len(d{k})"]
+    ks = range(len(cls.VAR_FIELDS))
+    lines.append("    fixed = self.used_size" + "".join(f" - ((z{k} + 3) & ~3)" for k in ks))
+    lines += ["    if fixed not in _SIZES:", "        self._values()  # raises, worded as the reference path words it", "    pos = fixed"]
+    for k in ks:
+        lines += [f"    if z{k}:", f"        o{k} = pos; pos += (z{k} + 3) & ~3"]
+    args = []
+    for name in names:
+        if name in slot_of:
+            args.append(("z" if slot_of[name] % 2 == 0 else "o") + str(slot_of[name] // 2))
+        elif kinds[name] == "u32":
+            args.append(f"self.{name}")
+        else:
+            env[f"_to_{name}"] = _TO_WIRE[kinds[name]]
+            args.append(f"_to_{name}(self.{name})")
+    parts = "".join(f", d{k}, _PAD[-z{k} & 3]" for k in ks)
+    lines += [f"    return b''.join((_pack({', '.join(args)})[:fixed]{parts},))",
+              "  except _ERRORS as exc:", "    raise _Local(f'cannot encode {_C_NAME}: {exc}') from None"]
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the declarations only
+    cls._TO_BYTES = env["to_bytes"]
+    position = {name: i for i, name in enumerate(names)}
+    cls._VAR_SLOTS = tuple((position[f"{n}_size"], position[f"{n}_offset"]) for n, _ in cls.VAR_FIELDS)
+    adapted = [(position[n], _FROM_WIRE[k]) for n, k in cls.FIXED_FIELDS if k != "u32"]
+    cls._ADAPTED = tuple(adapted)
+    adapted_names = [n for n, k in cls.FIXED_FIELDS if k != "u32"]
+    order = [n for n, _ in cls.FIXED_FIELDS] + [n for n, _ in cls.VAR_FIELDS]
+    values = [f"a[{adapted_names.index(n)}]" if n in adapted_names else f"v[{position[n]}]" for n, _ in cls.FIXED_FIELDS]
+    values += [f"x[{k}]" for k in range(len(cls.VAR_FIELDS))]
+    env = {"_make": fp.constructor(cls, order)}
+    exec(f"def make(v, a, x):\n    return _make({', '.join(values)})", env)  # noqa: S102 - from declarations only
+    cls._MAKE = staticmethod(env["make"])
 
 
 CallInfo = _make("CallInfo", "LINECALLINFO", "LINECALLINFO (296 / 324 / 344 by version; call-facts §3.2).")

@@ -30,6 +30,7 @@ from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.bodies import FixedBodyCodec, RawCodec, body_codec
 from protocol.constants import (
+    ASYNCEVENTMSG_HEADER_SIZE,
     MAX_FRAME_LENGTH,
     MIN_FRAME_LENGTH,
     PROTOCOL_MAJOR,
@@ -40,7 +41,7 @@ from protocol.constants import (
 from protocol.engines import CONSTRUCT, DECODE_ERRORS, ENCODE_ERRORS, STRUCT, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import REQUEST_TYPES, Error, Events, Hello, RawRequest, Request, Response
-from protocol.records import RecordCodec
+from protocol.records import FRAME_READERS, RECORD_PACKERS, RecordCodec, read_generic_frame
 
 __all__ = [
     "Codec",
@@ -72,11 +73,18 @@ _KIND_ERROR = int(FrameKind.ERROR)
 _HEADER_SIZE = s.FRAME_HEADER_SIZE
 #: A frame's length field counts the header after it (kind, flags, sequence) and the body.
 _HEADER_AFTER_LENGTH = _HEADER_SIZE - 4
+_RECORD_HEADER = ASYNCEVENTMSG_HEADER_SIZE
+#: The smallest whole REQUEST / RESPONSE frame (header + the TAPI32_MSG's fixed part).
+_MIN_CALL_FRAME = _HEADER_SIZE + TAPI32_MSG_FIXED_SIZE
+_MAX_FRAME_BYTES = MAX_FRAME_LENGTH + 4
+#: Where the low byte of a one-record EVENTS frame's Msg is (frame header, TotalSize, three DWORDs).
+_MSG_LOW_BYTE = _HEADER_SIZE + 16
 
 _FRAME_CLASSES = (Request, Response, Events, Hello, Error)
 _make_request = fp.constructor(Request)
 _make_response = fp.constructor(Response)
 _make_events = fp.constructor(Events)
+_EVENTS_IN_DICT = fp.stores_in_dict(Events)
 
 
 def _malformed(message: str) -> RemoteProtocolError:
@@ -147,13 +155,24 @@ class Codec:
         self._header_pack = eng.packer(s.FRAME_HEADER)
         self._header_unpack = eng.unpacker(s.FRAME_HEADER)
         self._first = eng.unpacker(s.TAPI32_MSG)  # [0] = Req_Func / Ack_ReturnValue
+        #: the one-step paths of the struct engine: the frame header and the body's first DWORD in one
+        #: unpack (Req_Func / Ack_ReturnValue / a record's TotalSize); None for the construct engine
+        self._quick = None
         if eng.fast:
             self._first = fp.precompiled("<" + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
+            self._quick = fp.precompiled(fp.layout(s.FRAME_HEADER).format + fp.layout(s.TAPI32_MSG).codes[0]).unpack_from
         self.records = RecordCodec(eng)
+        self._events_pack = self.records.frame_pack
         self.raw = RawCodec(eng, self.frame_of)
         self.by_func = {func: body_codec(cls, schema, eng, self.frame_of) for func, (cls, schema) in REQUEST_TYPES.items()}
         self.by_class: dict[type, Any] = {bc.cls: bc for bc in self.by_func.values()}
         self.by_class[RawRequest] = self.raw
+        #: The one-step frame functions of the body codecs that have them (struct engine, DWORD parameters):
+        #: Req_Func -> request_reader / response_reader, body class -> request_packer / response_packer.
+        self.request_readers = {f: bc.request_reader for f, bc in self.by_func.items() if bc.request_reader is not None}
+        self.response_readers = {f: bc.response_reader for f, bc in self.by_func.items() if bc.response_reader is not None}
+        self.request_packers = {bc.cls: bc.request_packer for bc in self.by_func.values() if bc.request_packer is not None}
+        self.response_packers = {bc.cls: bc.response_packer for bc in self.by_func.values() if bc.response_packer is not None}
 
     def __repr__(self) -> str:
         return f"Codec({self.engine!r})"
@@ -184,28 +203,32 @@ class Codec:
         """The whole frame, length header included."""
         t = type(frame)
         if t is Events:  # the server's most frequent frame: one LINE_REPLY or event record
-            records = frame.records
+            records = frame.__dict__["records"] if _EVENTS_IN_DICT else frame.records
             if len(records) == 1:
-                return self.records.frame(records[0])
+                rec = records[0]
+                pack_wire = RECORD_PACKERS.get(type(rec))
+                if pack_wire is None:  # a view declared elsewhere, a subclass, a duck-typed record
+                    return self.records.frame(rec)
+                try:
+                    data = pack_wire(rec, self._events_pack, _KIND_EVENTS)
+                except ENCODE_ERRORS:
+                    return self.records.frame(rec)  # raises, worded as the record codec words it
+                if len(data) <= _MAX_FRAME_BYTES:
+                    return data  # type: ignore[no-any-return]
+                return self.records.frame(rec)  # raises FRAME_TOO_LARGE
         elif t is Response:
             body = frame.body
+            pack = self.response_packers.get(type(body))
+            if pack is not None:  # all-DWORD class: header and body in one generated pack
+                return pack(frame.sequence, frame.result, body)  # type: ignore[no-any-return]
             bc = self.by_class.get(type(body)) or self._body_codec(body)
-            plan = bc.plan
-            if plan is not None:  # all-DWORD class: header and body in one pack
-                try:
-                    return plan[1].pack(plan[0], _KIND_RESPONSE, 0, frame.sequence, frame.result, *plan[2](body))  # type: ignore[no-any-return]
-                except ENCODE_ERRORS as exc:
-                    raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
             return bc.frame(_KIND_RESPONSE, frame.sequence, frame.result, body, True)  # type: ignore[no-any-return]
         elif t is Request:
             body = frame.body
+            pack = self.request_packers.get(type(body))
+            if pack is not None:
+                return pack(frame.sequence, body)  # type: ignore[no-any-return]
             bc = self.by_class.get(type(body)) or self._body_codec(body)
-            plan = bc.plan
-            if plan is not None:
-                try:
-                    return plan[1].pack(plan[0], _KIND_REQUEST, 0, frame.sequence, bc.req_func, *plan[2](body))  # type: ignore[no-any-return]
-                except ENCODE_ERRORS as exc:
-                    raise LocalProtocolError(f"cannot encode {bc.what}: {exc}") from None
             first = bc.req_func if bc.req_func is not None else body.req_func
             return bc.frame(_KIND_REQUEST, frame.sequence, first, body, False)  # type: ignore[no-any-return]
         elif t not in _FRAME_CLASSES:  # a subclass of a frame class encodes as that class
@@ -241,8 +264,36 @@ class Codec:
     def decode(self, frame_bytes: bytes, *, response_func: int | None = None) -> Any:
         """Decode exactly one whole frame. A RESPONSE needs ``response_func`` (the Req_Func of its request).
         Raises RemoteProtocolError for anything wrong with the bytes."""
-        data = bytes(frame_bytes)
-        if len(data) < _HEADER_SIZE:
+        data = frame_bytes if type(frame_bytes) is bytes else bytes(frame_bytes)
+        size = len(data)
+        quick = self._quick
+        if quick is not None and size >= _HEADER_SIZE + 4:
+            # One step for the frequent shapes (a whole, well-formed frame only; anything else, and every
+            # refusal, takes the general path below): the same plans and objects as _body.
+            try:
+                length, kind, _flags, sequence, first = quick(data)
+                if size == length + 4 and length <= MAX_FRAME_LENGTH:
+                    if kind == _KIND_EVENTS:
+                        if first == size - _HEADER_SIZE and first >= _RECORD_HEADER and not first & 3:  # one record
+                            read = FRAME_READERS.get(data[_MSG_LOW_BYTE])
+                            if read is not None:  # a view's Msg has this low byte: the view checks the rest
+                                events = read(data)
+                                if events is not None:
+                                    return events
+                            # no view for this Msg (no other view shares the low byte), or not its shape
+                            return read_generic_frame(data)
+                    elif size >= _MIN_CALL_FRAME:
+                        if kind == _KIND_REQUEST:
+                            read = self.request_readers.get(first)
+                            if read is not None:
+                                return read(sequence, data)
+                        elif kind == _KIND_RESPONSE and response_func is not None:
+                            read = self.response_readers.get(response_func)
+                            if read is not None:
+                                return read(sequence, first, data)
+            except DECODE_ERRORS as exc:  # as in _body (nothing here is expected to raise them)
+                raise _malformed(f"undecodable kind-{kind} frame body: {exc!r}") from None
+        if size < _HEADER_SIZE:
             self.decode_header(data)  # raises
         length, kind, _flags, sequence = self._header_unpack(data, 0)
         if not MIN_FRAME_LENGTH <= length <= MAX_FRAME_LENGTH:

@@ -23,6 +23,7 @@ docs/extending.md for a worked example.
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, Callable
 
 import attrs
@@ -220,6 +221,11 @@ def request(req_func: int, *, asynchronous: bool, returns: Any = None) -> Callab
 #: The nine DWORDs after TotalSize, then VarData: the positional form ``from_wire`` takes and ``to_wire`` gives.
 RECORD_SLOTS = ("init_context", "context", "hdevice", "msg", "open_context", "param1", "param2", "param3", "param4")
 
+#: Every :func:`event` view class -> its generated ``pack_wire``, filled as the views are declared (in any
+#: module): the record codec's table of the classes it packs without a lookup on the class (it adds
+#: the generic AsyncEventMsg to it).
+VIEW_PACKERS: dict[type, Callable[..., bytes]] = {}
+
 
 def slot(name: str, default: Any = attrs.NOTHING, *, converter: Any = None) -> Any:
     """An event view field stored in the ASYNCEVENTMSG DWORD ``name`` (one of :data:`RECORD_SLOTS` but msg)."""
@@ -248,6 +254,9 @@ def event(msg: int) -> Callable[[type], type]:
       ``pack(TotalSize, *nine DWORDs) + VarData``, or with ``kind`` != 0 the same behind a frame header
       ``(length, kind, 0, 0)`` (``pack`` is an engine's packer);
     * ``WIRE_FIELDS``: the view's on-wire field names, in declaration order;
+    * ``SHAPE_RULE`` = (statements over the locals RECORD_SLOTS and ``var`` that ``return None`` when the
+      record has not the view's shape, the arguments of ``MAKE`` - the positional constructor in
+      WIRE_FIELDS order - that build it): the rule all of the above are generated from;
     * ``to_generic()`` / ``from_generic(g)`` in terms of :class:`protocol.messages.AsyncEventMsg`.
     """
 
@@ -285,7 +294,9 @@ def event(msg: int) -> Callable[[type], type]:
             lines.append("    if var: return None")
         field_slot = {name: where for where, name in by_slot.items() if not name.startswith("len(")}
         values = [data_expr if field_slot[n] == "vardata" else field_slot[n] for n in wire_fields]
-        lines.append(f"    return _make({', '.join(values)})")
+        # the shape rule once, for from_wire here and the record codec's one-step frame reader
+        shape = (tuple(lines[1:]), ", ".join(values))
+        lines.append(f"    return _make({shape[1]})")
         out = []
         for s in RECORD_SLOTS:
             if s == "msg":
@@ -296,26 +307,38 @@ def event(msg: int) -> Callable[[type], type]:
                 out.append("0")
         wire = ["def to_wire(rec):"]
         if size_slot is not None:
-            wire += [f"    _data = bytes(rec.{by_slot['vardata']})", "    var = _data + _PAD[-len(_data) & 3]"]
+            wire += [f"    _data = rec.{by_slot['vardata']}", "    if type(_data) is not bytes: _data = bytes(_data)",
+                     "    var = _data + _PAD[-len(_data) & 3] if len(_data) & 3 else _data"]
         else:
             wire.append("    var = b''")
         wire.append(f"    return ({', '.join(out)}, var)")
         # pack_wire(rec, pack, kind): ``pack(flat, var)`` of the record (kind 0) or of a one-record frame
         # of ``kind`` (frame header first), without building the intermediate to_wire tuple.
-        wire += ["def pack_wire(rec, pack, kind):", *wire[1:-1], "    total = 40 + len(var)",
-                 "    if kind:",
-                 f"        return pack(total + 8, kind, 0, 0, total, {', '.join(out)}) + var",
-                 f"    return pack(total, {', '.join(out)}) + var"]
+        body = [*wire[1:-1], "    total = 40 + len(var)", "    if kind:",
+                f"        return pack(total + 8, kind, 0, 0, total, {', '.join(out)}) + var",
+                f"    return pack(total, {', '.join(out)}) + var"]
+        wire += ["def pack_wire(rec, pack, kind):", *body]
+        # the same reading the fields from the instance dict (for objects of exactly this class)
+        wire += ["def pack_wire_dict(rec, pack, kind):", "    d = rec.__dict__",
+                 *(re.sub(r"\brec\.(\w+)", r"d['\1']", line) for line in body)]
         env: dict[str, Any] = {"_make": make, "_MSG": int(msg), "_PAD": (b"", b"\0", b"\0\0", b"\0\0\0")}
         # from_record(h, var): the same rule for ``h`` = the unpacked 10-DWORD header (TotalSize first)
         record = ["def from_record(h, var):", f"    _total, {', '.join(RECORD_SLOTS)} = h", *lines[1:]]
-        exec("\n".join(lines) + "\n" + "\n".join(wire) + "\n" + "\n".join(record), env)  # noqa: S102 - generated from field metadata only
+        # from_generic(g): the same rule read from a generic record's attributes (EventView.from_generic)
+        generic = ["def from_generic(g):", "    if g.msg != _MSG: return None", "    var = g.vardata",
+                   "    if type(var) is not bytes: var = bytes(var)",
+                   *(f"    {slot_name} = g.{slot_name}" for slot_name in RECORD_SLOTS if slot_name != "msg"), *lines[1:]]
+        exec("\n".join((*lines, *wire, *record, *generic)), env)  # noqa: S102 - generated from field metadata only
         cls.MSG = msg  # type: ignore[attr-defined]
         cls.WIRE_FIELDS = tuple(wire_fields)  # type: ignore[attr-defined]
         cls.from_wire = staticmethod(env["from_wire"])  # type: ignore[attr-defined]
         cls.from_record = staticmethod(env["from_record"])  # type: ignore[attr-defined]
         cls.to_wire = staticmethod(env["to_wire"])  # type: ignore[attr-defined]
         cls.pack_wire = staticmethod(env["pack_wire"])  # type: ignore[attr-defined]
+        cls.from_generic = staticmethod(env["from_generic"])  # type: ignore[attr-defined]
+        cls.SHAPE_RULE = shape  # type: ignore[attr-defined]
+        cls.MAKE = make  # type: ignore[attr-defined]
+        VIEW_PACKERS[cls] = env["pack_wire_dict"] if fastpath.stores_in_dict(cls) else env["pack_wire"]
         return cls
 
     return wrap

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import attrs
 import construct as c
 
-__all__ = ["FixedLayout", "layout", "constructor", "NotFixedError"]
+__all__ = ["FixedLayout", "layout", "constructor", "packer", "stores_in_dict", "NotFixedError"]
 
 
 class NotFixedError(TypeError):
@@ -208,6 +208,9 @@ def constructor(
     order: tuple[str, ...] | list[str] | None = None,
     adapters: dict[str, Callable[[Any], Any]] | None = None,
     unpack: struct.Struct | None = None,
+    short: Callable[[int], BaseException] | None = None,
+    offset: int = 0,
+    envelope: tuple[type, str, tuple[str, ...]] | None = None,
 ) -> Callable[..., Any]:
     """A function ``make(*values)`` returning ``cls(**dict(zip(order, values)))`` without the keyword cost.
 
@@ -216,7 +219,12 @@ def constructor(
     attrs ``__init__``. ``adapters`` maps some names in ``order`` to a function applied to the value
     first (a wire value -> the field's type: ``cls(**{name: adapter(value)})``). With ``unpack`` (a
     struct giving exactly ``len(order)`` values) the function takes the bytes instead: ``make(data)`` =
-    ``make(*unpack.unpack_from(data))``, in one call (the caller checks the length).
+    ``make(*unpack.unpack_from(data))``, in one call; the caller checks the length, or passes ``short``:
+    then data shorter than ``unpack.size`` raises ``short(len(data))`` instead of ``struct.error``.
+    ``offset``: where in ``data`` the values start (``unpack.unpack_from(data, offset)``).
+    ``envelope = (outer, field, lead)``: the function returns ``outer(**dict(zip(lead, leading)), field=obj)``
+    built around the object in the same call, the values of ``lead`` as its first parameters
+    (``make(sequence, data)`` -> ``Request(sequence, body)``).
 
     Needs an attrs class without validators, ``__attrs_pre_init__`` / ``__attrs_post_init__`` or hash
     caching, either slotted (values stored through the slot descriptors) or with an instance ``__dict__``
@@ -224,6 +232,8 @@ def constructor(
     classes); for anything else the returned function simply calls ``cls`` with keywords (correct, not
     faster).
     """
+    if envelope is not None:
+        return _enveloped(cls, order, adapters, unpack, short, offset, envelope)
     fields = attrs.fields(cls)
     order = tuple(f.name for f in fields) if order is None else tuple(order)
     by_name = {f.name: f for f in fields}
@@ -235,7 +245,7 @@ def constructor(
     if set(adapters) - set(order):
         raise ValueError(f"adapters for names not in order: {sorted(set(adapters) - set(order))}")
 
-    if unpack is not None and len(unpack.unpack_from(bytes(unpack.size))) != len(order):
+    if unpack is not None and len(unpack.unpack_from(bytes(offset + unpack.size), offset)) != len(order):
         raise ValueError(f"{unpack.format!r} does not give the {len(order)} values of {order}")
 
     def by_values(*values: Any) -> Any:
@@ -246,7 +256,9 @@ def constructor(
     else:
 
         def by_keywords(data: bytes) -> Any:  # type: ignore[misc]
-            return by_values(*unpack.unpack_from(data))  # type: ignore[union-attr]
+            if short is not None and len(data) < unpack.size:  # type: ignore[union-attr]
+                raise short(len(data))
+            return by_values(*unpack.unpack_from(data, offset))  # type: ignore[union-attr]
 
     slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
     in_dict = "__dict__" in dir(cls) and not slots  # a dict class (mixins with empty __slots__ allowed)
@@ -265,7 +277,10 @@ def constructor(
         lines = [f"def make({', '.join(params)}):", "    self = _new(_cls)"]
     else:
         env["_unpack_from"] = unpack.unpack_from
-        lines = ["def make(data):", f"    {', '.join(params)}, = _unpack_from(data)", "    self = _new(_cls)"]
+        lines = ["def make(data):", f"    {', '.join(params)}, = _unpack_from(data, {int(offset)})", "    self = _new(_cls)"]
+        if short is not None:  # unpack_from refuses short data: the check costs nothing until then
+            env.update(_short=short, _struct_error=struct.error)
+            lines[1:2] = ["    try:", "    " + lines[1], "    except _struct_error:", "        raise _short(len(data)) from None"]
     if in_dict:
         lines.append("    d = self.__dict__")
     for f in fields:
@@ -300,26 +315,124 @@ def constructor(
             env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
             lines.append(f"    _set_{f.name}(self, {expr})")
     lines.append("    return self")
-    exec("\n".join(lines), env)  # noqa: S102 - generated from attrs metadata only, like attrs' own __init__
+    source = "\n".join(lines)
+    exec(source, env)  # noqa: S102 - generated from attrs metadata only, like attrs' own __init__
     make = env["make"]
     make.__doc__ = f"Positional constructor of {cls.__name__}: ({', '.join(order)})."
+    make.__source__ = source  # type: ignore[attr-defined]
     return make
 
 
-def packer(struct_pack: Callable[..., bytes], names: tuple[str, ...], adapters: dict[str, Callable[[Any], Any]]) -> Callable[[Any], bytes]:
+def stores_in_dict(cls: type) -> bool:
+    """Whether instances of attrs class ``cls`` keep every field in their ``__dict__`` (a dict class with no
+    slots of its own and no field shadowed by a class attribute that is a descriptor)."""
+    slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
+    return (
+        attrs.has(cls) and "__dict__" in dir(cls) and not slots
+        and not any(hasattr(type(getattr(cls, f.name, None)), "__get__") for f in attrs.fields(cls))
+    )
+
+
+def _plain(cls: type, names: tuple[str, ...]) -> bool:
+    """An attrs dict class whose init fields are exactly ``names``, stored as they are given."""
+    fields = attrs.fields(cls)
+    slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
+    return (
+        "__dict__" in dir(cls) and not slots and {f.name for f in fields} == set(names) and len(fields) == len(names)
+        and all(f.init and f.converter is None and f.validator is None for f in fields)
+        and not hasattr(cls, "__attrs_post_init__") and not hasattr(cls, "__attrs_pre_init__")
+        and "_attrs_cached_hash" not in getattr(getattr(cls.__init__, "__code__", None), "co_consts", ())
+    )
+
+
+def _enveloped(cls: type, order: Any, adapters: Any, unpack: Any, short: Any, offset: int,
+               envelope: tuple[type, str, tuple[str, ...]]) -> Callable[..., Any]:
+    """:func:`constructor` with ``envelope``: the inner constructor's code and the outer object's stores in
+    one generated function when both classes allow it, else the two constructors called in turn."""
+    outer, field, lead = envelope
+    inner = constructor(cls, order, adapters, unpack, short, offset)
+    for name in lead:
+        if not name.isidentifier() or name in ("data", "self", "outer", "d") or name.startswith(("a", "_")):
+            raise ValueError(f"not a usable leading name: {name!r}")
+    code = getattr(inner, "__code__", None)
+    if not _plain(outer, (*lead, field)) or code is None or code.co_filename != "<string>" or unpack is None:
+        make_outer = constructor(outer, (*lead, field))
+
+        def wrapped(*values: Any) -> Any:
+            return make_outer(*values[:-1], inner(values[-1]))
+
+        return wrapped
+    # the inner constructor's generated source, given the leading parameters, ending in the outer's stores
+    source = inner.__source__  # type: ignore[attr-defined]
+    head, rest = source.split("\n", 1)
+    assert head == "def make(data):" and rest.endswith("    return self")
+    outer_names = [f.name for f in attrs.fields(outer)]
+    stores = ["    outer = _new(_outer)", "    d = outer.__dict__"]
+    stores += [f"    d[{n!r}] = {'self' if n == field else n}" for n in outer_names]
+    lines = [f"def make({', '.join((*lead, 'data'))}):", rest[: -len("    return self")].rstrip("\n"), *stores, "    return outer"]
+    env = dict(inner.__globals__)
+    env["_outer"] = outer
+    exec("\n".join(lines), env)  # noqa: S102 - generated from attrs metadata only
+    make = env["make"]
+    make.__doc__ = f"{outer.__name__}({', '.join(lead)}, {field}={cls.__name__} from the bytes)."
+    return make  # type: ignore[no-any-return]
+
+
+def packer(
+    struct_pack: Callable[..., bytes],
+    names: tuple[str, ...],
+    adapters: dict[str, Callable[[Any], Any]],
+    errors: tuple[type[BaseException], ...] = (),
+    fail: Callable[[BaseException], BaseException] | None = None,
+    lead: tuple[str, ...] = (),
+    first: tuple[Any, ...] = (),
+    from_dict: bool = False,
+) -> Callable[..., bytes]:
     """A function ``pack(obj)`` = ``struct_pack(*values)`` where the values are the attributes ``names`` of
     ``obj`` in order, each passed through ``adapters[name]`` when there is one (field -> wire value).
-    Generated once, like :func:`constructor`: one attribute load per field, no intermediate list."""
-    env: dict[str, Any] = {"_pack": struct_pack}
-    args = []
+    Generated once, like :func:`constructor`: one attribute load per field, no intermediate list.
+
+    An adapter with a ``memo`` attribute ``(type, dict)`` (see :mod:`protocol.adapters`) is read from its
+    memo first: for a value of exactly that type found in the dict, the stored result; the adapter itself
+    otherwise. With ``errors`` and ``fail``, an exception of those classes raised while packing becomes
+    ``raise fail(exc) from None`` (the caller's wording, without another call level).
+
+    ``lead`` names parameters before ``obj`` and ``first`` the values packed before the attributes, each
+    one of those parameter names or a constant int: ``packer(p, ("a",), {}, lead=("kind", "seq"),
+    first=(76, "kind", 0, "seq"))`` is ``pack(kind, seq, obj)`` = ``p(76, kind, 0, seq, obj.a)``.
+
+    ``from_dict``: read the values from ``obj.__dict__`` (one dict subscript each, cheaper than an
+    attribute load on CPython 3.11) - only for objects of an attrs dict class, whose fields live there."""
+    env: dict[str, Any] = {"_pack": struct_pack, "_fail": fail, "_ERRORS": errors}
+    body, args = [], []
+    for name in (*lead, *names):
+        if not name.isidentifier() or name in ("obj", "d", "exc") or name.startswith("_") or name.startswith("v_"):
+            raise ValueError(f"not a usable name: {name!r}")
+    for value in first:
+        if not (value in lead if isinstance(value, str) else type(value) is int):
+            raise ValueError(f"a leading value must be a parameter in lead or an int: {value!r}")
+        args.append(value if isinstance(value, str) else repr(value))
+    if from_dict:
+        body.append("d = obj.__dict__")
     for name in names:
-        if not name.isidentifier():
-            raise ValueError(f"not an attribute name: {name!r}")
-        if name in adapters:
-            env[f"_adapt_{name}"] = adapters[name]
-            args.append(f"_adapt_{name}(obj.{name})")
-        else:
-            args.append(f"obj.{name}")
-    source = "def pack(obj):\n    return _pack(" + ", ".join(args) + ")"
+        read = f"d[{name!r}]" if from_dict else f"obj.{name}"
+        if name not in adapters:
+            args.append(read)
+            continue
+        env[f"_adapt_{name}"] = adapters[name]
+        memo = getattr(adapters[name], "memo", None)
+        if memo is None:
+            args.append(f"_adapt_{name}({read})")
+            continue
+        env[f"_type_{name}"], env[f"_memo_{name}"] = memo
+        v = f"v_{name}"
+        body += [f"{v} = {read}", f"if type({v}) is _type_{name}:", "    try:", f"        {v} = _memo_{name}[{v}]",
+                 "    except (KeyError, TypeError):", f"        {v} = _adapt_{name}({v})",
+                 "else:", f"    {v} = _adapt_{name}({v})"]
+        args.append(v)
+    body.append("return _pack(" + ", ".join(args) + ")")
+    if fail is not None:
+        body = ["try:", *("    " + line for line in body), "except _ERRORS as exc:", "    raise _fail(exc) from None"]
+    source = f"def pack({', '.join((*lead, 'obj'))}):\n" + "".join(f"    {line}\n" for line in body)
     exec(source, env)  # noqa: S102 - generated from field names only
     return env["pack"]  # type: ignore[no-any-return]

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from protocol import fastpath as fp
 from protocol import schemas as s
 from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, ErrorCode, FrameKind
+from protocol.declare import RECORD_SLOTS, VIEW_PACKERS
 from protocol.engines import ENCODE_ERRORS, Engine
 from protocol.errors import LocalProtocolError, RemoteProtocolError
-from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, LineReply
+from protocol.messages import EVENT_CLASSES, EVENT_TYPES, AsyncEventMsg, Events, LineReply
 
 __all__ = ["RecordCodec"]
 
@@ -49,8 +52,11 @@ def _pack_wire(rec: Any) -> tuple[Any, Any]:
     return pack_wire, rec
 
 
-#: Record class -> its ``pack_wire`` (the others go through :func:`_pack_wire`).
-_PACK_WIRE = {cls: cls.pack_wire for cls in (*EVENT_CLASSES, AsyncEventMsg)}  # type: ignore[attr-defined]
+#: Record class -> its ``pack_wire`` (the others go through :func:`_pack_wire`): the generic record and
+#: every declared view - the declarations' own table, so views declared in other modules are in it too.
+_PACK_WIRE = VIEW_PACKERS
+_PACK_WIRE[AsyncEventMsg] = AsyncEventMsg.pack_wire
+assert all(cls in _PACK_WIRE for cls in EVENT_CLASSES)
 
 
 class RecordCodec:
@@ -61,6 +67,8 @@ class RecordCodec:
         self._pack = eng.packer(s.ASYNCEVENTMSG)
         #: a frame header and one record header in one pack (a one-record EVENTS frame)
         self._frame_pack = eng.joined_packer(s.FRAME_HEADER, s.ASYNCEVENTMSG)
+        #: the one-record frame's packer, for the codec's one-step encode
+        self.frame_pack = self._frame_pack
 
     def encode(self, rec: Any) -> bytes:
         """One record: TotalSize = 40 + VarData padded to 4."""
@@ -140,4 +148,55 @@ class RecordCodec:
 
 #: Msg -> the view's ``from_record`` (EVENT_TYPES, one attribute lookup less per record).
 _VIEWS = {msg: cls.from_record for msg, cls in EVENT_TYPES.items()}  # type: ignore[attr-defined]
+def _frame_reader(cls: Any) -> Any:
+    """``read(data)`` -> ``Events((view,))`` of a whole EVENTS frame holding one record of Msg ``cls.MSG``
+    (the caller has checked the frame's length, kind and TotalSize), or None when the record is not of
+    that Msg or has not the view's shape: the view's SHAPE_RULE over one unpack of the record header,
+    the Events object built in the same call."""
+    checks, args = cls.SHAPE_RULE
+    env: dict[str, Any] = {"_unpack": fp.layout(s.ASYNCEVENTMSG).struct.unpack_from, "_make": cls.MAKE,
+                           "_MSG": int(cls.MSG), "_new": object.__new__, "_Events": Events, "_at": _FRAME_AT}
+    lines = ["def read(data):", f"    _total, {', '.join(RECORD_SLOTS)} = _unpack(data, _at)",
+             "    if msg != _MSG: return None", f"    var = data[_at + {_HEADER}:]", *checks, f"    rec = _make({args})"]
+    if _EVENTS_PLAIN:
+        lines += ["    events = _new(_Events)", "    events.__dict__['records'] = (rec,)", "    return events"]
+    else:
+        env["_make_events"] = fp.constructor(Events)
+        lines.append("    return _make_events((rec,))")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the view's declaration
+    return env["read"]
+
+
+def _generic_frame_reader() -> Any:
+    """``read(data)`` -> ``Events((AsyncEventMsg(...),))`` of a whole one-record EVENTS frame (checked by
+    the caller) whose Msg has no view or whose record has not the view's shape."""
+    env: dict[str, Any] = {"_unpack": fp.layout(s.ASYNCEVENTMSG).struct.unpack_from, "_make": _make_generic,
+                           "_new": object.__new__, "_Events": Events, "_at": _FRAME_AT}
+    lines = ["def read(data):", f"    _total, {', '.join(RECORD_SLOTS)} = _unpack(data, _at)",
+             f"    rec = _make({', '.join(RECORD_SLOTS)}, data[_at + {_HEADER}:])"]
+    if _EVENTS_PLAIN:
+        lines += ["    events = _new(_Events)", "    events.__dict__['records'] = (rec,)", "    return events"]
+    else:
+        env["_make_events"] = fp.constructor(Events)
+        lines.append("    return _make_events((rec,))")
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the record layout
+    return env["read"]
+
+
+_FRAME_AT = s.FRAME_HEADER_SIZE
+#: Events is a dict class whose one field ``records`` converts with ``tuple`` (the identity on a tuple)
+_EVENTS_PLAIN = (
+    [(f.name, f.converter) for f in attrs.fields(Events)] == [("records", tuple)] and "__dict__" in dir(Events)
+    and not getattr(Events, "__slots__", ()) and not hasattr(Events, "__attrs_post_init__")
+)
+#: The low byte of Msg -> the one-step reader of a one-record EVENTS frame with a view (each checks the
+#: whole Msg itself): :meth:`protocol.codec.Codec.decode`.
+FRAME_READERS = {int(cls.MSG) & 0xFF: _frame_reader(cls) for cls in EVENT_TYPES.values()}
+assert len(FRAME_READERS) == len(EVENT_TYPES)  # no two views share a low byte: a miss means no view
+#: The one-step reader of a one-record EVENTS frame kept generic (no view for its Msg, or not its shape).
+read_generic_frame = _generic_frame_reader()
+
+#: The table of :meth:`RecordCodec.frame`, for the codec's one-step encode (:meth:`protocol.codec.Codec.encode`
+#: uses it inline, with the same rules).
+RECORD_PACKERS = _PACK_WIRE
 _MSG_LINE_REPLY = int(LineReply.MSG)

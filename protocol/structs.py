@@ -226,10 +226,12 @@ def _construct_decode_fixed(cls: type, data: bytes) -> Any:
 class _FixedCodec:
     """The struct fast path of one fixed-size structure: one ``pack`` / ``unpack_from`` of the struct
     derived from its construct schema. Objects are read by a generated packer (one attribute load per
-    field, encode adapters inline) and built by a generated positional constructor (decode adapters and
-    the class's converters inline); adapters in field order, as on the construct path."""
+    field, encode adapters inline, their memos read in place) and built by a generated positional
+    constructor (decode adapters and the class's converters inline); adapters in field order, as on the
+    construct path. ``pack`` / ``unpack`` are those generated functions themselves, the refusals
+    (LocalProtocolError for a bad value, MALFORMED for short data) raised from inside them."""
 
-    __slots__ = ("what", "size", "struct", "pack_object", "make_from_wire")
+    __slots__ = ("what", "size", "struct", "pack", "unpack")
 
     def __init__(self, cls: type) -> None:
         schema, what, adapters = _FIXED_SPECS[cls]
@@ -240,19 +242,18 @@ class _FixedCodec:
         self.what = what
         self.size = lay.size
         self.struct = lay.struct
-        self.pack_object = fp.packer(lay.struct.pack, names, {n: enc for n, (enc, _) in adapters.items()})
-        self.make_from_wire = fp.constructor(cls, names, {n: dec for n, (_, dec) in adapters.items()}, lay.struct)
+        self.pack = fp.packer(lay.struct.pack, names, {n: enc for n, (enc, _) in adapters.items()},
+                              (struct.error, TypeError, ValueError, OverflowError), self._cannot_encode,
+                              from_dict=fp.stores_in_dict(cls))
+        self.unpack = fp.constructor(cls, names, {n: dec for n, (_, dec) in adapters.items()}, lay.struct, self._short)
 
-    def pack(self, obj: Any) -> bytes:
-        try:
-            return self.pack_object(obj)  # type: ignore[no-any-return]
-        except (struct.error, TypeError, ValueError, OverflowError) as exc:
-            raise LocalProtocolError(f"cannot encode {self.what}: {exc}") from None
+    def _cannot_encode(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, LocalProtocolError):  # an adapter's own refusal passes through unchanged
+            return exc
+        return LocalProtocolError(f"cannot encode {self.what}: {exc}")
 
-    def unpack(self, data: bytes) -> Any:
-        if len(data) < self.size:
-            raise _malformed(f"{self.what} needs at least {self.size} bytes, got {len(data)}")
-        return self.make_from_wire(data)
+    def _short(self, length: int) -> BaseException:
+        return _malformed(f"{self.what} needs at least {self.size} bytes, got {length}")
 
 
 _FIXED: dict[type, _FixedCodec] = {cls: _FixedCodec(cls) for cls in _FIXED_SPECS}
@@ -612,7 +613,7 @@ def decode_struct(cls: type, data: bytes) -> Any:
         if not _registered(cls):
             raise TypeError(f"not a TAPI structure class: {cls!r}")
         decode = _DECODERS[cls]
-    return decode(bytes(data))
+    return decode(data if type(data) is bytes else bytes(data))
 
 
 #: Class -> its encoder / decoder (the fixed-size codecs directly: one call less on the hot path).

@@ -50,12 +50,17 @@ def test_codec_bench_totals_and_reference_table() -> None:
     mine, floor = (float(v) for v in total.split()[4:6])
     assert mine > 0 and floor > 0
     start = lines.index(next(line for line in lines if line.startswith("construct reference path")))
-    reference = lines[start + 1 :]
+    end = lines.index("", start)  # the reference table ends at a blank line (the other exchanges follow)
+    reference = lines[start + 1 : end]
     assert [line[:30].strip() for line in reference] == [
         "REQUEST encode", "REQUEST decode", "RESPONSE encode", "RESPONSE decode",
         "LINE_REPLY encode", "LINE_REPLY decode", "full exchange",
     ]
     assert all(line.endswith("times") for line in reference)
+    summary = lines[lines.index(next(line for line in lines if line.startswith("exchange (encode + decode)"))) + 1 :]
+    assert [line.split()[0] for line in summary] == [
+        "GetAgentSessionInfo", "GetCallInfo", "LINE_AGENTSTATUSEX", "LINE_QUEUESTATUS", "LINE_CALLSTATE",
+    ]
 
 
 def test_server_pipeline_breakdown() -> None:

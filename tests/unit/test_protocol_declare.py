@@ -8,7 +8,7 @@ import uuid
 import attrs
 import pytest
 
-from protocol import codec, declare, messages, schemas
+from protocol import codec, declare, messages, records, schemas
 from protocol.bodies import BodyCodec, FixedBodyCodec, body_codec
 from protocol.constants import ErrorCode, FrameKind, LineMsg, ReqFunc
 from protocol.declare import RequestBody, buffer_size, dword, guid, handle, request, request_id, string, struct_context
@@ -176,16 +176,25 @@ def test_a_bug_while_decoding_is_not_turned_into_malformed(monkeypatch: pytest.M
     monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.INITIALIZE)], "decode", broken)
     fixed = codec.encode(messages.Request(1, messages.Close(h_line=1)))
     plan = codec.FAST.by_func[int(ReqFunc.CLOSE)].plan
-    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "plan", (*plan[:4], broken))
+    monkeypatch.setattr(codec.FAST.by_func[int(ReqFunc.CLOSE)], "plan", (*plan[:4], broken))  # decode_body
+    monkeypatch.setitem(codec.FAST.request_readers, int(ReqFunc.CLOSE), broken)  # decode's one step
     for data in (general, fixed):
         with pytest.raises(ZeroDivisionError):
             codec.decode(data)
         with pytest.raises(ZeroDivisionError):
             codec.decode_body(int(FrameKind.REQUEST), 1, data[12:])
     events = codec.encode(messages.Events((LineReply(request_id=1),)))
-    monkeypatch.setattr(codec.FAST.records, "decode", broken)
+    two = codec.encode(messages.Events((LineReply(request_id=1), LineReply(request_id=2))))
+    monkeypatch.setattr(codec.FAST.records, "decode", broken)  # the general path (two records)
+    with pytest.raises(ZeroDivisionError):
+        codec.decode(two)
+    monkeypatch.setitem(records.FRAME_READERS, int(LineReply.MSG), broken)  # the one-step path (a view)
     with pytest.raises(ZeroDivisionError):
         codec.decode(events)
+    generic = codec.encode(messages.Events((messages.AsyncEventMsg(msg=4242),)))
+    monkeypatch.setattr(codec, "read_generic_frame", broken)  # the one-step path (no view)
+    with pytest.raises(ZeroDivisionError):
+        codec.decode(generic)
 
 
 def test_expected_decoding_failures_are_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
