@@ -8,8 +8,10 @@ free and only move live calls into older generations, which later full collectio
 :data:`YOUNG_THRESHOLD`; the older generations keep theirs. Reference counting still frees everything
 that is not in a cycle at once; cycles are found a little later.
 
-``python -m tsp`` and the embedded API (:func:`tsp.testing.run_emulator`, ``open_emulator``) call it at
-start-up, and ``bench/switch_model.py`` measures the model with and without it.
+``python -m tsp`` calls it at start-up (the process is the emulator's); the embedded API
+(:func:`tsp.testing.run_emulator`, ``open_emulator``) does not - it runs in the application's process,
+whose collector is the application's to set (it may call :func:`tune_gc` itself).
+``bench/switch_model.py`` measures the model with and without it.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ import trio.testing
 from tsp.cdr import CdrWriter
 from tsp.clock import Clock, make_clock
 from tsp.faults import FaultRule
-from tsp.gcpolicy import tune_gc
 from tsp.model import SessionStats, Switch
 from tsp.scenario import Scenario, default_scenario, load_scenario
 from tsp.server import EmulatorServer, ServerConfig
@@ -211,7 +210,6 @@ async def run_emulator(
     returns), or a CdrWriter the caller closes."""
     if config is None:
         config = ServerConfig(control=control)
-    tune_gc()  # the process's garbage-collector setting, as python -m tsp (tsp/gcpolicy.py)
     resolved = resolve_scenario(scenario)
     own_cdr = cdr is not None and not isinstance(cdr, CdrWriter)
     writer = CdrWriter(cdr, resolved) if own_cdr else cdr  # type: ignore[arg-type]

@@ -43,14 +43,16 @@ def test_main_tunes_gc_at_start_up(default_gc, monkeypatch, tmp_path, capsys):
     assert calls == [1]
 
 
-def test_embedded_api_runs_with_it(default_gc):
+def test_embedded_api_leaves_the_process_setting_alone(default_gc):
+    """The embedded API runs inside someone else's process (a test run, an application): it does not change
+    that process's collector; ``python -m tsp`` is the process that does (docs/server.md)."""
     from tsp.testing import open_emulator
 
     async def main():
         async with open_emulator(None, clock="manual", listen=False):
             return gc.get_threshold()[0]
 
-    assert trio.run(main) == gcpolicy.YOUNG_THRESHOLD
+    assert trio.run(main) == gcpolicy.DEFAULT_YOUNG
 
 
 def test_bench_reports_both(tmp_path):
