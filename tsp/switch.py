@@ -33,7 +33,7 @@ import attrs
 from protocol import fastpath
 from protocol import messages as m
 from protocol.constants import LineErr, ReqFunc
-from tsp import answers, dispatch
+from tsp import answers, calls, dispatch
 from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.dispatch import FUNCTIONS, MAX_ID_CHARS, MAX_REQUEST_ID, Kind, admit
@@ -140,6 +140,8 @@ class SwitchService:
         #: The §8 events and the TAPI 2.0 view's baseline (tsp/agent_events.py), fed by the fan-out.
         self.acd = self.fanout.acd = AcdEvents(model, self.registry)
         self._request_ids = itertools.count(1)
+        #: GetCallInfo's structures by what they are built from (tsp/calls.py AnswerMemo).
+        self.call_info_memo = calls.AnswerMemo()
 
     # --- the parts' settings, as attributes ----------------------------------------------------------
 
