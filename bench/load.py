@@ -19,6 +19,11 @@ REQUEST to receiving its LINE_REPLY.
 Memory is read from ``/proc/PID/status`` of the server: VmRSS once it listens (before), VmHWM at the end
 (peak resident set), and VmRSS after every connection has been closed (after). Exit status 1 if any
 reply was lost or mismatched.
+
+Open files: each connection is a socket in this process and one in the server (which inherits this
+process's limits). The script raises its soft ``RLIMIT_NOFILE`` (``ulimit -n``) to what the run needs
+(connections + 100) if the hard limit allows; if it does not, it stops before starting anything and says
+what to do (raise the hard limit: ``ulimit -Hn N`` as root, or ``nofile`` in /etc/security/limits.conf).
 """
 
 from __future__ import annotations
@@ -62,6 +67,27 @@ EXPECTED_VALUE = {
 
 
 # --- the server process ------------------------------------------------------------------------------------
+
+
+def raise_open_files(need: int) -> str:
+    """Make the soft open-files limit at least ``need`` (the server started later inherits it); a line
+    saying what the limit is. SystemExit with what to do when the hard limit is lower."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: nothing to check
+        return "open files: no RLIMIT_NOFILE on this platform"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    infinite = resource.RLIM_INFINITY
+    if soft == infinite or soft >= need:
+        return f"open files: soft limit {'unlimited' if soft == infinite else soft} (need {need})"
+    if hard != infinite and hard < need:
+        raise SystemExit(
+            f"bench/load.py: {need} open files are needed (connections + 100) but the hard limit is {hard}"
+            f" (soft {soft}); raise it (as root: `ulimit -Hn {need}`, or nofile in /etc/security/limits.conf)"
+            f" or run fewer --connections"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    return f"open files: soft limit raised from {soft} to {need} (hard {'unlimited' if hard == infinite else hard})"
 
 
 def memory(pid: int) -> dict[str, int]:
@@ -408,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.connections <= 1000:
         parser.error("--connections must be 1..1000")
 
+    files = raise_open_files(args.connections + 100)
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     proc, host, port = start_server(args)
     results: list[dict[str, Any]] = []
     after: list[dict[str, int]] = []
@@ -436,12 +464,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load: {args.connections} connections x {args.in_flight} in flight, {args.seconds:g} s{rounds}, "
           f"python -m tsp ({args.scenario or 'built-in scenario'}, real clock), "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"  {files}")
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  machine load average  {load_before:.2f} before, {load_after:.2f} after (1 min)")
     print(f"  setup (connect, HELLO, Initialize, Open, CreateAgent, CreateAgentSession): "
           f"{max(r['setup'] for r in results):.2f} s")
     print(f"  requests completed   {completed:,}")
     print(f"  requests/s           {completed / elapsed:,.0f}")
     print(f"  latency p50 / p99    {percentile(stats.latencies, 0.5) * 1000:.2f} ms / "
-          f"{percentile(stats.latencies, 0.99) * 1000:.2f} ms")
+          f"{percentile(stats.latencies, 0.99) * 1000:.2f} ms (p99.9 {percentile(stats.latencies, 0.999) * 1000:.2f} ms,"
+          f" max {max(stats.latencies, default=float('nan')) * 1000:.2f} ms)")
     print(f"  lost / mismatched    {stats.lost} / {len(stats.mismatched)}")
     print(f"  events received      {stats.events:,}")
     print(f"  CPU during the run   server {max(r['cpu'][0] for r in results):.0%} of a core, "

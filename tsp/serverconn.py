@@ -135,17 +135,16 @@ class ServerConnection:
         proto = self.proto
         self.more = False
         last = self.frames_in + FRAMES_PER_TURN
+        take = proto.take_fixed_request if self.fast_lane else None
         while True:
             if self.frames_in >= last:  # this turn's share: the rest waits for the next one
                 self.more = True
                 self._handling = None
                 return True
-            if self.fast_lane:
-                values = proto.take_fixed_request(_FRAME, _LENGTH, _GASI)
+            if take is not None:
+                values = take(_FRAME, _LENGTH, _GASI)
                 if values is not None:
-                    self.frames_in += 1
-                    self._handling = values
-                    if not self._lane(values, now()):
+                    if not self._lanes(values, now, last):
                         return False
                     continue
             self._handling = None
@@ -182,23 +181,45 @@ class ServerConnection:
             return False
         return True
 
-    def _lane(self, values: tuple[int, ...], now: float) -> bool:
-        sequence = values[3]
-        params = values[5:]
-        body = _body(*params)
-        answer = self.service.session_info_direct(self.conn_id, body, now)
-        if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
-            return self._general(_request(sequence, body), now)
-        frames, (request_id, result, data, init_context, hdevice, open_context) = answer
-        if frames:
-            self._emit(frames)
-        # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
-        self._own.append(
-            _pack_response(_LENGTH, _RESPONSE, 0, sequence, request_id, *params)
-            + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result, params[4], data)
-        )
-        self.lane_answers += 1
-        return True
+    def _lanes(self, values: tuple[int, ...], now: Callable[[], float], last: int) -> bool:
+        """The fast lane for ``values`` (a GetAgentSessionInfo REQUEST taken from the buffer) and each
+        one directly behind it, up to frame ``last`` of this turn; False when the connection must end.
+        Each request gets its own ``now()`` and the switch's guard (``session_info_direct``); one it does
+        not let through is answered by the general path."""
+        take = self.proto.take_fixed_request
+        direct = self.service.session_info_direct
+        conn_id = self.conn_id
+        own = self._own.append  # the list take_output swaps only between calls of process
+        answered = 0
+        try:
+            while True:
+                self.frames_in += 1
+                self._handling = values
+                params = values[5:]
+                body = _body(*params)
+                at = now()
+                answer = direct(conn_id, body, at)
+                if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
+                    if not self._general(_request(values[3], body), at):
+                        return False
+                else:
+                    frames, (request_id, result, data, init_context, hdevice, open_context) = answer
+                    if frames:
+                        self._emit(frames)
+                    # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
+                    own(
+                        _pack_response(_LENGTH, _RESPONSE, 0, values[3], request_id, *params)
+                        + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result,
+                                            params[4], data)
+                    )
+                    answered += 1
+                if self.frames_in >= last:
+                    return True
+                values = take(_FRAME, _LENGTH, _GASI)
+                if values is None:
+                    return True
+        finally:
+            self.lane_answers += answered
 
     def _emit(self, frames: Any) -> None:
         conn_id = self.conn_id
