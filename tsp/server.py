@@ -218,9 +218,9 @@ class EmulatorServer:
         self._nursery: trio.Nursery | None = None
         self._stopped = trio.Event()
         self.address: tuple[str, int] | None = None
-        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (the fast lane of tsp/serverconn.py;
-        #: same bytes as the general path, which tests compare by switching this off). For connections
-        #: made afterwards.
+        #: Answer plain GetAgentSessionInfo, GetQueueInfo and GetAgentInfo REQUESTs from the bytes (the
+        #: fast lane of tsp/serverconn.py; same bytes as the general path, which tests compare by
+        #: switching this off). For connections made afterwards.
         self.fast_lane = True
         #: Reads the readers made without the scheduler (bytes already waiting on a plain TCP socket).
         self.direct_reads = 0
