@@ -64,5 +64,5 @@ def test_codec_bench_totals_and_reference_table() -> None:
 
 def test_server_pipeline_breakdown() -> None:
     cost = json.loads(run("server.py", "--pipeline", "--quick", "--json"))
-    assert set(cost) == {"whole", "decode", "handle", "model", "send", "lane"}
+    assert set(cost) == {"whole", "decode", "handle", "model", "send", "lane", "lane_mixed"}
     assert all(value > 0 for value in cost.values())
