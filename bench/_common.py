@@ -23,13 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- the floor: a minimal trio server answering canned bytes ----------------------------------------------
 
 
-async def serve_floor(answer: bytes, port: int = 0) -> None:
+async def serve_floor(answer: bytes | dict[int, bytes], port: int = 0) -> None:
     """Answer HELLO with HELLO and every further frame with ``answer``; decode nothing.
 
     Frames are split by their length field only, so the floor costs what the stack (trio, sockets) costs
-    and nothing more. Prints ``listening on HOST:PORT`` first, like ``python -m tsp``.
+    and nothing more. ``answer`` may also map a REQUEST's Req_Func (the DWORD after the 12-byte frame
+    header) to its answer bytes (a mixed workload): one dict lookup per frame more. Prints ``listening
+    on HOST:PORT`` first, like ``python -m tsp``.
     """
     hello = encode(Hello(product="floor"))
+    by_func = answer if isinstance(answer, dict) else None
 
     async def handle(stream: trio.SocketStream) -> None:
         buf = bytearray()
@@ -46,8 +49,11 @@ async def serve_floor(answer: bytes, port: int = 0) -> None:
                     n = 4 + int.from_bytes(buf[pos : pos + 4], "little")
                     if len(buf) - pos < n:
                         break
+                    if by_func is None:
+                        out += answer if greeted else hello  # type: ignore[operator]
+                    else:
+                        out += by_func[int.from_bytes(buf[pos + 12 : pos + 16], "little")] if greeted else hello
                     pos += n
-                    out += answer if greeted else hello
                     greeted = True
                 del buf[:pos]
                 if out:
@@ -61,7 +67,7 @@ async def serve_floor(answer: bytes, port: int = 0) -> None:
     await trio.serve_listeners(handle, listeners)
 
 
-def run_floor(answer: bytes) -> None:
+def run_floor(answer: bytes | dict[int, bytes]) -> None:
     """Run :func:`serve_floor` until interrupted (the ``--serve-floor`` mode of the bench scripts)."""
     try:
         trio.run(serve_floor, answer)

@@ -19,6 +19,11 @@ REQUEST to receiving its LINE_REPLY.
 Memory is read from ``/proc/PID/status`` of the server: VmRSS once it listens (before), VmHWM at the end
 (peak resident set), and VmRSS after every connection has been closed (after). Exit status 1 if any
 reply was lost or mismatched.
+
+Open files: each connection is a socket in this process and one in the server (which inherits this
+process's limits). The script raises its soft ``RLIMIT_NOFILE`` (``ulimit -n``) to what the run needs
+(connections + 100) if the hard limit allows; if it does not, it stops before starting anything and says
+what to do (raise the hard limit: ``ulimit -Hn N`` as root, or ``nofile`` in /etc/security/limits.conf).
 """
 
 from __future__ import annotations
@@ -62,6 +67,27 @@ EXPECTED_VALUE = {
 
 
 # --- the server process ------------------------------------------------------------------------------------
+
+
+def raise_open_files(need: int) -> str:
+    """Make the soft open-files limit at least ``need`` (the server started later inherits it); a line
+    saying what the limit is. SystemExit with what to do when the hard limit is lower."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: nothing to check
+        return "open files: no RLIMIT_NOFILE on this platform"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    infinite = resource.RLIM_INFINITY
+    if soft == infinite or soft >= need:
+        return f"open files: soft limit {'unlimited' if soft == infinite else soft} (need {need})"
+    if hard != infinite and hard < need:
+        raise SystemExit(
+            f"bench/load.py: {need} open files are needed (connections + 100) but the hard limit is {hard}"
+            f" (soft {soft}); raise it (as root: `ulimit -Hn {need}`, or nofile in /etc/security/limits.conf)"
+            f" or run fewer --connections"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    return f"open files: soft limit raised from {soft} to {need} (hard {'unlimited' if hard == infinite else hard})"
 
 
 def memory(pid: int) -> dict[str, int]:
@@ -361,9 +387,10 @@ async def load(args: argparse.Namespace, host: str, port: int, pid: int) -> dict
             nursery.start_soon(one, i)
             if i % 50 == 49:
                 await trio.sleep(0.01)  # do not flood the listen backlog
-        with trio.move_on_after(120):
+        with trio.move_on_after(args.setup_timeout):
             await all_ready.wait()
         setup_seconds = time.perf_counter() - t_setup
+        ready_at_go = ready_count[0]
         connected = memory(pid)
         connected["files"] = open_files(pid)
         server_cpu0, own_cpu0 = cpu_seconds(pid), time.process_time()
@@ -382,7 +409,8 @@ async def load(args: argparse.Namespace, host: str, port: int, pid: int) -> dict
                 stats.lost += len(c.replies)
                 c.replies.clear()
         nursery.cancel_scope.cancel()
-    return {"stats": stats, "elapsed": elapsed, "setup": setup_seconds, "connected": connected, "cpu": cpu}
+    return {"stats": stats, "elapsed": elapsed, "setup": setup_seconds, "connected": connected, "cpu": cpu,
+            "ready": ready_at_go}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -398,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the run (default 20)")
     parser.add_argument("--in-flight", type=int, default=1, help="requests outstanding per connection (default 1)")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for replies after the run (default 10)")
+    parser.add_argument("--close-timeout", type=float, default=120.0,
+                        help="seconds the server gets to close the connections after the run (default 120)")
+    parser.add_argument("--setup-timeout", type=float, default=600.0,
+                        help="seconds all connections get to set up before the run starts anyway (default 600)")
     parser.add_argument("--scenario", help="scenario file for the server (default: the built-in lively one)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="connect, run and close this many times against the same server (memory after each)")
@@ -408,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.connections <= 1000:
         parser.error("--connections must be 1..1000")
 
+    files = raise_open_files(args.connections + 100)
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     proc, host, port = start_server(args)
     results: list[dict[str, Any]] = []
     after: list[dict[str, int]] = []
@@ -417,9 +451,15 @@ def main(argv: list[str] | None = None) -> int:
         before["files"] = open_files(proc.pid)
         for _ in range(args.rounds):
             results.append(trio.run(load, args, host, port, proc.pid))
-            time.sleep(0.3 if args.quick else 1.0)  # let the server close every connection
+            # Let the server close every connection: a server still working through what it queued for
+            # them (events, answers) closes them later; wait up to --close-timeout for the files to return.
+            closed_at = time.perf_counter()
+            time.sleep(0.3 if args.quick else 1.0)
+            while open_files(proc.pid) > before["files"] and time.perf_counter() - closed_at < args.close_timeout:
+                time.sleep(0.2)
             after.append(memory(proc.pid))
             after[-1]["files"] = open_files(proc.pid)
+            after[-1]["closing"] = time.perf_counter() - closed_at
     finally:
         code, err = stop_server(proc)
     stats = Stats()
@@ -436,12 +476,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load: {args.connections} connections x {args.in_flight} in flight, {args.seconds:g} s{rounds}, "
           f"python -m tsp ({args.scenario or 'built-in scenario'}, real clock), "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"  {files}")
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  machine load average  {load_before:.2f} before, {load_after:.2f} after (1 min)")
     print(f"  setup (connect, HELLO, Initialize, Open, CreateAgent, CreateAgentSession): "
-          f"{max(r['setup'] for r in results):.2f} s")
+          f"{max(r['setup'] for r in results):.2f} s, {min(r['ready'] for r in results)} of {args.connections}"
+          f" connections set up when the run started")
     print(f"  requests completed   {completed:,}")
     print(f"  requests/s           {completed / elapsed:,.0f}")
     print(f"  latency p50 / p99    {percentile(stats.latencies, 0.5) * 1000:.2f} ms / "
-          f"{percentile(stats.latencies, 0.99) * 1000:.2f} ms")
+          f"{percentile(stats.latencies, 0.99) * 1000:.2f} ms (p99.9 {percentile(stats.latencies, 0.999) * 1000:.2f} ms,"
+          f" max {max(stats.latencies, default=float('nan')) * 1000:.2f} ms)")
     print(f"  lost / mismatched    {stats.lost} / {len(stats.mismatched)}")
     print(f"  events received      {stats.events:,}")
     print(f"  CPU during the run   server {max(r['cpu'][0] for r in results):.0%} of a core, "
@@ -451,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
           f"after closing {' / '.join(mib(a['VmRSS']) for a in after)}")
     print(f"  server open files    before {before['files']}, with {args.connections} connected "
           f"{max(r['connected']['files'] for r in results)}, after closing "
-          f"{' / '.join(str(a['files']) for a in after)}")
+          f"{' / '.join(str(a['files']) for a in after)} (within {max(a['closing'] for a in after):.1f} s)")
     print(f"  server exit status   {code}")
     problems = stats.setup_failed + stats.mismatched
     for text in problems[:10]:

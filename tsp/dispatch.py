@@ -66,6 +66,7 @@ class Context(Protocol):
     control: bool
     max_agents: int
     agents_created: int
+    call_info_memo: calls.AnswerMemo
 
     def drop_line(self, line: Line) -> None: ...
 

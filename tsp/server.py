@@ -62,7 +62,7 @@ from tsp.cdr import CdrWriter
 from tsp.model import Switch
 from tsp.outbox import Outbox, QueueBudget
 from tsp.scenario import Scenario
-from tsp.serverconn import PRODUCT, ServerConnection
+from tsp.serverconn import FRAMES_PER_TURN, PRODUCT, ServerConnection
 from tsp.switch import Outgoing, SwitchService
 
 __all__ = ["ServerConfig", "EmulatorServer", "PRODUCT", "KEEPALIVE", "set_keepalive"]
@@ -70,6 +70,9 @@ __all__ = ["ServerConfig", "EmulatorServer", "PRODUCT", "KEEPALIVE", "set_keepal
 log = logging.getLogger("tsp.server")
 
 _RECEIVE_SIZE = 65536
+#: Reads a connection's reader may make from bytes already waiting, without trio, before it yields to
+#: the scheduler (with fewer than FRAMES_PER_TURN frames in them; see EmulatorServer._reader).
+DIRECT_READS = 8
 
 #: TCP keepalive of every accepted socket: (idle seconds before the first probe, seconds between probes,
 #: unanswered probes before the peer is declared dead). A vanished peer is found in about two minutes.
@@ -215,10 +218,12 @@ class EmulatorServer:
         self._nursery: trio.Nursery | None = None
         self._stopped = trio.Event()
         self.address: tuple[str, int] | None = None
-        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (the fast lane of tsp/serverconn.py;
-        #: same bytes as the general path, which tests compare by switching this off). For connections
-        #: made afterwards.
+        #: Answer plain GetAgentSessionInfo, GetQueueInfo and GetAgentInfo REQUESTs from the bytes (the
+        #: fast lane of tsp/serverconn.py; same bytes as the general path, which tests compare by
+        #: switching this off). For connections made afterwards.
         self.fast_lane = True
+        #: Reads the readers made without the scheduler (bytes already waiting on a plain TCP socket).
+        self.direct_reads = 0
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -436,13 +441,34 @@ class EmulatorServer:
         timeout = self.config.read_timeout
         fd = _direct_fd(stream)
         peer.setup_deadline = (trio.current_time() + timeout, "HELLO")
+        # Reads since the last yield to the scheduler (the direct reads) and the frames of the last read (a
+        # direct read is tried only after one that brought several: a client with one request at a time
+        # never has the next one waiting, and the failed read would cost a syscall).
+        reads = last = 0
+        mark = conn.frames_in  # frames_in at the last yield
         while not outbox.closed:
             deadline = peer.frame_deadline
             setup = peer.setup_deadline
             if setup is not None and setup[0] < deadline:
                 deadline = setup[0]
+            data = None
+            if last > 1 and fd is not None and reads < DIRECT_READS and conn.frames_in - mark < FRAMES_PER_TURN:
+                # Bytes already waiting are read without a trip through the scheduler (trio's receive
+                # yields after every successful read); after DIRECT_READS reads or a turn's worth of
+                # frames the next read goes through trio, which lets every other task run first.
+                try:
+                    data = os.read(fd, _RECEIVE_SIZE)
+                except OSError:  # BlockingIOError: nothing waiting; anything else: trio reports it below
+                    data = None
+                if data is not None:
+                    reads += 1
+                    self.direct_reads += 1
+            if data is None:  # the read below goes through trio (and yields)
+                reads, mark = 0, conn.frames_in
             try:
-                if deadline == math.inf:  # established and between frames: never cut off, no cancel scope
+                if data is not None:
+                    pass
+                elif deadline == math.inf:  # established and between frames: never cut off, no cancel scope
                     data = await stream.receive_some(_RECEIVE_SIZE)
                 else:
                     with trio.move_on_at(deadline) as scope:
@@ -475,6 +501,7 @@ class EmulatorServer:
                         received_at = trio.current_time()  # nothing was read during the advance
                     else:  # FRAMES_PER_TURN handled, more buffered: the other connections' turn first
                         await trio.lowlevel.checkpoint()
+                    reads, mark = 0, conn.frames_in
                     outbox.deferred = True
                     if not self._process(peer):
                         return
@@ -482,6 +509,7 @@ class EmulatorServer:
                 if fd is not None and not outbox.sending and not outbox.closed:
                     self._write_direct(peer, fd)
                 outbox.flush_deferred()
+            last = conn.frames_in - frames_before
             # A frame must arrive whole within the timeout of its first byte: the clock of a partial frame
             # starts with the read that brought its first byte and is not restarted by later bytes.
             if not proto.buffered:

@@ -7,14 +7,16 @@ violation answered with its ERROR frame (and the connection ends). The trio serv
 target connection's :meth:`ServerConnection.encode` and writes them; it keeps no state of the switch.
 
 **One request path.** Every REQUEST goes through :meth:`SwitchService.handle`, except one shortcut for
-the request pollers and wallboards send most: a plain GetAgentSessionInfo is answered from the bytes
-(*the fast lane*): one ``unpack_from`` reads its parameters straight from the receive buffer,
-:meth:`SwitchService.session_info_direct` does the switch's part behind the same guard the general
-path applies (:func:`tsp.dispatch.admit`), and two precompiled packs (the RESPONSE frame, the EVENTS
-frame with the LINE_REPLY) write the answer - the same structs the codec uses for those frames. When
-the guard does not let it through (any LINEERR, a fault rule, held answers at the cap, debug
-logging), the general path answers it. :attr:`ServerConnection.lane_answers` counts the requests the
-lane answered; ``tests/unit/test_fastlane.py`` requires it to answer, and identical bytes from both.
+the requests pollers and wallboards send most (:data:`tsp.switch.LANE_FUNCS`: GetAgentSessionInfo,
+GetQueueInfo, GetAgentInfo), which are answered from the bytes (*the fast lane*): one ``unpack_from``
+reads a plain request's parameters straight from the receive buffer,
+:meth:`SwitchService.answer_direct` does the switch's part behind the same guard the general path
+applies (:func:`tsp.dispatch.admit`) with the function's own dispatch handler, and two precompiled packs
+(the RESPONSE frame, the EVENTS frame with the LINE_REPLY) write the answer - the same structs the
+codec uses for those frames. When the guard does not let it through (any LINEERR the RESPONSE carries,
+a fault rule, held answers at the cap, debug logging), the general path answers it.
+:attr:`ServerConnection.lane_answers` counts the requests the lane answered;
+``tests/unit/test_fastlane.py`` requires it to answer, and identical bytes from both.
 
 **The one internal-error handler.** An exception that is not a protocol error or a refusal
 (:class:`tsp.errors.SwitchError`, handled by the switch) is a bug: it is logged with its traceback
@@ -29,10 +31,11 @@ from typing import Any, Callable
 from protocol import codec, fastpath
 from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
-from protocol.constants import FrameKind, LineErr, ReqFunc
+from protocol.constants import FrameKind, LineErr
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from tsp.batch import Outgoing
-from tsp.switch import PendingAdvance, SwitchService
+from tsp.dispatch import FUNCTIONS
+from tsp.switch import LANE_FUNCS, PendingAdvance, SwitchService
 
 __all__ = ["ServerConnection", "PRODUCT", "FRAMES_PER_TURN"]
 
@@ -45,13 +48,24 @@ log = logging.getLogger("tsp.server")
 
 PRODUCT = "tsp TAPI emulator"
 
-_GASI = int(ReqFunc.GETAGENTSESSIONINFO)
-_FRAME, _LENGTH = codec.fixed_request_frame(_GASI)
 _RESPONSE = int(FrameKind.RESPONSE)
 _request = fastpath.constructor(m.Request)
-_body = fastpath.constructor(m.GetAgentSessionInfo, tuple(p.name for p in m.GetAgentSessionInfo.PARAMS))
-_pack_response = _FRAME.pack
 _line_reply_frame = codec.line_reply_frame
+
+
+def _lane(req_func: int) -> tuple[Any, ...]:
+    """What the lane needs of one of its functions: (Req_Func, the REQUEST frame's struct (the codec's),
+    its length field, the body's positional constructor, its dispatch row, the positions in the frame's
+    parameters of the dwCallbackInstance-like context and of the structure's context)."""
+    frame, length = codec.fixed_request_frame(req_func)
+    row = FUNCTIONS[req_func]
+    names = tuple(p.name for p in row.body.PARAMS)
+    return (req_func, frame, length, fastpath.constructor(row.body, names), row,
+            names.index("context"), names.index(row.body.CONTEXT_FIELD))
+
+
+#: One entry per function the fast lane answers (tsp.switch.LANE_FUNCS), tried in this order.
+_LANES = tuple(_lane(func) for func in LANE_FUNCS)
 
 
 class ServerConnection:
@@ -67,7 +81,7 @@ class ServerConnection:
         self.service = service
         self.conn_id = conn_id
         self.product = product
-        #: Answer plain GetAgentSessionInfo REQUESTs from the bytes (same bytes as the general path,
+        #: Answer plain REQUESTs of the lane's functions from the bytes (same bytes as the general path,
         #: which tests compare by switching this off).
         self.fast_lane = fast_lane
         self.proto = Connection(Role.SERVER)
@@ -126,8 +140,9 @@ class ServerConnection:
                 if request is None:
                     raise
                 self._handling = None
-                if not isinstance(request, m.Request):  # the fast lane's parameters
-                    request = _request(request[3], _body(*request[5:]))
+                if not isinstance(request, m.Request):  # the fast lane's frame: (its lane, its values)
+                    lane, values = request
+                    request = _request(values[3], lane[3](*values[5:]))
                 log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
                 self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
 
@@ -135,17 +150,19 @@ class ServerConnection:
         proto = self.proto
         self.more = False
         last = self.frames_in + FRAMES_PER_TURN
+        take = proto.take_fixed_request if self.fast_lane else None
         while True:
             if self.frames_in >= last:  # this turn's share: the rest waits for the next one
                 self.more = True
                 self._handling = None
                 return True
-            if self.fast_lane:
-                values = proto.take_fixed_request(_FRAME, _LENGTH, _GASI)
+            if take is not None:
+                for lane in _LANES:
+                    values = take(lane[1], lane[2], lane[0])
+                    if values is not None:
+                        break
                 if values is not None:
-                    self.frames_in += 1
-                    self._handling = values
-                    if not self._lane(values, now()):
+                    if not self._lanes(lane, values, now, last):
                         return False
                     continue
             self._handling = None
@@ -182,23 +199,50 @@ class ServerConnection:
             return False
         return True
 
-    def _lane(self, values: tuple[int, ...], now: float) -> bool:
-        sequence = values[3]
-        params = values[5:]
-        body = _body(*params)
-        answer = self.service.session_info_direct(self.conn_id, body, now)
-        if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
-            return self._general(_request(sequence, body), now)
-        frames, (request_id, result, data, init_context, hdevice, open_context) = answer
-        if frames:
-            self._emit(frames)
-        # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
-        self._own.append(
-            _pack_response(_LENGTH, _RESPONSE, 0, sequence, request_id, *params)
-            + _line_reply_frame(init_context, params[1], hdevice, open_context, request_id, result, params[4], data)
-        )
-        self.lane_answers += 1
-        return True
+    def _lanes(self, lane: tuple[Any, ...], values: tuple[int, ...], now: Callable[[], float], last: int) -> bool:
+        """The fast lane for ``values`` (a REQUEST of ``lane``'s function taken from the buffer) and each
+        lane REQUEST directly behind it, up to frame ``last`` of this turn; False when the connection must
+        end. Each request gets its own ``now()`` and the switch's guard (``answer_direct``); one it does
+        not let through is answered by the general path."""
+        take = self.proto.take_fixed_request
+        direct = self.service.answer_direct
+        conn_id = self.conn_id
+        own = self._own.append  # the list take_output swaps only between calls of process
+        answered = 0
+        try:
+            while True:
+                self.frames_in += 1
+                self._handling = (lane, values)
+                params = values[5:]
+                body = lane[3](*params)
+                at = now()
+                answer = direct(conn_id, lane[4], body, at)
+                if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
+                    if not self._general(_request(values[3], body), at):
+                        return False
+                else:
+                    before, (request_id, result, data, init_context, hdevice, open_context), after = answer
+                    if before:
+                        self._emit(before)
+                    # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
+                    own(
+                        lane[1].pack(lane[2], _RESPONSE, 0, values[3], request_id, *params)
+                        + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id, result,
+                                            params[lane[6]], data)
+                    )
+                    if after:
+                        self._emit(after)
+                    answered += 1
+                if self.frames_in >= last:
+                    return True
+                for lane in _LANES:
+                    values = take(lane[1], lane[2], lane[0])
+                    if values is not None:
+                        break
+                else:
+                    return True
+        finally:
+            self.lane_answers += answered
 
     def _emit(self, frames: Any) -> None:
         conn_id = self.conn_id

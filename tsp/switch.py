@@ -33,7 +33,7 @@ import attrs
 from protocol import fastpath
 from protocol import messages as m
 from protocol.constants import LineErr, ReqFunc
-from tsp import answers, dispatch
+from tsp import answers, calls, dispatch
 from tsp.batch import EVENTS_BATCH_BYTES, Batch, Outgoing
 from tsp.clock import Clock
 from tsp.dispatch import FUNCTIONS, MAX_ID_CHARS, MAX_REQUEST_ID, Kind, admit
@@ -47,7 +47,7 @@ from tsp.registry import Line, Registry
 
 __all__ = [
     "Outgoing", "Outcome", "PendingAdvance", "SwitchService", "MAX_REQUEST_ID", "MAX_ID_CHARS", "EVENTS_BATCH_BYTES",
-    "SwitchError",
+    "SwitchError", "LANE_FUNCS",
 ]
 
 log = logging.getLogger("tsp.switch")
@@ -89,6 +89,15 @@ _ALWAYS_SERVED = frozenset({int(ReqFunc.CLOSE), int(ReqFunc.SHUTDOWN)})  # they 
 _GASI = int(ReqFunc.GETAGENTSESSIONINFO)
 _DEBUG = logging.DEBUG
 _GASI_ROW = FUNCTIONS[_GASI]
+#: The functions the server's fast lane answers from the bytes (:meth:`SwitchService.answer_direct`):
+#: async getters whose parameters are plain DWORDs and whose LINE_REPLY carries the structure their row's
+#: handler makes (no own line rule, check, reply layout or synchronous errors).
+LANE_FUNCS: tuple[int, ...] = (_GASI, int(ReqFunc.GETQUEUEINFO), int(ReqFunc.GETAGENTINFO))
+for _func in LANE_FUNCS:
+    _row = FUNCTIONS[_func]
+    if not (_row.kind is Kind.ASYNC and _row.line_of is None and _row.check is None and _row.reply is None
+            and not _row.sync_errors and _row.struct_size is not None):
+        raise TypeError(f"Req_Func {_func} cannot take the fast lane")
 _NO_BATCH = Batch()  # session_info_direct: "nothing collected" (never filled)
 
 
@@ -140,6 +149,8 @@ class SwitchService:
         #: The §8 events and the TAPI 2.0 view's baseline (tsp/agent_events.py), fed by the fan-out.
         self.acd = self.fanout.acd = AcdEvents(model, self.registry)
         self._request_ids = itertools.count(1)
+        #: GetCallInfo's structures by what they are built from (tsp/calls.py AnswerMemo).
+        self.call_info_memo = calls.AnswerMemo()
 
     # --- the parts' settings, as attributes ----------------------------------------------------------
 
@@ -339,46 +350,56 @@ class SwitchService:
 
     # --- the fast lane's part ------------------------------------------------------------------------
 
-    def session_info_direct(
-        self, conn_id: int, body: m.GetAgentSessionInfo, now: float
-    ) -> tuple[tuple[Outgoing, ...], tuple[int, int, bytes, int, int, int]] | None:
-        """:meth:`handle` for a GetAgentSessionInfo REQUEST in the plain case, without the RESPONSE and
-        LINE_REPLY objects (the server's fast lane packs them from the returned values).
+    def answer_direct(
+        self, conn_id: int, row: dispatch.Function, body: Any, now: float
+    ) -> tuple[tuple[Outgoing, ...], tuple[int, int, bytes, int, int, int], tuple[Outgoing, ...]] | None:
+        """:meth:`handle` for a REQUEST of one of the fast lane's functions (:data:`LANE_FUNCS`: async,
+        their LINE_REPLY carries the structure the row's handler makes) in the plain case, without the
+        RESPONSE and LINE_REPLY objects (the server's fast lane packs them from the returned values).
 
         The plain case: no fault rule for the function, no held answer at the in-flight cap, debug
         logging off, and :func:`tsp.dispatch.admit` - the same guard the general path applies - lets it
         through. None (nothing done) otherwise: :meth:`handle` answers it, with the LINEERR it gets.
-        Else ``(frames, answer)``: ``frames`` go out first (what the clock advance produced, as
-        :meth:`handle` puts them before the answer; reading a session sets nothing in motion);
-        ``answer`` = (request ID for the RESPONSE, LINE_REPLY result, LINE_REPLY data, init_context,
-        hdevice, open_context)."""
+        Else ``(before, answer, after)``: ``before`` go out first (what the clock advance produced, as
+        :meth:`handle` puts them before the answer), ``after`` behind the answer (what the handler set in
+        motion: nothing, for these getters); ``answer`` = (request ID for the RESPONSE, LINE_REPLY
+        result, LINE_REPLY data - the row's own handler's -, init_context, hdevice, open_context)."""
+        req_func = row.req_func
         held = self.held
-        if not held.clear_for(conn_id, _GASI) or log.isEnabledFor(_DEBUG):
+        if not held.clear_for(conn_id, req_func) or log.isEnabledFor(_DEBUG):
             return None
         try:
-            line = admit(self, self.registry.conns[conn_id], body, _GASI, _GASI_ROW)
+            line = admit(self, self.registry.conns[conn_id], body, req_func, row)
         except SwitchError:
             return None
         model = self.model
-        if not held.empty:
+        inside = row is _GASI_ROW and held.empty
+        if inside:  # the model advances inside session_figures; its events are fanned out below, first
+            batch = _NO_BATCH
+            model_now = model.now
+            if now < model_now:
+                now = model_now
+        else:
             batch = Batch()
             now = self._advance(now, batch)
-        else:  # the model advances inside session_wire_values; its events are fanned out below
-            batch = _NO_BATCH
-            now = max(now, model.now)
         try:
-            data = answers.session_info_bytes(model, body.h_agent_session, body.agent_session_info_size, now)
+            data = row.handler(self, line, body, now)  # type: ignore[misc]
             result = 0
         except SwitchError as err:
-            log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, "GetAgentSessionInfo", err.lineerr.name, err.message)
+            log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, type(body).__name__, err.lineerr.name, err.message)
             result, data = int(err.lineerr), b""
-        if model.has_events():  # from the clock advance (reading a session sets nothing in motion): first out
-            if batch is _NO_BATCH:
+        after: tuple[Outgoing, ...] = ()
+        if model.has_events():
+            if inside:  # from the clock advance (reading a session sets nothing in motion): first out
                 batch = Batch()
-            self.fanout.fan_out(model.take_events(), batch)
-        frames = batch.frames() if batch is not _NO_BATCH else ()
+                self.fanout.fan_out(model.take_events(), batch)
+            else:  # set in motion by the handler: behind the answer, as in handle()
+                later = Batch()
+                self.fanout.fan_out(model.take_events(), later)
+                after = later.frames()
+        before = batch.frames() if batch is not _NO_BATCH else ()
         request_id = body.request_id or next(self._request_ids)
-        return frames, (request_id, result, data, line.app.init_context, line.hremote_line, line.open_context)
+        return before, (request_id, result, data, line.app.init_context, line.hremote_line, line.open_context), after
 
     # --- EmuAdvanceClock --------------------------------------------------------------------------
 

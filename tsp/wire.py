@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import operator
+import struct
 from typing import Any, Callable, Iterable
 
 import attrs
@@ -26,6 +27,7 @@ from protocol.structs import (
     AgentSessionInfo,
     AgentSessionList,
     QueueInfo,
+    decimal_to_cy,
     encode_struct,
     ole_from_us,
     wire_packer,
@@ -140,14 +142,40 @@ def queue_info(info: values.QueueInfo, total_size: int) -> QueueInfo:
     return QueueInfo(total_size=total_size, **_queue_fields(info))
 
 
+def _wire_getter(wire_cls: type, table: dict[str, str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The model fields of ``table`` in the wire structure's field order (after the sizes)."""
+    return operator.attrgetter(*(table[f.name] for f in attrs.fields(wire_cls) if f.name not in _SIZES))
+
+
+_pack_agent = wire_packer(AgentInfo)
+_agent_wire = _wire_getter(AgentInfo, AGENT_INFO_FIELDS)
+_AGENT_RATE = [f.name for f in attrs.fields(AgentInfo) if f.name not in _SIZES].index("overall_call_rate")
+_AI_SIZE = AgentInfo.FIXED_SIZE
+_pack_queue = wire_packer(QueueInfo)
+_queue_wire = _wire_getter(QueueInfo, QUEUE_INFO_FIELDS)
+_QI_SIZE = QueueInfo.FIXED_SIZE
+
+
 def agent_info_bytes(info: values.AgentInfo, total_size: int) -> bytes:
-    """:func:`agent_info`, encoded."""
-    return encode_struct(agent_info(info, total_size))
+    """:func:`agent_info`, encoded: the model's figures packed in wire form (the CURRENCY rate by the
+    codec's own adapter) without the structure object - the same bytes as ``encode_struct(agent_info(info,
+    total_size))`` (tests/unit/test_wire.py), which also words the error when a value does not fit."""
+    figures = list(_agent_wire(info))
+    try:
+        figures[_AGENT_RATE] = decimal_to_cy(figures[_AGENT_RATE])
+        return _pack_agent(total_size, _AI_SIZE, _AI_SIZE, *figures)
+    except (struct.error, TypeError, ValueError, ArithmeticError):
+        return encode_struct(agent_info(info, total_size))
 
 
 def queue_info_bytes(info: values.QueueInfo, total_size: int) -> bytes:
-    """:func:`queue_info`, encoded."""
-    return encode_struct(queue_info(info, total_size))
+    """:func:`queue_info`, encoded: the model's figures packed as they are (all DWORDs) - the same bytes
+    as ``encode_struct(queue_info(info, total_size))`` (tests/unit/test_wire.py), which also words the
+    error when a value does not fit."""
+    try:
+        return _pack_queue(total_size, _QI_SIZE, _QI_SIZE, *_queue_wire(info))
+    except (struct.error, TypeError):
+        return encode_struct(queue_info(info, total_size))
 
 
 @functools.lru_cache(maxsize=None)

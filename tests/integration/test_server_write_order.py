@@ -1,4 +1,5 @@
-"""Wire order over TCP when the server's reader writes answers itself and the socket takes only part.
+"""Wire order over TCP when the server's reader writes answers itself and the socket takes only part,
+and reads what is already waiting itself (the direct reads).
 
 ``tsp.server`` writes what one read produced with one non-blocking write; what the socket does not take
 stays queued for the writer task. A client that sends thousands of requests at once before it reads
@@ -57,8 +58,11 @@ async def test_answers_keep_their_order_when_the_socket_takes_only_part_of_them(
         frames = [proto.send(m.Request(first, m.GetGroupList(h_line=hline, request_id=1)))]
         for i in range(2, REQUESTS + 1):
             frames.append(proto.send(m.Request(proto.next_sequence(), m.GetGroupList(h_line=hline, request_id=i))))
+        direct = emu.server.direct_reads
         await stream.send_all(b"".join(frames))  # ~290 KB of requests; nothing read meanwhile
         await _read_until(stream, proto, log, lambda log: len(log) >= 2 * REQUESTS)
+        # the bytes already waiting behind a full read were read without trio (tsp/server.py DIRECT_READS)
+        assert emu.server.direct_reads > direct
 
         responses = [x for kind, x in log if kind == "response"]
         replies = [x for kind, x in log if kind == "reply"]

@@ -23,12 +23,13 @@ def test_server_bench_rows_and_sweep() -> None:
         run("server.py", "--quick", "--json", "--sweep", "--sweep-in-flight", "4",
             "--sweep-connections", "3", "--sweep-agents", "30")
     )
-    rows = {row["load"]: row for row in result["rows"]}
-    assert set(rows) == {"sequential", "64 in flight", "50 connections"}
-    for row in rows.values():
+    rows = {(row["workload"], row["load"]): row for row in result["rows"]}
+    loads = ("sequential", "64 in flight", "50 connections")
+    assert set(rows) == {(w, load) for w in ("session", "call", "mixed") for load in loads}
+    for (workload, _), row in rows.items():
         assert row["tsp"] > 0 and row["floor"] > 0
         assert row["ratio"] == row["tsp"] / row["floor"]
-        assert 0 < row["target"] < 1
+        assert (0 < row["target"] < 1) if workload == "session" else row["target"] is None
     sweep = {(row["axis"], row["connections"], row["in_flight"], row.get("agents")) for row in result["sweep"]}
     assert sweep == {("in flight", 1, 4, None), ("connections", 3, 1, None), ("agents", 1, 64, 30)}
     assert all(row["tsp"] > 0 and row["floor"] > 0 for row in result["sweep"])
@@ -36,11 +37,14 @@ def test_server_bench_rows_and_sweep() -> None:
 
 def test_server_bench_table() -> None:
     lines = run("server.py", "--quick").strip().splitlines()
-    assert lines[1].split() == ["load", "tsp", "/s", "echo", "floor", "/s", "of", "floor", "target"]
-    loads = [line[:16].strip() for line in lines[2:5]]
-    assert loads == ["sequential", "64 in flight", "50 connections"]
+    assert lines[1].split() == ["request", "load", "tsp", "/s", "echo", "floor", "/s", "of", "floor", "target"]
+    rows = [(line[:22].strip(), line[22:38].strip()) for line in lines[2:11]]
+    loads = ["sequential", "64 in flight", "50 connections"]
+    assert rows == [(request, load) for request in ("GetAgentSessionInfo", "GetCallInfo", "mixed") for load in loads]
     for line in lines[2:5]:
         assert line.split()[-1] in ("ok", "MISSED") and "%" in line
+    for line in lines[5:11]:
+        assert line.split()[-1] == "-" and "%" in line
 
 
 def test_codec_bench_totals_and_reference_table() -> None:
@@ -65,5 +69,5 @@ def test_codec_bench_totals_and_reference_table() -> None:
 
 def test_server_pipeline_breakdown() -> None:
     cost = json.loads(run("server.py", "--pipeline", "--quick", "--json"))
-    assert set(cost) == {"whole", "decode", "handle", "model", "send"}
+    assert set(cost) == {"whole", "decode", "handle", "model", "send", "lane", "lane_mixed"}
     assert all(value > 0 for value in cost.values())

@@ -20,6 +20,7 @@ from protocol.messages import (
     GetAgentInfo,
     GetAgentSessionInfo,
     GetAgentSessionList,
+    GetQueueInfo,
     Hello,
     Initialize,
     Open,
@@ -279,6 +280,14 @@ _step = st.one_of(
         st.integers(0, 0xFFFFFFFF),
     ),
     st.tuples(st.just("state"), st.sampled_from([1, 2, 4, 8, 16, 32])),
+    st.tuples(
+        st.sampled_from(["queue", "agent"]),
+        st.sampled_from([0, 5, 0x80000000]),
+        st.sampled_from(["line", "old", "foreign", 0]),
+        st.sampled_from([0, 1, 2, 3, 99, "agent"]),  # queue IDs; "agent": the agent handle
+        st.sampled_from([0, 40, 83, 84, 100, 200, MAX_STRUCT_SIZE + 1]),
+        st.integers(0, 0xFFFFFFFF),
+    ),
     st.tuples(st.just("advance"), st.floats(0, 120)),
     st.tuples(st.just("clock"), st.floats(0, 120)),  # time passes unseen: the next request advances the model
     st.tuples(st.just("offer"), st.floats(1, 60)),
@@ -287,7 +296,7 @@ _step = st.one_of(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(_step, min_size=1, max_size=25), chunks=st.lists(st.integers(0, 10_000), max_size=6))
-def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunks: list[int]) -> None:
+def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunks: list[int]) -> None:  # noqa: C901
     fast, general, h = pair()
     group = fast.model.scenario.groups[0].id
     pending = b""
@@ -308,6 +317,10 @@ def test_random_streams_give_identical_bytes(steps: list[tuple[Any, ...]], chunk
                 h_agent_session=h[session] if isinstance(session, str) else session,
                 agent_session_info_context=ctx ^ 0xFFFF, agent_session_info_size=size,
             )
+        elif step[0] in ("queue", "agent"):
+            _, rid, line, target, size, ctx = step
+            pending += other(step[0], seq, request_id=rid, context=ctx, h_line=h[line] if isinstance(line, str) else line,
+                             target=h[target] if isinstance(target, str) else target, struct_context=ctx ^ 0xFF, size=size)
         elif step[0] == "state":
             pending += encode(Request(seq, SetAgentSessionState(
                 request_id=seq, h_line=h["line"], h_agent_session=h["session"], agent_session_state=step[1])))
@@ -332,7 +345,7 @@ def test_a_bug_on_the_lane_meets_the_one_internal_error_handler(monkeypatch: Any
     def broken(*args: Any) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(fast.service, "session_info_direct", broken)
+    monkeypatch.setattr(fast.service, "answer_direct", broken)
     out = fast.feed(0, gasi(60, request_id=60, h_line=h["line"], h_agent_session=h["session"]))
     assert b"<end>" not in out  # the connection goes on
     assert struct.unpack_from("<LHHLL", out)[1:] == (FrameKind.RESPONSE, 0, 60, LineErr.OPERATIONFAILED)
@@ -360,3 +373,61 @@ def test_a_long_read_is_handled_in_turns_with_the_same_bytes() -> None:
     out = same(fast2, general2, 0, data)
     assert (fast2.turns, general2.turns) == (2, 2)
     assert out.count(struct.pack("<HH", 2, 0)) >= n  # a RESPONSE per request (and the LINE_REPLYs)
+
+
+def other(kind: str, sequence: int, *, target: int, struct_context: int = 0, size: int | None = None, **fields: int) -> bytes:
+    """A GetQueueInfo (``kind`` "queue", ``target`` the queue ID) or GetAgentInfo ("agent", the hAgent)."""
+    if kind == "queue":
+        body: Any = GetQueueInfo(queue_id=target, queue_info_context=struct_context, **fields,
+                                 **({} if size is None else {"queue_info_size": size}))
+    else:
+        body = GetAgentInfo(h_agent=target, agent_info_context=struct_context, **fields,
+                            **({} if size is None else {"agent_info_size": size}))
+    return encode(Request(sequence, body))
+
+
+def test_queue_and_agent_info_take_the_lane_with_the_general_paths_bytes() -> None:
+    """GetQueueInfo and GetAgentInfo are lane functions too (tsp.switch.LANE_FUNCS): the plain ones are
+    answered by the lane - counted - with the general path's bytes, mixed with GetAgentSessionInfo."""
+    fast, general, h = pair()
+    data = b""
+    for s in range(1, 31):
+        data += other("queue", 3 * s, target=1 + s % 3, request_id=3 * s, context=s, h_line=h["line"], struct_context=7)
+        data += other("agent", 3 * s + 1, target=h["agent"], request_id=3 * s + 1, context=s, h_line=h["line"])
+        data += gasi(3 * s + 2, request_id=3 * s + 2, h_line=h["line"], h_agent_session=h["session"])
+    out = same(fast, general, 0, data, (500, 5000))
+    assert (fast.lane_answers, general.lane_answers) == (90, 0)
+    assert len(out) > 90 * 72
+
+
+def test_queue_and_agent_info_refusals_give_the_general_paths_bytes() -> None:
+    fast, general, h = pair()
+    cases = [
+        ("queue", dict(target=99)),  # no such queue: LINE_REPLY with the LINEERR (the handler's)
+        ("queue", dict(target=0)),
+        ("queue", dict(target=1, size=0)),
+        ("queue", dict(target=1, size=MAX_STRUCT_SIZE + 1)),
+        ("queue", dict(target=1, h_line=h["foreign"])),
+        ("queue", dict(target=1, h_line=h["old"])),
+        ("queue", dict(target=1, request_id=0x80000000)),
+        ("queue", dict(target=1, request_id=0)),
+        ("agent", dict(target=123_456)),  # unknown hAgent
+        ("agent", dict(target=h["agent"], size=1)),
+        ("agent", dict(target=h["agent"], h_line=999)),
+        ("agent", dict(target=h["agent"], request_id=0)),
+    ]
+    for seq, (kind, change) in enumerate(cases, start=200):
+        fields: dict[str, Any] = dict(request_id=seq, context=5, h_line=h["line"])
+        fields.update(change)
+        assert same(fast, general, 0, other(kind, seq, **fields)), (kind, change)
+    # the lane: unknown queue 99, queue 0, hAgent 123456 (LINE_REPLY errors) and the two request IDs 0
+    assert fast.lane_answers == 5
+
+
+def test_faults_on_queue_info_leave_it_to_the_general_path() -> None:
+    rules = ({"function": int(ReqFunc.GETQUEUEINFO), "mode": "error", "error": "RESOURCEUNAVAIL", "probability": 0.5},)
+    fast, general, h = pair(rules=rules)
+    data = b"".join(other("queue", s, target=1, request_id=s, h_line=h["line"]) for s in range(1, 21))
+    data += b"".join(other("agent", s, target=h["agent"], request_id=s, h_line=h["line"]) for s in range(21, 31))
+    same(fast, general, 0, data)
+    assert fast.lane_answers == 10  # only GetAgentInfo: the rule's function always goes the general way

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from protocol.structs import (
     QueueEntry,
@@ -183,3 +185,36 @@ def test_the_model_imports_no_wire_layer(module):
     # protocol.constants is the TAPI vocabulary (enum names and numbers); nothing else of protocol/
     assert {m for m in imported if m == "protocol" or m.startswith("protocol.")} <= {"protocol.constants"}
     assert "tsp.wire" not in imported and "tsp.switch" not in imported
+
+
+_dword = st.one_of(st.integers(0, 0xFFFFFFFF), st.sampled_from([-1, 0x100000000, 2**70]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    state=st.sampled_from([1, 2, 4, 8, 0x20, 0x40, 3, 0]), nxt=st.sampled_from([0, 2, 8, 7]), period=_dword,
+    rate=st.one_of(st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False),
+                   st.sampled_from([Decimal("1e20"), Decimal("0.00001"), Decimal("NaN")])),
+    counts=st.lists(_dword, min_size=6, max_size=6), size=st.sampled_from([56, 100, 0x40000]),
+)
+def test_agent_info_bytes_are_the_objects_bytes(state, nxt, period, rate, counts, size):
+    """The packed poll path of LINEAGENTINFO == encode_struct of the object, or the same error."""
+    info = values.AgentInfo(state, nxt, period, rate, *counts)
+    _same_or_same_error(lambda: wire.agent_info_bytes(info, size), lambda: encode_struct(wire.agent_info(info, size)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(figures=st.lists(_dword, min_size=10, max_size=10), size=st.sampled_from([52, 60, 0x40000]))
+def test_queue_info_bytes_are_the_objects_bytes(figures, size):
+    info = values.QueueInfo(*figures)
+    _same_or_same_error(lambda: wire.queue_info_bytes(info, size), lambda: encode_struct(wire.queue_info(info, size)))
+
+
+def _same_or_same_error(fast, oracle):
+    try:
+        expected = oracle()
+    except Exception as exc:  # noqa: BLE001 - the path under test must fail the same way
+        with pytest.raises(type(exc)):
+            fast()
+        return
+    assert fast() == expected
