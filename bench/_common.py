@@ -15,7 +15,7 @@ from typing import Any
 
 import trio
 
-from protocol import Hello, encode
+from protocol import CLOSED, NEED_DATA, Connection, Events, Hello, LineReply, Response, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,3 +101,46 @@ def stop_process(proc: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+# --- setting a connection up through the protocol library (checked answers) -------------------------------
+
+
+class ServerFailed(RuntimeError):
+    """The server closed the connection, sent an ERROR frame or refused the setup."""
+
+
+async def exchange(stream: trio.SocketStream, conn: Connection, frame: Any) -> list[Any]:
+    """Send one frame through ``conn`` and collect frames until its answer (and LINE_REPLY) arrived."""
+    await stream.send_all(conn.send(frame))
+    got: list[Any] = []
+    want_reply = False
+    while True:
+        event = conn.next_event()
+        if event is NEED_DATA:
+            data = await stream.receive_some(65536)
+            conn.receive_data(data)
+            continue
+        if event is CLOSED:
+            raise ServerFailed("connection closed during setup")
+        got.append(event)
+        if isinstance(frame, Hello) and isinstance(event, Hello):
+            return got
+        if isinstance(event, Response):
+            if not getattr(frame.body, "ASYNC", False) or not 0 < event.result <= 0x7FFFFFFF:
+                return got
+            want_reply = True
+        if want_reply and isinstance(event, Events) and any(isinstance(r, LineReply) for r in event.records):
+            return got
+
+
+def reply_value(frames: list[Any]) -> Any:
+    """The value of the LINE_REPLY among ``frames`` (ServerFailed if it failed or is missing)."""
+    for frame in frames:
+        if isinstance(frame, Events):
+            for rec in frame.records:
+                if isinstance(rec, LineReply):
+                    if rec.result:
+                        raise ServerFailed(f"LINE_REPLY failed with {rec.result:#x}")
+                    return rec.value
+    raise ServerFailed(f"no LINE_REPLY in {frames!r}")

@@ -41,10 +41,8 @@ sys.path.insert(0, str(ROOT))
 import trio  # noqa: E402
 
 import client  # noqa: E402
-from bench._common import run_floor, start_process, stop_process  # noqa: E402
+from bench._common import ServerFailed, exchange, reply_value, run_floor, start_process, stop_process  # noqa: E402
 from protocol import (  # noqa: E402
-    CLOSED,
-    NEED_DATA,
     AgentSessionInfo,
     AgentSessionList,
     Connection,
@@ -75,14 +73,10 @@ _FRAME_HEADER = struct.Struct("<LHHL")
 _RECORD_MSG = struct.Struct("<LLLLL")  # TotalSize .. Msg of an ASYNCEVENTMSG
 
 
-class ServerFailed(RuntimeError):
-    """The server closed the connection, sent an ERROR frame or refused the setup."""
-
-
 # --- canned bytes of one exchange (the floor) -------------------------------------------------------------
 
 
-def canned_exchange() -> tuple[bytes, bytes]:
+def cannedexchange() -> tuple[bytes, bytes]:
     """(REQUEST frame, RESPONSE + EVENTS frames) of one GetAgentSessionInfo, as the real codec writes them."""
     body = GetAgentSessionInfo(h_line=1, h_agent_session=21, agent_session_info_context=21)
     request = encode(Request(1, body))
@@ -96,40 +90,6 @@ def canned_exchange() -> tuple[bytes, bytes]:
 # --- the raw client ---------------------------------------------------------------------------------------
 
 
-async def _exchange(stream: trio.SocketStream, conn: Connection, frame: Any) -> list[Any]:
-    """Send one frame through ``conn`` and collect frames until its answer (and LINE_REPLY) arrived."""
-    await stream.send_all(conn.send(frame))
-    got: list[Any] = []
-    want_reply = False
-    while True:
-        event = conn.next_event()
-        if event is NEED_DATA:
-            conn.receive_data(await stream.receive_some(65536))
-            continue
-        if event is CLOSED:
-            raise ServerFailed("connection closed during setup")
-        got.append(event)
-        if isinstance(frame, Hello) and isinstance(event, Hello):
-            return got
-        if isinstance(event, Response):
-            if not getattr(frame.body, "ASYNC", False) or not 0 < event.result <= 0x7FFFFFFF:
-                return got
-            want_reply = True
-        if want_reply and isinstance(event, Events) and any(isinstance(r, LineReply) for r in event.records):
-            return got
-
-
-def _reply_value(frames: list[Any]) -> Any:
-    for frame in frames:
-        if isinstance(frame, Events):
-            for rec in frame.records:
-                if isinstance(rec, LineReply):
-                    if rec.result:
-                        raise ServerFailed(f"LINE_REPLY failed with {rec.result:#x}")
-                    return rec.value
-    raise ServerFailed(f"no LINE_REPLY in {frames!r}")
-
-
 async def open_raw(host: str, port: int, floor: bool) -> tuple[trio.SocketStream, bytes]:
     """Connect and return (stream, the GetAgentSessionInfo REQUEST frame to repeat).
 
@@ -137,20 +97,20 @@ async def open_raw(host: str, port: int, floor: bool) -> tuple[trio.SocketStream
     Initialize, Open line 0, CreateAgent 1001, GetAgentSessionList - and one checked exchange."""
     stream = await trio.open_tcp_stream(host, port)
     conn = Connection(Role.CLIENT)
-    await _exchange(stream, conn, Hello(product="bench/client.py raw"))
+    await exchange(stream, conn, Hello(product="bench/client.py raw"))
     if floor:
-        return stream, canned_exchange()[0]
+        return stream, cannedexchange()[0]
     seq = conn.next_sequence
-    init = (await _exchange(stream, conn, Request(seq(), Initialize(friendly_name="raw", module_name="raw"))))[-1]
-    line = (await _exchange(stream, conn, Request(seq(), Open(h_line_app=init.body.h_line_app, device_id=0))))[-1]
+    init = (await exchange(stream, conn, Request(seq(), Initialize(friendly_name="raw", module_name="raw"))))[-1]
+    line = (await exchange(stream, conn, Request(seq(), Open(h_line_app=init.body.h_line_app, device_id=0))))[-1]
     h_line = line.body.h_line
-    frames = await _exchange(stream, conn, Request(seq(), CreateAgent(h_line=h_line, agent_id="1001", pin="1234")))
-    h_agent = _reply_value(frames)
-    frames = await _exchange(stream, conn, Request(seq(), GetAgentSessionList(h_line=h_line, h_agent=h_agent)))
-    sessions: AgentSessionList = _reply_value(frames)
+    frames = await exchange(stream, conn, Request(seq(), CreateAgent(h_line=h_line, agent_id="1001", pin="1234")))
+    h_agent = reply_value(frames)
+    frames = await exchange(stream, conn, Request(seq(), GetAgentSessionList(h_line=h_line, h_agent=h_agent)))
+    sessions: AgentSessionList = reply_value(frames)
     handle = sessions.entries[0].hagent_session
     body = GetAgentSessionInfo(h_line=h_line, h_agent_session=handle, agent_session_info_context=handle)
-    info = _reply_value(await _exchange(stream, conn, Request(seq(), body)))
+    info = reply_value(await exchange(stream, conn, Request(seq(), body)))
     if not isinstance(info, AgentSessionInfo):
         raise ServerFailed(f"GetAgentSessionInfo answered {info!r}")
     return stream, encode(Request(seq(), body))
@@ -296,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_floor:
-        run_floor(canned_exchange()[1])
+        run_floor(cannedexchange()[1])
         return 0
     seconds = 0.2 if args.quick else args.seconds
     rounds = 1 if args.quick else max(1, args.rounds)

@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 import trio  # noqa: E402
 
-from bench._common import run_floor, start_process, stop_process  # noqa: E402
+from bench._common import ServerFailed, exchange, reply_value, run_floor, start_process, stop_process  # noqa: E402
 from protocol import (  # noqa: E402
     CLOSED,
     NEED_DATA,
@@ -101,34 +101,6 @@ def canned_answer() -> bytes:
 # --- the load client -------------------------------------------------------------------------------------
 
 
-class ServerFailed(RuntimeError):
-    """The server closed the connection or sent an ERROR frame during the run."""
-
-
-async def _exchange(stream: trio.SocketStream, conn: Connection, frame: Any) -> list[Any]:
-    """Send one frame through ``conn`` and collect frames until its answer (and LINE_REPLY) arrived."""
-    await stream.send_all(conn.send(frame))
-    got: list[Any] = []
-    want_reply = False
-    while True:
-        event = conn.next_event()
-        if event is NEED_DATA:
-            data = await stream.receive_some(65536)
-            conn.receive_data(data)
-            continue
-        if event is CLOSED:
-            raise ServerFailed("connection closed during setup")
-        got.append(event)
-        if isinstance(frame, Hello) and isinstance(event, Hello):
-            return got
-        if isinstance(event, Response):
-            if not getattr(frame.body, "ASYNC", False) or not 0 < event.result <= 0x7FFFFFFF:
-                return got
-            want_reply = True
-        if want_reply and isinstance(event, Events) and any(isinstance(r, LineReply) for r in event.records):
-            return got
-
-
 #: The request kinds measured (``--workloads``): the label and the Req_Funcs of the requests sent, in turn.
 WORKLOADS: dict[str, str] = {
     "session": "GetAgentSessionInfo",
@@ -155,18 +127,18 @@ async def open_load_connection(host: str, port: int, raw: bool) -> Setup:
     Initialize, Open line 0, CreateAgent 1001, GetAgentSessionList."""
     stream = await trio.open_tcp_stream(host, port)
     conn = Connection(Role.CLIENT)
-    await _exchange(stream, conn, Hello(product="bench/server.py"))
+    await exchange(stream, conn, Hello(product="bench/server.py"))
     if raw:
         return Setup(stream)
     setup = Setup(stream, conn)
     seq = conn.next_sequence
-    init = (await _exchange(stream, conn, Request(seq(), Initialize(friendly_name="bench", module_name="bench"))))[-1]
-    line = (await _exchange(stream, conn, Request(seq(), Open(h_line_app=init.body.h_line_app, device_id=0))))[-1]
+    init = (await exchange(stream, conn, Request(seq(), Initialize(friendly_name="bench", module_name="bench"))))[-1]
+    line = (await exchange(stream, conn, Request(seq(), Open(h_line_app=init.body.h_line_app, device_id=0))))[-1]
     setup.h_line = line.body.h_line
-    frames = await _exchange(stream, conn, Request(seq(), CreateAgent(h_line=setup.h_line, agent_id="1001", pin="1234")))
-    setup.h_agent = _reply_value(frames)
-    frames = await _exchange(stream, conn, Request(seq(), GetAgentSessionList(h_line=setup.h_line, h_agent=setup.h_agent)))
-    sessions: AgentSessionList = _reply_value(frames)
+    frames = await exchange(stream, conn, Request(seq(), CreateAgent(h_line=setup.h_line, agent_id="1001", pin="1234")))
+    setup.h_agent = reply_value(frames)
+    frames = await exchange(stream, conn, Request(seq(), GetAgentSessionList(h_line=setup.h_line, h_agent=setup.h_agent)))
+    sessions: AgentSessionList = reply_value(frames)
     setup.h_session = sessions.entries[0].hagent_session
     return setup
 
@@ -180,7 +152,7 @@ async def ring(setups: list[Setup]) -> None:
     for _ in range(3):
         first = setups[0]
         assert first.conn is not None
-        await _exchange(first.stream, first.conn, Request(first.conn.next_sequence(), EmuOfferCall(group_id=CALL_GROUP)))
+        await exchange(first.stream, first.conn, Request(first.conn.next_sequence(), EmuOfferCall(group_id=CALL_GROUP)))
         for setup in list(waiting):
             with trio.move_on_after(0.5):
                 setup.h_call = await _new_call(setup)
@@ -228,9 +200,9 @@ async def checked_requests(setup: Setup, workload: str) -> list[bytes]:
     frames = []
     for body in workload_bodies(workload, setup):
         seq = conn.next_sequence()
-        got = await _exchange(setup.stream, conn, Request(seq, body))
+        got = await exchange(setup.stream, conn, Request(seq, body))
         if getattr(body, "ASYNC", False):
-            value = _reply_value(got)
+            value = reply_value(got)
             if not isinstance(value, body.STRUCT):
                 raise ServerFailed(f"{type(body).__name__} answered {value!r}")
         elif got[-1].result != 0:
@@ -277,17 +249,6 @@ async def _raw_answer(stream: trio.SocketStream, asynchronous: bool) -> bytes:
                 total, _i, _c, _h, msg = _RECORD_MSG.unpack_from(frame, 12)
                 if msg == LineMsg.REPLY:
                     return bytes(out + frame)
-
-
-def _reply_value(frames: list[Any]) -> Any:
-    for frame in frames:
-        if isinstance(frame, Events):
-            for rec in frame.records:
-                if isinstance(rec, LineReply):
-                    if rec.result:
-                        raise ServerFailed(f"LINE_REPLY failed with {rec.result:#x}")
-                    return rec.value
-    raise ServerFailed(f"no LINE_REPLY in {frames!r}")
 
 
 class Counter:
@@ -414,8 +375,8 @@ def pipeline_cost(requests: int = 20_000) -> dict[str, float]:
 
     h_app = call(Initialize())[0].body.h_line_app
     h_line = call(Open(h_line_app=h_app, device_id=0))[0].body.h_line
-    h_agent = _reply_value(call(CreateAgent(h_line=h_line, agent_id="1001", pin="1234")))
-    sessions = _reply_value(call(GetAgentSessionList(h_line=h_line, h_agent=h_agent)))
+    h_agent = reply_value(call(CreateAgent(h_line=h_line, agent_id="1001", pin="1234")))
+    sessions = reply_value(call(GetAgentSessionList(h_line=h_line, h_agent=h_agent)))
     body = GetAgentSessionInfo(h_line=h_line, h_agent_session=sessions.entries[0].hagent_session)
     batch = encode(Request(1, body)) * 64
     request = Request(1, body)
@@ -660,9 +621,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print()
         print(f"{'axis':<12}{'conns':>6}{'in flight':>10}{'agents':>8}{'tsp /s':>10}{'floor /s':>10}{'of floor':>10}{'us/req':>8}")
         for row in result["sweep"]:
+            cost = f"{1e6 / row['tsp']:.1f}" if row["tsp"] else "none"  # no reply completed in the row's time
             print(
                 f"{row['axis']:<12}{row['connections']:>6}{row['in_flight']:>10}{row.get('agents', 20):>8}"
-                f"{row['tsp']:>10,.0f}{row['floor']:>10,.0f}{row['tsp'] / row['floor']:>9.1%}{1e6 / row['tsp']:>8.1f}"
+                f"{row['tsp']:>10,.0f}{row['floor']:>10,.0f}{row['tsp'] / row['floor']:>9.1%}{cost:>8}"
             )
     return result
 

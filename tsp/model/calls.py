@@ -534,9 +534,9 @@ class CallsMixin:
     def address_agent(self, line: int, address: int) -> AgentRec | None:
         """§8.2: the agent whose ``home`` is (line, address), else the agent of the oldest not-ENDED
         session there, else None."""
-        for agent in self._agents.values():
-            if agent.home == (line, address):
-                return agent
+        agent = self._by_home.get((line, address))
+        if agent is not None:
+            return agent
         for h in self._by_line[line] if 0 <= line < self._lines else ():
             s = self._sessions[h]
             if s.address == address and s.state is not AgentSessionState.ENDED:

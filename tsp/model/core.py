@@ -113,10 +113,15 @@ class Switch(CallsMixin, StatsMixin):
         self._agents_by_id: dict[str, AgentRec] = {}
         self._sessions: dict[int, SessionRec] = {}
         self._by_line: list[list[int]] = [[] for _ in range(self._lines)]
+        #: (line, address) -> the agent whose scenario ``home`` it is (agents are never removed; homes come
+        #: only from the scenario), so §8.2's lookup does not walk every agent.
+        self._by_home: dict[tuple[int, int], AgentRec] = {}
         for spec in scenario.agents:
             agent = self._new_agent(spec.id, spec.pin, to_us(spec.answer_delay), to_us(spec.wrapup), 0)
             agent.answer = spec.answer
             agent.home = spec.home
+            if spec.home is not None:
+                self._by_home.setdefault(spec.home, agent)  # the first agent with that home (file order)
             for sess in spec.sessions:
                 self._push(to_us(sess.at), K.SESSION, (agent, sess))
         for call in scenario.calls:
