@@ -139,7 +139,6 @@ _AGENT_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         summary="every ACD group of the switch (the buffer grows until the list fits).",
         reply=AgentGroupList,
         size_field="group_list_size",
-        fixed={"group_list_context": 0},
         grows=True,
     ),
     LineFunction(
@@ -149,7 +148,6 @@ _AGENT_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         summary="the queues of the ACD group (the buffer grows until the list fits).",
         reply=QueueList,
         size_field="queue_list_size",
-        fixed={"queue_list_context": 0},
         grows=True,
     ),
     LineFunction(

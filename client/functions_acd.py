@@ -63,7 +63,6 @@ ACD_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         summary="the activities the address's agent may report (the buffer grows until the list fits).",
         reply=AgentActivityList,
         size_field="activity_list_size",
-        fixed={"activity_list_context": 0},
         grows=True,
     ),
     LineFunction(
@@ -74,7 +73,6 @@ ACD_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         summary="the agent handler's LINEAGENTCAPS for this line's device (the buffer grows until it fits).",
         reply=AgentCaps,
         size_field="agent_caps_size",
-        fixed={"agent_caps_context": 0},
         grows=True,
         from_line=CAPS_FIELDS,
     ),
@@ -85,7 +83,6 @@ ACD_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         summary="the groups the address's agent may log into (the buffer grows until the list fits).",
         reply=AgentGroupList,
         size_field="group_list_size",
-        fixed={"group_list_context": 0},
         grows=True,
     ),
     LineFunction(
@@ -95,7 +92,6 @@ ACD_FUNCTIONS: Final[tuple[LineFunction, ...]] = (
         summary="the address's LINEAGENTSTATUS: groups, state, next state, activity (the buffer grows until it fits).",
         reply=AgentStatus,
         size_field="agent_status_size",
-        fixed={"agent_status_context": 0},
         grows=True,
     ),
     LineFunction(
