@@ -90,10 +90,13 @@ async def test_server_killed_mid_request_then_reconnect(tmp_path: Path) -> None:
 async def fake_server(stream: trio.abc.Stream, answer_first: int, then: str) -> None:
     """Answer HELLO and the first ``answer_first`` requests (Initialize, Negotiate, Open...) as a real
     server would (by echoing them with result 0 and handles filled), then either send half of the next
-    RESPONSE and close (``then == "half"``) or read and never answer (``"silent"``)."""
+    RESPONSE and close (``then == "half"``), read and never answer (``"silent"``) or never read again
+    (``"deaf"``)."""
     proto = Connection(Role.SERVER)
     answered = 0
     while True:
+        if then == "deaf" and answered >= answer_first:
+            await trio.sleep_forever()
         data = await stream.receive_some(65536)
         if not data:
             return
@@ -149,6 +152,35 @@ async def test_a_silent_server_is_a_timeout_not_a_hang(autojump_clock: trio.test
                 await line.get_group_list(timeout=120)
             assert trio.current_time() - start == pytest.approx(120)
             assert tapi.connection.pending_requests == 0 and not tapi.connection.closed
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_server_that_stops_reading_times_out_every_waiting_call(
+        autojump_clock: trio.testing.MockClock) -> None:
+    """A peer that stops reading (a lockstep stream: a write blocks until the peer reads): the writer task
+    is stuck in its write, yet each of 64 concurrent calls ends with TAPI_E_TIMEOUT at its own deadline,
+    and closing the connection does not wait for the peer."""
+    client_end, server_end = trio.testing.lockstep_stream_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(fake_server, server_end, 3, "deaf")
+        with trio.fail_after(60):
+            async with client.connect_stream(client_end, request_timeout=120) as tapi:
+                line = await tapi.open_line(0)
+                start = trio.current_time()
+                outcomes: list[BaseException] = []
+
+                async def one(timeout: float) -> None:
+                    try:
+                        await line.get_group_list(timeout=timeout)
+                    except TapiTimeoutError as exc:
+                        outcomes.append(exc)
+                        assert trio.current_time() - start == pytest.approx(timeout)
+
+                async with trio.open_nursery() as calls:
+                    for i in range(64):
+                        calls.start_soon(one, 5 + i % 4)
+                assert len(outcomes) == 64
+                assert tapi.connection.pending_requests == 0
         nursery.cancel_scope.cancel()
 
 
