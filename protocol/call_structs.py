@@ -296,21 +296,7 @@ class _VarStruct:
             if size == 0:
                 fields[name] = None
                 continue
-            if off + size > len(data):
-                raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes at offset {off} lie outside the {len(data)} bytes")
-            raw = data[off : off + size]
-            if kind == "str":
-                if size % 2 or raw[-2:] != b"\0\0":
-                    raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes are not a NUL-terminated UTF-16 string")
-                try:
-                    text = raw[:-2].decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _malformed(f"{cls.C_NAME}.{name}: invalid UTF-16: {exc}") from None
-                if "\x00" in text:
-                    raise _malformed(f"{cls.C_NAME}.{name}: NUL inside the string")
-                fields[name] = text
-            else:
-                fields[name] = raw
+            fields[name] = _var_part(cls.C_NAME, name, kind, data, off, size)
         return cls(**fields)
 
     @classmethod
@@ -354,22 +340,28 @@ class _VarStruct:
             if size == 0:
                 values.append(None)
                 continue
-            if off + size > n:
-                raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes at offset {off} lie outside the {n} bytes")
-            raw = data[off : off + size]
-            if kind == "str":
-                if size % 2 or raw[-2:] != b"\0\0":
-                    raise _malformed(f"{cls.C_NAME}.{name}: {size} bytes are not a NUL-terminated UTF-16 string")
-                try:
-                    text = raw[:-2].decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _malformed(f"{cls.C_NAME}.{name}: invalid UTF-16: {exc}") from None
-                if "\x00" in text:
-                    raise _malformed(f"{cls.C_NAME}.{name}: NUL inside the string")
-                values.append(text)
-            else:
-                values.append(raw)
+            values.append(_var_part(cls.C_NAME, name, kind, data, off, size))
         return cls._MAKE(v, adapted, values)
+
+
+def _var_part(c_name: str, name: str, kind: str, data: bytes, off: int, size: int) -> Any:
+    """One variable part (``size`` > 0 bytes at ``off``) as its value: a NUL-terminated UTF-16 string
+    (``kind == "str"``) or the bytes; malformed when outside ``data`` or not such a string. Both decoders
+    (the construct oracle and the struct fast path) read the parts through this one rule."""
+    if off + size > len(data):
+        raise _malformed(f"{c_name}.{name}: {size} bytes at offset {off} lie outside the {len(data)} bytes")
+    raw = data[off : off + size]
+    if kind != "str":
+        return raw
+    if size % 2 or raw[-2:] != b"\0\0":
+        raise _malformed(f"{c_name}.{name}: {size} bytes are not a NUL-terminated UTF-16 string")
+    try:
+        text = raw[:-2].decode("utf-16-le")
+    except UnicodeDecodeError as exc:
+        raise _malformed(f"{c_name}.{name}: invalid UTF-16: {exc}") from None
+    if "\x00" in text:
+        raise _malformed(f"{c_name}.{name}: NUL inside the string")
+    return text
 
 
 def _make(pyname: str, cname: str, doc: str) -> type:

@@ -105,6 +105,21 @@ def test_systemtime_and_bad_input() -> None:
         CallInfo.from_bytes(bytes(bad))
 
 
+@pytest.mark.parametrize(("damage", "words"), [
+    (lambda b, off, size: b.__setitem__(slice(off, off + 2), b"\0\0"), "NUL inside"),
+    (lambda b, off, size: struct.pack_into("<I", b, 112, size - 1), "NUL-terminated"),
+    (lambda b, off, size: b.__setitem__(slice(off + size - 2, off + size), b"c\0"), "NUL-terminated"),
+    (lambda b, off, size: b.__setitem__(slice(off, off + 2), b"\x00\xd8"), "invalid UTF-16"),
+], ids=["nul-inside", "odd-size", "no-terminator", "lone-surrogate"])
+def test_a_bad_string_part_is_refused_by_both_decoders(damage, words) -> None:  # type: ignore[no-untyped-def]
+    bad = bytearray(CallInfo.build(400, 0x30001, caller_id="ab").to_bytes())
+    size, off = struct.unpack_from("<II", bad, 112)  # dwCallerIDSize, dwCallerIDOffset
+    damage(bad, off, size)
+    for decode in (CallInfo.from_bytes, lambda d: construct_decode(CallInfo, d)):
+        with pytest.raises(RemoteProtocolError, match=words):
+            decode(bytes(bad))
+
+
 texts = st.none() | st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)
 
 
