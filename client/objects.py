@@ -136,6 +136,12 @@ async def _known(value: _T) -> _T:
 # --- small value objects --------------------------------------------------------------------------------------
 
 
+def _shown(value: object) -> str:
+    """``repr(value)`` for an error message, cut after 48 characters when longer than 60."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:48]}..."
+
+
 @attrs.frozen
 class ITAddress:
     """The address a session works on: line device ``device_id``, address ``address_id`` (always 0 here)."""
@@ -378,8 +384,7 @@ class ITAgentSession:
         if isinstance(state, int) and not isinstance(state, bool):
             line_state = ASST_TO_SESSION_STATE.get(int(state))
         if line_state is None:
-            shown = repr(state) if len(repr(state)) <= 60 else f"{repr(state)[:48]}..."
-            raise invalid_argument(f"put_State: state must be an AGENT_SESSION_STATE value (0..4), got {shown}")
+            raise invalid_argument(f"put_State: state must be an AGENT_SESSION_STATE value (0..4), got {_shown(state)}")
         await self._line.set_agent_session_state(
             self.handle, line_state, 0, timeout=self._line.tapi.request_timeout
         )
@@ -580,8 +585,7 @@ class ITAgent:
         if isinstance(state, int) and not isinstance(state, bool):
             wire = AS_TO_AGENT_STATE.get(int(state))
         if wire is None:
-            shown = repr(state) if len(repr(state)) <= 60 else f"{repr(state)[:48]}..."
-            raise invalid_argument(f"put_State: state must be AS_READY or AS_NOT_READY, got {shown}")
+            raise invalid_argument(f"put_State: state must be AS_READY or AS_NOT_READY, got {_shown(state)}")
         await self._line.set_agent_state_ex(self.handle, wire, timeout=self._line.tapi.request_timeout)
 
     async def put_MeasurementPeriod(self, period: int) -> None:
