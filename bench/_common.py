@@ -8,6 +8,7 @@ Imported as ``bench._common`` by the bench scripts after they put the repository
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import trio
 
+from protocol.constants import FrameKind, LineMsg
 from protocol import CLOSED, NEED_DATA, Connection, Events, Hello, LineReply, Response, encode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +146,33 @@ def reply_value(frames: list[Any]) -> Any:
                         raise ServerFailed(f"LINE_REPLY failed with {rec.result:#x}")
                     return rec.value
     raise ServerFailed(f"no LINE_REPLY in {frames!r}")
+
+
+#: The frame header and the first five DWORDs of an ASYNCEVENTMSG (TotalSize .. Msg), for the raw clients.
+FRAME_HEADER = struct.Struct("<LHHL")
+RECORD_MSG = struct.Struct("<LLLLL")
+
+
+def count_replies(buf: bytearray, by_response: bool = False) -> tuple[int, int]:
+    """(answers in the complete frames at the start of ``buf``, bytes those frames take): LINE_REPLY
+    records, or RESPONSE frames with ``by_response`` (a synchronous request's answer); ServerFailed on an
+    ERROR frame. No decoding: the raw clients' reading loop."""
+    replies = 0
+    pos = 0
+    end = len(buf)
+    while end - pos >= 12:
+        length, kind, _flags, _seq = FRAME_HEADER.unpack_from(buf, pos)
+        if end - pos < 4 + length:
+            break
+        if kind == FrameKind.EVENTS and not by_response:
+            rec = pos + 12
+            while rec < pos + 4 + length:
+                total, _i, _c, _h, msg = RECORD_MSG.unpack_from(buf, rec)
+                replies += msg == LineMsg.REPLY
+                rec += total or 4 + length
+        elif kind == FrameKind.RESPONSE and by_response:
+            replies += 1
+        elif kind == FrameKind.ERROR:
+            raise ServerFailed(f"ERROR frame: {bytes(buf[pos + 12 : pos + 4 + length])!r}")
+        pos += 4 + length
+    return replies, pos

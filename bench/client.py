@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,15 @@ sys.path.insert(0, str(ROOT))
 import trio  # noqa: E402
 
 import client  # noqa: E402
-from bench._common import ServerFailed, exchange, reply_value, run_floor, start_process, stop_process  # noqa: E402
+from bench._common import (  # noqa: E402
+    ServerFailed,
+    count_replies,
+    exchange,
+    reply_value,
+    run_floor,
+    start_process,
+    stop_process,
+)
 from protocol import (  # noqa: E402
     AgentSessionInfo,
     AgentSessionList,
@@ -60,7 +67,6 @@ from protocol import (  # noqa: E402
     encode,
     encode_struct,
 )
-from protocol.constants import FrameKind, LineMsg  # noqa: E402
 
 IN_FLIGHT = 64
 #: Issue 18 point 1: the library's rate over the raw client's, against the same server.
@@ -69,8 +75,6 @@ TARGETS = {"sequential": 0.85, f"{IN_FLIGHT} in flight": 0.60}
 TAPI3_TARGET = 0.90
 CLIENTS = ("tapi3", "line", "raw", "floor")
 
-_FRAME_HEADER = struct.Struct("<LHHL")
-_RECORD_MSG = struct.Struct("<LLLLL")  # TotalSize .. Msg of an ASYNCEVENTMSG
 
 
 # --- canned bytes of one exchange (the floor) -------------------------------------------------------------
@@ -116,27 +120,6 @@ async def open_raw(host: str, port: int, floor: bool) -> tuple[trio.SocketStream
     return stream, encode(Request(seq(), body))
 
 
-def _count_replies(buf: bytearray) -> tuple[int, int]:
-    """(LINE_REPLY records in the complete frames at the start of ``buf``, bytes those frames take)."""
-    replies = 0
-    pos = 0
-    end = len(buf)
-    while end - pos >= 12:
-        length, kind, _flags, _seq = _FRAME_HEADER.unpack_from(buf, pos)
-        if end - pos < 4 + length:
-            break
-        if kind == FrameKind.EVENTS:
-            rec = pos + 12
-            while rec < pos + 4 + length:
-                total, _i, _c, _h, msg = _RECORD_MSG.unpack_from(buf, rec)
-                replies += msg == LineMsg.REPLY
-                rec += total or 4 + length
-        elif kind == FrameKind.ERROR:
-            raise ServerFailed(f"ERROR frame: {bytes(buf[pos + 12 : pos + 4 + length])!r}")
-        pos += 4 + length
-    return replies, pos
-
-
 async def raw_rate(host: str, port: int, seconds: float, in_flight: int, floor: bool) -> tuple[float, float]:
     """(round trips per second, client CPU us per round trip) of the raw client, ``in_flight`` outstanding."""
     stream, request = await open_raw(host, port, floor)
@@ -151,7 +134,7 @@ async def raw_rate(host: str, port: int, seconds: float, in_flight: int, floor: 
             if not data:
                 raise ServerFailed("the server closed the connection")
             buf += data
-            finished, used = _count_replies(buf)
+            finished, used = count_replies(buf)
             del buf[:used]
             done += finished
             if time.perf_counter() >= deadline:

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import sys
 import tempfile
 import time
@@ -55,7 +54,17 @@ sys.path.insert(0, str(ROOT))
 
 import trio  # noqa: E402
 
-from bench._common import ServerFailed, exchange, reply_value, run_floor, start_process, stop_process  # noqa: E402
+from bench._common import (  # noqa: E402
+    FRAME_HEADER,
+    RECORD_MSG,
+    ServerFailed,
+    count_replies,
+    exchange,
+    reply_value,
+    run_floor,
+    start_process,
+    stop_process,
+)
 from protocol import (  # noqa: E402
     CLOSED,
     NEED_DATA,
@@ -83,8 +92,6 @@ from protocol import (  # noqa: E402
 from protocol.constants import FrameKind, LineMsg  # noqa: E402
 
 TARGETS = {"sequential": 0.60, "64 in flight": 0.50, "50 connections": 0.50}
-_FRAME_HEADER = struct.Struct("<LHHL")
-_RECORD_MSG = struct.Struct("<LLLLL")  # TotalSize .. Msg of an ASYNCEVENTMSG
 
 
 # --- the floor: a minimal trio server answering the same frame sizes (bench/_common.py) ---------------
@@ -237,7 +244,7 @@ async def _raw_answer(stream: trio.SocketStream, asynchronous: bool) -> bytes:
     while True:
         buf += await stream.receive_some(65536)
         while len(buf) >= 12:
-            length, kind, _flags, _seq = _FRAME_HEADER.unpack_from(buf, 0)
+            length, kind, _flags, _seq = FRAME_HEADER.unpack_from(buf, 0)
             if len(buf) < 4 + length:
                 break
             frame, buf = bytes(buf[: 4 + length]), buf[4 + length :]
@@ -246,7 +253,7 @@ async def _raw_answer(stream: trio.SocketStream, asynchronous: bool) -> bytes:
                 if not asynchronous:
                     return bytes(out)
             elif kind == FrameKind.EVENTS and out:
-                total, _i, _c, _h, msg = _RECORD_MSG.unpack_from(frame, 12)
+                total, _i, _c, _h, msg = RECORD_MSG.unpack_from(frame, 12)
                 if msg == LineMsg.REPLY:
                     return bytes(out + frame)
 
@@ -287,25 +294,7 @@ async def drive(
         if not data:
             raise ServerFailed("the server closed the connection")
         buf += data
-        replies = 0
-        pos = 0
-        end = len(buf)
-        while end - pos >= 12:
-            length, kind, _flags, _seq = _FRAME_HEADER.unpack_from(buf, pos)
-            if end - pos < 4 + length:
-                break
-            if kind == FrameKind.EVENTS:
-                if not by_response:
-                    rec = pos + 12
-                    while rec < pos + 4 + length:
-                        total, _i, _c, _h, msg = _RECORD_MSG.unpack_from(buf, rec)
-                        replies += msg == LineMsg.REPLY
-                        rec += total or 4 + length
-            elif kind == FrameKind.RESPONSE:
-                replies += by_response
-            elif kind == FrameKind.ERROR:
-                raise ServerFailed(f"ERROR frame: {bytes(buf[pos + 12 : pos + 4 + length])!r}")
-            pos += 4 + length
+        replies, pos = count_replies(buf, by_response)
         del buf[:pos]
         counter.done += replies
         if replies and not stop.is_set():
