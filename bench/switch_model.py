@@ -26,7 +26,11 @@ setting ``python -m tsp`` and the embedded API run with (:func:`tsp.gcpolicy.tun
 runs one of them. Every run reports the CPU time spent in collections (``gc_cpu_seconds``, from
 ``gc.callbacks``) and the CPU cost per internal event. ``--table 1000,10000,100000`` runs those floor
 sizes (one row each: agents, internal events, us per event, x real time, bytes per agent; memory of a
-``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode). ``--old-tree DIR`` also
+``--memory-hours`` run under tracemalloc; with ``--gc both`` a row per mode) and, in the same row, the
+memory floor (:func:`floor_run`: the same floor size, working set, event rates and GC mode with a
+trivial workload): its cost per event, each one's growth against the first row (``growth``,
+``floor_growth``) and the model's growth over the floor's (``over_floor``; 1.0 = the model grows only
+as much as any workload of that working set does; ``--no-floor`` skips it). ``--old-tree DIR`` also
 times ``DIR``'s model with its own copy of this script's build_scenario and run() (e.g. the 1.0 tree,
 /work/wt-old, with its own .venv) on the same floor in the ``--old-features`` configuration (1.0 by
 default; 1.1 for a tree with the 1.1 model), in the same rounds, as the same-run baseline.
@@ -46,13 +50,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import heapq
+import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 import time
 import tracemalloc
 import uuid
+from collections import deque
 
 from protocol.constants import AgentSessionState
 from tsp.gcpolicy import tune_gc
@@ -210,6 +218,168 @@ def _measure(agents: int, groups: int, seconds: float, step: float, memory: bool
     return result
 
 
+# ---- the memory floor (--floor): the same working set, a trivial workload ------------------------------
+
+
+class _FloorAgent:
+    __slots__ = ("handle", "busy", "calls", "talk_sum", "wrap_sum", "state", "since", "call", "sessions", "f0",
+                 "f1", "f2", "f3", "f4", "f5")
+
+    def __init__(self, handle: int) -> None:
+        self.handle, self.busy, self.calls, self.talk_sum, self.wrap_sum = handle, False, 0, 0, 0
+        self.state, self.since, self.call, self.sessions = 0, 0, None, []
+        self.f0 = self.f1 = self.f2 = self.f3 = self.f4 = self.f5 = 0
+
+
+class _FloorSession:
+    __slots__ = ("handle", "agent", "group", "state", "calls", "talk_sum", "wrap_sum", "tta_sum", "since", "gen",
+                 "call", "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8")
+
+    def __init__(self, handle: int, agent: _FloorAgent, group: int) -> None:
+        self.handle, self.agent, self.group, self.state, self.calls = handle, agent, group, 0, 0
+        self.talk_sum = self.wrap_sum = self.tta_sum = self.since = self.gen = 0
+        self.call = None
+        self.f0 = self.f1 = self.f2 = self.f3 = self.f4 = self.f5 = self.f6 = self.f7 = self.f8 = 0
+
+
+class _FloorCall:
+    __slots__ = ("id", "arrival", "talk", "session", "agent", "state", "since", "line", "pad")
+
+    def __init__(self, call_id: int, arrival: int, talk: int) -> None:
+        self.id, self.arrival, self.talk, self.session, self.agent, self.state, self.since = \
+            call_id, arrival, talk, None, None, None, arrival
+        self.line = -1
+        self.pad = [0] * 27  # the model's CallRec has 35 fields
+
+
+class _FloorSpec:
+    """What the scenario holds per agent and session (never touched after set-up, like the model's)."""
+
+    __slots__ = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")
+
+    def __init__(self, *values: object) -> None:
+        for name, v in zip(self.__slots__, values + (None,) * 12):
+            setattr(self, name, v)
+
+
+def floor_run(agents: int, groups: int, seconds: float, step: float = 1.0, seed: int = 1) -> tuple[int, int]:
+    """The memory floor: the model's working set with none of its features - the same floor size (agents,
+    1.5 sessions per agent, one record per call in progress, one queue entry per busy agent), the same
+    four queue events per answered call (arrival, answer, hang-up, wrap-up end) at the same rates and
+    delays, each touching the same records (a dict lookup by handle or call ID, a few attribute writes,
+    one event tuple holding an object; records padded to about the model's bytes per agent, and a
+    never-touched object per agent and session for the scenario), the oldest READY session of the group first, the same calendar
+    queue (buckets of 2**20 us, the open one a heap), advanced ``step`` seconds at a time. No lifecycle,
+    no statistics, no call control, no records. Its cost per event at each floor size is what the
+    memory hierarchy and the collector cost a trivial workload of that size; (session events, internal
+    events)."""
+    rng = random.Random(seed)
+    groups = max(1, min(groups, agents))
+    us = 1_000_000
+    per_call = ANSWER_DELAY + TALK_MEAN + WRAPUP
+    ready: list[deque] = [deque() for _ in range(groups)]
+    waiting: list[deque] = [deque() for _ in range(groups)]
+    sessions: dict[int, _FloorSession] = {}
+    handle = 0
+    specs = []
+    for i in range(agents):
+        handle += 1
+        agent = _FloorAgent(handle)
+        specs.append(_FloorSpec(str(100000 + i), ANSWER_DELAY, WRAPUP, tuple(_FloorSpec(i, 1, 2) for _ in range(2 - i % 2))))
+        for g in ((i % groups,) if i % 2 or groups == 1 else (i % groups, (i + 1) % groups)):
+            handle += 1
+            s = _FloorSession(handle, agent, g)
+            agent.sessions.append(s)
+            sessions[handle] = s
+            ready[g].append(handle)
+    gaps = [per_call / (OCCUPANCY * sum(1 for i in range(agents) if i % groups == k)) for k in range(groups)]
+    heap: list = []
+    open_b = -1
+    buckets: dict[int, list] = {}
+    bnums: list[int] = []
+    seq = itertools.count()
+    calls: dict[int, _FloorCall] = {}
+    call_ids = itertools.count(1)
+    events: list = []
+    state = AgentSessionState.BUSYONCALL  # an enum in the event: tracked by the collector, as the model's
+
+    def push(when: int, kind: int, obj: int) -> None:
+        b = when >> 20
+        if b <= open_b:
+            heapq.heappush(heap, (when, next(seq), kind, obj))
+        elif b in buckets:
+            buckets[b].append((when, next(seq), kind, obj))
+        else:
+            buckets[b] = [(when, next(seq), kind, obj)]
+            heapq.heappush(bnums, b)
+
+    def offer(s: _FloorSession, call: _FloorCall, t: int) -> None:
+        s.agent.busy = True
+        s.call, call.session, call.agent, call.state, call.since = call, s, s.agent, 1, t
+        calls[call.id] = call
+        events.append((call.id, s.handle, state))
+        push(t + round(ANSWER_DELAY * us), 1, call.id)
+
+    for g in range(groups):
+        push(round(rng.expovariate(1.0) * gaps[g] * us), 0, g)
+    processed = produced = 0
+    ticks = int(round(seconds / step))
+    for i in range(1, ticks + 1):
+        t_end = round(i * step * us)
+        while True:
+            if not heap:
+                if not bnums:
+                    break
+                open_b = heapq.heappop(bnums)
+                heap = buckets.pop(open_b)
+                heapq.heapify(heap)
+            if heap[0][0] > t_end:
+                break
+            t, _, kind, obj = heapq.heappop(heap)
+            processed += 1
+            if kind == 0:  # an arrival: the group's oldest READY session, else the queue
+                call = _FloorCall(next(call_ids), t, round(rng.expovariate(1.0) * TALK_MEAN * us))
+                r = ready[obj]
+                while r and sessions[r[0]].agent.busy:
+                    r.popleft()
+                if r:
+                    offer(sessions[r.popleft()], call, t)
+                else:
+                    waiting[obj].append(call)
+                push(t + round(rng.expovariate(1.0) * gaps[obj] * us), 0, obj)
+            elif kind == 1:  # answer
+                call = calls[obj]
+                s = call.session
+                s.calls += 1
+                s.tta_sum += t - call.arrival
+                s.since = call.since = t
+                call.state = 2
+                events.append((call.id, s.handle, state))
+                push(t + call.talk, 2, obj)
+            elif kind == 2:  # hang-up: wrap-up
+                call = calls.pop(obj)
+                s = call.session
+                s.talk_sum += t - s.since
+                s.since, s.call = t, None
+                events.append((call.id, s.handle, state))
+                push(t + round(WRAPUP * us), 3, s.handle)
+            else:  # wrap-up end: the agent is free; its sessions READY again
+                s = sessions[obj]
+                s.wrap_sum += t - s.since
+                agent = s.agent
+                agent.busy = False
+                events.append((agent.handle, s.handle, state))
+                for s2 in agent.sessions:
+                    s2.gen += 1
+                    if waiting[s2.group] and not agent.busy:
+                        offer(s2, waiting[s2.group].popleft(), t)
+                    else:
+                        ready[s2.group].append(s2.handle)
+        produced += len(events)
+        events = []
+    return produced, processed
+
+
 #: Run in the other tree's interpreter (cwd = that tree): its own build_scenario and run() (1.0
 #: configuration), timed the way measure() times this tree (CPU and wall around run() only).
 _OLD_DRIVER = """
@@ -288,18 +458,65 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
 
 
 TABLE_COLUMNS = ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event", "speedup_cpu", "speedup",
-                 "gc_cpu_seconds", "gc_longest_ms", "peak_bytes_per_agent", "memory_simulated_seconds")
+                 "gc_cpu_seconds", "gc_longest_ms", "peak_bytes_per_agent", "memory_simulated_seconds",
+                 "floor_us_per_event", "floor_gc_cpu_seconds", "floor_peak_bytes_per_agent", "growth", "floor_growth",
+                 "over_floor")
+
+
+def measure_floor(agents: int, groups: int, seconds: float, step: float, gc_mode: str = "default",
+                  memory: bool = False, memory_seconds: float | None = None) -> dict:
+    """:func:`floor_run` timed as :func:`measure` times the model (the same GC mode; CPU around the run;
+    ``memory``: a second run under tracemalloc)."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, *before[1:])
+    clock = _GcClock()
+    try:
+        if gc_mode == "tuned":
+            tune_gc()
+        gc.collect()
+        c0 = time.process_time()
+        gc.callbacks.append(clock)
+        try:
+            produced, internal = floor_run(agents, groups, seconds, step)
+        finally:
+            gc.callbacks.remove(clock)
+        cpu = max(time.process_time() - c0, 1e-9)
+    finally:
+        gc.set_threshold(*before)
+    result = {"agents": agents, "gc": gc_mode, "simulated_seconds": seconds, "internal_events": internal,
+              "session_events": produced, "cpu_seconds": round(cpu, 4), "speedup_cpu": round(seconds / cpu, 1),
+              "gc_cpu_seconds": round(clock.seconds, 4), "gc_collections": clock.collections,
+              "cpu_us_per_event": round(cpu / max(internal, 1) * 1e6, 3)}
+    if memory:
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        floor_run(agents, groups, seconds if memory_seconds is None else min(seconds, memory_seconds), step)
+        result["peak_bytes_per_agent"] = round((tracemalloc.get_traced_memory()[1] - base) / max(agents, 1))
+        tracemalloc.stop()
+    return result
 
 
 def table(args: argparse.Namespace, memory: bool) -> dict:
     """``--table``: one row per floor size (groups of 1,000) and --gc mode (``both``: default, then tuned;
     the memory run, deterministic but for uncollected cycles, in the tuned mode only)."""
     modes = ("default", "tuned") if args.gc == "both" else (args.gc,)
+    mem_s = args.memory_hours * 3600 if args.memory_hours else None
     rows = []
+    first: dict[str, dict] = {}
     for agents in (int(a) for a in args.table.split(",")):
         for m in modes:
-            r = measure(agents, max(1, agents // 1000), args.hours * 3600, args.step, memory and m == modes[-1],
-                        args.features, m, args.memory_hours * 3600 if args.memory_hours else None)
+            groups = max(1, agents // 1000)
+            r = measure(agents, groups, args.hours * 3600, args.step, memory and m == modes[-1], args.features, m, mem_s)
+            if not args.no_floor:  # the same floor size, the same GC mode, right after: the memory floor
+                f = measure_floor(agents, groups, args.hours * 3600, args.step, m, memory and m == modes[-1], mem_s)
+                r["floor_us_per_event"] = f["cpu_us_per_event"]
+                r["floor_gc_cpu_seconds"] = f["gc_cpu_seconds"]
+                r["floor_peak_bytes_per_agent"] = f.get("peak_bytes_per_agent")
+                base = first.setdefault(m, r)  # growth: x the first (smallest) row's cost per event
+                r["growth"] = round(r["cpu_us_per_event"] / base["cpu_us_per_event"], 3)
+                r["floor_growth"] = round(f["cpu_us_per_event"] / base["floor_us_per_event"], 3)
+                r["over_floor"] = round(r["growth"] / r["floor_growth"], 3)
             rows.append({k: r.get(k) for k in TABLE_COLUMNS})
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return {"features": args.features, "simulated_seconds": args.hours * 3600, "rows": rows}
@@ -324,6 +541,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--memory-hours", type=float, default=0.0,
                         help="simulated hours of the tracemalloc run (default: --hours)")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument("--no-floor", action="store_true", help="--table: skip the memory floor (floor_run)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
     groups = args.groups or max(1, args.agents // 1000)
