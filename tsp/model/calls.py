@@ -23,7 +23,7 @@ from tsp.values import (
     AgentEvent, CallEnd, CallEvent, CallInfo, CallOffer, CallOutcome, CallRecord, CallState, QueueEvent, SessionEvent,
 )
 
-__all__ = ["K", "CallsMixin"]
+__all__ = ["K", "CallsMixin", "bucket_shift"]
 
 READY = AgentSessionState.READY
 OFFERING = CallState.OFFERING
@@ -52,8 +52,22 @@ class K:
 _K_HANGUP = K.HANGUP
 _K_WRAPEND = K.WRAPEND
 _K_ANSWER = K.ANSWER
-#: The event queue's bucket width: 2**20 us (1.05 s of switch time; see Switch._push).
+#: The event queue's widest bucket: 2**20 us (1.05 s of switch time; see Switch._push), for floors of up
+#: to SHIFT_SESSIONS sessions; each doubling of the sessions beyond halves the width (bucket_shift).
 SHIFT = 20
+SHIFT_SESSIONS = 16_384
+#: The narrowest bucket: 2**14 us (16 ms).
+SHIFT_MIN = 14
+
+
+def bucket_shift(sessions: int) -> int:
+    """The event queue's bucket width (a shift of the instant in us) for a floor of ``sessions``: about as
+    many entries per bucket at any floor size (the open bucket is a heap: at 100,000 agents a 1-second
+    bucket held ~1,700 entries and every pop walked a heap ten times the 10,000-agent one's)."""
+    shift = SHIFT
+    while shift > SHIFT_MIN and sessions > SHIFT_SESSIONS << (SHIFT - shift):
+        shift -= 1
+    return shift
 
 
 class CallsMixin:
@@ -238,7 +252,7 @@ class CallsMixin:
             emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
                 due = call.answer_due = t + delay
-                b = due >> SHIFT  # Switch._push, inline
+                b = due >> self._shift  # Switch._push, inline
                 if b <= self._heap_b:
                     _heappush(self._heap, (due, next(self._seq), _K_ANSWER, cid))
                 else:
@@ -275,7 +289,7 @@ class CallsMixin:
         call.offers = call.offers[:-2] + (t, True)  # ring end, answered
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         due = call.hangup_due = t + call.talk
-        b = due >> SHIFT  # Switch._push, inline (the per-call path)
+        b = due >> self._shift  # Switch._push, inline (the per-call path)
         if b <= self._heap_b:
             _heappush(self._heap, (due, next(self._seq), _K_HANGUP, call.id))
         else:
@@ -328,7 +342,7 @@ class CallsMixin:
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
             due = t + wrapup
-            b = due >> SHIFT  # Switch._push, inline
+            b = due >> self._shift  # Switch._push, inline
             if b <= self._heap_b:
                 _heappush(self._heap, (due, next(self._seq), _K_WRAPEND, session.handle))
             else:

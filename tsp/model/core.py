@@ -17,7 +17,7 @@ from collections import deque
 from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
 from tsp.errors import SwitchError
 from tsp.lifecycle import PENDING
-from tsp.model.calls import SHIFT, K, CallsMixin
+from tsp.model.calls import K, CallsMixin, bucket_shift
 from tsp.model.records import AgentRec, GroupRec, PeriodRec, SessionRec, TrafficRec
 from tsp.model.rules import BUSY, EX_TO_SESSION, US, R, no_row, plan_state_request, to_us
 from tsp.model.stats import StatsMixin
@@ -62,13 +62,16 @@ class Switch(CallsMixin, StatsMixin):
         self._last_now = math.nan
         self._last_t = 0
         # The event queue (a calendar queue: the same order as one heap of (when, seq, kind, obj), but
-        # each entry lands in the bucket of its instant >> SHIFT, and only the open bucket is a heap):
+        # each entry lands in the bucket of its instant >> self._shift, and only the open bucket is a heap):
         # ``_heap`` is the open bucket's heap (and every entry at or before it), ``_buckets`` the later
         # ones (unsorted lists), ``_bnums`` a heap of their numbers. The per-call kinds (answer, hang-up,
         # ring, far answer: the call ID; wrap-up end: the hAgentSession; traffic: the stream's index)
         # carry an int, not the object: a tuple of ints is untracked by the garbage collector after its
         # first young collection, and the heap holds one entry per busy agent.
         self._heap: list[tuple[int, int, int, object]] = []
+        #: the bucket width (tsp.model.calls.bucket_shift): narrower on larger floors; any width gives the
+        #: same order (buckets partition time)
+        self._shift = bucket_shift(sum(len(a.sessions) for a in scenario.agents))
         self._heap_b = -1 << 62  # the open bucket's number (none yet: every push goes to a bucket)
         self._buckets: dict[int, list] = {}
         self._bnums: list[int] = []
@@ -276,7 +279,7 @@ class Switch(CallsMixin, StatsMixin):
     def _push(self, when: int, kind: int, obj: object) -> None:
         """Schedule ``obj`` at ``when``: into the open bucket's heap if it is due there (or earlier),
         else appended to its bucket's list (sorted only when the bucket opens)."""
-        b = when >> SHIFT
+        b = when >> self._shift
         if b <= self._heap_b:
             _heappush(self._heap, (when, next(self._seq), kind, obj))
             return
