@@ -30,7 +30,8 @@ sizes (one row each: agents, internal events, us per event, x real time, bytes p
 memory floor (:func:`floor_run`: the same floor size, working set, event rates and GC mode with a
 trivial workload): its cost per event, each one's growth against the first row (``growth``,
 ``floor_growth``) and the model's growth over the floor's (``over_floor``; 1.0 = the model grows only
-as much as any workload of that working set does; ``--no-floor`` skips it). ``--old-tree DIR`` also
+as much as any workload of that working set does; ``--no-floor`` skips it); ``--count-calls HOURS``
+adds the function calls per internal event (the work per event, which no cache changes). ``--old-tree DIR`` also
 times ``DIR``'s model with its own copy of this script's build_scenario and run() (e.g. the 1.0 tree,
 /work/wt-old, with its own .venv) on the same floor in the ``--old-features`` configuration (1.0 by
 default; 1.1 for a tree with the 1.1 model), in the same rounds, as the same-run baseline.
@@ -460,7 +461,25 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
 TABLE_COLUMNS = ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event", "speedup_cpu", "speedup",
                  "gc_cpu_seconds", "gc_longest_ms", "peak_bytes_per_agent", "memory_simulated_seconds",
                  "floor_us_per_event", "floor_gc_cpu_seconds", "floor_peak_bytes_per_agent", "growth", "floor_growth",
-                 "over_floor")
+                 "over_floor", "calls_per_event")
+
+
+def count_calls(agents: int, groups: int, seconds: float, step: float, features: str) -> float:
+    """Python and C function calls per internal event over ``seconds`` simulated seconds (``sys.setprofile``;
+    not timed): the model's work per event in a unit that no cache or collector changes."""
+    switch = Switch(build_scenario(agents, groups, features=features), records=False)
+    counter = [0]
+
+    def hook(frame: object, event: str, arg: object) -> None:
+        if event == "call" or event == "c_call":
+            counter[0] += 1
+
+    sys.setprofile(hook)
+    try:
+        _, internal = run(switch, seconds, step)
+    finally:
+        sys.setprofile(None)
+    return round(counter[0] / max(internal, 1), 3)
 
 
 def measure_floor(agents: int, groups: int, seconds: float, step: float, gc_mode: str = "default",
@@ -517,6 +536,8 @@ def table(args: argparse.Namespace, memory: bool) -> dict:
                 r["growth"] = round(r["cpu_us_per_event"] / base["cpu_us_per_event"], 3)
                 r["floor_growth"] = round(f["cpu_us_per_event"] / base["floor_us_per_event"], 3)
                 r["over_floor"] = round(r["growth"] / r["floor_growth"], 3)
+            if args.count_calls and m == modes[-1]:
+                r["calls_per_event"] = count_calls(agents, groups, args.count_calls * 3600, args.step, args.features)
             rows.append({k: r.get(k) for k in TABLE_COLUMNS})
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return {"features": args.features, "simulated_seconds": args.hours * 3600, "rows": rows}
@@ -542,6 +563,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="simulated hours of the tracemalloc run (default: --hours)")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     parser.add_argument("--no-floor", action="store_true", help="--table: skip the memory floor (floor_run)")
+    parser.add_argument("--count-calls", type=float, default=0.0, metavar="HOURS",
+                        help="--table: also count function calls per internal event over HOURS simulated hours "
+                             "(sys.setprofile, untimed; default 0 = not)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
     groups = args.groups or max(1, args.agents // 1000)

@@ -30,12 +30,14 @@ def test_floor_does_the_models_events():
 def test_table_reports_the_floor_per_row():
     m = _bench()
     result = m.main(["--features", "1.1", "--gc", "tuned", "--table", "50,100", "--hours", "0.05",
-                     "--memory-hours", "0.02", "--json"])
+                     "--memory-hours", "0.02", "--count-calls", "0.02", "--json"])
     rows = result["rows"]
     assert [r["agents"] for r in rows] == [50, 100]
     assert rows[0]["growth"] == rows[0]["floor_growth"] == rows[0]["over_floor"] == 1.0
     for r in rows:
         assert r["floor_us_per_event"] > 0 and r["floor_peak_bytes_per_agent"] > 0
         assert r["over_floor"] == round(r["growth"] / r["floor_growth"], 3)
+        assert r["calls_per_event"] > 3  # each internal event is a few function calls at least
     no_floor = m.main(["--features", "1.1", "--table", "50", "--hours", "0.02", "--no-memory", "--no-floor", "--json"])
     assert no_floor["rows"][0]["floor_us_per_event"] is None
+    assert no_floor["rows"][0]["calls_per_event"] is None
