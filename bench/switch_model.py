@@ -31,7 +31,10 @@ memory floor (:func:`floor_run`: the same floor size, working set, event rates a
 trivial workload): its cost per event, each one's growth against the first row (``growth``,
 ``floor_growth``) and the model's growth over the floor's (``over_floor``; 1.0 = the model grows only
 as much as any workload of that working set does; ``--no-floor`` skips it); ``--count-calls HOURS``
-adds the function calls per internal event (the work per event, which no cache changes). ``--old-tree DIR`` also
+adds the function calls per internal event (the work per event, which no cache changes). ``added_us``
+/ ``floor_added_us``: the us per event each added since the first row; ``bound_speedup``: the x real
+time of the first row's model cost plus only the floor's added cost (a model that grew no more than a
+trivial workload of its working set). ``--old-tree DIR`` also
 times ``DIR``'s model with its own copy of this script's build_scenario and run() (e.g. the 1.0 tree,
 /work/wt-old, with its own .venv) on the same floor in the ``--old-features`` configuration (1.0 by
 default; 1.1 for a tree with the 1.1 model), in the same rounds, as the same-run baseline.
@@ -461,7 +464,7 @@ def rounds(args: argparse.Namespace, groups: int, seconds: float, memory: bool) 
 TABLE_COLUMNS = ("agents", "gc", "internal_events", "session_events", "cpu_us_per_event", "speedup_cpu", "speedup",
                  "gc_cpu_seconds", "gc_longest_ms", "peak_bytes_per_agent", "memory_simulated_seconds",
                  "floor_us_per_event", "floor_gc_cpu_seconds", "floor_peak_bytes_per_agent", "growth", "floor_growth",
-                 "over_floor", "calls_per_event")
+                 "over_floor", "added_us", "floor_added_us", "bound_speedup", "calls_per_event")
 
 
 def count_calls(agents: int, groups: int, seconds: float, step: float, features: str) -> float:
@@ -536,6 +539,12 @@ def table(args: argparse.Namespace, memory: bool) -> dict:
                 r["growth"] = round(r["cpu_us_per_event"] / base["cpu_us_per_event"], 3)
                 r["floor_growth"] = round(f["cpu_us_per_event"] / base["floor_us_per_event"], 3)
                 r["over_floor"] = round(r["growth"] / r["floor_growth"], 3)
+                # us per event added since the first row; the bound: the first row's model cost plus only the
+                # floor's added cost (what a model whose own cost stayed flat would reach, x real time)
+                r["added_us"] = round(r["cpu_us_per_event"] - base["cpu_us_per_event"], 3)
+                r["floor_added_us"] = round(r["floor_us_per_event"] - base["floor_us_per_event"], 3)
+                bound = (base["cpu_us_per_event"] + r["floor_added_us"]) * r["internal_events"] / 1e6
+                r["bound_speedup"] = round(args.hours * 3600 / max(bound, 1e-9), 1)
             if args.count_calls and m == modes[-1]:
                 r["calls_per_event"] = count_calls(agents, groups, args.count_calls * 3600, args.step, args.features)
             rows.append({k: r.get(k) for k in TABLE_COLUMNS})

@@ -37,6 +37,8 @@ def test_table_reports_the_floor_per_row():
     for r in rows:
         assert r["floor_us_per_event"] > 0 and r["floor_peak_bytes_per_agent"] > 0
         assert r["over_floor"] == round(r["growth"] / r["floor_growth"], 3)
+        assert r["added_us"] == round(r["cpu_us_per_event"] - rows[0]["cpu_us_per_event"], 3)
+        assert r["bound_speedup"] > 0
         assert r["calls_per_event"] > 3  # each internal event is a few function calls at least
     no_floor = m.main(["--features", "1.1", "--table", "50", "--hours", "0.02", "--no-memory", "--no-floor", "--json"])
     assert no_floor["rows"][0]["floor_us_per_event"] is None
