@@ -1,12 +1,18 @@
 """Client round trips per second: the client library against ``python -m tsp``, next to a raw socket client
 against the same server and a raw trio loopback floor, all measured in the same run.
 
-Four clients, each sequentially and with 64 calls in flight on one connection:
+Five clients, each sequentially and with 64 calls in flight on one connection:
 
 * **library, TAPI3**: ``ITAgentSession.get_TotalTalkTime()`` (one GetAgentSessionInfo round trip with the
   two-minute TAPI3 deadline) against ``python -m tsp``;
 * **library, Line API**: ``Line.get_agent_session_info(hagent_session)`` (the same round trip, the Line
   API's default of no deadline) against the same server;
+* **tasks**: the structural floor of the library's API shape (:class:`TaskFloor`) - the smallest trio client
+  with one awaited call per request in its own task, a reader task matching RESPONSE and LINE_REPLY by
+  sequence and request ID with ``struct`` and rescheduling the waiting task with dwTotalTalkTime,
+  pre-encoded requests, the library's two write paths, no features - against the same server. Its rate
+  over the raw client's is what any trio task-per-call library can reach there (``tasks/raw``), and
+  ``library/tasks`` is how far the library is from that floor;
 * **raw client**: no library - after a setup through ``protocol.Connection`` (HELLO, Initialize, Open,
   CreateAgent, GetAgentSessionList, checked) it sends the same 72-byte REQUEST bytes and reads the RESPONSE +
   EVENTS answer, splitting frames by their length field and counting LINE_REPLY records, against the same
@@ -15,7 +21,7 @@ Four clients, each sequentially and with 64 calls in flight on one connection:
   (no decoding, no objects, no switch) - the cheapest exchange of these bytes over this stack.
 
 Both servers run as separate processes, so the client measured here has a core of its own when the machine
-is otherwise idle. Each row alternates the four clients ``--rounds`` times (default 3) and keeps the best
+is otherwise idle. Each row alternates the five clients ``--rounds`` times (default 3) and keeps the best
 rate of each: other processes on the machine only ever slow a run down. ``cpu us/call`` is the CPU time
 the client process spent per completed call in that best run (``time.process_time``), less sensitive to
 the machine's load than the rate.
