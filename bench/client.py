@@ -1,12 +1,18 @@
 """Client round trips per second: the client library against ``python -m tsp``, next to a raw socket client
 against the same server and a raw trio loopback floor, all measured in the same run.
 
-Four clients, each sequentially and with 64 calls in flight on one connection:
+Five clients, each sequentially and with 64 calls in flight on one connection:
 
 * **library, TAPI3**: ``ITAgentSession.get_TotalTalkTime()`` (one GetAgentSessionInfo round trip with the
   two-minute TAPI3 deadline) against ``python -m tsp``;
 * **library, Line API**: ``Line.get_agent_session_info(hagent_session)`` (the same round trip, the Line
   API's default of no deadline) against the same server;
+* **tasks**: the structural floor of the library's API shape (:class:`TaskFloor`) - the smallest trio client
+  with one awaited call per request in its own task, a reader task matching RESPONSE and LINE_REPLY by
+  sequence and request ID with ``struct`` and rescheduling the waiting task with dwTotalTalkTime,
+  pre-encoded requests, the library's two write paths, no features - against the same server. Its rate
+  over the raw client's is what any trio task-per-call library can reach there (``tasks/raw``), and
+  ``library/tasks`` is how far the library is from that floor;
 * **raw client**: no library - after a setup through ``protocol.Connection`` (HELLO, Initialize, Open,
   CreateAgent, GetAgentSessionList, checked) it sends the same 72-byte REQUEST bytes and reads the RESPONSE +
   EVENTS answer, splitting frames by their length field and counting LINE_REPLY records, against the same
@@ -15,7 +21,7 @@ Four clients, each sequentially and with 64 calls in flight on one connection:
   (no decoding, no objects, no switch) - the cheapest exchange of these bytes over this stack.
 
 Both servers run as separate processes, so the client measured here has a core of its own when the machine
-is otherwise idle. Each row alternates the four clients ``--rounds`` times (default 3) and keeps the best
+is otherwise idle. Each row alternates the five clients ``--rounds`` times (default 3) and keeps the best
 rate of each: other processes on the machine only ever slow a run down. ``cpu us/call`` is the CPU time
 the client process spent per completed call in that best run (``time.process_time``), less sensitive to
 the machine's load than the rate.
@@ -29,6 +35,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import struct
 import sys
 import time
 from pathlib import Path
@@ -37,10 +45,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import outcome  # noqa: E402
 import trio  # noqa: E402
 
 import client  # noqa: E402
 from bench._common import (  # noqa: E402
+    FRAME_HEADER,
     ServerFailed,
     count_replies,
     exchange,
@@ -67,13 +77,14 @@ from protocol import (  # noqa: E402
     encode,
     encode_struct,
 )
+from protocol.constants import FrameKind, LineMsg  # noqa: E402
 
 IN_FLIGHT = 64
 #: Issue 18 point 1: the library's rate over the raw client's, against the same server.
 TARGETS = {"sequential": 0.85, f"{IN_FLIGHT} in flight": 0.60}
 #: ... and the TAPI3 getter within 10 % of the Line API's rate.
 TAPI3_TARGET = 0.90
-CLIENTS = ("tapi3", "line", "raw", "floor")
+CLIENTS = ("tapi3", "line", "tasks", "raw", "floor")
 
 
 
@@ -145,6 +156,139 @@ async def raw_rate(host: str, port: int, seconds: float, in_flight: int, floor: 
     return done / elapsed, cpu / done * 1e6
 
 
+# --- the structural floor of a task-per-call trio client --------------------------------------------------
+
+#: A LINE_REPLY record's first ten DWORDs (TotalSize .. Param4); its data follows.
+REPLY_HEAD = struct.Struct("<10L")
+U32 = struct.Struct("<L")
+#: Where LINEAGENTSESSIONINFO's dwTotalTalkTime is in a LINE_REPLY record (derived from the codec once).
+TALK_AT = REPLY_HEAD.size + encode_struct(AgentSessionInfo(total_talk_time=0x5A17C0DE)).index(U32.pack(0x5A17C0DE))
+
+
+class TaskFloor:
+    """The smallest trio client of the library's shape, no features: ``await call()`` per request in its own
+    task, one reader task matching answers to callers, the waiting task parked and rescheduled with the value.
+
+    Per call: a sequence number patched into the pre-encoded REQUEST; the caller writes it itself with one
+    non-blocking write when no other call is outstanding, else it is queued for a writer task that sends
+    everything queued in one ``send_all`` (the library's two write paths). The reader splits frames with
+    ``struct``: a RESPONSE maps its sequence's caller to the request ID it carries, a LINE_REPLY record
+    looks the caller up by request ID and reschedules it with dwTotalTalkTime read from the data. No
+    typed objects, no deadlines, no error handling beyond a LINEERR -> exception: what any trio
+    task-per-call library has to do at the least, so its rate against the raw client's is what such a
+    library can reach against the same server."""
+
+    def __init__(self, stream: trio.SocketStream, request: bytes) -> None:
+        self.stream = stream
+        self.fd = stream.socket.fileno()
+        self.head, self.tail = request[:8], request[12:]
+        self.sequence = 0x10000
+        self.by_sequence: dict[int, trio.lowlevel.Task] = {}
+        self.by_request: dict[int, trio.lowlevel.Task] = {}
+        self.out: list[bytes] = []
+        self.writer: trio.lowlevel.Task | None = None
+        self.writing = False
+
+    async def call(self) -> int:
+        seq = self.sequence = self.sequence + 1
+        data = self.head + U32.pack(seq) + self.tail
+        alone = not self.by_sequence and not self.by_request
+        task = trio.lowlevel.current_task()
+        self.by_sequence[seq] = task
+        if alone and not self.out and not self.writing:
+            sent = os.write(self.fd, data)
+            data = data[sent:]
+        if data:
+            self.out.append(data)
+            if self.writer is not None:
+                trio.lowlevel.reschedule(self.writer)
+                self.writer = None
+        return await trio.lowlevel.wait_task_rescheduled(_cancelled)  # type: ignore[no-any-return]
+
+    async def write(self) -> None:
+        while True:
+            if not self.out:
+                self.writer = trio.lowlevel.current_task()
+                await trio.lowlevel.wait_task_rescheduled(self.abort_writer)
+                continue
+            chunks, self.out = self.out, []
+            self.writing = True
+            await self.stream.send_all(b"".join(chunks))
+            self.writing = False
+
+    def abort_writer(self, _: Any) -> trio.lowlevel.Abort:
+        self.writer = None  # cancelled at the end of the run (callers are never cancelled: no abort for them)
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    async def read(self) -> None:
+        buf = bytearray()
+        head, u32, by_sequence, by_request = FRAME_HEADER, U32, self.by_sequence, self.by_request
+        reschedule, Value, Error = trio.lowlevel.reschedule, outcome.Value, outcome.Error
+        while True:
+            data = await self.stream.receive_some(65536)
+            if not data:
+                raise ServerFailed("the server closed the connection")
+            buf += data
+            pos, end = 0, len(buf)
+            while end - pos >= 12:
+                length, kind, _flags, seq = head.unpack_from(buf, pos)
+                if end - pos < 4 + length:
+                    break
+                if kind == FrameKind.RESPONSE:
+                    result = u32.unpack_from(buf, pos + 12)[0]
+                    task = by_sequence.pop(seq)
+                    if 0 < result <= 0x7FFFFFFF:
+                        by_request[result] = task
+                    else:
+                        reschedule(task, Error(ServerFailed(f"RESPONSE {result:#x}")))
+                elif kind == FrameKind.EVENTS:
+                    rec, stop = pos + 12, pos + 4 + length
+                    while rec < stop:
+                        total, _i, _c, _h, msg, _o, request_id, result, _s, _n = REPLY_HEAD.unpack_from(buf, rec)
+                        if msg == LineMsg.REPLY:
+                            if result:
+                                reschedule(by_request.pop(request_id), Error(ServerFailed(f"LINE_REPLY {result:#x}")))
+                            else:
+                                reschedule(by_request.pop(request_id), Value(u32.unpack_from(buf, rec + TALK_AT)[0]))
+                        rec += total or stop - rec
+                elif kind == FrameKind.ERROR:
+                    raise ServerFailed("ERROR frame")
+                pos += 4 + length
+            del buf[:pos]
+
+
+def _cancelled(_: Any) -> trio.lowlevel.Abort:
+    return trio.lowlevel.Abort.SUCCEEDED  # the run is ending (a failed reader): nothing to clean up
+
+
+async def tasks_rate(host: str, port: int, seconds: float, in_flight: int) -> tuple[float, float]:
+    """(calls per second, client CPU us per call) of :class:`TaskFloor`, ``in_flight`` tasks calling in a loop."""
+    stream, request = await open_raw(host, port, False)
+    floor = TaskFloor(stream, request)
+    done = 0
+    async with stream:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(floor.read)
+            nursery.start_soon(floor.write)
+            if await floor.call() != 0:  # warm up; the emulator's session has talked for 0 s
+                raise ServerFailed("unexpected dwTotalTalkTime")
+            start, cpu = time.perf_counter(), time.process_time()
+            deadline = start + seconds
+
+            async def worker() -> None:
+                nonlocal done
+                while time.perf_counter() < deadline:
+                    await floor.call()
+                    done += 1
+
+            async with trio.open_nursery() as workers:
+                for _ in range(in_flight):
+                    workers.start_soon(worker)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            nursery.cancel_scope.cancel()
+    return done / elapsed, cpu / done * 1e6
+
+
 # --- the library ------------------------------------------------------------------------------------------
 
 
@@ -192,6 +336,8 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                 for name in CLIENTS:
                     if name in ("tapi3", "line"):
                         got = trio.run(client_rate, e_host, e_port, seconds, in_flight, name)
+                    elif name == "tasks":
+                        got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight)
                     elif name == "raw":
                         got = trio.run(raw_rate, e_host, e_port, seconds, in_flight, False)
                     else:
@@ -207,6 +353,8 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                 "line_of_raw": best["line"][0] / best["raw"][0],
                 "tapi3_of_line": best["tapi3"][0] / best["line"][0],
                 "raw_of_floor": best["raw"][0] / best["floor"][0],
+                "of_tasks": best["tapi3"][0] / best["tasks"][0],
+                "tasks_of_raw": best["tasks"][0] / best["raw"][0],
                 "target": TARGETS[label],
             }
     finally:
@@ -223,10 +371,12 @@ def report(result: dict[str, Any], seconds: float, rounds: int) -> str:
         for name in CLIENTS:
             runs = "/".join(f"{r:,.0f}" for r in row["rates"][name])
             out.append(f"{label:<14}{name:<8}{row['rate'][name]:>11,.0f}{row['cpu_us'][name]:>13.1f}{runs:>26}")
-    out.append(f"{'mode':<14}{'library/raw':>12}{'target':>8}{'line/raw':>10}{'tapi3/line':>12}{'raw/floor':>11}")
+    out.append(f"{'mode':<14}{'library/raw':>12}{'target':>8}{'line/raw':>10}{'tapi3/line':>12}{'tasks/raw':>11}"
+               f"{'library/tasks':>15}{'raw/floor':>11}")
     for label, row in result.items():
         out.append(f"{label:<14}{row['of_raw']:>11.1%}{row['target']:>8.0%}{row['line_of_raw']:>10.1%}"
-                   f"{row['tapi3_of_line']:>12.1%}{row['raw_of_floor']:>11.1%}")
+                   f"{row['tapi3_of_line']:>12.1%}{row['tasks_of_raw']:>11.1%}{row['of_tasks']:>15.1%}"
+                   f"{row['raw_of_floor']:>11.1%}")
     return "\n".join(out)
 
 

@@ -366,7 +366,7 @@ class ClientConnection:
         func = req_func_of(body)
         sequence = self._proto.next_sequence()
         try:
-            data = self._proto.send(Request(sequence=sequence, body=body))
+            data = self._proto.send(Request(sequence, body))
         except ProtocolError as exc:  # LocalProtocolError or an encoding problem: nothing was sent
             raise TapiError(HResult.E_INVALIDARG, f"cannot send {type(body).__name__}: {exc.message}") from None
         pending = _Pending(func, is_async)
@@ -614,29 +614,11 @@ class ClientConnection:
         self._shutdown(ConnectionLostError(f"the server sent something invalid: {exc}", exc.code))
 
     def _dispatch(self, frame: Any, hello_seen: trio.Event) -> None:
-        if isinstance(frame, Response):
-            pending = self._responses.pop(frame.sequence, None)
-            if pending is None:
-                self.late_frames += 1
-                forget = getattr(self._proto, "forget_request", None)
-                if forget is not None and not is_lineerr(frame.result) and frame.result:
-                    forget(int(frame.result))
-                return
-            if pending.is_async and frame.result and not is_lineerr(frame.result):
-                if pending.chained:  # the caller sleeps on until the LINE_REPLY sets the shared event
-                    slot = _Pending(pending.func, waiter=pending)
-                    self._replies[int(frame.result)] = slot
-                    pending.reply = slot
-                    pending.value = frame
-                    return
-                slot = _Pending(pending.func)
-                self._replies[int(frame.result)] = slot
-                pending.reply = slot
-            pending.set(frame)
-        elif isinstance(frame, Events):
+        if isinstance(frame, Events):  # the most frequent frame: (one) LINE_REPLY
+            replies = self._replies
             for record in frame.records:
                 if isinstance(record, LineReply):
-                    slot = self._replies.pop(record.request_id, None)
+                    slot = replies.pop(record.request_id, None)
                     if slot is None:
                         self.late_frames += 1
                     else:
@@ -644,6 +626,26 @@ class ClientConnection:
                 else:
                     for listener in list(self._listeners):
                         listener(record)
+        elif isinstance(frame, Response):
+            pending = self._responses.pop(frame.sequence, None)
+            if pending is None:
+                self.late_frames += 1
+                forget = getattr(self._proto, "forget_request", None)
+                if forget is not None and not is_lineerr(frame.result) and frame.result:
+                    forget(int(frame.result))
+                return
+            result = frame.result
+            if pending.is_async and result and not result & 0x80000000:  # a request ID, not a LINEERR
+                if pending.chained:  # the caller sleeps on until the LINE_REPLY sets the shared event
+                    slot = _Pending(pending.func, waiter=pending)
+                    self._replies[result] = slot
+                    pending.reply = slot
+                    pending.value = frame
+                    return
+                slot = _Pending(pending.func)
+                self._replies[result] = slot
+                pending.reply = slot
+            pending.set(frame)
         elif isinstance(frame, Hello):
             self.server_hello = frame
             hello_seen.set()

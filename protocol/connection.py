@@ -106,6 +106,8 @@ _SEQUENCE = struct.Struct("<L")
 #: A LINE_REPLY with the two client-side fields filled: (*LINE_REPLY_FIELDS, req_func, value).
 _typed_line_reply = fastpath.constructor(LineReply, (*LINE_REPLY_FIELDS, "req_func", "value"))
 _line_reply_values = operator.attrgetter(*LINE_REPLY_FIELDS)
+#: Events(records) without the converter's tuple() call, for a tuple built here.
+_make_events = fastpath.constructor(Events)
 #: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
 _COMPACT_AT = 1 << 16
 
@@ -256,16 +258,19 @@ class Connection:
                 raise RemoteProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
             self.input = INPUT_TRANSITIONS[(self.input, InputEvent.DRAINED)]
             return CLOSED
-        sequence = _SEQUENCE.unpack_from(buf, pos + 8)[0]
         end = pos + 4 + length
-        body = bytes(buf[pos + FRAME_HEADER_SIZE : end])
         self._pos = end
         response_func = None
         if kind == _KIND_RESPONSE:
-            response_func = self._pending.get(sequence)
-        frame = codec.decode_body(kind, sequence, body, response_func=response_func)
-        if type(frame) is Request:  # nothing to remember about a REQUEST
+            response_func = self._pending.get(_SEQUENCE.unpack_from(buf, pos + 8)[0])
+        # The whole frame through codec.decode: its one-step readers (header and body in one unpack) where
+        # the frame has one, else the same body decode as decode_body (the length was checked above).
+        frame = codec.decode(bytes(buf[pos:end]), response_func=response_func)
+        t = type(frame)
+        if t is Request:  # nothing to remember about a REQUEST
             return frame
+        if t is Events:
+            return self._typed_events(frame) if self._async else frame
         return self._received(frame)
 
     def _refuse_kind(self, kind: int) -> None:
@@ -284,6 +289,12 @@ class Connection:
         raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, why)
 
     def _received(self, frame: Any) -> Any:
+        if type(frame) is Response:  # the most frequent frame here (Events is handled by the caller)
+            func = self._pending.pop(frame.sequence)
+            cls = REQUEST_TYPES.get(func, (RawRequest,))[0]
+            if cls.ASYNC and 1 <= frame.result <= _MAX_REQUEST_ID:
+                self._async[frame.result] = func
+            return frame
         if isinstance(frame, Error):
             self._enter(Event.RECEIVE_ERROR)
         elif isinstance(frame, Hello):
@@ -300,10 +311,23 @@ class Connection:
             if cls.ASYNC and 1 <= frame.result <= _MAX_REQUEST_ID:
                 self._async[frame.result] = func
         elif isinstance(frame, Events) and self._async:
-            frame = Events(tuple(self._typed_reply(r) for r in frame.records))
+            frame = self._typed_events(frame)
         return frame
 
+    def _typed_events(self, frame: Events) -> Events:
+        """Client: ``frame`` with the LINE_REPLYs of known request IDs typed (:meth:`_typed_reply`)."""
+        records = frame.records
+        if len(records) == 1:  # the most frequent EVENTS frame: one LINE_REPLY
+            return _make_events((self._typed_reply(records[0]),))
+        return _make_events(tuple(self._typed_reply(r) for r in records))
+
     def _typed_reply(self, rec: Any) -> Any:
+        if type(rec) is LineReply and rec.request_id in self._async:
+            func = self._async.pop(rec.request_id)
+            if func != _MAKECALL:
+                value = decode_reply_data(func, rec.data) if rec.result == 0 else None
+                return _typed_line_reply(*_line_reply_values(rec), func, value)
+            self._async[rec.request_id] = func  # the general path below handles the MakeCall completion
         if not isinstance(rec, LineReply) or rec.request_id not in self._async:
             if getattr(rec, "msg", None) == _REPLY and self._async.get(getattr(rec, "param1", None)) == _MAKECALL:
                 return self._make_call_reply(rec)

@@ -18,10 +18,12 @@ def test_client_bench_quick() -> None:
     result = json.loads(out.stdout)
     assert set(result) == {"sequential", "64 in flight"}
     for label, row in result.items():
-        assert set(row["rate"]) == {"tapi3", "line", "raw", "floor"}
+        assert set(row["rate"]) == {"tapi3", "line", "tasks", "raw", "floor"}
         assert all(rate > 0 for rate in row["rate"].values()), row
         assert all(cpu > 0 for cpu in row["cpu_us"].values()), row
         assert row["of_raw"] == row["rate"]["tapi3"] / row["rate"]["raw"]
+        assert row["of_tasks"] == row["rate"]["tapi3"] / row["rate"]["tasks"]
+        assert row["tasks_of_raw"] == row["rate"]["tasks"] / row["rate"]["raw"]
         assert row["target"] == {"sequential": 0.85, "64 in flight": 0.60}[label]
 
 
@@ -30,7 +32,80 @@ def test_client_bench_table() -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[1].split() == ["mode", "client", "calls", "/s", "cpu", "us/call", "runs", "/s"]
-    clients = [line.split()[-4] for line in lines[2:10]]
-    assert clients == ["tapi3", "line", "raw", "floor"] * 2
-    assert lines[10].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "raw/floor"]
-    assert [line.split("  ")[0] for line in lines[11:13]] == ["sequential", "64 in flight"]
+    clients = [line.split()[-4] for line in lines[2:12]]
+    assert clients == ["tapi3", "line", "tasks", "raw", "floor"] * 2
+    assert lines[12].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "tasks/raw",
+                                 "library/tasks", "raw/floor"]
+    assert [line.split("  ")[0] for line in lines[13:15]] == ["sequential", "64 in flight"]
+
+
+def _bench_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_client_for_test", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_task_floor_returns_the_decoded_value_and_counts_its_calls() -> None:
+    """The task-per-call floor really matches answers to callers: against a server answering every REQUEST with
+    the canned answer (dwTotalTalkTime 42) under the REQUEST's own sequence and a fresh request ID, 64 tasks'
+    calls each get 42 back, and the server saw every request."""
+    import struct
+
+    import trio
+
+    from bench._common import exchange
+    from protocol import Connection, Hello, Role, encode
+
+    bench = _bench_module()
+    request, answer = bench.cannedexchange()
+    response, events = answer[:72], answer[72:]
+    got: list[int] = []
+    served = [0]
+
+    async def serve(stream: trio.SocketStream) -> None:
+        buf = bytearray()
+        while True:
+            data = await stream.receive_some(65536)
+            if not data:
+                return
+            buf += data
+            out = bytearray()
+            while len(buf) >= 12 and len(buf) >= 4 + int.from_bytes(buf[:4], "little"):
+                n = 4 + int.from_bytes(buf[:4], "little")
+                if served[0] == 0:
+                    out += encode(Hello(product="test server"))
+                else:
+                    rid = served[0] + 100
+                    out += response[:8] + buf[8:12] + struct.pack("<L", rid) + response[16:]
+                    out += events[:36] + struct.pack("<L", rid) + events[40:]
+                served[0] += 1
+                del buf[:n]
+            await stream.send_all(out)
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            listeners = await nursery.start(trio.serve_tcp, serve, 0)
+            port = listeners[0].socket.getsockname()[1]
+            stream = await trio.open_tcp_stream("127.0.0.1", port)
+            await exchange(stream, Connection(Role.CLIENT), Hello(product="test"))
+            floor = bench.TaskFloor(stream, request)
+            nursery.start_soon(floor.read)
+            nursery.start_soon(floor.write)
+
+            async def worker() -> None:
+                for _ in range(5):
+                    got.append(await floor.call())
+
+            with trio.fail_after(30):
+                async with trio.open_nursery() as workers:
+                    for _ in range(64):
+                        workers.start_soon(worker)
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+    assert got == [42] * 320
+    assert served[0] == 1 + 320
