@@ -92,8 +92,9 @@ class AcdEvents:
         """Take one model event for the next :meth:`flush`."""
         if type(ev) is AgentEvent:
             entry = self._agents.setdefault(ev.hagent, [0, 0])
-            entry[0] |= int(ev.status)
-            if ev.status & _STATE:
+            status = int(ev.status)  # an IntFlag's own & and | are Python code
+            entry[0] |= status
+            if status & _STATE:
                 entry[1] = int(ev.state)
             self._touched_agents.add(ev.hagent)
         elif type(ev) is QueueEvent:
