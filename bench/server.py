@@ -26,6 +26,14 @@ processes on the machine only ever slow a run down.
     python bench/server.py --pipeline      # only the server's CPU per request without sockets or trio
                                            # (the general path in parts, and the fast lane)
     python bench/server.py --workloads session   # only GetAgentSessionInfo (default: session,call,mixed)
+    python bench/server.py --no-structural       # without the structural floors' rows (below)
+
+With the ``session`` workload the run also measures, in the same rounds, two **structural floors**
+(bench/_floors.py): trio servers of tsp's shape without its features - ``shape`` parses every frame with
+the fast lane's struct, looks a prepared answer up and patches the sequence and a request ID into it;
+``answer`` builds the answer's data from the model at that instant (``session_figures`` packed as tsp
+packs it). They show how far any trio server of this shape can get against the echo floor; ``--pipeline``
+also times their per-read work in-process.
 
 Workloads (``--workloads``, each with the three loads): ``session`` GetAgentSessionInfo; ``call``
 GetCallInfo (sync: the RESPONSE carries the LINECALLINFO) on a call the bench offers with EmuOfferCall,
