@@ -26,6 +26,14 @@ processes on the machine only ever slow a run down.
     python bench/server.py --pipeline      # only the server's CPU per request without sockets or trio
                                            # (the general path in parts, and the fast lane)
     python bench/server.py --workloads session   # only GetAgentSessionInfo (default: session,call,mixed)
+    python bench/server.py --no-structural       # without the structural floors' rows (below)
+
+With the ``session`` workload the run also measures, in the same rounds, two **structural floors**
+(bench/_floors.py): trio servers of tsp's shape without its features - ``shape`` parses every frame with
+the fast lane's struct, looks a prepared answer up and patches the sequence and a request ID into it;
+``answer`` builds the answer's data from the model at that instant (``session_figures`` packed as tsp
+packs it). They show how far any trio server of this shape can get against the echo floor; ``--pipeline``
+also times their per-read work in-process.
 
 Workloads (``--workloads``, each with the three loads): ``session`` GetAgentSessionInfo; ``call``
 GetCallInfo (sync: the RESPONSE carries the LINECALLINFO) on a call the bench offers with EmuOfferCall,
@@ -54,6 +62,7 @@ sys.path.insert(0, str(ROOT))
 
 import trio  # noqa: E402
 
+from bench._floors import FLOORS, StructuralFloor, canned_answer, serve_structural_floor  # noqa: E402
 from bench._common import (  # noqa: E402
     FRAME_HEADER,
     RECORD_MSG,
@@ -95,14 +104,6 @@ TARGETS = {"sequential": 0.60, "64 in flight": 0.50, "50 connections": 0.50}
 
 
 # --- the floor: a minimal trio server answering the same frame sizes (bench/_common.py) ---------------
-
-
-def canned_answer() -> bytes:
-    """RESPONSE + EVENTS(LINE_REPLY with a LINEAGENTSESSIONINFO) of one GetAgentSessionInfo, as tsp sends them
-    (what the floor answers every request with)."""
-    body = GetAgentSessionInfo(h_line=1, h_agent_session=1)
-    info = encode_struct(AgentSessionInfo())
-    return encode(Response(1, 1, body)) + encode(Events((LineReply(request_id=1, data=info),)))
 
 
 # --- the load client -------------------------------------------------------------------------------------
@@ -420,6 +421,20 @@ def pipeline_cost(requests: int = 20_000) -> dict[str, float]:
             lane_conn.process(clock)
             lane_conn.take_output()
 
+    floors = {kind: StructuralFloor(kind) for kind in FLOORS}
+
+    def floor_of(kind: str) -> Any:
+        answer = floors[kind].answer
+        raw = bytearray(batch)
+
+        def run_floor(n: int) -> None:
+            for _ in range(n // 64):
+                answer(raw)
+
+        return run_floor
+
+    floor_runs = {kind: floor_of(kind) for kind in FLOORS}
+
     def best(fn: Any) -> float:
         fn(requests // 10)
         runs = []
@@ -427,9 +442,12 @@ def pipeline_cost(requests: int = 20_000) -> dict[str, float]:
             t0 = time.thread_time()
             fn(requests)
             runs.append(time.thread_time() - t0)
-        return min(runs) / (requests // 64 * 64 if fn in (whole, decode, lane, lane_mixed) else requests) * 1e6
+        per_read = fn in (whole, decode, lane, lane_mixed, *floor_runs.values())
+        return min(runs) / (requests // 64 * 64 if per_read else requests) * 1e6
 
     cost = {"whole": best(whole), "decode": best(decode), "handle": best(handle), "model": best(model), "send": best(send)}
+    for kind, run in floor_runs.items():
+        cost[f"floor_{kind}"] = best(run)
     answered = lane_conn.lane_answers
     cost["lane"] = best(lane)
     cost["lane_mixed"] = best(lane_mixed)
@@ -499,6 +517,19 @@ def run_pair(
     return mine, base
 
 
+def run_floors(
+    servers: dict[str, tuple[str, int]], connections: int, window: int, seconds: float, rounds: int = 1,
+) -> dict[str, float]:
+    """The rate of each of ``servers`` (name -> address; "tsp" is set up through the protocol, the
+    floors raw) for one GetAgentSessionInfo load: ``rounds`` runs in turn, best of each."""
+    best = dict.fromkeys(servers, 0.0)
+    for _ in range(rounds):
+        for name, address in servers.items():
+            rate = trio.run(measure, *address, name != "tsp", connections, window, seconds / rounds, "session")
+            best[name] = max(best[name], rate)
+    return best
+
+
 def _workloads(text: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     unknown = set(names) - set(WORKLOADS)
@@ -522,11 +553,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sweep-agents", type=_ints, default=(20, 1_000, 10_000), metavar="N,N..", help="default 20,1000,10000")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--pipeline", action="store_true", help="only the server's CPU per request, without I/O")
+    ap.add_argument("--no-structural", action="store_true",
+                    help="skip the structural floors (the shape and answer floors next to the echo floor and tsp)")
     ap.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--floor", choices=FLOORS, help=argparse.SUPPRESS)  # with --serve-floor: a structural floor
     ap.add_argument("--answers", help=argparse.SUPPRESS)  # with --serve-floor: a JSON file {req_func: hex answer}
     args = ap.parse_args(argv)
     if args.serve_floor:
-        if args.answers:
+        if args.floor:
+            try:
+                trio.run(serve_structural_floor, args.floor)
+            except KeyboardInterrupt:
+                pass
+        elif args.answers:
             recorded = json.loads(Path(args.answers).read_text(encoding="utf-8"))
             run_floor({int(func): bytes.fromhex(data) for func, data in recorded.items()})
         else:
@@ -542,6 +581,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               f" (model.session_info {cost['model']:.1f}) + encode RESPONSE and EVENTS {cost['send']:.1f}")
         print(f"the fast lane (ServerConnection.process, 64 frames per read): {cost['lane']:.1f} us per request;"
               f" mixed (GetAgentSessionInfo, GetQueueInfo, GetAgentInfo in turn) {cost['lane_mixed']:.1f} us")
+        print(f"the structural floors' per-read work (64 frames per read): shape {cost['floor_shape']:.2f} us,"
+              f" answer {cost['floor_answer']:.2f} us per request")
         return cost
     seconds = 0.2 if args.quick else args.seconds
     rounds = 1 if args.quick else max(1, args.rounds)
@@ -575,6 +616,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     result["rows"].append(dict(workload=workload, load=label, tsp=mine, floor=base,
                                                ratio=mine / base, target=target))
         floor = list(floors["session"])
+        if "session" in args.workloads and not args.no_structural:
+            # The proof rows: tsp, the echo floor and the structural floors in turn, the same loads.
+            servers = {"tsp": tuple(tsp), "echo": tuple(floor)}
+            for kind in FLOORS:
+                proc, *addr = start_process([str(Path(__file__).resolve()), "--serve-floor", "--floor", kind])
+                procs.append(proc)
+                servers[kind] = tuple(addr)
+            result["structural"] = []
+            for label, connections, window in LOADS:
+                rates = run_floors(servers, connections, window, seconds, rounds)
+                result["structural"].append(dict(load=label, **rates))
         if args.sweep:
             sweep = [("in flight", 1, w) for w in args.sweep_in_flight]
             sweep += [("connections", n, 1) for n in args.sweep_connections]
@@ -606,6 +658,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         shown = "-" if target is None else f"{target:.0%}"
         print(f"{WORKLOADS[row['workload']].split(':')[0]:<22}{row['load']:<16}{row['tsp']:>12,.0f}"
               f"{row['floor']:>15,.0f}{row['ratio']:>9.1%}{shown:>8}  {ok}")
+    if result.get("structural"):
+        print()
+        print("GetAgentSessionInfo against the structural floors (trio servers of tsp's shape; see FLOORS), same rounds:")
+        print(f"{'load':<16}{'tsp /s':>10}{'echo /s':>10}{'shape /s':>10}{'answer /s':>10}"
+              f"{'tsp':>8}{'shape':>8}{'answer':>8}  (of the echo floor)")
+        for row in result["structural"]:
+            echo = row["echo"]
+            print(f"{row['load']:<16}{row['tsp']:>10,.0f}{echo:>10,.0f}{row['shape']:>10,.0f}{row['answer']:>10,.0f}"
+                  f"{row['tsp'] / echo:>8.1%}{row['shape'] / echo:>8.1%}{row['answer'] / echo:>8.1%}")
     if result["sweep"]:
         print()
         print(f"{'axis':<12}{'conns':>6}{'in flight':>10}{'agents':>8}{'tsp /s':>10}{'floor /s':>10}{'of floor':>10}{'us/req':>8}")

@@ -67,6 +67,7 @@ class Context(Protocol):
     max_agents: int
     agents_created: int
     call_info_memo: calls.AnswerMemo
+    acd: Any  # tsp.agent_events.AcdEvents
 
     def drop_line(self, line: Line) -> None: ...
 
@@ -139,6 +140,7 @@ def open_line(ctx: Context, conn: Conn, body: m.Open, now: float) -> Any:
             LineErr.INCOMPATIBLEAPIVERSION,
             f"API version {body.api_version:#010x} is outside {API_VERSION_MIN:#010x}..{API_VERSION_MAX:#010x}",
         )
+    ctx.acd.watch(body.device_id)  # the device's 2.0 view, if nobody watched it (tsp/agent_events.py)
     line = ctx.registry.add_line(conn, app, body.device_id, body.api_version, body.open_context, body.h_remote_line)
     return attrs.evolve(body, h_line=line.handle)
 

@@ -35,7 +35,7 @@ log = logging.getLogger("tsp.switch")
 _session_status = fastpath.constructor(
     m.AgentSessionStatusEvent, ("init_context", "hdevice", "open_context", "hagent_session", "status", "state")
 )
-_STATE = AgentSessionStatus.STATE
+_STATE = int(AgentSessionStatus.STATE)
 
 
 class EventFanOut:
@@ -53,18 +53,22 @@ class EventFanOut:
     def fan_out(self, events: Iterable[SessionEvent], batch: Batch) -> None:
         watchers = self.registry.watchers
         acd = self.acd
+        take = acd.event if acd is not None else None
+        info = log.isEnabledFor(logging.INFO)
         for ev in events:
-            if acd is not None:
-                acd.event(ev)
+            if take is not None:
+                take(ev)
             if type(ev) is not SessionEvent:
                 if type(ev) is CallEvent:
                     self.call_event(ev, batch)
                 continue  # AgentEvent / QueueEvent: sent by acd (tsp/agent_events.py, §8.1); observers see session events
-            if ev.status & _STATE:
-                log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
-            else:
-                log.debug("session %d on line %d: %s", ev.hagent_session, ev.line, ev.status)
-            state = int(ev.state) if ev.status & _STATE else 0
+            changed = int(ev.status) & _STATE  # int(): an IntFlag's own & is Python code
+            if info:
+                if changed:
+                    log.info("session %d on line %d -> %s", ev.hagent_session, ev.line, ev.state.name)
+                else:
+                    log.debug("session %d on line %d: %s", ev.hagent_session, ev.line, ev.status)
+            state = int(ev.state) if changed else 0
             for line in watchers(ev.line):
                 batch.record(
                     line.conn_id,
@@ -79,11 +83,12 @@ class EventFanOut:
 
     def call_event(self, ev: CallEvent, batch: Batch) -> None:
         """One call's new state on one line, to every line watching it (wire-protocol §9.1)."""
-        state, mode = wire_state(ev.state, ev.end)
-        log.info("call %d on line %d/%d -> %s", ev.call_id, ev.line, ev.address, ev.state.name)
+        if log.isEnabledFor(logging.INFO):
+            log.info("call %d on line %d/%d -> %s", ev.call_id, ev.line, ev.address, ev.state.name)
         lines = [line for line in self.registry.watchers(ev.line) if line.api_version >= _CALL_VERSION]
         if not lines:  # nobody sees this line's calls: no info to fetch
             return
+        state, mode = wire_state(ev.state, ev.end)
         model = self.model
         now = model.now if model is not None else 0.0
         info = None
