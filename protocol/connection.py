@@ -305,11 +305,6 @@ class Connection:
                 )
             self.their_hello = frame
             self._enter(Event.RECEIVE_HELLO)
-        elif isinstance(frame, Response):
-            func = self._pending.pop(frame.sequence)
-            cls = REQUEST_TYPES.get(func, (RawRequest,))[0]
-            if cls.ASYNC and 1 <= frame.result <= _MAX_REQUEST_ID:
-                self._async[frame.result] = func
         elif isinstance(frame, Events) and self._async:
             frame = self._typed_events(frame)
         return frame
@@ -322,17 +317,13 @@ class Connection:
         return _make_events(tuple(self._typed_reply(r) for r in records))
 
     def _typed_reply(self, rec: Any) -> Any:
-        if type(rec) is LineReply and rec.request_id in self._async:
-            func = self._async.pop(rec.request_id)
-            if func != _MAKECALL:
-                value = decode_reply_data(func, rec.data) if rec.result == 0 else None
-                return _typed_line_reply(*_line_reply_values(rec), func, value)
-            self._async[rec.request_id] = func  # the general path below handles the MakeCall completion
-        if not isinstance(rec, LineReply) or rec.request_id not in self._async:
+        if not isinstance(rec, LineReply):
             if getattr(rec, "msg", None) == _REPLY and self._async.get(getattr(rec, "param1", None)) == _MAKECALL:
                 return self._make_call_reply(rec)
             return rec
-        func = self._async.pop(rec.request_id)
+        func = self._async.pop(rec.request_id, None)
+        if func is None:  # not a request of ours that still waits: as it came
+            return rec
         if func == _MAKECALL:  # a completion whose lphCallContext happened to equal 12 (its data size)
             return self._make_call_reply(rec.to_generic())
         value = decode_reply_data(func, rec.data) if rec.result == 0 else None
