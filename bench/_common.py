@@ -63,6 +63,12 @@ async def serve_floor(answer: bytes | dict[int, bytes], port: int = 0) -> None:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
 
+    await serve_loopback(handle, port)
+
+
+async def serve_loopback(handle: Any, port: int = 0) -> None:
+    """Serve ``handle`` (one call per connection's stream) on 127.0.0.1:``port`` (0: any free port),
+    printing ``listening on HOST:PORT`` first, like ``python -m tsp`` (what :func:`start_process` reads)."""
     listeners = await trio.open_tcp_listeners(port, host="127.0.0.1")
     host, bound = listeners[0].socket.getsockname()[:2]
     print(f"listening on {host}:{bound}", flush=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import trio
 
-from bench._common import ServerFailed
+from bench._common import ServerFailed, serve_loopback
 from protocol import AgentSessionInfo, Events, GetAgentSessionInfo, Hello, LineReply, Response, encode, encode_struct
 
 __all__ = ["FLOORS", "StructuralFloor", "canned_answer", "serve_structural_floor"]
@@ -135,10 +135,7 @@ async def serve_structural_floor(kind: str, port: int = 0) -> None:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
 
-    listeners = await trio.open_tcp_listeners(port, host="127.0.0.1")
-    host, bound = listeners[0].socket.getsockname()[:2]
-    print(f"listening on {host}:{bound}", flush=True)
-    await trio.serve_listeners(handle, listeners)
+    await serve_loopback(handle, port)
 
 
 def _one_session_switch() -> tuple[Any, int]:
