@@ -11,6 +11,7 @@ import os
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,30 @@ async def serve_floor(answer: bytes | dict[int, bytes], port: int = 0) -> None:
     header) to its answer bytes (a mixed workload): one dict lookup per frame more. Prints ``listening
     on HOST:PORT`` first, like ``python -m tsp``.
     """
-    hello = encode(Hello(product="floor"))
     by_func = answer if isinstance(answer, dict) else None
+
+    def canned(buf: bytearray) -> tuple[bytearray, int]:
+        out = bytearray()
+        pos = 0
+        while len(buf) - pos >= 4:
+            n = 4 + int.from_bytes(buf[pos : pos + 4], "little")
+            if len(buf) - pos < n:
+                break
+            if by_func is None:
+                out += answer  # type: ignore[operator]
+            else:
+                out += by_func[int.from_bytes(buf[pos + 12 : pos + 16], "little")]
+            pos += n
+        return out, pos
+
+    await serve_frames(canned, port)
+
+
+async def serve_frames(answer: Callable[[bytearray], tuple[bytearray, int]], port: int = 0) -> None:
+    """A floor server's connection loop (:func:`serve_loopback`): the first frame (the HELLO) answered with
+    HELLO, then per read ``answer(buf)`` -> (the answers to the complete frames at the start of ``buf``, the
+    bytes they took), sent in one write."""
+    hello = encode(Hello(product="floor"))
 
     async def handle(stream: trio.SocketStream) -> None:
         buf = bytearray()
@@ -45,18 +68,14 @@ async def serve_floor(answer: bytes | dict[int, bytes], port: int = 0) -> None:
                 if not data:
                     return
                 buf += data
-                out = bytearray()
-                pos = 0
-                while len(buf) - pos >= 4:
-                    n = 4 + int.from_bytes(buf[pos : pos + 4], "little")
-                    if len(buf) - pos < n:
-                        break
-                    if by_func is None:
-                        out += answer if greeted else hello  # type: ignore[operator]
-                    else:
-                        out += by_func[int.from_bytes(buf[pos + 12 : pos + 16], "little")] if greeted else hello
-                    pos += n
+                if not greeted:  # the HELLO
+                    n = 4 + int.from_bytes(buf[:4], "little")
+                    if len(buf) < n:
+                        continue
+                    del buf[:n]
                     greeted = True
+                    await stream.send_all(hello)
+                out, pos = answer(buf)
                 del buf[:pos]
                 if out:
                     await stream.send_all(out)

@@ -7,10 +7,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-import trio
-
-from bench._common import ServerFailed, serve_loopback
-from protocol import AgentSessionInfo, Events, GetAgentSessionInfo, Hello, LineReply, Response, encode, encode_struct
+from bench._common import ServerFailed, serve_frames
+from protocol import AgentSessionInfo, Events, GetAgentSessionInfo, LineReply, Response, encode, encode_struct
 
 __all__ = ["FLOORS", "StructuralFloor", "canned_answer", "serve_structural_floor"]
 
@@ -108,34 +106,8 @@ class StructuralFloor:
 
 async def serve_structural_floor(kind: str, port: int = 0) -> None:
     """Run the ``shape`` or ``answer`` floor (see above) as a trio server until cancelled: HELLO answered,
-    then :meth:`StructuralFloor.answer` per read, one write per read."""
-    floor = StructuralFloor(kind)
-    hello = encode(Hello(product="floor"))
-
-    async def handle(stream: trio.SocketStream) -> None:
-        buf = bytearray()
-        greeted = False
-        try:
-            while True:
-                data = await stream.receive_some(65536)
-                if not data:
-                    return
-                buf += data
-                if not greeted:  # the HELLO
-                    n = 4 + int.from_bytes(buf[:4], "little")
-                    if len(buf) < n:
-                        continue
-                    del buf[:n]
-                    greeted = True
-                    await stream.send_all(hello)
-                out, pos = floor.answer(buf)
-                del buf[:pos]
-                if out:
-                    await stream.send_all(out)
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            return
-
-    await serve_loopback(handle, port)
+    then :meth:`StructuralFloor.answer` per read, one write per read (:func:`bench._common.serve_frames`)."""
+    await serve_frames(StructuralFloor(kind).answer, port)
 
 
 def _one_session_switch() -> tuple[Any, int]:
