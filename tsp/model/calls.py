@@ -9,7 +9,6 @@ LINEERR_INVALCALLSTATE.
 
 from __future__ import annotations
 
-import heapq
 import math
 import uuid
 
@@ -33,7 +32,6 @@ ONHOLD = CallState.ONHOLD
 DISCONNECTED = CallState.DISCONNECTED
 IDLE = CallState.IDLE
 _new = tuple.__new__
-_heappush = heapq.heappush
 _NORMAL = CallEnd.NORMAL
 _BUSYACD = AgentStateEx.BUSYACD
 _BUSYACD_INT = int(_BUSYACD)
@@ -251,16 +249,8 @@ class CallsMixin:
             session.state = state
             emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
-                due = call.answer_due = t + delay
-                b = due >> self._shift  # Switch._push, inline
-                if b <= self._heap_b:
-                    _heappush(self._heap, (due, next(self._seq), _K_ANSWER, cid))
-                else:
-                    bucket = self._buckets.get(b)
-                    if bucket is None:
-                        self._push(due, _K_ANSWER, cid)
-                    else:
-                        bucket.append((due, next(self._seq), _K_ANSWER, cid))
+                call.answer_due = t + delay
+                self._push(call.answer_due, _K_ANSWER, cid)
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
             emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
@@ -288,16 +278,8 @@ class CallsMixin:
             call.answer_at = t
         call.offers = call.offers[:-2] + (t, True)  # ring end, answered
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
-        due = call.hangup_due = t + call.talk
-        b = due >> self._shift  # Switch._push, inline (the per-call path)
-        if b <= self._heap_b:
-            _heappush(self._heap, (due, next(self._seq), _K_HANGUP, call.id))
-        else:
-            bucket = self._buckets.get(b)
-            if bucket is None:
-                self._push(due, _K_HANGUP, call.id)
-            else:
-                bucket.append((due, next(self._seq), _K_HANGUP, call.id))
+        call.hangup_due = t + call.talk
+        self._push(call.hangup_due, _K_HANGUP, call.id)
         emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
@@ -341,16 +323,7 @@ class CallsMixin:
                 raise no_row(session.state, rows) from None
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
-            due = t + wrapup
-            b = due >> self._shift  # Switch._push, inline
-            if b <= self._heap_b:
-                _heappush(self._heap, (due, next(self._seq), _K_WRAPEND, session.handle))
-            else:
-                bucket = self._buckets.get(b)
-                if bucket is None:
-                    self._push(due, _K_WRAPEND, session.handle)
-                else:
-                    bucket.append((due, next(self._seq), _K_WRAPEND, session.handle))
+            self._push(t + wrapup, _K_WRAPEND, session.handle)
         else:
             if ends_here:
                 self._finish(call, CallOutcome.TRANSFERRED if call.transferred else CallOutcome.ANSWERED)
