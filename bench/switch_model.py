@@ -53,6 +53,7 @@ per agent at 10,000 agents; >= 100x and <= 4 KiB per agent at 100,000; the cost 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import heapq
 import itertools
@@ -65,6 +66,7 @@ import time
 import tracemalloc
 import uuid
 from collections import deque
+from collections.abc import Iterator
 
 from protocol.constants import AgentSessionState
 from tsp.gcpolicy import tune_gc
@@ -149,12 +151,20 @@ def measure(agents: int, groups: int, seconds: float, step: float, memory: bool,
             gc_mode: str = "default", memory_seconds: float | None = None) -> dict:
     """One configuration: a timed run, then (``memory``) a second run under tracemalloc.
     ``gc_mode``: "default" (the interpreter's thresholds) or "tuned" (tsp.gcpolicy.tune_gc, undone after)."""
+    with collector(gc_mode):
+        return _measure(agents, groups, seconds, step, memory, features, gc_mode, memory_seconds)
+
+
+@contextlib.contextmanager
+def collector(gc_mode: str) -> Iterator[None]:
+    """The collector's young threshold for a timed run: "default" (the interpreter's 700) or "tuned"
+    (tsp.gcpolicy.tune_gc); the thresholds before are restored after."""
     before = gc.get_threshold()
     gc.set_threshold(700, *before[1:])
     try:
         if gc_mode == "tuned":
             tune_gc()
-        return _measure(agents, groups, seconds, step, memory, features, gc_mode, memory_seconds)
+        yield
     finally:
         gc.set_threshold(*before)
 
@@ -272,11 +282,10 @@ def floor_run(agents: int, groups: int, seconds: float, step: float = 1.0, seed:
     four queue events per answered call (arrival, answer, hang-up, wrap-up end) at the same rates and
     delays, each touching the same records (a dict lookup by handle or call ID, a few attribute writes,
     one event tuple holding an object; records padded to about the model's bytes per agent, and a
-    never-touched object per agent and session for the scenario), the oldest READY session of the group first, the same calendar
-    queue (buckets of 2**20 us, the open one a heap), advanced ``step`` seconds at a time. No lifecycle,
-    no statistics, no call control, no records. Its cost per event at each floor size is what the
-    memory hierarchy and the collector cost a trivial workload of that size; (session events, internal
-    events)."""
+    never-touched object per agent and session for the scenario), the oldest READY session of the group
+    first, the same calendar queue (buckets of 2**20 us, the open one a heap), advanced ``step`` seconds at a time. No lifecycle, no statistics, no call control, no
+    records. Its cost per event at each floor size is what the memory hierarchy and the collector cost a
+    trivial workload of that size; (session events, internal events)."""
     rng = random.Random(seed)
     groups = max(1, min(groups, agents))
     us = 1_000_000
@@ -489,12 +498,8 @@ def measure_floor(agents: int, groups: int, seconds: float, step: float, gc_mode
                   memory: bool = False, memory_seconds: float | None = None) -> dict:
     """:func:`floor_run` timed as :func:`measure` times the model (the same GC mode; CPU around the run;
     ``memory``: a second run under tracemalloc)."""
-    before = gc.get_threshold()
-    gc.set_threshold(700, *before[1:])
     clock = _GcClock()
-    try:
-        if gc_mode == "tuned":
-            tune_gc()
+    with collector(gc_mode):
         gc.collect()
         c0 = time.process_time()
         gc.callbacks.append(clock)
@@ -503,8 +508,6 @@ def measure_floor(agents: int, groups: int, seconds: float, step: float, gc_mode
         finally:
             gc.callbacks.remove(clock)
         cpu = max(time.process_time() - c0, 1e-9)
-    finally:
-        gc.set_threshold(*before)
     result = {"agents": agents, "gc": gc_mode, "simulated_seconds": seconds, "internal_events": internal,
               "session_events": produced, "cpu_seconds": round(cpu, 4), "speedup_cpu": round(seconds / cpu, 1),
               "gc_cpu_seconds": round(clock.seconds, 4), "gc_collections": clock.collections,
