@@ -71,6 +71,7 @@ from collections.abc import Iterator
 from protocol.constants import AgentSessionState
 from tsp.gcpolicy import tune_gc
 from tsp.model import Switch
+from tsp.model.calls import bucket_shift
 from tsp.scenario import Agent, Group, Scenario, SessionSpec, SwitchSettings, Traffic
 
 ANSWER_DELAY = 2.0
@@ -283,7 +284,8 @@ def floor_run(agents: int, groups: int, seconds: float, step: float = 1.0, seed:
     delays, each touching the same records (a dict lookup by handle or call ID, a few attribute writes,
     one event tuple holding an object; records padded to about the model's bytes per agent, and a
     never-touched object per agent and session for the scenario), the oldest READY session of the group
-    first, the same calendar queue (buckets of 2**20 us, the open one a heap), advanced ``step`` seconds at a time. No lifecycle, no statistics, no call control, no
+    first, the same calendar queue (the model's bucket width, tsp.model.calls.bucket_shift; the open
+    bucket a heap), advanced ``step`` seconds at a time. No lifecycle, no statistics, no call control, no
     records. Its cost per event at each floor size is what the memory hierarchy and the collector cost a
     trivial workload of that size; (session events, internal events)."""
     rng = random.Random(seed)
@@ -316,8 +318,10 @@ def floor_run(agents: int, groups: int, seconds: float, step: float = 1.0, seed:
     events: list = []
     state = AgentSessionState.BUSYONCALL  # an enum in the event: tracked by the collector, as the model's
 
+    shift = bucket_shift(len(sessions))  # the model's bucket width for this floor size
+
     def push(when: int, kind: int, obj: int) -> None:
-        b = when >> 20
+        b = when >> shift
         if b <= open_b:
             heapq.heappush(heap, (when, next(seq), kind, obj))
         elif b in buckets:
