@@ -125,7 +125,9 @@ class _Pending:
         self.done = False
         #: Tasks parked in :meth:`wait` (almost always one; None until one waits).
         self.tasks: list[trio.lowlevel.Task] | None = None
-        self.waiter = self if waiter is None else waiter
+        #: The pending whose outcome this one's wakes (None: itself - not a reference to itself, which would
+        #: make every pending, and the frames it holds, garbage that only the cyclic collector frees).
+        self.waiter = waiter
         self.value: Any = None
         self.error: BaseException | None = None
         self.is_async = is_async
@@ -140,11 +142,14 @@ class _Pending:
 
     def is_set(self) -> bool:
         """True once the outcome is in (for a chained slot: once its waiter was woken)."""
-        return self.waiter.done
+        waiter = self.waiter
+        return (self if waiter is None else waiter).done
 
     async def wait(self) -> None:
         """Until :meth:`is_set` (a checkpoint either way, like :meth:`trio.Event.wait`)."""
         waiter = self.waiter
+        if waiter is None:
+            waiter = self
         if waiter.done:
             await trio.lowlevel.checkpoint()
             return
@@ -165,6 +170,8 @@ class _Pending:
         """Mark the outcome in and reschedule the task(s) waiting for it."""
         self.done = True
         waiter = self.waiter
+        if waiter is None:
+            waiter = self
         waiter.done = True
         tasks = waiter.tasks
         if tasks:
@@ -177,7 +184,7 @@ class _Pending:
         self.wake()
 
     def fail(self, error: BaseException) -> None:
-        if not self.waiter.done:
+        if not self.is_set():
             self.error = error
             self.wake()
 
@@ -486,9 +493,11 @@ class ClientConnection:
         finally:
             if not pending.done:
                 self._abandon(self._drop_call, sequence, pending)
+            # The LINE_REPLY slot points back at pending (its waiter): drop this side, so that the pair and
+            # the frames they hold are freed by reference counting, not left for the cyclic collector.
+            slot, pending.reply = pending.reply, None
         done = not pending.timed_out
         seconds = timeout if timeout is not None else 0.0
-        slot = pending.reply
         if slot is None:  # woken by the RESPONSE: a failure (or the connection's end before it)
             if not done:
                 raise TapiTimeoutError(pending.func, seconds)

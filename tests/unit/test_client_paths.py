@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import struct
 import uuid
@@ -240,6 +241,34 @@ async def test_finished_waits_do_not_pile_up_in_the_watch() -> None:
     assert due == []
     watch.expire_due(5.0)
     assert due == [1] and watch.expired == 1
+
+
+async def test_finished_calls_leave_no_garbage_for_the_cyclic_collector() -> None:
+    """A finished call's waiters and the frames they hold are freed by reference counting: no reference
+    cycle (a waiter pointing at itself, or a RESPONSE waiter and its LINE_REPLY slot pointing at each
+    other) leaves them for the cyclic collector - whose collections cost the 64-in-flight client ~20 %."""
+    async with open_emulator(QUIET, clock="manual", host="127.0.0.1", port=0) as emu:
+        async with client.connect(emu.host, emu.port) as tapi:
+            session = await _session(tapi)
+            line = session.line
+            await session.get_TotalTalkTime()
+            gc.collect()
+            gc.disable()
+            try:
+                for _ in range(50):  # sequential, then 16 at once: both paths of ClientConnection.call
+                    assert await session.get_TotalTalkTime() == 0
+                async with trio.open_nursery() as nursery:
+                    for _ in range(16):
+                        nursery.start_soon(line.get_agent_session_info, session.handle)
+                gc.set_debug(gc.DEBUG_SAVEALL)
+                gc.collect()
+                left = [type(o).__name__ for o in gc.garbage if type(o).__name__ in ("_Pending", "LineReply",
+                                                                                  "AgentSessionInfo", "Response")]
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
+                gc.enable()
+            assert left == []
 
 
 # --- argument checks found by the hostile test --------------------------------------------------------------
