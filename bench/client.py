@@ -1,12 +1,18 @@
 """Client round trips per second: the client library against ``python -m tsp``, next to a raw socket client
 against the same server and a raw trio loopback floor, all measured in the same run.
 
-Five clients, each sequentially and with 64 calls in flight on one connection:
+Six clients, each sequentially and with 64 calls in flight on one connection:
 
 * **library, TAPI3**: ``ITAgentSession.get_TotalTalkTime()`` (one GetAgentSessionInfo round trip with the
   two-minute TAPI3 deadline) against ``python -m tsp``;
 * **library, Line API**: ``Line.get_agent_session_info(hagent_session)`` (the same round trip, the Line
   API's default of no deadline) against the same server;
+* **typed**: :class:`TypedFloor` - the ``tasks`` floor below plus the least work of a library that takes
+  typed arguments and hands out the library's typed objects (the typed request built and packed, a
+  deadline registered, the RESPONSE, LINE_REPLY, EVENTS and LINEAGENTSESSIONINFO objects built by the
+  fastest constructors there are from one unpack each). ``typed/raw`` is what any task-per-call library
+  returning these objects can reach against this server; ``library/typed`` is what the library's own
+  checks, tables and dispatch cost on top;
 * **tasks**: the structural floor of the library's API shape (:class:`TaskFloor`) - the smallest trio client
   with one awaited call per request in its own task, a reader task matching RESPONSE and LINE_REPLY by
   sequence and request ID with ``struct`` and rescheduling the waiting task with dwTotalTalkTime,
@@ -21,7 +27,7 @@ Five clients, each sequentially and with 64 calls in flight on one connection:
   (no decoding, no objects, no switch) - the cheapest exchange of these bytes over this stack.
 
 Both servers run as separate processes, so the client measured here has a core of its own when the machine
-is otherwise idle. Each row alternates the five clients ``--rounds`` times (default 3) and keeps the best
+is otherwise idle. Each row alternates the six clients ``--rounds`` times (default 3) and keeps the best
 rate of each: other processes on the machine only ever slow a run down. ``cpu us/call`` is the CPU time
 the client process spent per completed call in that best run (``time.process_time``), less sensitive to
 the machine's load than the rate.
@@ -34,6 +40,7 @@ the machine's load than the rate.
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import os
 import struct
@@ -45,6 +52,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import attrs  # noqa: E402
 import outcome  # noqa: E402
 import trio  # noqa: E402
 
@@ -77,6 +85,8 @@ from protocol import (  # noqa: E402
     encode,
     encode_struct,
 )
+from protocol import fastpath  # noqa: E402
+from protocol.adapters import cy_to_decimal, ole_to_datetime  # noqa: E402
 from protocol.constants import FrameKind, LineMsg  # noqa: E402
 
 IN_FLIGHT = 64
@@ -84,7 +94,7 @@ IN_FLIGHT = 64
 TARGETS = {"sequential": 0.85, f"{IN_FLIGHT} in flight": 0.60}
 #: ... and the TAPI3 getter within 10 % of the Line API's rate.
 TAPI3_TARGET = 0.90
-CLIENTS = ("tapi3", "line", "tasks", "raw", "floor")
+CLIENTS = ("tapi3", "line", "typed", "tasks", "raw", "floor")
 
 
 
@@ -289,6 +299,141 @@ async def tasks_rate(host: str, port: int, seconds: float, in_flight: int) -> tu
     return done / elapsed, cpu / done * 1e6
 
 
+# --- the typed floor: the task-per-call floor plus the least typed work --------------------------------------
+
+#: The REQUEST frame of GetAgentSessionInfo: frame header, Req_Func, a reserved DWORD, the six parameters and
+#: the seven unused DWORDs of the 60-byte TAPI32 block (what ``encode`` writes; checked in :func:`typed_rate`).
+TYPED_REQUEST = struct.Struct("<LHHL15L")
+#: A one-LINE_REPLY EVENTS record and the LINEAGENTSESSIONINFO after it, in one unpack.
+TYPED_REPLY = struct.Struct("<10L5Ld8Lq2L")
+TYPED_INFO_FIELDS = tuple(f.name for f in attrs.fields(AgentSessionInfo))
+TYPED_AT = 2 ** 20  # a deadline far away (the TAPI3 getters' two minutes; none ever expires in the bench)
+
+
+class TypedFloor(TaskFloor):
+    """:class:`TaskFloor` plus the least work of a library that takes typed arguments and hands out the
+    library's typed objects: per call it builds the ``Request(sequence, GetAgentSessionInfo(...))`` it sends
+    and packs it from the objects' fields in one ``struct`` call, registers a deadline (one heap push, one
+    pop), and the reader builds the ``Response`` (with its echoed request body), the ``LineReply`` (typed:
+    ``req_func`` and ``value``), its ``Events`` and the ``AgentSessionInfo`` (DATE and CURRENCY converted)
+    with the fastest constructors there are (:func:`protocol.fastpath.constructor`, the object-construction
+    bound of ``bench/codec.py``) from one ``struct`` unpack each. No checks, no listeners, no errors beyond
+    TaskFloor's: its rate against the raw client's is what any task-per-call trio library returning these
+    objects can reach against the same server (issue 18's "proven out of reach" measurement)."""
+
+    def __init__(self, stream: trio.SocketStream, request: bytes) -> None:
+        super().__init__(stream, request)
+        values = TYPED_REQUEST.unpack(request)
+        self.params = values[6:12]  # request_id .. agent_session_info_size, as the setup's request has them
+        self.deadlines: list[tuple[float, int]] = []
+        self.last: tuple[Any, Any] | None = None  # (Response, Events) of the last call answered
+        self.mk_body = fastpath.constructor(GetAgentSessionInfo)
+        self.mk_request = fastpath.constructor(Request)
+        self.mk_response = fastpath.constructor(Response)
+        self.mk_reply = fastpath.constructor(LineReply)
+        self.mk_events = fastpath.constructor(Events)
+        self.mk_info = fastpath.constructor(AgentSessionInfo, TYPED_INFO_FIELDS,
+                                            {"session_start_time": ole_to_datetime, "acd_call_rate": cy_to_decimal})
+
+    async def call(self) -> Any:  # type: ignore[override]
+        seq = self.sequence = self.sequence + 1
+        body = self.mk_body(*self.params)
+        request = self.mk_request(seq, body)
+        data = TYPED_REQUEST.pack(68, FrameKind.REQUEST, 0, request.sequence, 149, 0, body.request_id, body.context,
+                                  body.h_line, body.h_agent_session, body.agent_session_info_context,
+                                  body.agent_session_info_size, 0, 0, 0, 0, 0, 0, 0)
+        heapq.heappush(self.deadlines, (time.perf_counter() + TYPED_AT, seq))
+        alone = not self.by_sequence and not self.by_request
+        self.by_sequence[seq] = trio.lowlevel.current_task()
+        if alone and not self.out and not self.writing:
+            sent = os.write(self.fd, data)
+            data = data[sent:]
+        if data:
+            self.out.append(data)
+            if self.writer is not None:
+                trio.lowlevel.reschedule(self.writer)
+                self.writer = None
+        info = await trio.lowlevel.wait_task_rescheduled(_cancelled)
+        heapq.heappop(self.deadlines)
+        return info.total_talk_time
+
+    async def read(self) -> None:
+        buf = bytearray()
+        head, tapi32, typed = FRAME_HEADER, TYPED_REQUEST, TYPED_REPLY
+        by_sequence, by_request = self.by_sequence, self.by_request
+        mk_body, mk_response, mk_reply, mk_events, mk_info = (
+            self.mk_body, self.mk_response, self.mk_reply, self.mk_events, self.mk_info)
+        reschedule, Value, Error = trio.lowlevel.reschedule, outcome.Value, outcome.Error
+        responses: dict[int, Any] = {}
+        while True:
+            data = await self.stream.receive_some(65536)
+            if not data:
+                raise ServerFailed("the server closed the connection")
+            buf += data
+            pos, end = 0, len(buf)
+            while end - pos >= 12:
+                length, kind, _flags, seq = head.unpack_from(buf, pos)
+                if end - pos < 4 + length:
+                    break
+                if kind == FrameKind.RESPONSE:
+                    v = tapi32.unpack_from(buf, pos)
+                    result = v[4]
+                    task = by_sequence.pop(seq)
+                    if 0 < result <= 0x7FFFFFFF:
+                        by_request[result] = task
+                        responses[result] = mk_response(seq, result, mk_body(*v[6:12]))
+                    else:
+                        reschedule(task, Error(ServerFailed(f"RESPONSE {result:#x}")))
+                elif kind == FrameKind.EVENTS:
+                    v = typed.unpack_from(buf, pos + 12)
+                    request_id, result = v[6], v[7]
+                    if v[4] != LineMsg.REPLY or v[0] != length - 8:
+                        raise ServerFailed("not one LINE_REPLY")
+                    if result:
+                        reschedule(by_request.pop(request_id), Error(ServerFailed(f"LINE_REPLY {result:#x}")))
+                    else:
+                        info = mk_info(*v[10:])
+                        reply = mk_reply(v[1], v[2], v[3], v[5], request_id, 0, v[8],
+                                         bytes(buf[pos + 52:pos + 52 + v[9]]), 149, info)
+                        self.last = (responses.pop(request_id), mk_events((reply,)))
+                        reschedule(by_request.pop(request_id), Value(info))
+                elif kind == FrameKind.ERROR:
+                    raise ServerFailed("ERROR frame")
+                pos += 4 + length
+            del buf[:pos]
+
+
+async def typed_rate(host: str, port: int, seconds: float, in_flight: int) -> tuple[float, float]:
+    """(calls per second, client CPU us per call) of :class:`TypedFloor`, ``in_flight`` tasks calling in a loop;
+    the first call's request bytes and objects are checked against the protocol codec's."""
+    stream, request = await open_raw(host, port, False)
+    floor = TypedFloor(stream, request)
+    if encode(floor.mk_request(1, floor.mk_body(*floor.params))) != request[:8] + U32.pack(1) + request[12:]:
+        raise ServerFailed("TypedFloor's request bytes differ from the codec's")
+    done = 0
+    async with stream:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(floor.read)
+            nursery.start_soon(floor.write)
+            if await floor.call() != 0:  # warm up; the emulator's session has talked for 0 s
+                raise ServerFailed("unexpected dwTotalTalkTime")
+            start, cpu = time.perf_counter(), time.process_time()
+            deadline = start + seconds
+
+            async def worker() -> None:
+                nonlocal done
+                while time.perf_counter() < deadline:
+                    await floor.call()
+                    done += 1
+
+            async with trio.open_nursery() as workers:
+                for _ in range(in_flight):
+                    workers.start_soon(worker)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            nursery.cancel_scope.cancel()
+    return done / elapsed, cpu / done * 1e6
+
+
 # --- the library ------------------------------------------------------------------------------------------
 
 
@@ -338,6 +483,8 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                         got = trio.run(client_rate, e_host, e_port, seconds, in_flight, name)
                     elif name == "tasks":
                         got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight)
+                    elif name == "typed":
+                        got = trio.run(typed_rate, e_host, e_port, seconds, in_flight)
                     elif name == "raw":
                         got = trio.run(raw_rate, e_host, e_port, seconds, in_flight, False)
                     else:
@@ -355,6 +502,8 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                 "raw_of_floor": best["raw"][0] / best["floor"][0],
                 "of_tasks": best["tapi3"][0] / best["tasks"][0],
                 "tasks_of_raw": best["tasks"][0] / best["raw"][0],
+                "typed_of_raw": best["typed"][0] / best["raw"][0],
+                "of_typed": best["tapi3"][0] / best["typed"][0],
                 "target": TARGETS[label],
             }
     finally:
@@ -371,12 +520,12 @@ def report(result: dict[str, Any], seconds: float, rounds: int) -> str:
         for name in CLIENTS:
             runs = "/".join(f"{r:,.0f}" for r in row["rates"][name])
             out.append(f"{label:<14}{name:<8}{row['rate'][name]:>11,.0f}{row['cpu_us'][name]:>13.1f}{runs:>26}")
-    out.append(f"{'mode':<14}{'library/raw':>12}{'target':>8}{'line/raw':>10}{'tapi3/line':>12}{'tasks/raw':>11}"
-               f"{'library/tasks':>15}{'raw/floor':>11}")
+    out.append(f"{'mode':<14}{'library/raw':>12}{'target':>8}{'line/raw':>10}{'tapi3/line':>12}{'typed/raw':>11}"
+               f"{'tasks/raw':>11}{'library/typed':>15}{'library/tasks':>15}{'raw/floor':>11}")
     for label, row in result.items():
         out.append(f"{label:<14}{row['of_raw']:>11.1%}{row['target']:>8.0%}{row['line_of_raw']:>10.1%}"
-                   f"{row['tapi3_of_line']:>12.1%}{row['tasks_of_raw']:>11.1%}{row['of_tasks']:>15.1%}"
-                   f"{row['raw_of_floor']:>11.1%}")
+                   f"{row['tapi3_of_line']:>12.1%}{row['typed_of_raw']:>11.1%}{row['tasks_of_raw']:>11.1%}"
+                   f"{row['of_typed']:>15.1%}{row['of_tasks']:>15.1%}{row['raw_of_floor']:>11.1%}")
     return "\n".join(out)
 
 

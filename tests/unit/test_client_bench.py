@@ -4,9 +4,13 @@ server and the floor, sequentially and with 64 in flight, with the ratios."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import subprocess
 import sys
 from pathlib import Path
+
+import attrs
+import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "client.py"
 
@@ -18,12 +22,14 @@ def test_client_bench_quick() -> None:
     result = json.loads(out.stdout)
     assert set(result) == {"sequential", "64 in flight"}
     for label, row in result.items():
-        assert set(row["rate"]) == {"tapi3", "line", "tasks", "raw", "floor"}
+        assert set(row["rate"]) == {"tapi3", "line", "typed", "tasks", "raw", "floor"}
         assert all(rate > 0 for rate in row["rate"].values()), row
         assert all(cpu > 0 for cpu in row["cpu_us"].values()), row
         assert row["of_raw"] == row["rate"]["tapi3"] / row["rate"]["raw"]
         assert row["of_tasks"] == row["rate"]["tapi3"] / row["rate"]["tasks"]
         assert row["tasks_of_raw"] == row["rate"]["tasks"] / row["rate"]["raw"]
+        assert row["typed_of_raw"] == row["rate"]["typed"] / row["rate"]["raw"]
+        assert row["of_typed"] == row["rate"]["tapi3"] / row["rate"]["typed"]
         assert row["target"] == {"sequential": 0.85, "64 in flight": 0.60}[label]
 
 
@@ -32,11 +38,11 @@ def test_client_bench_table() -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[1].split() == ["mode", "client", "calls", "/s", "cpu", "us/call", "runs", "/s"]
-    clients = [line.split()[-4] for line in lines[2:12]]
-    assert clients == ["tapi3", "line", "tasks", "raw", "floor"] * 2
-    assert lines[12].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "tasks/raw",
-                                 "library/tasks", "raw/floor"]
-    assert [line.split("  ")[0] for line in lines[13:15]] == ["sequential", "64 in flight"]
+    clients = [line.split()[-4] for line in lines[2:14]]
+    assert clients == ["tapi3", "line", "typed", "tasks", "raw", "floor"] * 2
+    assert lines[14].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "typed/raw",
+                                 "tasks/raw", "library/typed", "library/tasks", "raw/floor"]
+    assert [line.split("  ")[0] for line in lines[15:17]] == ["sequential", "64 in flight"]
 
 
 def _bench_module():  # type: ignore[no-untyped-def]
@@ -49,16 +55,18 @@ def _bench_module():  # type: ignore[no-untyped-def]
     return module
 
 
-def test_task_floor_returns_the_decoded_value_and_counts_its_calls() -> None:
-    """The task-per-call floor really matches answers to callers: against a server answering every REQUEST with
-    the canned answer (dwTotalTalkTime 42) under the REQUEST's own sequence and a fresh request ID, 64 tasks'
-    calls each get 42 back, and the server saw every request."""
+@pytest.mark.parametrize("floor_class", ["TaskFloor", "TypedFloor"])
+def test_floor_clients_return_the_decoded_value_and_count_their_calls(floor_class: str) -> None:
+    """The task-per-call floor and the typed floor really match answers to callers: against a server
+    answering every REQUEST with the canned answer (dwTotalTalkTime 42) under the REQUEST's own sequence and a
+    fresh request ID, 64 tasks' calls each get 42 back, and the server saw every request; the typed floor's
+    RESPONSE and EVENTS objects are the ones the protocol package decodes from the same bytes."""
     import struct
 
     import trio
 
     from bench._common import exchange
-    from protocol import Connection, Hello, Role, encode
+    from protocol import Connection, Hello, Request, Role, encode
 
     bench = _bench_module()
     request, answer = bench.cannedexchange()
@@ -92,7 +100,7 @@ def test_task_floor_returns_the_decoded_value_and_counts_its_calls() -> None:
             port = listeners[0].socket.getsockname()[1]
             stream = await trio.open_tcp_stream("127.0.0.1", port)
             await exchange(stream, Connection(Role.CLIENT), Hello(product="test"))
-            floor = bench.TaskFloor(stream, request)
+            floor = getattr(bench, floor_class)(stream, request)
             nursery.start_soon(floor.read)
             nursery.start_soon(floor.write)
 
@@ -104,6 +112,21 @@ def test_task_floor_returns_the_decoded_value_and_counts_its_calls() -> None:
                 async with trio.open_nursery() as workers:
                     for _ in range(64):
                         workers.start_soon(worker)
+            if floor_class == "TypedFloor":  # the objects of the last answer are the protocol codec's
+                rid = served[0] + 99
+                conn = Connection(Role.CLIENT)
+                conn.send(Hello(product="check"))
+                conn.receive_data(encode(Hello(product="x")))
+                conn.next_event()
+                seq = conn.next_sequence()
+                conn.send(Request(seq, floor.mk_body(*floor.params)))
+                conn.receive_data(response[:8] + struct.pack("<L", seq) + struct.pack("<L", rid) + response[16:]
+                                  + events[:36] + struct.pack("<L", rid) + events[40:])
+                want = (conn.next_event(), conn.next_event())
+                got_response, got_events = floor.last
+                assert got_events == want[1] and got_events.records[0].value.total_talk_time == 42
+                assert got_response == attrs.evolve(want[0], sequence=got_response.sequence)
+                assert type(got_events.records[0].value.acd_call_rate) is Decimal
             nursery.cancel_scope.cancel()
 
     trio.run(main)
