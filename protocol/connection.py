@@ -33,7 +33,6 @@ LINE_REPLY will never be awaited (e.g. after a client-side timeout).
 
 from __future__ import annotations
 
-import operator
 import struct
 from typing import Any
 
@@ -43,7 +42,6 @@ from protocol.call_events import MakeCallReply
 from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import (
-    LINE_REPLY_FIELDS,
     REQUEST_TYPES,
     Error,
     Events,
@@ -103,9 +101,10 @@ _KIND_RESPONSE, _KIND_REQUEST = int(FrameKind.RESPONSE), int(FrameKind.REQUEST)
 _LENGTH = struct.Struct("<L")
 _LENGTH_KIND = struct.Struct("<LH")
 _SEQUENCE = struct.Struct("<L")
-#: A LINE_REPLY with the two client-side fields filled: (*LINE_REPLY_FIELDS, req_func, value).
-_typed_line_reply = fastpath.constructor(LineReply, (*LINE_REPLY_FIELDS, "req_func", "value"))
-_line_reply_values = operator.attrgetter(*LINE_REPLY_FIELDS)
+#: LineReply is a frozen attrs class keeping its fields in the instance __dict__ (no __slots__ of its own, no
+#: __attrs_post_init__), so a record just decoded can get req_func and value stored in place (_typed_reply).
+assert "__dict__" in dir(LineReply) and not getattr(LineReply, "__slots__", ()) and not hasattr(
+    LineReply, "__attrs_post_init__"), "LineReply must keep its fields in the instance __dict__"
 #: Events(records) without the converter's tuple() call, for a tuple built here.
 _make_events = fastpath.constructor(Events)
 #: Consumed bytes are dropped from the receive buffer once there are this many (or when it is empty).
@@ -313,8 +312,13 @@ class Connection:
         """Client: ``frame`` with the LINE_REPLYs of known request IDs typed (:meth:`_typed_reply`)."""
         records = frame.records
         if len(records) == 1:  # the most frequent EVENTS frame: one LINE_REPLY
-            return _make_events((self._typed_reply(records[0]),))
-        return _make_events(tuple(self._typed_reply(r) for r in records))
+            rec = records[0]
+            typed = self._typed_reply(rec)
+            return frame if typed is rec else _make_events((typed,))
+        typed_records = tuple(self._typed_reply(r) for r in records)
+        if all(typed is rec for typed, rec in zip(typed_records, records)):
+            return frame
+        return _make_events(typed_records)
 
     def _typed_reply(self, rec: Any) -> Any:
         if not isinstance(rec, LineReply):
@@ -327,8 +331,14 @@ class Connection:
         if func == _MAKECALL:  # a completion whose lphCallContext happened to equal 12 (its data size)
             return self._make_call_reply(rec.to_generic())
         value = decode_reply_data(func, rec.data) if rec.result == 0 else None
-        # = attrs.evolve(rec, req_func=func, value=value), without evolve's per-call field introspection
-        return _typed_line_reply(*_line_reply_values(rec), func, value)
+        # The record was built by the codec from this connection's bytes a moment ago and nobody else has
+        # seen it: its two client-side fields (eq=False, not on the wire) are filled in place, the way attrs'
+        # own __init__ stores the fields of a frozen dict class - no second LineReply (= attrs.evolve(rec,
+        # req_func=func, value=value)), and the Events frame around it stays the same object.
+        fields = rec.__dict__
+        fields["req_func"] = func
+        fields["value"] = value
+        return rec
 
     def _make_call_reply(self, rec: Any) -> Any:
         """The MakeCall completion (call-facts §1.2) as a typed LINE_REPLY: ``struct_context`` = the new
