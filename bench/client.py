@@ -199,12 +199,19 @@ class TaskFloor:
         self.writer: trio.lowlevel.Task | None = None
         self.writing = False
 
+    def check(self, request: bytes) -> None:
+        """Before the run: nothing to check (the request bytes are the codec's own)."""
+
     async def call(self) -> int:
         seq = self.sequence = self.sequence + 1
-        data = self.head + U32.pack(seq) + self.tail
+        self.send(seq, self.head + U32.pack(seq) + self.tail)
+        return await trio.lowlevel.wait_task_rescheduled(_cancelled)  # type: ignore[no-any-return]
+
+    def send(self, seq: int, data: bytes) -> None:
+        """Write ``data`` (the REQUEST with sequence ``seq``) for the current task, which then waits to be
+        rescheduled with the value its answer brings."""
         alone = not self.by_sequence and not self.by_request
-        task = trio.lowlevel.current_task()
-        self.by_sequence[seq] = task
+        self.by_sequence[seq] = trio.lowlevel.current_task()
         if alone and not self.out and not self.writing:
             sent = os.write(self.fd, data)
             data = data[sent:]
@@ -213,7 +220,6 @@ class TaskFloor:
             if self.writer is not None:
                 trio.lowlevel.reschedule(self.writer)
                 self.writer = None
-        return await trio.lowlevel.wait_task_rescheduled(_cancelled)  # type: ignore[no-any-return]
 
     async def write(self) -> None:
         while True:
@@ -271,10 +277,13 @@ def _cancelled(_: Any) -> trio.lowlevel.Abort:
     return trio.lowlevel.Abort.SUCCEEDED  # the run is ending (a failed reader): nothing to clean up
 
 
-async def tasks_rate(host: str, port: int, seconds: float, in_flight: int) -> tuple[float, float]:
-    """(calls per second, client CPU us per call) of :class:`TaskFloor`, ``in_flight`` tasks calling in a loop."""
+async def tasks_rate(host: str, port: int, seconds: float, in_flight: int,
+                     floor_class: type[TaskFloor] | None = None) -> tuple[float, float]:
+    """(calls per second, client CPU us per call) of :class:`TaskFloor` (or ``floor_class``), ``in_flight``
+    tasks calling in a loop, after :meth:`TaskFloor.check` and one warm-up call."""
     stream, request = await open_raw(host, port, False)
-    floor = TaskFloor(stream, request)
+    floor = (floor_class or TaskFloor)(stream, request)
+    floor.check(request)
     done = 0
     async with stream:
         async with trio.open_nursery() as nursery:
@@ -302,7 +311,7 @@ async def tasks_rate(host: str, port: int, seconds: float, in_flight: int) -> tu
 # --- the typed floor: the task-per-call floor plus the least typed work --------------------------------------
 
 #: The REQUEST frame of GetAgentSessionInfo: frame header, Req_Func, a reserved DWORD, the six parameters and
-#: the seven unused DWORDs of the 60-byte TAPI32 block (what ``encode`` writes; checked in :func:`typed_rate`).
+#: the seven unused DWORDs of the 60-byte TAPI32 block (what ``encode`` writes; :meth:`TypedFloor.check`).
 TYPED_REQUEST = struct.Struct("<LHHL15L")
 #: A one-LINE_REPLY EVENTS record and the LINEAGENTSESSIONINFO after it, in one unpack.
 TYPED_REPLY = struct.Struct("<10L5Ld8Lq2L")
@@ -343,19 +352,15 @@ class TypedFloor(TaskFloor):
                                   body.h_line, body.h_agent_session, body.agent_session_info_context,
                                   body.agent_session_info_size, 0, 0, 0, 0, 0, 0, 0)
         heapq.heappush(self.deadlines, (time.perf_counter() + TYPED_AT, seq))
-        alone = not self.by_sequence and not self.by_request
-        self.by_sequence[seq] = trio.lowlevel.current_task()
-        if alone and not self.out and not self.writing:
-            sent = os.write(self.fd, data)
-            data = data[sent:]
-        if data:
-            self.out.append(data)
-            if self.writer is not None:
-                trio.lowlevel.reschedule(self.writer)
-                self.writer = None
+        self.send(seq, data)
         info = await trio.lowlevel.wait_task_rescheduled(_cancelled)
         heapq.heappop(self.deadlines)
         return info.total_talk_time
+
+    def check(self, request: bytes) -> None:
+        """The typed request's bytes are the codec's (``request`` with sequence 1)."""
+        if encode(self.mk_request(1, self.mk_body(*self.params))) != request[:8] + U32.pack(1) + request[12:]:
+            raise ServerFailed("TypedFloor's request bytes differ from the codec's")
 
     async def read(self) -> None:
         buf = bytearray()
@@ -401,37 +406,6 @@ class TypedFloor(TaskFloor):
                     raise ServerFailed("ERROR frame")
                 pos += 4 + length
             del buf[:pos]
-
-
-async def typed_rate(host: str, port: int, seconds: float, in_flight: int) -> tuple[float, float]:
-    """(calls per second, client CPU us per call) of :class:`TypedFloor`, ``in_flight`` tasks calling in a loop;
-    the first call's request bytes and objects are checked against the protocol codec's."""
-    stream, request = await open_raw(host, port, False)
-    floor = TypedFloor(stream, request)
-    if encode(floor.mk_request(1, floor.mk_body(*floor.params))) != request[:8] + U32.pack(1) + request[12:]:
-        raise ServerFailed("TypedFloor's request bytes differ from the codec's")
-    done = 0
-    async with stream:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(floor.read)
-            nursery.start_soon(floor.write)
-            if await floor.call() != 0:  # warm up; the emulator's session has talked for 0 s
-                raise ServerFailed("unexpected dwTotalTalkTime")
-            start, cpu = time.perf_counter(), time.process_time()
-            deadline = start + seconds
-
-            async def worker() -> None:
-                nonlocal done
-                while time.perf_counter() < deadline:
-                    await floor.call()
-                    done += 1
-
-            async with trio.open_nursery() as workers:
-                for _ in range(in_flight):
-                    workers.start_soon(worker)
-            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-            nursery.cancel_scope.cancel()
-    return done / elapsed, cpu / done * 1e6
 
 
 # --- the library ------------------------------------------------------------------------------------------
@@ -484,7 +458,7 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                     elif name == "tasks":
                         got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight)
                     elif name == "typed":
-                        got = trio.run(typed_rate, e_host, e_port, seconds, in_flight)
+                        got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight, TypedFloor)
                     elif name == "raw":
                         got = trio.run(raw_rate, e_host, e_port, seconds, in_flight, False)
                     else:
