@@ -116,11 +116,11 @@ class CallsMixin:
         call.uui = stream.uui
         self._arrive(stream.group, call, t)
         if stream.next_after is None:
-            self._push(t + round(rng.expovariate(1.0) * stream.mean_gap * US), K.TRAFFIC, stream.index)
+            self._push(t + round(rng.expovariate(1.0) * stream.mean_gap * US), K.TRAFFIC, stream)
         else:
             nxt = stream.next_after(t / US, rng)
             if nxt is not None:  # a finite float (tsp.traffic.Arrivals): to_us without its checks
-                self._push(max(t + 1, round(nxt * US)), K.TRAFFIC, stream.index)
+                self._push(max(t + 1, round(nxt * US)), K.TRAFFIC, stream)
 
     def _scripted_call(self, spec: ScriptedCall, t: int) -> None:
         call = CallRec(next(self._call_ids), t, to_us(spec.talk))
@@ -236,7 +236,7 @@ class CallsMixin:
         emit(_new(CallEvent, (cid, line, address, OFFERING, None, True, call.related)))
         if self._ring_timeout:
             call.ring_due = t + self._ring_timeout
-            self._push(call.ring_due, K.RING, cid)
+            self._push(call.ring_due, K.RING, call)
         delay = agent.answer_delay
         if agent.answer == "auto" and not delay:
             self._answer(call, t, R.OFFER_ANSWERED)
@@ -250,7 +250,7 @@ class CallsMixin:
             emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
                 call.answer_due = t + delay
-                self._push(call.answer_due, _K_ANSWER, cid)
+                self._push(call.answer_due, _K_ANSWER, call)
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
             emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
@@ -279,7 +279,7 @@ class CallsMixin:
         call.offers = call.offers[:-2] + (t, True)  # ring end, answered
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         call.hangup_due = t + call.talk
-        self._push(call.hangup_due, _K_HANGUP, call.id)
+        self._push(call.hangup_due, _K_HANGUP, call)
         emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
@@ -323,7 +323,7 @@ class CallsMixin:
                 raise no_row(session.state, rows) from None
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
-            self._push(t + wrapup, _K_WRAPEND, session.handle)
+            self._push(t + wrapup, _K_WRAPEND, session)
         else:
             if ends_here:
                 self._finish(call, CallOutcome.TRANSFERRED if call.transferred else CallOutcome.ANSWERED)
@@ -498,7 +498,7 @@ class CallsMixin:
             self._agent_touch(agent)
         call.answer_due = t + self._outbound_answer
         if self._outbound_answer:
-            self._push(call.answer_due, K.FARANSWER, call.id)
+            self._push(call.answer_due, K.FARANSWER, call)
         else:
             self._far_answer(call, t)
         return call.id

@@ -67,10 +67,11 @@ class Switch(CallsMixin, StatsMixin):
         # order): ``_heap`` is the open bucket, a list sorted when it opens (list.sort: cheaper than a
         # heap's sift per pop), read from ``_pos`` on (the entries before it are done; a push due in the
         # open bucket is inserted in order, after them, as every done entry sorts before it),
-        # ``_buckets`` the later ones (unsorted lists), ``_bnums`` a heap of their numbers. The per-call
-        # kinds (answer, hang-up, ring, far answer: the call ID; wrap-up end: the hAgentSession;
-        # traffic: the stream's index) carry an int, not the object: a tuple of ints is untracked by the
-        # garbage collector after its first young collection, and the queue holds one entry per busy agent.
+        # ``_buckets`` the later ones (unsorted lists), ``_bnums`` a heap of their numbers. Each entry
+        # carries the object it is about (the per-call kinds: the CallRec, the SessionRec of a wrap-up
+        # end, the TrafficRec), so a due entry needs no lookup by ID; one whose instant is no longer its
+        # object's ``*_due`` is stale and skipped (every path that ends a ring, an answer delay or a talk
+        # sets that due to -1, and a call's due is set only while it is on a line).
         self._heap: list[tuple[int, int, int, object]] = []
         self._pos = 0
         #: the bucket width (tsp.model.calls.bucket_shift): narrower on larger floors; any width gives the
@@ -212,9 +213,6 @@ class Switch(CallsMixin, StatsMixin):
         pos = self._pos
         dirty = self._dirty
         k_hangup, k_answer, k_wrapend, k_traffic = K.HANGUP, K.ANSWER, K.WRAPEND, K.TRAFFIC
-        calls = self._calls
-        sessions = self._sessions
-        streams = self._streams
         n = 0
         # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
         # ``now`` to microseconds fell just short of it (past 2**53 us, about 285 years, floats cannot
@@ -235,17 +233,15 @@ class Switch(CallsMixin, StatsMixin):
                 n += 1
                 self._now = when
                 if kind == k_hangup:
-                    call = calls.get(obj)  # a call talks on a line until it hangs up
-                    if call is not None and call.hangup_due == when:
-                        self._talk_ends(call, _NORMAL, when, True)  # the caller hangs up
+                    if obj.hangup_due == when:  # type: ignore[attr-defined]
+                        self._talk_ends(obj, _NORMAL, when, True)  # type: ignore[arg-type]  # the caller hangs up
                 elif kind == k_answer:
-                    call = calls.get(obj)
-                    if call is not None and call.answer_due == when:
-                        self._answer(call, when)
+                    if obj.answer_due == when:  # type: ignore[attr-defined]
+                        self._answer(obj, when)  # type: ignore[arg-type]
                 elif kind == k_wrapend:
-                    self._wrapend(sessions[obj], when)  # type: ignore[index]
+                    self._wrapend(obj, when)  # type: ignore[arg-type]
                 elif kind == k_traffic:
-                    self._traffic(streams[obj], when)  # type: ignore[index]
+                    self._traffic(obj, when)  # type: ignore[arg-type]
                 else:
                     self._rare(kind, obj, when)
                 # §7.1: everything due at one instant first, then routing (the next bucket's entries
@@ -263,9 +259,8 @@ class Switch(CallsMixin, StatsMixin):
 
     def _rare(self, kind: int, obj: object, when: int) -> None:
         if kind == K.RING:
-            call = self._calls.get(obj)
-            if call is not None and call.ring_due == when:
-                self._ring_timeout_of(call, when)
+            if obj.ring_due == when:  # type: ignore[attr-defined]
+                self._ring_timeout_of(obj, when)  # type: ignore[arg-type]
         elif kind == K.PATIENCE:
             if obj.patience_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._abandon(obj, when)  # type: ignore[arg-type]
@@ -273,9 +268,8 @@ class Switch(CallsMixin, StatsMixin):
             if obj.overflow_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._overflow(obj, when)  # type: ignore[arg-type]
         elif kind == K.FARANSWER:
-            call = self._calls.get(obj)
-            if call is not None and call.answer_due == when:
-                self._far_answer(call, when)
+            if obj.answer_due == when:  # type: ignore[attr-defined]
+                self._far_answer(obj, when)  # type: ignore[arg-type]
         elif kind == K.CALL:
             self._scripted_call(obj, when)  # type: ignore[arg-type]
         elif kind == K.SESSION:
@@ -692,7 +686,7 @@ class Switch(CallsMixin, StatsMixin):
         stream.index = len(self._streams)
         self._streams.append(stream)
         if first is not None:
-            self._push(first, K.TRAFFIC, stream.index)
+            self._push(first, K.TRAFFIC, stream)
 
     # ---- lookups ---------------------------------------------------------------------------------
     def _agent(self, hagent: int) -> AgentRec:
