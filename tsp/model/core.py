@@ -11,6 +11,7 @@ import datetime as _dt
 import heapq
 import itertools
 import math
+import operator
 import random
 import uuid
 from collections import deque
@@ -35,6 +36,7 @@ _new = tuple.__new__
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 _insort = bisect.insort
+_when = operator.itemgetter(0)
 _NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
 _RELEASED = AgentStateEx.RELEASED
@@ -62,17 +64,19 @@ class Switch(CallsMixin, StatsMixin):
         #: Memo of the last ``_advance`` argument and its microseconds (nan: none yet; never equal).
         self._last_now = math.nan
         self._last_t = 0
-        # The event queue (a calendar queue: the same order as one heap of (when, seq, kind, obj), but
-        # each entry lands in the bucket of its instant >> self._shift, and only the open bucket is in
-        # order): ``_heap`` is the open bucket, a list sorted when it opens (list.sort: cheaper than a
-        # heap's sift per pop), read from ``_pos`` on (the entries before it are done; a push due in the
-        # open bucket is inserted in order, after them, as every done entry sorts before it),
+        # The event queue (a calendar queue of (when, kind, obj) entries, run in the order of their
+        # instant, entries due at one instant in the order they were pushed, as one heap of (when, push
+        # count, ...) would; each entry lands in the bucket of its instant >> self._shift, and only the
+        # open bucket is in order): ``_heap`` is the open bucket, a list sorted by instant when it opens
+        # (list.sort is stable, so pushes at one instant keep their order, and is cheaper than a heap's
+        # sift per pop), read from ``_pos`` on (the entries before it are done; a push due in the open
+        # bucket is inserted after every entry due at or before its instant: the done ones included),
         # ``_buckets`` the later ones (unsorted lists), ``_bnums`` a heap of their numbers. Each entry
         # carries the object it is about (the per-call kinds: the CallRec, the SessionRec of a wrap-up
         # end, the TrafficRec), so a due entry needs no lookup by ID; one whose instant is no longer its
         # object's ``*_due`` is stale and skipped (every path that ends a ring, an answer delay or a talk
         # sets that due to -1, and a call's due is set only while it is on a line).
-        self._heap: list[tuple[int, int, int, object]] = []
+        self._heap: list[tuple[int, int, object]] = []
         self._pos = 0
         #: the bucket width (tsp.model.calls.bucket_shift): narrower on larger floors; any width gives the
         #: same order (buckets partition time)
@@ -80,7 +84,6 @@ class Switch(CallsMixin, StatsMixin):
         self._heap_b = -1 << 62  # the open bucket's number (none yet: every push goes to a bucket)
         self._buckets: dict[int, list] = {}
         self._bnums: list[int] = []
-        self._seq = itertools.count()
         self._events: list = []
         self._takes = 0  # take_events() calls so far (queue events coalesce per instant between takes)
         self._processed = 0
@@ -173,7 +176,7 @@ class Switch(CallsMixin, StatsMixin):
             return self._heap
         b = _heappop(bnums)
         heap = self._buckets.pop(b)
-        heap.sort()
+        heap.sort(key=_when)  # stable: entries due at one instant stay in the order they were pushed
         self._heap = heap
         self._pos = 0
         self._heap_b = b
@@ -220,7 +223,7 @@ class Switch(CallsMixin, StatsMixin):
         try:
             while True:
                 try:
-                    when, _, kind, obj = heap[pos]
+                    when, kind, obj = heap[pos]
                 except IndexError:  # the open bucket is done (once per bucket)
                     if not self._bnums:
                         break
@@ -286,18 +289,17 @@ class Switch(CallsMixin, StatsMixin):
             raise AssertionError(f"unknown heap event kind {kind}")
 
     def _push(self, when: int, kind: int, obj: object) -> None:
-        """Schedule ``obj`` at ``when``: into the open bucket's heap if it is due there (or earlier),
-        else appended to its bucket's list (sorted only when the bucket opens)."""
+        """Schedule ``obj`` at ``when``: into the open bucket in order if it is due there (after every
+        entry due at the same instant), else appended to its bucket's list (sorted when it opens)."""
         b = when >> self._shift
         if b <= self._heap_b:
-            _insort(self._heap, (when, next(self._seq), kind, obj))
+            _insort(self._heap, (when, kind, obj), key=_when)
             return
-        bucket = self._buckets.get(b)
-        if bucket is None:
-            self._buckets[b] = [(when, next(self._seq), kind, obj)]
+        try:
+            self._buckets[b].append((when, kind, obj))
+        except KeyError:  # the bucket's first entry
+            self._buckets[b] = [(when, kind, obj)]
             _heappush(self._bnums, b)
-        else:
-            bucket.append((when, next(self._seq), kind, obj))
 
     def _settle(self, t: int) -> None:
         """After a request: route what it made possible (§7.1)."""
