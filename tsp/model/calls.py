@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 import uuid
 
-from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
+from protocol.constants import AgentSessionState, AgentStateEx, LineErr
 from tsp.errors import SwitchError
 from tsp.lifecycle import CallTrigger, call_step
 from tsp.model.records import OFFER_FIELDS, AgentRec, CallRec, GroupRec, SessionRec, TrafficRec
 from tsp.model.rules import US, R, no_row, to_us
 from tsp.scenario import ScriptedCall
 from tsp.values import (
-    AgentEvent, CallEnd, CallEvent, CallInfo, CallOffer, CallOutcome, CallRecord, CallState, QueueEvent, SessionEvent,
+    CallEnd, CallEvent, CallInfo, CallOffer, CallOutcome, CallRecord, CallState, SessionEvent,
 )
 
 __all__ = ["K", "CallsMixin", "bucket_shift"]
@@ -34,10 +34,6 @@ IDLE = CallState.IDLE
 _new = tuple.__new__
 _NORMAL = CallEnd.NORMAL
 _BUSYACD = AgentStateEx.BUSYACD
-_BUSYACD_INT = int(_BUSYACD)
-_A_STATE = AgentStatusEx.STATE
-_A_UPD = AgentStatusEx.UPDATEINFO
-_Q_UPD = QueueStatus.UPDATEINFO
 
 
 class K:
@@ -148,7 +144,7 @@ class CallsMixin:
         self._insert(group, call)
         if group.event_t != t or group.event_take != self._takes:
             group.event_t, group.event_take = t, self._takes
-            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+            self._events.append(group.update_event)
 
     def _insert(self, group: GroupRec, call: CallRec) -> None:
         """Into the queue in arrival order (FIFO by arrival at the switch, then call ID)."""
@@ -173,7 +169,7 @@ class CallsMixin:
         call.where = None
         if group.event_t != t or group.event_take != self._takes:  # one per queue and instant (§8.1 coalesces)
             group.event_t, group.event_take = t, self._takes
-            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+            self._events.append(group.update_event)
 
     def _requeue(self, group: GroupRec, call: CallRec, t: int) -> None:
         """Back to its queue after a ring (§7.4): in arrival order; a caller whose patience ran out
@@ -253,7 +249,7 @@ class CallsMixin:
                 self._push(call.answer_due, _K_ANSWER, call)
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
-            emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
+            emit(agent.busy_event)
 
     def _answer(self, call: CallRec, t: int, rows: dict = R.ANSWER) -> None:
         session = call.session
@@ -280,7 +276,7 @@ class CallsMixin:
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         call.hangup_due = t + call.talk
         self._push(call.hangup_due, _K_HANGUP, call)
-        emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
+        emit(session.agent.update_event)
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
         """DISCONNECTED (``end``) then IDLE on the call's line; the call leaves the line (§9.1)."""

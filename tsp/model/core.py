@@ -16,7 +16,7 @@ import random
 import uuid
 from collections import deque
 
-from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
+from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr
 from tsp.errors import SwitchError
 from tsp.lifecycle import PENDING
 from tsp.model.calls import K, CallsMixin, bucket_shift
@@ -24,7 +24,7 @@ from tsp.model.records import AgentRec, GroupRec, PeriodRec, SessionRec, Traffic
 from tsp.model.rules import BUSY, EX_TO_SESSION, US, R, no_row, plan_state_request, to_us
 from tsp.model.stats import StatsMixin
 from tsp.scenario import Activity, Scenario, SessionChange, SessionSpec
-from tsp.values import EPOCH, AgentEvent, CallEnd, QueueEvent, SessionEvent
+from tsp.values import EPOCH, AgentEvent, CallEnd, SessionEvent
 
 __all__ = ["Switch"]
 
@@ -42,8 +42,7 @@ _A_STATE = AgentStatusEx.STATE
 _RELEASED = AgentStateEx.RELEASED
 _EX_READY = AgentStateEx.READY
 _EX_NOTREADY = AgentStateEx.NOTREADY
-_A_UPD = AgentStatusEx.UPDATEINFO
-_Q_UPD = QueueStatus.UPDATEINFO
+_BUSYACD = AgentStateEx.BUSYACD
 
 
 class Switch(CallsMixin, StatsMixin):
@@ -475,7 +474,9 @@ class Switch(CallsMixin, StatsMixin):
                 state = _EX_NOTREADY
         if state is not agent.state_ex:
             agent.state_ex = state
-            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, int(state))))
+            self._events.append(
+                agent.ready_event if state is _EX_READY else _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
+            )
 
     def _route(self, t: int) -> None:
         """Route (:meth:`_match`), then give each call that arrived and still waits its patience event
@@ -556,16 +557,19 @@ class Switch(CallsMixin, StatsMixin):
         state = self._agent_state(agent)
         if state is not agent.state_ex:
             agent.state_ex = state
-            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, int(state))))
+            self._events.append(
+                agent.ready_event if state is _EX_READY else agent.busy_event if state is _BUSYACD
+                else _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
+            )
 
     def _agent_update(self, agent: AgentRec) -> None:
-        self._events.append(_new(AgentEvent, (agent.handle, _A_UPD, 0)))
+        self._events.append(agent.update_event)
 
     def _queue_update(self, group: GroupRec) -> None:
         t = self._now
         if group.event_t != t or group.event_take != self._takes:
             group.event_t, group.event_take = t, self._takes
-            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+            self._events.append(group.update_event)
 
     # ---- activities, agent-level requests (§7.7, §8) -----------------------------------------------
     def activities(self) -> tuple[Activity, ...]:
