@@ -132,7 +132,7 @@ class CallRec:
 
     __slots__ = (
         "id", "arrival", "talk", "patience_due", "overflow_due", "where", "group", "session", "agent", "state",
-        "state_since", "line", "address", "answer_due", "hangup_due", "ring_due", "answered", "ani", "dnis", "uui",
+        "state_since", "line", "address", "answer_due", "hangup_due", "ring_due", "ani", "dnis", "uui",
         "outbound", "reason", "related", "end", "first_arrival", "hops", "flows", "offers",
         "answer_at", "hangup_at", "wrap_end", "outcome", "transferred", "patience", "patience_set",
     )
@@ -157,7 +157,6 @@ class CallRec:
         self.answer_due = -1
         self.hangup_due = -1
         self.ring_due = -1
-        self.answered = False
         self.ani: str | None = None
         self.dnis: str | None = None
         self.uui: str | None = None
