@@ -25,6 +25,8 @@ import math
 import random
 from typing import Callable
 
+_bisect_right = bisect.bisect_right
+
 __all__ = ["PATIENCE_DISTS", "TALK_DISTS", "Arrivals", "fill_digits", "patience_sampler", "talk_sampler"]
 
 #: The talk-time distributions of ``[[traffic]] talk_dist``.
@@ -163,7 +165,7 @@ class Arrivals:
             need = rng.expovariate(1.0)
             if self._rates[-1] == 0 and need > self._cum[-1] - self._cumulative(t):
                 return None  # the profile ends at rate 0 before this arrival's turn comes
-            return _after(t, self._invert(t, need, math.inf))
+            return _after(t, self._invert(self._segment(t), t, need, math.inf))
         if self._per_period == 0:
             return None
         need = rng.expovariate(1.0)
@@ -173,25 +175,32 @@ class Arrivals:
         u = t - base
         if u >= period:  # float edge: t a hair below a multiple of the period
             base, u = base + period, 0.0
-        # Expected arrivals from u to the end of this period:
-        rest = self._per_period - self._cumulative(u)
+        # Expected arrivals from u to the end of this period (u's segment i found once, for both):
+        ats = self._ats
+        i = _bisect_right(ats, u) - 1
+        rest = self._per_period - (self._cum[i] + self._rates[i] * (u - ats[i]))
         if need <= rest:
-            return _after(t, base + self._invert(u, need, period))
+            return _after(t, base + self._invert(i, u, need, period))
         need -= rest
         base += period
         whole = math.floor(need / self._per_period)
         if whole:
             need -= whole * self._per_period
             base += whole * period
-        return _after(t, base + self._invert(0.0, need, period))
+        return _after(t, base + self._invert(0, 0.0, need, period))
 
     # -- inside one period (or the unbounded profile): the instant where the cumulative rate grows by need
+    def _segment(self, u: float) -> int:
+        """The index of the profile interval that holds ``u`` (>= 0)."""
+        return _bisect_right(self._ats, u) - 1
+
     def _cumulative(self, u: float) -> float:
-        i = bisect.bisect_right(self._ats, u) - 1
+        i = self._segment(u)
         return self._cum[i] + self._rates[i] * (u - self._ats[i])
 
-    def _invert(self, u: float, need: float, end: float) -> float:
-        i = bisect.bisect_right(self._ats, u) - 1
+    def _invert(self, i: int, u: float, need: float, end: float) -> float:
+        """From ``u`` in interval ``i`` (:meth:`_segment`), the instant where ``need`` more arrivals are
+        expected (``end`` at most)."""
         n = len(self._ats)
         while True:
             seg_end = self._ats[i + 1] if i + 1 < n else end

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 import uuid
 
-from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
+from protocol.constants import AgentSessionState, AgentStateEx, LineErr
 from tsp.errors import SwitchError
 from tsp.lifecycle import CallTrigger, call_step
 from tsp.model.records import OFFER_FIELDS, AgentRec, CallRec, GroupRec, SessionRec, TrafficRec
 from tsp.model.rules import US, R, no_row, to_us
 from tsp.scenario import ScriptedCall
 from tsp.values import (
-    AgentEvent, CallEnd, CallEvent, CallInfo, CallOffer, CallOutcome, CallRecord, CallState, QueueEvent, SessionEvent,
+    CallEnd, CallEvent, CallInfo, CallOffer, CallOutcome, CallRecord, CallState, SessionEvent,
 )
 
 __all__ = ["K", "CallsMixin", "bucket_shift"]
@@ -34,10 +34,6 @@ IDLE = CallState.IDLE
 _new = tuple.__new__
 _NORMAL = CallEnd.NORMAL
 _BUSYACD = AgentStateEx.BUSYACD
-_BUSYACD_INT = int(_BUSYACD)
-_A_STATE = AgentStatusEx.STATE
-_A_UPD = AgentStatusEx.UPDATEINFO
-_Q_UPD = QueueStatus.UPDATEINFO
 
 
 class K:
@@ -116,11 +112,11 @@ class CallsMixin:
         call.uui = stream.uui
         self._arrive(stream.group, call, t)
         if stream.next_after is None:
-            self._push(t + round(rng.expovariate(1.0) * stream.mean_gap * US), K.TRAFFIC, stream.index)
+            self._push(t + round(rng.expovariate(1.0) * stream.mean_gap * US), K.TRAFFIC, stream)
         else:
             nxt = stream.next_after(t / US, rng)
             if nxt is not None:  # a finite float (tsp.traffic.Arrivals): to_us without its checks
-                self._push(max(t + 1, round(nxt * US)), K.TRAFFIC, stream.index)
+                self._push(max(t + 1, round(nxt * US)), K.TRAFFIC, stream)
 
     def _scripted_call(self, spec: ScriptedCall, t: int) -> None:
         call = CallRec(next(self._call_ids), t, to_us(spec.talk))
@@ -148,7 +144,7 @@ class CallsMixin:
         self._insert(group, call)
         if group.event_t != t or group.event_take != self._takes:
             group.event_t, group.event_take = t, self._takes
-            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+            self._events.append(group.update_event)
 
     def _insert(self, group: GroupRec, call: CallRec) -> None:
         """Into the queue in arrival order (FIFO by arrival at the switch, then call ID)."""
@@ -173,7 +169,7 @@ class CallsMixin:
         call.where = None
         if group.event_t != t or group.event_take != self._takes:  # one per queue and instant (§8.1 coalesces)
             group.event_t, group.event_take = t, self._takes
-            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+            self._events.append(group.update_event)
 
     def _requeue(self, group: GroupRec, call: CallRec, t: int) -> None:
         """Back to its queue after a ring (§7.4): in arrival order; a caller whose patience ran out
@@ -236,7 +232,7 @@ class CallsMixin:
         emit(_new(CallEvent, (cid, line, address, OFFERING, None, True, call.related)))
         if self._ring_timeout:
             call.ring_due = t + self._ring_timeout
-            self._push(call.ring_due, K.RING, cid)
+            self._push(call.ring_due, K.RING, call)
         delay = agent.answer_delay
         if agent.answer == "auto" and not delay:
             self._answer(call, t, R.OFFER_ANSWERED)
@@ -250,10 +246,10 @@ class CallsMixin:
             emit(_new(SessionEvent, (session.handle, line, bits, state)))
             if agent.answer == "auto":
                 call.answer_due = t + delay
-                self._push(call.answer_due, _K_ANSWER, cid)
+                self._push(call.answer_due, _K_ANSWER, call)
         if agent.state_ex is not _BUSYACD:  # LINEAGENTINFO.dwAgentState (the per-call path of _agent_touch)
             agent.state_ex = _BUSYACD
-            emit(_new(AgentEvent, (agent.handle, _A_STATE, _BUSYACD_INT)))
+            emit(agent.busy_event)
 
     def _answer(self, call: CallRec, t: int, rows: dict = R.ANSWER) -> None:
         session = call.session
@@ -279,8 +275,8 @@ class CallsMixin:
         call.offers = call.offers[:-2] + (t, True)  # ring end, answered
         emit(_new(CallEvent, (call.id, call.line, call.address, CONNECTED, None, False, call.related)))
         call.hangup_due = t + call.talk
-        self._push(call.hangup_due, _K_HANGUP, call.id)
-        emit(_new(AgentEvent, (session.agent.handle, _A_UPD, 0)))
+        self._push(call.hangup_due, _K_HANGUP, call)
+        emit(session.agent.update_event)
 
     def _line_end(self, call: CallRec, end: CallEnd, t: int) -> None:
         """DISCONNECTED (``end``) then IDLE on the call's line; the call leaves the line (§9.1)."""
@@ -323,7 +319,7 @@ class CallsMixin:
                 raise no_row(session.state, rows) from None
             session.state = state
             self._events.append(_new(SessionEvent, (session.handle, session.line, bits, state)))
-            self._push(t + wrapup, _K_WRAPEND, session.handle)
+            self._push(t + wrapup, _K_WRAPEND, session)
         else:
             if ends_here:
                 self._finish(call, CallOutcome.TRANSFERRED if call.transferred else CallOutcome.ANSWERED)
@@ -498,7 +494,7 @@ class CallsMixin:
             self._agent_touch(agent)
         call.answer_due = t + self._outbound_answer
         if self._outbound_answer:
-            self._push(call.answer_due, K.FARANSWER, call.id)
+            self._push(call.answer_due, K.FARANSWER, call)
         else:
             self._far_answer(call, t)
         return call.id

@@ -6,15 +6,17 @@ The call steps live in :mod:`tsp.model.calls`, the statistics in :mod:`tsp.model
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import heapq
 import itertools
 import math
+import operator
 import random
 import uuid
 from collections import deque
 
-from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr, QueueStatus
+from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, LineErr
 from tsp.errors import SwitchError
 from tsp.lifecycle import PENDING
 from tsp.model.calls import K, CallsMixin, bucket_shift
@@ -22,7 +24,7 @@ from tsp.model.records import AgentRec, GroupRec, PeriodRec, SessionRec, Traffic
 from tsp.model.rules import BUSY, EX_TO_SESSION, US, R, no_row, plan_state_request, to_us
 from tsp.model.stats import StatsMixin
 from tsp.scenario import Activity, Scenario, SessionChange, SessionSpec
-from tsp.values import EPOCH, AgentEvent, CallEnd, QueueEvent, SessionEvent
+from tsp.values import EPOCH, AgentEvent, CallEnd, SessionEvent
 
 __all__ = ["Switch"]
 
@@ -33,14 +35,14 @@ ENDED = AgentSessionState.ENDED
 _new = tuple.__new__
 _heappush = heapq.heappush
 _heappop = heapq.heappop
-_heapify = heapq.heapify
+_insort = bisect.insort
+_when = operator.itemgetter(0)
 _NORMAL = CallEnd.NORMAL
 _A_STATE = AgentStatusEx.STATE
 _RELEASED = AgentStateEx.RELEASED
 _EX_READY = AgentStateEx.READY
 _EX_NOTREADY = AgentStateEx.NOTREADY
-_A_UPD = AgentStatusEx.UPDATEINFO
-_Q_UPD = QueueStatus.UPDATEINFO
+_BUSYACD = AgentStateEx.BUSYACD
 
 
 class Switch(CallsMixin, StatsMixin):
@@ -61,21 +63,26 @@ class Switch(CallsMixin, StatsMixin):
         #: Memo of the last ``_advance`` argument and its microseconds (nan: none yet; never equal).
         self._last_now = math.nan
         self._last_t = 0
-        # The event queue (a calendar queue: the same order as one heap of (when, seq, kind, obj), but
-        # each entry lands in the bucket of its instant >> self._shift, and only the open bucket is a heap):
-        # ``_heap`` is the open bucket's heap (and every entry at or before it), ``_buckets`` the later
-        # ones (unsorted lists), ``_bnums`` a heap of their numbers. The per-call kinds (answer, hang-up,
-        # ring, far answer: the call ID; wrap-up end: the hAgentSession; traffic: the stream's index)
-        # carry an int, not the object: a tuple of ints is untracked by the garbage collector after its
-        # first young collection, and the heap holds one entry per busy agent.
-        self._heap: list[tuple[int, int, int, object]] = []
+        # The event queue (a calendar queue of (when, kind, obj) entries, run in the order of their
+        # instant, entries due at one instant in the order they were pushed, as one heap of (when, push
+        # count, ...) would; each entry lands in the bucket of its instant >> self._shift, and only the
+        # open bucket is in order): ``_heap`` is the open bucket, a list sorted by instant when it opens
+        # (list.sort is stable, so pushes at one instant keep their order, and is cheaper than a heap's
+        # sift per pop), read from ``_pos`` on (the entries before it are done; a push due in the open
+        # bucket is inserted after every entry due at or before its instant: the done ones included),
+        # ``_buckets`` the later ones (unsorted lists), ``_bnums`` a heap of their numbers. Each entry
+        # carries the object it is about (the per-call kinds: the CallRec, the SessionRec of a wrap-up
+        # end, the TrafficRec), so a due entry needs no lookup by ID; one whose instant is no longer its
+        # object's ``*_due`` is stale and skipped (every path that ends a ring, an answer delay or a talk
+        # sets that due to -1, and a call's due is set only while it is on a line).
+        self._heap: list[tuple[int, int, object]] = []
+        self._pos = 0
         #: the bucket width (tsp.model.calls.bucket_shift): narrower on larger floors; any width gives the
         #: same order (buckets partition time)
         self._shift = bucket_shift(sum(len(a.sessions) for a in scenario.agents))
         self._heap_b = -1 << 62  # the open bucket's number (none yet: every push goes to a bucket)
         self._buckets: dict[int, list] = {}
         self._bnums: list[int] = []
-        self._seq = itertools.count()
         self._events: list = []
         self._takes = 0  # take_events() calls so far (queue events coalesce per instant between takes)
         self._processed = 0
@@ -155,18 +162,22 @@ class Switch(CallsMixin, StatsMixin):
 
     def next_due(self) -> float | None:
         """Time (seconds) of the next pending internal event, or None if nothing is scheduled."""
-        heap = self._heap or self._open_bucket()
-        return heap[0][0] / US if heap else None
+        heap = self._heap
+        if self._pos == len(heap):
+            heap = self._open_bucket()
+        return heap[self._pos][0] / US if self._pos < len(heap) else None
 
     def _open_bucket(self) -> list:
-        """The open bucket is empty: open the next one (heapify it); returns the new heap (empty: none)."""
+        """The open bucket is done: open the next one (sort it, read from 0); returns the new open bucket
+        (the done one, unchanged, when no bucket is left)."""
         bnums = self._bnums
         if not bnums:
             return self._heap
         b = _heappop(bnums)
         heap = self._buckets.pop(b)
-        _heapify(heap)
+        heap.sort(key=_when)  # stable: entries due at one instant stay in the order they were pushed
         self._heap = heap
+        self._pos = 0
         self._heap_b = b
         return heap
 
@@ -201,44 +212,46 @@ class Switch(CallsMixin, StatsMixin):
             # microseconds after round(now * 1e6): the same float instant again is not going backwards.
             t = self._now
         heap = self._heap
-        pop = heapq.heappop
+        pos = self._pos
         dirty = self._dirty
         k_hangup, k_answer, k_wrapend, k_traffic = K.HANGUP, K.ANSWER, K.WRAPEND, K.TRAFFIC
-        calls = self._calls
-        sessions = self._sessions
-        streams = self._streams
         n = 0
         # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
         # ``now`` to microseconds fell just short of it (past 2**53 us, about 285 years, floats cannot
         # hold every microsecond): advance(next_due()) always makes progress.
-        while True:
-            if not heap:
-                heap = self._open_bucket()
-                if not heap:
+        try:
+            while True:
+                try:
+                    when, kind, obj = heap[pos]
+                except IndexError:  # the open bucket is done (once per bucket)
+                    if not self._bnums:
+                        break
+                    heap = self._open_bucket()
+                    pos = 0
+                    continue
+                if when > t and when / US > now:
                     break
-            when = heap[0][0]
-            if when > t and when / US > now:
-                break
-            when, _, kind, obj = pop(heap)
-            n += 1
-            self._now = when
-            if kind == k_hangup:
-                call = calls.get(obj)  # a call talks on a line until it hangs up
-                if call is not None and call.hangup_due == when:
-                    self._talk_ends(call, _NORMAL, when, True)  # the caller hangs up
-            elif kind == k_answer:
-                call = calls.get(obj)
-                if call is not None and call.answer_due == when:
-                    self._answer(call, when)
-            elif kind == k_wrapend:
-                self._wrapend(sessions[obj], when)  # type: ignore[index]
-            elif kind == k_traffic:
-                self._traffic(streams[obj], when)  # type: ignore[index]
-            else:
-                self._rare(kind, obj, when)
-            # §7.1: everything due at one instant first, then routing
-            if dirty and not (heap and heap[0][0] == when):
-                self._route(when)
+                pos += 1
+                n += 1
+                self._now = when
+                if kind == k_hangup:
+                    if obj.hangup_due == when:  # type: ignore[attr-defined]
+                        self._talk_ends(obj, _NORMAL, when, True)  # type: ignore[arg-type]  # the caller hangs up
+                elif kind == k_answer:
+                    if obj.answer_due == when:  # type: ignore[attr-defined]
+                        self._answer(obj, when)  # type: ignore[arg-type]
+                elif kind == k_wrapend:
+                    self._wrapend(obj, when)  # type: ignore[arg-type]
+                elif kind == k_traffic:
+                    self._traffic(obj, when)  # type: ignore[arg-type]
+                else:
+                    self._rare(kind, obj, when)
+                # §7.1: everything due at one instant first, then routing (the next bucket's entries
+                # are all later)
+                if dirty and not (pos < len(heap) and heap[pos][0] == when):
+                    self._route(when)
+        finally:
+            self._pos = pos
         self._processed += n
         if t > self._now:
             self._now = t
@@ -248,9 +261,8 @@ class Switch(CallsMixin, StatsMixin):
 
     def _rare(self, kind: int, obj: object, when: int) -> None:
         if kind == K.RING:
-            call = self._calls.get(obj)
-            if call is not None and call.ring_due == when:
-                self._ring_timeout_of(call, when)
+            if obj.ring_due == when:  # type: ignore[attr-defined]
+                self._ring_timeout_of(obj, when)  # type: ignore[arg-type]
         elif kind == K.PATIENCE:
             if obj.patience_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._abandon(obj, when)  # type: ignore[arg-type]
@@ -258,9 +270,8 @@ class Switch(CallsMixin, StatsMixin):
             if obj.overflow_due == when and obj.where is not None:  # type: ignore[attr-defined]
                 self._overflow(obj, when)  # type: ignore[arg-type]
         elif kind == K.FARANSWER:
-            call = self._calls.get(obj)
-            if call is not None and call.answer_due == when:
-                self._far_answer(call, when)
+            if obj.answer_due == when:  # type: ignore[attr-defined]
+                self._far_answer(obj, when)  # type: ignore[arg-type]
         elif kind == K.CALL:
             self._scripted_call(obj, when)  # type: ignore[arg-type]
         elif kind == K.SESSION:
@@ -277,18 +288,17 @@ class Switch(CallsMixin, StatsMixin):
             raise AssertionError(f"unknown heap event kind {kind}")
 
     def _push(self, when: int, kind: int, obj: object) -> None:
-        """Schedule ``obj`` at ``when``: into the open bucket's heap if it is due there (or earlier),
-        else appended to its bucket's list (sorted only when the bucket opens)."""
+        """Schedule ``obj`` at ``when``: into the open bucket in order if it is due there (after every
+        entry due at the same instant), else appended to its bucket's list (sorted when it opens)."""
         b = when >> self._shift
         if b <= self._heap_b:
-            _heappush(self._heap, (when, next(self._seq), kind, obj))
+            _insort(self._heap, (when, kind, obj), key=_when)
             return
-        bucket = self._buckets.get(b)
-        if bucket is None:
-            self._buckets[b] = [(when, next(self._seq), kind, obj)]
+        try:
+            self._buckets[b].append((when, kind, obj))
+        except KeyError:  # the bucket's first entry
+            self._buckets[b] = [(when, kind, obj)]
             _heappush(self._bnums, b)
-        else:
-            bucket.append((when, next(self._seq), kind, obj))
 
     def _settle(self, t: int) -> None:
         """After a request: route what it made possible (§7.1)."""
@@ -464,7 +474,9 @@ class Switch(CallsMixin, StatsMixin):
                 state = _EX_NOTREADY
         if state is not agent.state_ex:
             agent.state_ex = state
-            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, int(state))))
+            self._events.append(
+                agent.ready_event if state is _EX_READY else _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
+            )
 
     def _route(self, t: int) -> None:
         """Route (:meth:`_match`), then give each call that arrived and still waits its patience event
@@ -545,16 +557,19 @@ class Switch(CallsMixin, StatsMixin):
         state = self._agent_state(agent)
         if state is not agent.state_ex:
             agent.state_ex = state
-            self._events.append(_new(AgentEvent, (agent.handle, _A_STATE, int(state))))
+            self._events.append(
+                agent.ready_event if state is _EX_READY else agent.busy_event if state is _BUSYACD
+                else _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
+            )
 
     def _agent_update(self, agent: AgentRec) -> None:
-        self._events.append(_new(AgentEvent, (agent.handle, _A_UPD, 0)))
+        self._events.append(agent.update_event)
 
     def _queue_update(self, group: GroupRec) -> None:
         t = self._now
         if group.event_t != t or group.event_take != self._takes:
             group.event_t, group.event_take = t, self._takes
-            self._events.append(_new(QueueEvent, (group.queue_id, _Q_UPD)))
+            self._events.append(group.update_event)
 
     # ---- activities, agent-level requests (§7.7, §8) -----------------------------------------------
     def activities(self) -> tuple[Activity, ...]:
@@ -677,7 +692,7 @@ class Switch(CallsMixin, StatsMixin):
         stream.index = len(self._streams)
         self._streams.append(stream)
         if first is not None:
-            self._push(first, K.TRAFFIC, stream.index)
+            self._push(first, K.TRAFFIC, stream)
 
     # ---- lookups ---------------------------------------------------------------------------------
     def _agent(self, hagent: int) -> AgentRec:

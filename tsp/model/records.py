@@ -10,9 +10,11 @@ import uuid
 from collections import deque
 from typing import Callable
 
-from protocol.constants import AgentSessionState, AgentStateEx
+from protocol.constants import AgentSessionState, AgentStateEx, AgentStatusEx, QueueStatus
 from tsp import lifecycle
-from tsp.values import CallEnd, CallState
+from tsp.values import AgentEvent, CallEnd, CallState, QueueEvent
+
+_new = tuple.__new__
 
 __all__ = ["OFFER_FIELDS", "AgentRec", "CallRec", "GroupRec", "PeriodRec", "SessionRec", "TrafficRec"]
 
@@ -34,7 +36,7 @@ class GroupRec:
     __slots__ = (
         "id", "name", "queue_id", "waiting", "ready", "arrived", "left", "wait_sum", "wait_max", "abandoned",
         "flowed_in", "flowed_out", "overflow_after", "overflow_to", "extension", "period", "created", "event_t",
-        "event_take",
+        "event_take", "update_event",
     )
 
     def __init__(self, gid: uuid.UUID, name: str, queue_id: int) -> None:
@@ -59,12 +61,14 @@ class GroupRec:
         self.created = 0
         self.event_t = -1  # instant and take_events() count of its last QueueEvent (one per instant)
         self.event_take = -1
+        #: its QueueEvent UPDATEINFO (an immutable value: built once, emitted every time)
+        self.update_event = _new(QueueEvent, (queue_id, QueueStatus.UPDATEINFO))
 
 
 class AgentRec:
     __slots__ = (
         "handle", "agent_id", "pin", "answer_delay", "wrapup", "created", "sessions", "answer", "home", "activity",
-        "busy", "call", "state_ex", "outgoing", "period",
+        "busy", "call", "state_ex", "outgoing", "period", "update_event", "busy_event", "ready_event",
     )
 
     def __init__(self, handle: int, agent_id: str, pin: str | None, answer_delay: int, wrapup: int, created: int):
@@ -84,6 +88,11 @@ class AgentRec:
         self.state_ex = AgentStateEx.RELEASED  # LINEAGENTINFO.dwAgentState as last reported (AgentEvent)
         self.outgoing = 0  # MakeCall calls
         self.period: PeriodRec | None = None
+        # its AgentEvents of every call (immutable values: built once, emitted every time): UPDATEINFO,
+        # STATE BUSYACD, STATE READY
+        self.update_event = _new(AgentEvent, (handle, AgentStatusEx.UPDATEINFO, 0))
+        self.busy_event = _new(AgentEvent, (handle, AgentStatusEx.STATE, int(AgentStateEx.BUSYACD)))
+        self.ready_event = _new(AgentEvent, (handle, AgentStatusEx.STATE, int(AgentStateEx.READY)))
 
 
 class SessionRec:
@@ -123,7 +132,7 @@ class CallRec:
 
     __slots__ = (
         "id", "arrival", "talk", "patience_due", "overflow_due", "where", "group", "session", "agent", "state",
-        "state_since", "line", "address", "answer_due", "hangup_due", "ring_due", "answered", "ani", "dnis", "uui",
+        "state_since", "line", "address", "answer_due", "hangup_due", "ring_due", "ani", "dnis", "uui",
         "outbound", "reason", "related", "end", "first_arrival", "hops", "flows", "offers",
         "answer_at", "hangup_at", "wrap_end", "outcome", "transferred", "patience", "patience_set",
     )
@@ -148,7 +157,6 @@ class CallRec:
         self.answer_due = -1
         self.hangup_due = -1
         self.ring_due = -1
-        self.answered = False
         self.ani: str | None = None
         self.dnis: str | None = None
         self.uui: str | None = None
