@@ -64,8 +64,12 @@ def _lane(req_func: int) -> tuple[Any, ...]:
             names.index("context"), names.index(row.body.CONTEXT_FIELD))
 
 
-#: One entry per function the fast lane answers (tsp.switch.LANE_FUNCS), tried in this order.
-_LANES = tuple(_lane(func) for func in LANE_FUNCS)
+#: One entry per function the fast lane answers (tsp.switch.LANE_FUNCS), by Req_Func.
+_LANES: dict[int, tuple[Any, ...]] = {func: _lane(func) for func in LANE_FUNCS}
+#: Their one REQUEST frame layout (the codec's struct) and length field: one unpack takes any of them.
+_FRAME, _LENGTH = codec.fixed_request_frame(LANE_FUNCS[0])
+if any(lane[1] is not _FRAME or lane[2] != _LENGTH for lane in _LANES.values()):
+    raise TypeError("the fast lane's functions must share one REQUEST frame layout")
 
 
 class ServerConnection:
@@ -140,9 +144,8 @@ class ServerConnection:
                 if request is None:
                     raise
                 self._handling = None
-                if not isinstance(request, m.Request):  # the fast lane's frame: (its lane, its values)
-                    lane, values = request
-                    request = _request(values[3], lane[3](*values[5:]))
+                if not isinstance(request, m.Request):  # the fast lane's frame: its unpacked values
+                    request = _request(request[3], _LANES[request[4]][3](*request[5:]))
                 log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
                 self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
 
@@ -150,19 +153,16 @@ class ServerConnection:
         proto = self.proto
         self.more = False
         last = self.frames_in + FRAMES_PER_TURN
-        take = proto.take_fixed_request if self.fast_lane else None
+        take = proto.take_fixed_request_of if self.fast_lane else None
         while True:
             if self.frames_in >= last:  # this turn's share: the rest waits for the next one
                 self.more = True
                 self._handling = None
                 return True
             if take is not None:
-                for lane in _LANES:
-                    values = take(lane[1], lane[2], lane[0])
-                    if values is not None:
-                        break
+                values = take(_FRAME, _LENGTH, _LANES)
                 if values is not None:
-                    if not self._lanes(lane, values, now, last):
+                    if not self._lanes(values, now, last):
                         return False
                     continue
             self._handling = None
@@ -199,49 +199,49 @@ class ServerConnection:
             return False
         return True
 
-    def _lanes(self, lane: tuple[Any, ...], values: tuple[int, ...], now: Callable[[], float], last: int) -> bool:
-        """The fast lane for ``values`` (a REQUEST of ``lane``'s function taken from the buffer) and each
-        lane REQUEST directly behind it, up to frame ``last`` of this turn; False when the connection must
-        end. Each request gets its own ``now()`` and the switch's guard (``answer_direct``); one it does
-        not let through is answered by the general path."""
-        take = self.proto.take_fixed_request
-        direct = self.service.answer_direct
-        conn_id = self.conn_id
+    def _lanes(self, values: tuple[int, ...], now: Callable[[], float], last: int) -> bool:
+        """The fast lane for ``values`` (a lane REQUEST taken from the buffer) and each lane REQUEST
+        directly behind it, up to frame ``last`` of this turn; False when the connection must end. Each
+        request gets its own ``now()`` and the switch's guard (``answer_direct``); one it does not let
+        through is answered by the general path."""
+        take = self.proto.take_fixed_request_of
+        direct = self.service.direct_answerer(self.conn_id)
         own = self._own.append  # the list take_output swaps only between calls of process
+        frames_in = self.frames_in
         answered = 0
         try:
             while True:
-                self.frames_in += 1
-                self._handling = (lane, values)
+                frames_in += 1
+                self._handling = values
+                lane = _LANES[values[4]]
                 params = values[5:]
                 body = lane[3](*params)
                 at = now()
-                answer = direct(conn_id, lane[4], body, at)
+                answer = direct(lane[4], body, at)
                 if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
+                    self.frames_in = frames_in
                     if not self._general(_request(values[3], body), at):
                         return False
                 else:
-                    before, (request_id, result, data, init_context, hdevice, open_context), after = answer
+                    before, after, request_id, result, data, init_context, hdevice, open_context = answer
                     if before:
                         self._emit(before)
                     # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
                     own(
-                        lane[1].pack(lane[2], _RESPONSE, 0, values[3], request_id, *params)
+                        _FRAME.pack(_LENGTH, _RESPONSE, 0, values[3], request_id, *params)
                         + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id, result,
                                             params[lane[6]], data)
                     )
                     if after:
                         self._emit(after)
                     answered += 1
-                if self.frames_in >= last:
+                if frames_in >= last:
                     return True
-                for lane in _LANES:
-                    values = take(lane[1], lane[2], lane[0])
-                    if values is not None:
-                        break
-                else:
+                values = take(_FRAME, _LENGTH, _LANES)
+                if values is None:
                     return True
         finally:
+            self.frames_in = frames_in
             self.lane_answers += answered
 
     def _emit(self, frames: Any) -> None:

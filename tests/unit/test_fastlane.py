@@ -345,7 +345,7 @@ def test_a_bug_on_the_lane_meets_the_one_internal_error_handler(monkeypatch: Any
     def broken(*args: Any) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(fast.service, "answer_direct", broken)
+    monkeypatch.setattr(fast.service, "direct_answerer", lambda conn_id: broken)  # what the lane calls per request
     out = fast.feed(0, gasi(60, request_id=60, h_line=h["line"], h_agent_session=h["session"]))
     assert b"<end>" not in out  # the connection goes on
     assert struct.unpack_from("<LHHLL", out)[1:] == (FrameKind.RESPONSE, 0, 60, LineErr.OPERATIONFAILED)
