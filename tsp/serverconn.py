@@ -28,10 +28,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from protocol import codec, fastpath
+from protocol import codec, fastpath, schemas
 from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
-from protocol.constants import FrameKind, LineErr
+from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, FrameKind, LineErr
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from tsp.batch import Outgoing
 from tsp.dispatch import FUNCTIONS
@@ -49,6 +49,8 @@ log = logging.getLogger("tsp.server")
 PRODUCT = "tsp TAPI emulator"
 
 _RESPONSE = int(FrameKind.RESPONSE)
+_EVENTS = int(FrameKind.EVENTS)
+_LINE_REPLY_MSG = int(m.LineReply.MSG)
 _request = fastpath.constructor(m.Request)
 _line_reply_frame = codec.line_reply_frame
 
@@ -70,6 +72,16 @@ _LANES: dict[int, tuple[Any, ...]] = {func: _lane(func) for func in LANE_FUNCS}
 _FRAME, _LENGTH = codec.fixed_request_frame(LANE_FUNCS[0])
 if any(lane[1] is not _FRAME or lane[2] != _LENGTH for lane in _LANES.values()):
     raise TypeError("the fast lane's functions must share one REQUEST frame layout")
+#: The lane's answer in one pack: its RESPONSE frame (the REQUEST's layout), then the EVENTS frame's header
+#: and the LINE_REPLY's ASYNCEVENTMSG header - the codec's three layouts joined (protocol.fastpath derives
+#: each from its construct schema), followed by the data. The codec's ``line_reply_frame`` packs the
+#: same EVENTS frame from the same two layouts; it still does when the data needs padding or is too large
+#: for one frame (its error).
+_ANSWER_PACK = fastpath.precompiled(
+    _FRAME.format + fastpath.layout(schemas.FRAME_HEADER).format[1:] + fastpath.layout(schemas.ASYNCEVENTMSG).format[1:]
+).pack
+_RECORD = ASYNCEVENTMSG_HEADER_SIZE  # the LINE_REPLY record without its data
+_JOINED_MAX = MAX_FRAME_LENGTH - _RECORD - 8  # the most data one EVENTS frame of one record carries
 
 
 class ServerConnection:
@@ -227,11 +239,20 @@ class ServerConnection:
                     if before:
                         self._emit(before)
                     # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
-                    own(
-                        _FRAME.pack(_LENGTH, _RESPONSE, 0, values[3], request_id, *params)
-                        + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id, result,
-                                            params[lane[6]], data)
-                    )
+                    n = len(data)
+                    if n & 3 or n > _JOINED_MAX:  # padding, or too large (the codec's error)
+                        own(
+                            _FRAME.pack(_LENGTH, _RESPONSE, 0, values[3], request_id, *params)
+                            + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id,
+                                                result, params[lane[6]], data)
+                        )
+                    else:
+                        own(
+                            _ANSWER_PACK(_LENGTH, _RESPONSE, 0, values[3], request_id, *params,
+                                         _RECORD + 8 + n, _EVENTS, 0, 0, _RECORD + n, init_context, params[lane[5]],
+                                         hdevice, _LINE_REPLY_MSG, open_context, request_id, result, params[lane[6]], n)
+                            + data
+                        )
                     if after:
                         self._emit(after)
                     answered += 1

@@ -431,3 +431,19 @@ def test_faults_on_queue_info_leave_it_to_the_general_path() -> None:
     data += b"".join(other("agent", s, target=h["agent"], request_id=s, h_line=h["line"]) for s in range(21, 31))
     same(fast, general, 0, data)
     assert fast.lane_answers == 10  # only GetAgentInfo: the rule's function always goes the general way
+
+
+def test_the_lanes_one_pack_and_its_padded_case_give_the_general_paths_bytes(monkeypatch: Any) -> None:
+    """The lane packs RESPONSE + EVENTS header + LINE_REPLY header in one go when the data needs no padding,
+    and leaves padded data to the codec's ``line_reply_frame``: both give the general path's bytes, for
+    data of every length modulo 4 (the handler's data stretched; both harnesses share it)."""
+    import tsp.answers
+
+    real = tsp.answers.session_info_bytes
+    for extra in (b"", b"\x01", b"\x01\x02", b"\x01\x02\x03", b"\x01\x02\x03\x04", b"\x05" * 9):
+        monkeypatch.setattr(tsp.answers, "session_info_bytes", lambda *a, _x=extra: real(*a) + _x)
+        fast, general, h = pair()
+        data = b"".join(gasi(s, request_id=s, context=s, h_line=h["line"], h_agent_session=h["session"],
+                             agent_session_info_context=s + 1) for s in range(1, 6))
+        out = same(fast, general, 0, data)
+        assert fast.lane_answers == 5 and len(out) == 5 * (72 + 12 + 40 + 76 + len(extra) + (-len(extra) & 3))
