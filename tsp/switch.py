@@ -88,7 +88,11 @@ _REQ_FUNC_OF: dict[type, int] = {cls: int(cls.REQ_FUNC) for cls, _ in m.REQUEST_
 _ALWAYS_SERVED = frozenset({int(ReqFunc.CLOSE), int(ReqFunc.SHUTDOWN)})  # they release held answers
 _GASI = int(ReqFunc.GETAGENTSESSIONINFO)
 _DEBUG = logging.DEBUG
-_GASI_ROW = FUNCTIONS[_GASI]
+#: Lane functions whose handler's first step is the model's own clock advance to ``now`` (``Switch.
+#: session_figures``, ``queue_info``, ``agent_info`` start with ``_advance(now)``) and which set nothing in
+#: motion: with no held answer to release on the way, the handler advances the model itself, and every
+#: event after it came from that advance (fanned out before the answer, as handle() does).
+_ADVANCE_FIRST = frozenset({_GASI, int(ReqFunc.GETQUEUEINFO), int(ReqFunc.GETAGENTINFO)})
 #: The functions the server's fast lane answers from the bytes (:meth:`SwitchService.answer_direct`):
 #: async getters whose parameters are plain DWORDs and whose LINE_REPLY carries the structure their row's
 #: handler makes (no own line rule, check, reply layout or synchronous errors).
@@ -386,8 +390,8 @@ class SwitchService:
                 line = admit(service, conn, body, req_func, row)
             except SwitchError:
                 return None
-            inside = row is _GASI_ROW and held.empty
-            if inside:  # the model advances inside session_figures; its events are fanned out below, first
+            inside = req_func in _ADVANCE_FIRST and held.empty
+            if inside:  # the model advances inside the handler; its events are fanned out below, first
                 model_now = model.now
                 if now < model_now:
                     now = model_now
@@ -404,7 +408,7 @@ class SwitchService:
             before: tuple[Outgoing, ...] = ()
             after: tuple[Outgoing, ...] = ()
             if has_events():
-                if inside:  # from the clock advance (reading a session sets nothing in motion): first out
+                if inside:  # from the clock advance (reading sets nothing in motion): first out
                     batch = Batch()
                     service.fanout.fan_out(model.take_events(), batch)
                 else:  # set in motion by the handler: behind the answer, as in handle()

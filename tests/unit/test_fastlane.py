@@ -9,6 +9,7 @@ import logging
 import struct
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -240,9 +241,11 @@ def test_trailing_vardata_fault_rules_and_debug_logging(caplog: Any) -> None:
         assert fast.advance(2.0) == general.advance(2.0)
 
 
-def test_events_of_the_clock_advance_go_out_before_the_answer() -> None:
+@pytest.mark.parametrize("kind", ["session", "queue", "agent", "unknown queue", "unknown agent"])
+def test_events_of_the_clock_advance_go_out_before_the_answer(kind: str) -> None:
     # READY session, a call offered, then time passes without the driver: the request itself advances the
-    # model (the call is answered, talked, hung up), and those events precede the RESPONSE, as in handle().
+    # model (the call is answered, talked, hung up), and those events precede the RESPONSE, as in handle() -
+    # for each lane function, also when its handler refuses (unknown queue / agent: the model advanced first).
     fast, general, h = pair()
     group = fast.model.scenario.groups[0].id
     ready = encode(Request(50, SetAgentSessionState(
@@ -252,7 +255,13 @@ def test_events_of_the_clock_advance_go_out_before_the_answer() -> None:
         harness.deliver(harness.service.offer_call(group, 10.0, harness.clock.now())[1])
         harness.clock.advance(30.0)
     assert fast.take_all() == general.take_all()
-    out = same(fast, general, 0, gasi(51, request_id=51, h_line=h["line"], h_agent_session=h["session"]))
+    if kind == "session":
+        request = gasi(51, request_id=51, h_line=h["line"], h_agent_session=h["session"])
+    else:
+        target = {"queue": 1, "agent": h["agent"], "unknown queue": 99, "unknown agent": 123_456}[kind]
+        request = other(kind.split()[-1], 51, target=target, request_id=51, h_line=h["line"])
+    out = same(fast, general, 0, request)
+    assert fast.lane_answers == 1
     response = struct.pack("<LHHL", 68, FrameKind.RESPONSE, 0, 51)
     assert response in out and out.index(response) > 0  # status events first
 
