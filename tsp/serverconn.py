@@ -9,11 +9,13 @@ target connection's :meth:`ServerConnection.encode` and writes them; it keeps no
 **One request path.** Every REQUEST goes through :meth:`SwitchService.handle`, except one shortcut for
 the requests pollers and wallboards send most (:data:`tsp.switch.LANE_FUNCS`: GetAgentSessionInfo,
 GetQueueInfo, GetAgentInfo), which are answered from the bytes (*the fast lane*): one ``unpack_from``
-reads a plain request's parameters straight from the receive buffer,
-:meth:`SwitchService.answer_direct` does the switch's part behind the same guard the general path
-applies (:func:`tsp.dispatch.admit`) with the function's own dispatch handler, and two precompiled packs
-(the RESPONSE frame, the EVENTS frame with the LINE_REPLY) write the answer - the same structs the
-codec uses for those frames. When the guard does not let it through (any LINEERR the RESPONSE carries,
+reads a plain request's parameters straight from the receive buffer (the three share one frame layout,
+:meth:`protocol.Connection.take_fixed_request_of`), :meth:`SwitchService.answer_direct` (as
+``direct_answerer``, bound once per run of lane requests) does the switch's part behind the same guard
+the general path applies (:func:`tsp.dispatch.admit`) with the function's own dispatch handler, and one
+precompiled pack writes the RESPONSE frame and the EVENTS frame's and LINE_REPLY's headers in front of
+the data - the codec's layouts for those frames, joined (data that needs padding goes through the
+codec's ``line_reply_frame``). When the guard does not let it through (any LINEERR the RESPONSE carries,
 a fault rule, held answers at the cap, debug logging), the general path answers it.
 :attr:`ServerConnection.lane_answers` counts the requests the lane answered;
 ``tests/unit/test_fastlane.py`` requires it to answer, and identical bytes from both.
