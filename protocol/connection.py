@@ -194,6 +194,13 @@ class Connection:
         ``req_func``, consume it and return ``frame.unpack_from`` of it (see
         :func:`protocol.codec.fixed_request_frame`); otherwise None and nothing changes (``next_event``
         then returns that frame or whatever comes first, as always)."""
+        return self.take_fixed_request_of(frame, length, (req_func,))
+
+    def take_fixed_request_of(self, frame: struct.Struct, length: int, req_funcs: Any) -> tuple[int, ...] | None:
+        """:meth:`take_fixed_request` for several functions sharing one frame layout: the next buffered
+        frame is taken if it is a complete REQUEST of exactly ``length`` whose Req_Func is in
+        ``req_funcs`` (a set, or a dict keyed by Req_Func: one unpack, one lookup); otherwise None and
+        nothing changes."""
         if _KIND_RESPONSE not in self._plain or self.input is _DONE:  # a server in READY only
             return None
         buf = self._buf
@@ -201,7 +208,7 @@ class Connection:
         if len(buf) - pos < 4 + length:
             return None
         values = frame.unpack_from(buf, pos)
-        if values[0] != length or values[1] != _KIND_REQUEST or values[4] != req_func:
+        if values[0] != length or values[1] != _KIND_REQUEST or values[4] not in req_funcs:
             return None
         self._pos = pos + 4 + length
         return values

@@ -96,6 +96,8 @@ class Function:
 
     #: The request's field holding the client's buffer size (derived; with ``struct_size``).
     size_field: str = attrs.field(init=False)
+    #: The function's Req_Func, an int (derived from ``body.REQ_FUNC``).
+    req_func: int = attrs.field(init=False)
 
     @struct_size.default
     def _struct_size(self) -> int | None:
@@ -106,8 +108,8 @@ class Function:
     def _size_field(self) -> str:
         return str(getattr(self.body, "SIZE_FIELD", "buffer_size"))
 
-    @property
-    def req_func(self) -> int:
+    @req_func.default
+    def _req_func(self) -> int:
         return int(self.body.REQ_FUNC)
 
 
@@ -211,16 +213,6 @@ def _check_agent_states(body: Any) -> None:
         raise SwitchError(LineErr.INVALPARAM, "dwAgentState and dwNextAgentState are both 0")
 
 
-def _data(pack: Callable[[Switch, Any, float], bytes]) -> Callable[[Context, Line, Any, float], bytes]:
-    """An async handler answering with the model's data packed by ``pack`` (tsp/answers.py)."""
-
-    def handler(ctx: Context, line: Line, body: Any, now: float) -> bytes:
-        return pack(ctx.model, body, now)
-
-    handler.__name__ = pack.__name__
-    return handler
-
-
 # --- the table ---------------------------------------------------------------------------------------
 
 TABLE: tuple[Function, ...] = (
@@ -231,12 +223,12 @@ TABLE: tuple[Function, ...] = (
     Function(m.ShutDown, Kind.SYNC, shutdown),
     Function(m.CreateAgent, Kind.ASYNC, create_agent, sync_errors=frozenset({LineErr.RESOURCEUNAVAIL})),
     Function(m.CreateAgentSession, Kind.ASYNC, create_session),
-    Function(m.GetAgentInfo, Kind.ASYNC, _data(answers.agent_info)),
-    Function(m.GetAgentSessionInfo, Kind.ASYNC, _data(answers.session_info)),
-    Function(m.GetAgentSessionList, Kind.ASYNC, _data(answers.session_list)),
-    Function(m.GetQueueInfo, Kind.ASYNC, _data(answers.queue_info)),
-    Function(m.GetGroupList, Kind.ASYNC, _data(answers.group_list)),
-    Function(m.GetQueueList, Kind.ASYNC, _data(answers.queue_list)),
+    Function(m.GetAgentInfo, Kind.ASYNC, answers.agent_info),
+    Function(m.GetAgentSessionInfo, Kind.ASYNC, answers.session_info),
+    Function(m.GetAgentSessionList, Kind.ASYNC, answers.session_list),
+    Function(m.GetQueueInfo, Kind.ASYNC, answers.queue_info),
+    Function(m.GetGroupList, Kind.ASYNC, answers.group_list),
+    Function(m.GetQueueList, Kind.ASYNC, answers.queue_list),
     Function(m.SetAgentSessionState, Kind.ASYNC, set_session_state, sync_errors=ALL_ERRORS, check=_check_states),
     Function(m.EmuAdvanceClock, Kind.ADVANCE, None),
     Function(m.EmuOfferCall, Kind.SYNC, emu_offer_call),

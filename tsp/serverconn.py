@@ -9,11 +9,13 @@ target connection's :meth:`ServerConnection.encode` and writes them; it keeps no
 **One request path.** Every REQUEST goes through :meth:`SwitchService.handle`, except one shortcut for
 the requests pollers and wallboards send most (:data:`tsp.switch.LANE_FUNCS`: GetAgentSessionInfo,
 GetQueueInfo, GetAgentInfo), which are answered from the bytes (*the fast lane*): one ``unpack_from``
-reads a plain request's parameters straight from the receive buffer,
-:meth:`SwitchService.answer_direct` does the switch's part behind the same guard the general path
-applies (:func:`tsp.dispatch.admit`) with the function's own dispatch handler, and two precompiled packs
-(the RESPONSE frame, the EVENTS frame with the LINE_REPLY) write the answer - the same structs the
-codec uses for those frames. When the guard does not let it through (any LINEERR the RESPONSE carries,
+reads a plain request's parameters straight from the receive buffer (the three share one frame layout,
+:meth:`protocol.Connection.take_fixed_request_of`), :meth:`SwitchService.answer_direct` (as
+``direct_answerer``, bound once per run of lane requests) does the switch's part behind the same guard
+the general path applies (:func:`tsp.dispatch.admit`) with the function's own dispatch handler, and one
+precompiled pack writes the RESPONSE frame and the EVENTS frame's and LINE_REPLY's headers in front of
+the data - the codec's layouts for those frames, joined (data that needs padding goes through the
+codec's ``line_reply_frame``). When the guard does not let it through (any LINEERR the RESPONSE carries,
 a fault rule, held answers at the cap, debug logging), the general path answers it.
 :attr:`ServerConnection.lane_answers` counts the requests the lane answered;
 ``tests/unit/test_fastlane.py`` requires it to answer, and identical bytes from both.
@@ -28,10 +30,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from protocol import codec, fastpath
+from protocol import codec, fastpath, schemas
 from protocol import messages as m
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
-from protocol.constants import FrameKind, LineErr
+from protocol.constants import ASYNCEVENTMSG_HEADER_SIZE, MAX_FRAME_LENGTH, FrameKind, LineErr
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from tsp.batch import Outgoing
 from tsp.dispatch import FUNCTIONS
@@ -49,6 +51,8 @@ log = logging.getLogger("tsp.server")
 PRODUCT = "tsp TAPI emulator"
 
 _RESPONSE = int(FrameKind.RESPONSE)
+_EVENTS = int(FrameKind.EVENTS)
+_LINE_REPLY_MSG = int(m.LineReply.MSG)
 _request = fastpath.constructor(m.Request)
 _line_reply_frame = codec.line_reply_frame
 
@@ -64,8 +68,22 @@ def _lane(req_func: int) -> tuple[Any, ...]:
             names.index("context"), names.index(row.body.CONTEXT_FIELD))
 
 
-#: One entry per function the fast lane answers (tsp.switch.LANE_FUNCS), tried in this order.
-_LANES = tuple(_lane(func) for func in LANE_FUNCS)
+#: One entry per function the fast lane answers (tsp.switch.LANE_FUNCS), by Req_Func.
+_LANES: dict[int, tuple[Any, ...]] = {func: _lane(func) for func in LANE_FUNCS}
+#: Their one REQUEST frame layout (the codec's struct) and length field: one unpack takes any of them.
+_FRAME, _LENGTH = codec.fixed_request_frame(LANE_FUNCS[0])
+if any(lane[1] is not _FRAME or lane[2] != _LENGTH for lane in _LANES.values()):
+    raise TypeError("the fast lane's functions must share one REQUEST frame layout")
+#: The lane's answer in one pack: its RESPONSE frame (the REQUEST's layout), then the EVENTS frame's header
+#: and the LINE_REPLY's ASYNCEVENTMSG header - the codec's three layouts joined (protocol.fastpath derives
+#: each from its construct schema), followed by the data. The codec's ``line_reply_frame`` packs the
+#: same EVENTS frame from the same two layouts; it still does when the data needs padding or is too large
+#: for one frame (its error).
+_ANSWER_PACK = fastpath.precompiled(
+    _FRAME.format + fastpath.layout(schemas.FRAME_HEADER).format[1:] + fastpath.layout(schemas.ASYNCEVENTMSG).format[1:]
+).pack
+_RECORD = ASYNCEVENTMSG_HEADER_SIZE  # the LINE_REPLY record without its data
+_JOINED_MAX = MAX_FRAME_LENGTH - _RECORD - 8  # the most data one EVENTS frame of one record carries
 
 
 class ServerConnection:
@@ -140,9 +158,8 @@ class ServerConnection:
                 if request is None:
                     raise
                 self._handling = None
-                if not isinstance(request, m.Request):  # the fast lane's frame: (its lane, its values)
-                    lane, values = request
-                    request = _request(values[3], lane[3](*values[5:]))
+                if not isinstance(request, m.Request):  # the fast lane's frame: its unpacked values
+                    request = _request(request[3], _LANES[request[4]][3](*request[5:]))
                 log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
                 self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
 
@@ -150,19 +167,16 @@ class ServerConnection:
         proto = self.proto
         self.more = False
         last = self.frames_in + FRAMES_PER_TURN
-        take = proto.take_fixed_request if self.fast_lane else None
+        take = proto.take_fixed_request_of if self.fast_lane else None
         while True:
             if self.frames_in >= last:  # this turn's share: the rest waits for the next one
                 self.more = True
                 self._handling = None
                 return True
             if take is not None:
-                for lane in _LANES:
-                    values = take(lane[1], lane[2], lane[0])
-                    if values is not None:
-                        break
+                values = take(_FRAME, _LENGTH, _LANES)
                 if values is not None:
-                    if not self._lanes(lane, values, now, last):
+                    if not self._lanes(values, now, last):
                         return False
                     continue
             self._handling = None
@@ -199,49 +213,58 @@ class ServerConnection:
             return False
         return True
 
-    def _lanes(self, lane: tuple[Any, ...], values: tuple[int, ...], now: Callable[[], float], last: int) -> bool:
-        """The fast lane for ``values`` (a REQUEST of ``lane``'s function taken from the buffer) and each
-        lane REQUEST directly behind it, up to frame ``last`` of this turn; False when the connection must
-        end. Each request gets its own ``now()`` and the switch's guard (``answer_direct``); one it does
-        not let through is answered by the general path."""
-        take = self.proto.take_fixed_request
-        direct = self.service.answer_direct
-        conn_id = self.conn_id
+    def _lanes(self, values: tuple[int, ...], now: Callable[[], float], last: int) -> bool:
+        """The fast lane for ``values`` (a lane REQUEST taken from the buffer) and each lane REQUEST
+        directly behind it, up to frame ``last`` of this turn; False when the connection must end. Each
+        request gets its own ``now()`` and the switch's guard (``answer_direct``); one it does not let
+        through is answered by the general path."""
+        take = self.proto.take_fixed_request_of
+        direct = self.service.direct_answerer(self.conn_id)
         own = self._own.append  # the list take_output swaps only between calls of process
+        frames_in = self.frames_in
         answered = 0
         try:
             while True:
-                self.frames_in += 1
-                self._handling = (lane, values)
+                frames_in += 1
+                self._handling = values
+                lane = _LANES[values[4]]
                 params = values[5:]
                 body = lane[3](*params)
                 at = now()
-                answer = direct(conn_id, lane[4], body, at)
+                answer = direct(lane[4], body, at)
                 if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
+                    self.frames_in = frames_in
                     if not self._general(_request(values[3], body), at):
                         return False
                 else:
-                    before, (request_id, result, data, init_context, hdevice, open_context), after = answer
+                    before, after, request_id, result, data, init_context, hdevice, open_context = answer
                     if before:
                         self._emit(before)
                     # One entry for both frames: on overflow the queue is replaced by the ERROR either way.
-                    own(
-                        lane[1].pack(lane[2], _RESPONSE, 0, values[3], request_id, *params)
-                        + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id, result,
-                                            params[lane[6]], data)
-                    )
+                    n = len(data)
+                    if n & 3 or n > _JOINED_MAX:  # padding, or too large (the codec's error)
+                        own(
+                            _FRAME.pack(_LENGTH, _RESPONSE, 0, values[3], request_id, *params)
+                            + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id,
+                                                result, params[lane[6]], data)
+                        )
+                    else:
+                        own(
+                            _ANSWER_PACK(_LENGTH, _RESPONSE, 0, values[3], request_id, *params,
+                                         _RECORD + 8 + n, _EVENTS, 0, 0, _RECORD + n, init_context, params[lane[5]],
+                                         hdevice, _LINE_REPLY_MSG, open_context, request_id, result, params[lane[6]], n)
+                            + data
+                        )
                     if after:
                         self._emit(after)
                     answered += 1
-                if self.frames_in >= last:
+                if frames_in >= last:
                     return True
-                for lane in _LANES:
-                    values = take(lane[1], lane[2], lane[0])
-                    if values is not None:
-                        break
-                else:
+                values = take(_FRAME, _LENGTH, _LANES)
+                if values is None:
                     return True
         finally:
+            self.frames_in = frames_in
             self.lane_answers += answered
 
     def _emit(self, frames: Any) -> None:

@@ -88,7 +88,11 @@ _REQ_FUNC_OF: dict[type, int] = {cls: int(cls.REQ_FUNC) for cls, _ in m.REQUEST_
 _ALWAYS_SERVED = frozenset({int(ReqFunc.CLOSE), int(ReqFunc.SHUTDOWN)})  # they release held answers
 _GASI = int(ReqFunc.GETAGENTSESSIONINFO)
 _DEBUG = logging.DEBUG
-_GASI_ROW = FUNCTIONS[_GASI]
+#: Lane functions whose handler's first step is the model's own clock advance to ``now`` (``Switch.
+#: session_figures``, ``queue_info``, ``agent_info`` start with ``_advance(now)``) and which set nothing in
+#: motion: with no held answer to release on the way, the handler advances the model itself, and every
+#: event after it came from that advance (fanned out before the answer, as handle() does).
+_ADVANCE_FIRST = frozenset({_GASI, int(ReqFunc.GETQUEUEINFO), int(ReqFunc.GETAGENTINFO)})
 #: The functions the server's fast lane answers from the bytes (:meth:`SwitchService.answer_direct`):
 #: async getters whose parameters are plain DWORDs and whose LINE_REPLY carries the structure their row's
 #: handler makes (no own line rule, check, reply layout or synchronous errors).
@@ -98,7 +102,6 @@ for _func in LANE_FUNCS:
     if not (_row.kind is Kind.ASYNC and _row.line_of is None and _row.check is None and _row.reply is None
             and not _row.sync_errors and _row.struct_size is not None):
         raise TypeError(f"Req_Func {_func} cannot take the fast lane")
-_NO_BATCH = Batch()  # session_info_direct: "nothing collected" (never filled)
 
 
 class SwitchService:
@@ -350,56 +353,75 @@ class SwitchService:
 
     # --- the fast lane's part ------------------------------------------------------------------------
 
-    def answer_direct(
-        self, conn_id: int, row: dispatch.Function, body: Any, now: float
-    ) -> tuple[tuple[Outgoing, ...], tuple[int, int, bytes, int, int, int], tuple[Outgoing, ...]] | None:
+    def answer_direct(self, conn_id: int, row: dispatch.Function, body: Any, now: float) -> tuple[Any, ...] | None:
         """:meth:`handle` for a REQUEST of one of the fast lane's functions (:data:`LANE_FUNCS`: async,
         their LINE_REPLY carries the structure the row's handler makes) in the plain case, without the
-        RESPONSE and LINE_REPLY objects (the server's fast lane packs them from the returned values).
+        RESPONSE and LINE_REPLY objects (the server's fast lane packs them from the returned values):
+        ``direct_answerer(conn_id)(row, body, now)``.
 
         The plain case: no fault rule for the function, no held answer at the in-flight cap, debug
         logging off, and :func:`tsp.dispatch.admit` - the same guard the general path applies - lets it
         through. None (nothing done) otherwise: :meth:`handle` answers it, with the LINEERR it gets.
-        Else ``(before, answer, after)``: ``before`` go out first (what the clock advance produced, as
-        :meth:`handle` puts them before the answer), ``after`` behind the answer (what the handler set in
-        motion: nothing, for these getters); ``answer`` = (request ID for the RESPONSE, LINE_REPLY
-        result, LINE_REPLY data - the row's own handler's -, init_context, hdevice, open_context)."""
-        req_func = row.req_func
+        Else ``(before, after, request_id, result, data, init_context, hdevice, open_context)``:
+        ``before`` go out first (what the clock advance produced, as :meth:`handle` puts them before the
+        answer), ``after`` behind the answer (what the handler set in motion: nothing, for these
+        getters); then the request ID for the RESPONSE and the LINE_REPLY's result, data (the row's own
+        handler's), init_context, hdevice and open_context."""
+        return self.direct_answerer(conn_id)(row, body, now)
+
+    def direct_answerer(self, conn_id: int) -> Callable[[dispatch.Function, Any, float], tuple[Any, ...] | None]:
+        """:meth:`answer_direct` for connection ``conn_id`` as a function ``(row, body, now)``, with what
+        stays the same between its requests looked up once (the server's fast lane makes one per run of
+        lane requests; the guard itself runs for every request)."""
         held = self.held
-        if not held.clear_for(conn_id, req_func) or log.isEnabledFor(_DEBUG):
-            return None
-        try:
-            line = admit(self, self.registry.conns[conn_id], body, req_func, row)
-        except SwitchError:
-            return None
+        clear_for = held.clear_for
+        enabled = log.isEnabledFor
+        conn = self.registry.conns[conn_id]
         model = self.model
-        inside = row is _GASI_ROW and held.empty
-        if inside:  # the model advances inside session_figures; its events are fanned out below, first
-            batch = _NO_BATCH
-            model_now = model.now
-            if now < model_now:
-                now = model_now
-        else:
-            batch = Batch()
-            now = self._advance(now, batch)
-        try:
-            data = row.handler(self, line, body, now)  # type: ignore[misc]
-            result = 0
-        except SwitchError as err:
-            log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, type(body).__name__, err.lineerr.name, err.message)
-            result, data = int(err.lineerr), b""
-        after: tuple[Outgoing, ...] = ()
-        if model.has_events():
-            if inside:  # from the clock advance (reading a session sets nothing in motion): first out
+        has_events = model.has_events
+        request_ids = self._request_ids
+        service = self
+
+        def answer(row: dispatch.Function, body: Any, now: float) -> tuple[Any, ...] | None:
+            req_func = row.req_func
+            if not clear_for(conn_id, req_func) or enabled(_DEBUG):
+                return None
+            try:
+                line = admit(service, conn, body, req_func, row)
+            except SwitchError:
+                return None
+            inside = req_func in _ADVANCE_FIRST and held.empty
+            if inside:  # the model advances inside the handler; its events are fanned out below, first
+                model_now = model.now
+                if now < model_now:
+                    now = model_now
+            else:
                 batch = Batch()
-                self.fanout.fan_out(model.take_events(), batch)
-            else:  # set in motion by the handler: behind the answer, as in handle()
-                later = Batch()
-                self.fanout.fan_out(model.take_events(), later)
-                after = later.frames()
-        before = batch.frames() if batch is not _NO_BATCH else ()
-        request_id = body.request_id or next(self._request_ids)
-        return before, (request_id, result, data, line.app.init_context, line.hremote_line, line.open_context), after
+                now = service._advance(now, batch)
+            try:
+                data = row.handler(service, line, body, now)  # type: ignore[misc]
+                result = 0
+            except SwitchError as err:
+                log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, type(body).__name__, err.lineerr.name,
+                         err.message)
+                result, data = int(err.lineerr), b""
+            before: tuple[Outgoing, ...] = ()
+            after: tuple[Outgoing, ...] = ()
+            if has_events():
+                if inside:  # from the clock advance (reading sets nothing in motion): first out
+                    batch = Batch()
+                    service.fanout.fan_out(model.take_events(), batch)
+                else:  # set in motion by the handler: behind the answer, as in handle()
+                    later = Batch()
+                    service.fanout.fan_out(model.take_events(), later)
+                    after = later.frames()
+                before = batch.frames()
+            elif not inside:
+                before = batch.frames()
+            return (before, after, body.request_id or next(request_ids), result, data, line.app.init_context,
+                    line.hremote_line, line.open_context)
+
+        return answer
 
     # --- EmuAdvanceClock --------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import logging
 import struct
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -240,9 +241,11 @@ def test_trailing_vardata_fault_rules_and_debug_logging(caplog: Any) -> None:
         assert fast.advance(2.0) == general.advance(2.0)
 
 
-def test_events_of_the_clock_advance_go_out_before_the_answer() -> None:
+@pytest.mark.parametrize("kind", ["session", "queue", "agent", "unknown queue", "unknown agent"])
+def test_events_of_the_clock_advance_go_out_before_the_answer(kind: str) -> None:
     # READY session, a call offered, then time passes without the driver: the request itself advances the
-    # model (the call is answered, talked, hung up), and those events precede the RESPONSE, as in handle().
+    # model (the call is answered, talked, hung up), and those events precede the RESPONSE, as in handle() -
+    # for each lane function, also when its handler refuses (unknown queue / agent: the model advanced first).
     fast, general, h = pair()
     group = fast.model.scenario.groups[0].id
     ready = encode(Request(50, SetAgentSessionState(
@@ -252,7 +255,13 @@ def test_events_of_the_clock_advance_go_out_before_the_answer() -> None:
         harness.deliver(harness.service.offer_call(group, 10.0, harness.clock.now())[1])
         harness.clock.advance(30.0)
     assert fast.take_all() == general.take_all()
-    out = same(fast, general, 0, gasi(51, request_id=51, h_line=h["line"], h_agent_session=h["session"]))
+    if kind == "session":
+        request = gasi(51, request_id=51, h_line=h["line"], h_agent_session=h["session"])
+    else:
+        target = {"queue": 1, "agent": h["agent"], "unknown queue": 99, "unknown agent": 123_456}[kind]
+        request = other(kind.split()[-1], 51, target=target, request_id=51, h_line=h["line"])
+    out = same(fast, general, 0, request)
+    assert fast.lane_answers == 1
     response = struct.pack("<LHHL", 68, FrameKind.RESPONSE, 0, 51)
     assert response in out and out.index(response) > 0  # status events first
 
@@ -345,7 +354,7 @@ def test_a_bug_on_the_lane_meets_the_one_internal_error_handler(monkeypatch: Any
     def broken(*args: Any) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(fast.service, "answer_direct", broken)
+    monkeypatch.setattr(fast.service, "direct_answerer", lambda conn_id: broken)  # what the lane calls per request
     out = fast.feed(0, gasi(60, request_id=60, h_line=h["line"], h_agent_session=h["session"]))
     assert b"<end>" not in out  # the connection goes on
     assert struct.unpack_from("<LHHLL", out)[1:] == (FrameKind.RESPONSE, 0, 60, LineErr.OPERATIONFAILED)
@@ -431,3 +440,19 @@ def test_faults_on_queue_info_leave_it_to_the_general_path() -> None:
     data += b"".join(other("agent", s, target=h["agent"], request_id=s, h_line=h["line"]) for s in range(21, 31))
     same(fast, general, 0, data)
     assert fast.lane_answers == 10  # only GetAgentInfo: the rule's function always goes the general way
+
+
+def test_the_lanes_one_pack_and_its_padded_case_give_the_general_paths_bytes(monkeypatch: Any) -> None:
+    """The lane packs RESPONSE + EVENTS header + LINE_REPLY header in one go when the data needs no padding,
+    and leaves padded data to the codec's ``line_reply_frame``: both give the general path's bytes, for
+    data of every length modulo 4 (the handler's data stretched; both harnesses share it)."""
+    import tsp.answers
+
+    real = tsp.answers.session_info_bytes
+    for extra in (b"", b"\x01", b"\x01\x02", b"\x01\x02\x03", b"\x01\x02\x03\x04", b"\x05" * 9):
+        monkeypatch.setattr(tsp.answers, "session_info_bytes", lambda *a, _x=extra: real(*a) + _x)
+        fast, general, h = pair()
+        data = b"".join(gasi(s, request_id=s, context=s, h_line=h["line"], h_agent_session=h["session"],
+                             agent_session_info_context=s + 1) for s in range(1, 6))
+        out = same(fast, general, 0, data)
+        assert fast.lane_answers == 5 and len(out) == 5 * (72 + 12 + 40 + 76 + len(extra) + (-len(extra) & 3))
