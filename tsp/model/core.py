@@ -214,6 +214,14 @@ class Switch(CallsMixin, StatsMixin):
         heap = self._heap
         pos = self._pos
         dirty = self._dirty
+        if not dirty and pos < len(heap):
+            when = heap[pos][0]
+            if when > t and when / US > now:
+                # Nothing due (the frequent case of a poll): what the loop below does when its first entry
+                # is not due, without setting it up.
+                if t > self._now:
+                    self._now = t
+                return self._now
         k_hangup, k_answer, k_wrapend, k_traffic = K.HANGUP, K.ANSWER, K.WRAPEND, K.TRAFFIC
         n = 0
         # An event whose time in seconds (as next_due() gives it) is <= now is due even when rounding
