@@ -45,6 +45,16 @@ _EX_NOTREADY = AgentStateEx.NOTREADY
 _BUSYACD = AgentStateEx.BUSYACD
 
 
+def _state_event(agent: AgentRec, state: AgentStateEx) -> AgentEvent:
+    """The AgentEvent STATE for ``agent`` entering ``state``: its prebuilt READY or BUSYACD event (the
+    frequent ones, AgentRec), else a new one."""
+    if state is _EX_READY:
+        return agent.ready_event
+    if state is _BUSYACD:
+        return agent.busy_event
+    return _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
+
+
 class Switch(CallsMixin, StatsMixin):
     """The ACD switch of one scenario. See the package docstring (tsp.model) for time, events, errors.
 
@@ -95,7 +105,6 @@ class Switch(CallsMixin, StatsMixin):
         self._period = to_us(sw.measurement_period)
         self._activities = {a.id: a for a in scenario.activities}
         self._calls: dict = {}  # call ID -> CallRec, while the call is on a line
-        self._streams: list[TrafficRec] = []  # the traffic streams (heap entries name them by index)
         self._on_line: list[dict[int, None]] = [{} for _ in range(self._lines)]  # call IDs, oldest first
         self._keep_records = records
         self._max_records = max_records
@@ -482,9 +491,7 @@ class Switch(CallsMixin, StatsMixin):
                 state = _EX_NOTREADY
         if state is not agent.state_ex:
             agent.state_ex = state
-            self._events.append(
-                agent.ready_event if state is _EX_READY else _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
-            )
+            self._events.append(_state_event(agent, state))
 
     def _route(self, t: int) -> None:
         """Route (:meth:`_match`), then give each call that arrived and still waits its patience event
@@ -565,10 +572,7 @@ class Switch(CallsMixin, StatsMixin):
         state = self._agent_state(agent)
         if state is not agent.state_ex:
             agent.state_ex = state
-            self._events.append(
-                agent.ready_event if state is _EX_READY else agent.busy_event if state is _BUSYACD
-                else _new(AgentEvent, (agent.handle, _A_STATE, int(state)))
-            )
+            self._events.append(_state_event(agent, state))
 
     def _agent_update(self, agent: AgentRec) -> None:
         self._events.append(agent.update_event)
@@ -697,8 +701,6 @@ class Switch(CallsMixin, StatsMixin):
         if stream is None:
             return
         first = self._first_arrival(stream)
-        stream.index = len(self._streams)
-        self._streams.append(stream)
         if first is not None:
             self._push(first, K.TRAFFIC, stream)
 

@@ -187,7 +187,7 @@ class TrafficRec:
     profile, tsp.traffic.Arrivals); talk and patience samplers."""
 
     __slots__ = (
-        "group", "mean_gap", "talk_mean", "talk", "patience", "next_after", "ani", "dnis", "uui", "fill", "index",
+        "group", "mean_gap", "talk_mean", "talk", "patience", "next_after", "ani", "dnis", "uui", "fill",
     )
 
     def __init__(self, group: GroupRec, rate_per_hour: float, talk_mean: float) -> None:
@@ -201,6 +201,5 @@ class TrafficRec:
         self.dnis: str | None = None
         self.uui: str | None = None
         self.fill: Callable | None = None
-        self.index = -1  # in Switch._streams (its heap events carry the index)
 
 
