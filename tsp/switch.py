@@ -390,8 +390,9 @@ class SwitchService:
                 line = admit(service, conn, body, req_func, row)
             except SwitchError:
                 return None
-            inside = req_func in _ADVANCE_FIRST and held.empty
-            if inside:  # the model advances inside the handler; its events are fanned out below, first
+            batch: Batch | None = None  # what goes out before the answer
+            if req_func in _ADVANCE_FIRST and held.empty:
+                # the model advances inside the handler; its events are fanned out below, first
                 model_now = model.now
                 if now < model_now:
                     now = model_now
@@ -405,19 +406,16 @@ class SwitchService:
                 log.info("conn %d: %s -> %s (LINE_REPLY): %s", conn_id, type(body).__name__, err.lineerr.name,
                          err.message)
                 result, data = int(err.lineerr), b""
-            before: tuple[Outgoing, ...] = ()
             after: tuple[Outgoing, ...] = ()
             if has_events():
-                if inside:  # from the clock advance (reading sets nothing in motion): first out
+                if batch is None:  # from the clock advance (reading sets nothing in motion): first out
                     batch = Batch()
                     service.fanout.fan_out(model.take_events(), batch)
                 else:  # set in motion by the handler: behind the answer, as in handle()
                     later = Batch()
                     service.fanout.fan_out(model.take_events(), later)
                     after = later.frames()
-                before = batch.frames()
-            elif not inside:
-                before = batch.frames()
+            before: tuple[Outgoing, ...] = batch.frames() if batch is not None else ()
             return (before, after, body.request_id or next(request_ids), result, data, line.app.init_context,
                     line.hremote_line, line.open_context)
 
