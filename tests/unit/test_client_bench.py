@@ -31,6 +31,10 @@ def test_client_bench_quick() -> None:
         assert row["typed_of_raw"] == row["rate"]["typed"] / row["rate"]["raw"]
         assert row["of_typed"] == row["rate"]["tapi3"] / row["rate"]["typed"]
         assert row["target"] == {"sequential": 0.85, "64 in flight": 0.60}[label]
+        # The TAPI3 figure of issue 18: both APIs interleaved on one connection, each really called.
+        paired = row["interleaved_rate"]
+        assert set(paired) == {"tapi3", "line"} and all(rate > 0 for rate in paired.values()), row
+        assert row["tapi3_of_line_interleaved"] == pytest.approx(paired["tapi3"] / paired["line"])
 
 
 def test_client_bench_table() -> None:
@@ -40,9 +44,10 @@ def test_client_bench_table() -> None:
     assert lines[1].split() == ["mode", "client", "calls", "/s", "cpu", "us/call", "runs", "/s"]
     clients = [line.split()[-4] for line in lines[2:14]]
     assert clients == ["tapi3", "line", "typed", "tasks", "raw", "floor"] * 2
-    assert lines[14].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "typed/raw",
-                                 "tasks/raw", "library/typed", "library/tasks", "raw/floor"]
+    assert lines[14].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "interleaved",
+                                 "typed/raw", "tasks/raw", "library/typed", "library/tasks", "raw/floor"]
     assert [line.split("  ")[0] for line in lines[15:17]] == ["sequential", "64 in flight"]
+    assert lines[17].startswith("interleaved: ")
 
 
 def _bench_module():  # type: ignore[no-untyped-def]
