@@ -39,7 +39,7 @@ from typing import Any
 
 from protocol import codec, fastpath
 from protocol.call_events import MakeCallReply
-from protocol.constants import PROTOCOL_MAJOR, ErrorCode, FrameKind
+from protocol.constants import MAX_FRAME_LENGTH, MIN_FRAME_LENGTH, PROTOCOL_MAJOR, ErrorCode, FrameKind
 from protocol.errors import LocalProtocolError, RemoteProtocolError
 from protocol.messages import (
     REQUEST_TYPES,
@@ -101,6 +101,9 @@ _KIND_RESPONSE, _KIND_REQUEST = int(FrameKind.RESPONSE), int(FrameKind.REQUEST)
 _LENGTH = struct.Struct("<L")
 _LENGTH_KIND = struct.Struct("<LH")
 _SEQUENCE = struct.Struct("<L")
+_MIN_LENGTH, _MAX_LENGTH = MIN_FRAME_LENGTH, MAX_FRAME_LENGTH
+#: Req_Func -> whether its RESPONSE announces a request ID (the class's ASYNC; RawRequest's False otherwise).
+_ASYNC_FUNCS: dict[int, bool] = {func: bool(cls.ASYNC) for func, (cls, _schema) in REQUEST_TYPES.items()}
 #: LineReply is a frozen attrs class keeping its fields in the instance __dict__ (no __slots__ of its own, no
 #: __attrs_post_init__), so a record just decoded can get req_func and value stored in place (_typed_reply).
 assert "__dict__" in dir(LineReply) and not getattr(LineReply, "__slots__", ()) and not hasattr(
@@ -234,50 +237,67 @@ class Connection:
             return CLOSED
         if self._error is not None:
             raise self._error
+        # One function for the per-frame path (a try costs nothing until something raises): the frame is
+        # split here, decoded by codec.decode, and the two frames of every answered request - its RESPONSE
+        # and the EVENTS frame with its LINE_REPLY - are finished here too (what _received and
+        # _typed_events do for the rest).
         try:
-            return self._next_event()
+            buf = self._buf
+            pos = self._pos
+            avail = len(buf) - pos
+            length = 0
+            if avail >= 6:
+                length, kind = _LENGTH_KIND.unpack_from(buf, pos)
+                if not _MIN_LENGTH <= length <= _MAX_LENGTH:
+                    codec.check_length(length)
+                if kind not in self._receivable:
+                    self._refuse_kind(kind)
+            elif avail >= 4:
+                length = _LENGTH.unpack_from(buf, pos)[0]
+                codec.check_length(length)
+            if avail < FRAME_HEADER_SIZE or avail < 4 + length:
+                if pos >= _COMPACT_AT or (pos and pos == len(buf)):
+                    del buf[:pos]
+                    self._pos = 0
+                if self.input is _OPEN:
+                    return NEED_DATA
+                if avail:
+                    raise RemoteProtocolError(ErrorCode.MALFORMED,
+                                              f"stream ended inside a frame ({avail} bytes buffered)")
+                self.input = INPUT_TRANSITIONS[(self.input, InputEvent.DRAINED)]
+                return CLOSED
+            end = pos + 4 + length
+            self._pos = end
+            if kind == _KIND_RESPONSE:
+                pending = self._pending
+                func = pending.get(_SEQUENCE.unpack_from(buf, pos + 8)[0])
+                # The whole frame through codec.decode: its one-step readers (header and body in one unpack)
+                # where the frame has one, else the same body decode as decode_body (length checked above).
+                frame = codec.decode(bytes(buf[pos:end]), response_func=func)
+                if type(frame) is Response:
+                    del pending[frame.sequence]
+                    if _ASYNC_FUNCS.get(func, False) and 1 <= frame.result <= _MAX_REQUEST_ID:
+                        self._async[frame.result] = func
+                    return frame
+                return self._received(frame)
+            frame = codec.decode(bytes(buf[pos:end]))
+            t = type(frame)
+            if t is Request:  # nothing to remember about a REQUEST
+                return frame
+            if t is Events:
+                if not self._async:
+                    return frame
+                records = frame.records
+                if len(records) == 1:  # the most frequent EVENTS frame: one LINE_REPLY
+                    rec = records[0]
+                    typed = self._typed_reply(rec)
+                    return frame if typed is rec else _make_events((typed,))
+                return self._typed_events(frame)
+            return self._received(frame)
         except RemoteProtocolError as exc:
             self._error = exc
             self._enter(Event.REMOTE_ERROR)
             raise
-
-    def _next_event(self) -> Any:
-        buf = self._buf
-        pos = self._pos
-        avail = len(buf) - pos
-        length = 0
-        if avail >= 6:
-            length, kind = _LENGTH_KIND.unpack_from(buf, pos)
-            codec.check_length(length)
-            if kind not in self._receivable:
-                self._refuse_kind(kind)
-        elif avail >= 4:
-            length = _LENGTH.unpack_from(buf, pos)[0]
-            codec.check_length(length)
-        if avail < FRAME_HEADER_SIZE or avail < 4 + length:
-            if pos >= _COMPACT_AT or (pos and pos == len(buf)):
-                del buf[:pos]
-                self._pos = 0
-            if self.input is _OPEN:
-                return NEED_DATA
-            if avail:
-                raise RemoteProtocolError(ErrorCode.MALFORMED, f"stream ended inside a frame ({avail} bytes buffered)")
-            self.input = INPUT_TRANSITIONS[(self.input, InputEvent.DRAINED)]
-            return CLOSED
-        end = pos + 4 + length
-        self._pos = end
-        response_func = None
-        if kind == _KIND_RESPONSE:
-            response_func = self._pending.get(_SEQUENCE.unpack_from(buf, pos + 8)[0])
-        # The whole frame through codec.decode: its one-step readers (header and body in one unpack) where
-        # the frame has one, else the same body decode as decode_body (the length was checked above).
-        frame = codec.decode(bytes(buf[pos:end]), response_func=response_func)
-        t = type(frame)
-        if t is Request:  # nothing to remember about a REQUEST
-            return frame
-        if t is Events:
-            return self._typed_events(frame) if self._async else frame
-        return self._received(frame)
 
     def _refuse_kind(self, kind: int) -> None:
         """Raise UNEXPECTED_KIND for a frame kind not in RECEIVE_ALLOWED for the current state, saying why."""
@@ -295,12 +315,7 @@ class Connection:
         raise RemoteProtocolError(ErrorCode.UNEXPECTED_KIND, why)
 
     def _received(self, frame: Any) -> Any:
-        if type(frame) is Response:  # the most frequent frame here (Events is handled by the caller)
-            func = self._pending.pop(frame.sequence)
-            cls = REQUEST_TYPES.get(func, (RawRequest,))[0]
-            if cls.ASYNC and 1 <= frame.result <= _MAX_REQUEST_ID:
-                self._async[frame.result] = func
-            return frame
+        """Every frame but a REQUEST, a RESPONSE and a (typed) EVENTS frame, which next_event finishes itself."""
         if isinstance(frame, Error):
             self._enter(Event.RECEIVE_ERROR)
         elif isinstance(frame, Hello):
