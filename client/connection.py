@@ -180,8 +180,18 @@ class _Pending:
                 trio.lowlevel.reschedule(task)
 
     def set(self, value: Any) -> None:
+        """Store the outcome and wake (what :meth:`wake` does, inline: once per RESPONSE and LINE_REPLY)."""
         self.value = value
-        self.wake()
+        self.done = True
+        waiter = self.waiter
+        if waiter is None:
+            waiter = self
+        waiter.done = True
+        tasks = waiter.tasks
+        if tasks:
+            waiter.tasks = None
+            for task in tasks:
+                trio.lowlevel.reschedule(task)
 
     def fail(self, error: BaseException) -> None:
         if not self.is_set():
@@ -273,6 +283,12 @@ class ClientConnection:
         self._out_closed = False
         #: The deadlines of the requests waiting on this connection.
         self._deadlines = DeadlineWatch()
+        #: trio's clock of this run, read directly for each request's deadline (what
+        #: :func:`~client.deadline.deadline_after` reads through ``trio.current_time()``'s three calls).
+        try:
+            self._now: Callable[[], float] = trio.lowlevel.current_clock().current_time
+        except RuntimeError:  # built outside trio.run (the deadlines then come from the run it is used in)
+            self._now = trio.current_time
         #: The socket's descriptor for those direct writes (None: TLS or memory stream, writer only).
         self._fd: int | None = None
         if isinstance(stream, trio.SocketStream) and os.name == "posix":
@@ -370,7 +386,8 @@ class ClientConnection:
     def _submit(self, body: Any, is_async: bool) -> tuple[int, _Pending]:
         if self._closed is not None:
             raise self._closed.copy()
-        func = req_func_of(body)
+        func = getattr(body, "REQ_FUNC", None)  # = req_func_of(body), inline
+        func = int(body.req_func if func is None else func)
         sequence = self._proto.next_sequence()
         try:
             data = self._proto.send(Request(sequence, body))
@@ -483,7 +500,7 @@ class ClientConnection:
         :class:`ConnectionLostError` when the connection ends first.
         """
         timeout = _args.timeout(timeout)
-        deadline = deadline_after(timeout)
+        deadline = NO_DEADLINE if timeout is None else self._now() + timeout  # = deadline_after(timeout)
         sequence, pending = self._submit(body, is_async=True)
         pending.chained = True  # one wake-up per call: for the LINE_REPLY, or for a failure before it
         if deadline != NO_DEADLINE:
@@ -505,7 +522,10 @@ class ClientConnection:
         request_id = int(pending.value.result)
         if not done:
             raise TapiTimeoutError(pending.func, seconds, request_id)
-        return _reply_outcome(slot, pending.func, request_id, transform)
+        reply = slot.value
+        if slot.error is not None or reply.result & 0x80000000:  # the connection's end, or a LINEERR
+            return _reply_outcome(slot, pending.func, request_id, transform)
+        return transform(reply) if transform is not None else reply  # = _reply_outcome's success, inline
 
     def _drop_call(self, sequence: int, pending: _Pending) -> None:
         """Gave up on a :meth:`call`: drop whatever is still expected (its RESPONSE or its LINE_REPLY)."""

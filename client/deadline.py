@@ -85,13 +85,15 @@ class DeadlineWatch:
     #: The heap is never compacted below this many entries.
     COMPACT_MIN = 16
 
-    __slots__ = ("_heap", "_order", "_scope", "_limit", "expired")
+    __slots__ = ("_heap", "_order", "_scope", "_wake_at", "_limit", "expired")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Waitable, Callable[..., Any], tuple[Any, ...]]] = []
         self._order = itertools.count()
         #: The cancel scope :meth:`run` sleeps in (its deadline = the earliest registered), None while awake.
         self._scope: trio.CancelScope | None = None
+        #: That scope's deadline, kept here (reading ``CancelScope.deadline`` is a property call per add).
+        self._wake_at = NO_DEADLINE
         self._limit = self.COMPACT_MIN
         #: Waits expired so far (each ran its ``expire``).
         self.expired = 0
@@ -110,9 +112,11 @@ class DeadlineWatch:
             heap[:] = [entry for entry in heap if not entry[2].is_set()]
             heapq.heapify(heap)
             self._limit = max(self.COMPACT_MIN, 2 * len(heap))
-        scope = self._scope
-        if scope is not None and deadline < scope.deadline:
-            scope.deadline = deadline
+        if deadline < self._wake_at:
+            self._wake_at = deadline
+            scope = self._scope
+            if scope is not None:
+                scope.deadline = deadline
 
     def expire_due(self, now: float) -> None:
         """Expire every entry due at ``now`` whose event is not set; drop finished ones from the top."""
@@ -128,12 +132,15 @@ class DeadlineWatch:
         heap = self._heap
         while True:
             self.expire_due(trio.current_time())
-            with trio.CancelScope(deadline=heap[0][0] if heap else NO_DEADLINE) as scope:
+            wake_at = heap[0][0] if heap else NO_DEADLINE
+            with trio.CancelScope(deadline=wake_at) as scope:
                 self._scope = scope
+                self._wake_at = wake_at
                 try:
                     await trio.sleep_forever()
                 finally:
                     self._scope = None
+                    self._wake_at = -NO_DEADLINE  # awake: nothing to move until it sleeps again
 
 
 __all__ = ["DeadlineWatch", "NO_DEADLINE", "Waitable", "deadline_after", "remaining", "wait_for"]
