@@ -214,8 +214,9 @@ class ITQueue:
         """The queue's name, as the queue list gave it."""
         return self.name
 
-    async def _info(self) -> QueueInfo:
-        return await self._line.get_queue_info(self.queue_id, timeout=self._line.tapi.request_timeout)
+    def _info(self) -> Awaitable[QueueInfo]:
+        # The line method's coroutine itself (not a coroutine of its own: one frame less per getter call).
+        return self._line.get_queue_info(self.queue_id, timeout=self._line.tapi.request_timeout)
 
     async def put_MeasurementPeriod(self, period: int) -> None:
         """The queue's measurement period in seconds: one SetQueueMeasurementPeriod (156) round trip
@@ -320,19 +321,28 @@ class ITAgentSession:
     # -- info plumbing
 
     def _info(self) -> Awaitable[AgentSessionInfo]:
-        # Not a coroutine itself: the uncached getter awaits refresh() directly (one frame less per call).
+        """The session's info: the cached one (cached mode, not stale) or one GetAgentSessionInfo round trip.
+
+        Neither this nor the round trip's part here is a coroutine of its own (one frame less per getter
+        call): a getter reads ``self._generation`` before awaiting this and passes the info through
+        :meth:`_kept`, which is what :meth:`refresh` does."""
         if self.last_info is not None and not self._stale and self._line.tapi.cached:
             return _known(self.last_info)
-        return self.refresh()
+        return self._line.get_agent_session_info(self.handle, timeout=self._line.tapi.request_timeout)
 
-    async def refresh(self) -> AgentSessionInfo:
-        """One GetAgentSessionInfo round trip (two-minute deadline); stores and returns the result."""
-        generation = self._generation
-        info = await self._line.get_agent_session_info(self.handle, timeout=self._line.tapi.request_timeout)
+    def _kept(self, generation: int, info: AgentSessionInfo) -> AgentSessionInfo:
+        """Store ``info`` (asked for at ``generation``) as :attr:`last_info`; fresh unless a status event
+        arrived meanwhile."""
         self.last_info = info
         if generation == self._generation:
             self._stale = False
         return info
+
+    async def refresh(self) -> AgentSessionInfo:
+        """One GetAgentSessionInfo round trip (two-minute deadline); stores and returns the result."""
+        generation = self._generation
+        return self._kept(generation, await self._line.get_agent_session_info(
+            self.handle, timeout=self._line.tapi.request_timeout))
 
     def _on_status(self, status: int, state: int) -> None:
         """A LINE_AGENTSESSIONSTATUS for this session arrived (called from the reader task)."""
@@ -398,55 +408,68 @@ class ITAgentSession:
         state; this client cannot count on seeing every state event (a session's events only reach
         connections that have its line open), so it asks, which is always right.
         """
-        return asst_of((await self._info()).state)
+        generation = self._generation
+        return asst_of(self._kept(generation, await self._info()).state)
 
     async def get_SessionStartTime(self) -> _dt.datetime:
         """When the session was created, as an aware UTC datetime (DATE dateSessionStartTime)."""
-        return (await self._info()).session_start_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).session_start_time
 
     async def get_SessionDuration(self) -> int:
         """Seconds since creation, frozen when the session ended (dwSessionDuration)."""
-        return (await self._info()).session_duration
+        generation = self._generation
+        return self._kept(generation, await self._info()).session_duration
 
     async def get_NumberOfCalls(self) -> int:
         """ACD calls answered in this session (dwNumberOfCalls)."""
-        return (await self._info()).number_of_calls
+        generation = self._generation
+        return self._kept(generation, await self._info()).number_of_calls
 
     async def get_TotalTalkTime(self) -> int:
         """Seconds of talk, the call in progress counted up to now (dwTotalTalkTime)."""
-        return (await self._info()).total_talk_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).total_talk_time
 
     async def get_AverageTalkTime(self) -> int:
         """Talk seconds per ACD call (dwAverageTalkTime)."""
-        return (await self._info()).average_talk_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).average_talk_time
 
     async def get_TotalCallTime(self) -> int:
         """Seconds of talk plus wrap-up (dwTotalCallTime)."""
-        return (await self._info()).total_call_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).total_call_time
 
     async def get_AverageCallTime(self) -> int:
         """Talk plus wrap-up seconds per ACD call (dwAverageCallTime)."""
-        return (await self._info()).average_call_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).average_call_time
 
     async def get_TotalWrapUpTime(self) -> int:
         """Seconds of wrap-up, the wrap-up in progress counted up to now (dwTotalWrapUpTime)."""
-        return (await self._info()).total_wrap_up_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).total_wrap_up_time
 
     async def get_AverageWrapUpTime(self) -> int:
         """Wrap-up seconds per ACD call (dwAverageWrapUpTime)."""
-        return (await self._info()).average_wrap_up_time
+        generation = self._generation
+        return self._kept(generation, await self._info()).average_wrap_up_time
 
     async def get_ACDCallRate(self) -> decimal.Decimal:
         """ACD calls per hour as a Decimal with four places (CURRENCY cyACDCallRate)."""
-        return (await self._info()).acd_call_rate
+        generation = self._generation
+        return self._kept(generation, await self._info()).acd_call_rate
 
     async def get_LongestTimeToAnswer(self) -> int:
         """Longest wait, in seconds, of a call this session answered (dwLongestTimeToAnswer)."""
-        return (await self._info()).longest_time_to_answer
+        generation = self._generation
+        return self._kept(generation, await self._info()).longest_time_to_answer
 
     async def get_AverageTimeToAnswer(self) -> int:
         """Average wait, in seconds, of the calls this session answered (dwAverageTimeToAnswer)."""
-        return (await self._info()).average_time_to_answer
+        generation = self._generation
+        return self._kept(generation, await self._info()).average_time_to_answer
 
 
 #: The twelve statistic getters of ITAgentSession, in tapi3cc.h order, with the LINEAGENTSESSIONINFO field
@@ -530,8 +553,9 @@ class ITAgent:
         """Same as :meth:`EnumerateAgentSessions` (TAPI3's collection form)."""
         return await self.EnumerateAgentSessions()
 
-    async def _info(self) -> AgentInfo:
-        return await self._line.get_agent_info(self.handle, timeout=self._line.tapi.request_timeout)
+    def _info(self) -> Awaitable[AgentInfo]:
+        # The line method's coroutine itself (not a coroutine of its own: one frame less per getter call).
+        return self._line.get_agent_info(self.handle, timeout=self._line.tapi.request_timeout)
 
     async def get_State(self) -> AgentState:
         """The agent's AGENT_STATE from LINEAGENTINFO.dwAgentState."""

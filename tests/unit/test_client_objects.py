@@ -517,6 +517,30 @@ async def test_cached_getter_fetches_itself_when_stale(cached_env: Env) -> None:
     assert await e.session.get_TotalTalkTime() == 55
 
 
+async def test_cached_info_asked_for_before_a_status_event_stays_stale(
+    cached_env: Env, autojump_clock: trio.testing.MockClock
+) -> None:
+    """A getter's answer that was asked for before a LINE_AGENTSESSIONSTATUS arrived does not make the cache
+    fresh: the next getter asks again (the generation a getter read before its round trip is compared)."""
+    e = cached_env
+    h = e.session.handle
+    answers = [Reply(delay=10, data=session_info(h, total_talk_time=111).to_bytes()),
+               SyncError(LineErr.RESOURCEUNAVAIL)]  # the background refresh the event starts fails
+    e.fake.script[ReqFunc.GETAGENTSESSIONINFO] = lambda body: answers.pop(0)
+    got: list[int] = []
+    async with trio.open_nursery() as nursery:
+        async def first() -> None:
+            got.append(await e.session.get_TotalTalkTime())
+        nursery.start_soon(first)
+        await trio.sleep(1)
+        await e.fake.status_event(h, AgentSessionStatus.UPDATEINFO)
+    assert got == [111] and not answers
+    del e.fake.script[ReqFunc.GETAGENTSESSIONINFO]
+    e.fake.infos[h] = session_info(h, total_talk_time=222)
+    assert await e.session.get_TotalTalkTime() == 222  # asked again, not the 111 of before the event
+    assert _info_requests(e.fake) == 3
+
+
 # --- exceptions are not wrapped in groups -----------------------------------------------------------------
 
 
