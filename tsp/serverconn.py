@@ -57,23 +57,30 @@ _request = fastpath.constructor(m.Request)
 _line_reply_frame = codec.line_reply_frame
 
 
-def _lane(req_func: int) -> tuple[Any, ...]:
-    """What the lane needs of one of its functions: (Req_Func, the REQUEST frame's struct (the codec's),
-    its length field, the body's positional constructor, its dispatch row, the positions in the frame's
-    parameters of the dwCallbackInstance-like context and of the structure's context)."""
+#: The one REQUEST frame layout (the codec's struct) and length field of the lane's functions: one unpack
+#: takes any of them (checked in _lane).
+_FRAME, _LENGTH = codec.fixed_request_frame(LANE_FUNCS[0])
+
+
+def _lane(req_func: int) -> tuple[Callable[..., Any], Any]:
+    """What the lane needs of one of its functions: (the body's positional constructor, its dispatch row).
+
+    Checks what ServerConnection._lanes relies on: the lane's one frame layout - five header values, then
+    six DWORD parameters, the context second and the structure's context fifth (the lane unpacks the
+    frame into locals)."""
     frame, length = codec.fixed_request_frame(req_func)
     row = FUNCTIONS[req_func]
     names = tuple(p.name for p in row.body.PARAMS)
-    return (req_func, frame, length, fastpath.constructor(row.body, names), row,
-            names.index("context"), names.index(row.body.CONTEXT_FIELD))
+    if frame is not _FRAME or length != _LENGTH:
+        raise TypeError("the fast lane's functions must share one REQUEST frame layout")
+    if len(names) != 6 or len(frame.unpack(bytes(frame.size))) != 11 or (
+        names.index("context"), names.index(row.body.CONTEXT_FIELD)) != (1, 4):
+        raise TypeError("the fast lane's functions must have six parameters, their contexts second and fifth")
+    return fastpath.constructor(row.body, names), row
 
 
 #: One entry per function the fast lane answers (tsp.switch.LANE_FUNCS), by Req_Func.
-_LANES: dict[int, tuple[Any, ...]] = {func: _lane(func) for func in LANE_FUNCS}
-#: Their one REQUEST frame layout (the codec's struct) and length field: one unpack takes any of them.
-_FRAME, _LENGTH = codec.fixed_request_frame(LANE_FUNCS[0])
-if any(lane[1] is not _FRAME or lane[2] != _LENGTH for lane in _LANES.values()):
-    raise TypeError("the fast lane's functions must share one REQUEST frame layout")
+_LANES: dict[int, tuple[Callable[..., Any], Any]] = {func: _lane(func) for func in LANE_FUNCS}
 #: The lane's answer in one pack: its RESPONSE frame (the REQUEST's layout), then the EVENTS frame's header
 #: and the LINE_REPLY's ASYNCEVENTMSG header - the codec's three layouts joined (protocol.fastpath derives
 #: each from its construct schema), followed by the data. The codec's ``line_reply_frame`` packs the
@@ -159,7 +166,7 @@ class ServerConnection:
                     raise
                 self._handling = None
                 if not isinstance(request, m.Request):  # the fast lane's frame: its unpacked values
-                    request = _request(request[3], _LANES[request[4]][3](*request[5:]))
+                    request = _request(request[3], _LANES[request[4]][0](*request[5:]))
                 log.exception("conn %d: internal error handling %r", self.conn_id, request.body)
                 self._emit_own(m.Response(request.sequence, int(LineErr.OPERATIONFAILED), request.body))
 
@@ -217,24 +224,28 @@ class ServerConnection:
         """The fast lane for ``values`` (a lane REQUEST taken from the buffer) and each lane REQUEST
         directly behind it, up to frame ``last`` of this turn; False when the connection must end. Each
         request gets its own ``now()`` and the switch's guard (``answer_direct``); one it does not let
-        through is answered by the general path."""
+        through is answered by the general path.
+
+        The frame is unpacked into locals once per request (its parameters are the same six DWORDs for
+        every lane function, checked at import): cheaper than indexing the tuple for each use."""
         take = self.proto.take_fixed_request_of
         direct = self.service.direct_answerer(self.conn_id)
         own = self._own.append  # the list take_output swaps only between calls of process
+        lanes = _LANES
         frames_in = self.frames_in
         answered = 0
         try:
             while True:
                 frames_in += 1
                 self._handling = values
-                lane = _LANES[values[4]]
-                params = values[5:]
-                body = lane[3](*params)
+                _, _, _, sequence, req_func, p0, context, p2, p3, struct_context, p5 = values
+                make, row = lanes[req_func]
+                body = make(p0, context, p2, p3, struct_context, p5)
                 at = now()
-                answer = direct(lane[4], body, at)
+                answer = direct(row, body, at)
                 if answer is None:  # not the plain case: the general path decides (and answers any LINEERR)
                     self.frames_in = frames_in
-                    if not self._general(_request(values[3], body), at):
+                    if not self._general(_request(sequence, body), at):
                         return False
                 else:
                     before, after, request_id, result, data, init_context, hdevice, open_context = answer
@@ -244,15 +255,17 @@ class ServerConnection:
                     n = len(data)
                     if n & 3 or n > _JOINED_MAX:  # padding, or too large (the codec's error)
                         own(
-                            _FRAME.pack(_LENGTH, _RESPONSE, 0, values[3], request_id, *params)
-                            + _line_reply_frame(init_context, params[lane[5]], hdevice, open_context, request_id,
-                                                result, params[lane[6]], data)
+                            _FRAME.pack(_LENGTH, _RESPONSE, 0, sequence, request_id, p0, context, p2, p3,
+                                        struct_context, p5)
+                            + _line_reply_frame(init_context, context, hdevice, open_context, request_id,
+                                                result, struct_context, data)
                         )
                     else:
                         own(
-                            _ANSWER_PACK(_LENGTH, _RESPONSE, 0, values[3], request_id, *params,
-                                         _RECORD + 8 + n, _EVENTS, 0, 0, _RECORD + n, init_context, params[lane[5]],
-                                         hdevice, _LINE_REPLY_MSG, open_context, request_id, result, params[lane[6]], n)
+                            _ANSWER_PACK(_LENGTH, _RESPONSE, 0, sequence, request_id, p0, context, p2, p3,
+                                         struct_context, p5, _RECORD + 8 + n, _EVENTS, 0, 0, _RECORD + n,
+                                         init_context, context, hdevice, _LINE_REPLY_MSG, open_context,
+                                         request_id, result, struct_context, n)
                             + data
                         )
                     if after:
@@ -260,7 +273,7 @@ class ServerConnection:
                     answered += 1
                 if frames_in >= last:
                     return True
-                values = take(_FRAME, _LENGTH, _LANES)
+                values = take(_FRAME, _LENGTH, lanes)
                 if values is None:
                     return True
         finally:
