@@ -227,7 +227,9 @@ class ServerConnection:
         through is answered by the general path.
 
         The frame is unpacked into locals once per request (its parameters are the same six DWORDs for
-        every lane function, checked at import): cheaper than indexing the tuple for each use."""
+        every lane function, checked at import): cheaper than indexing the tuple for each use. The request
+        being handled is set for the internal-error handler only when something raises (a try costs
+        nothing until then), not stored for every request."""
         take = self.proto.take_fixed_request_of
         direct = self.service.direct_answerer(self.conn_id)
         own = self._own.append  # the list take_output swaps only between calls of process
@@ -237,7 +239,6 @@ class ServerConnection:
         try:
             while True:
                 frames_in += 1
-                self._handling = values
                 _, _, _, sequence, req_func, p0, context, p2, p3, struct_context, p5 = values
                 make, row = lanes[req_func]
                 body = make(p0, context, p2, p3, struct_context, p5)
@@ -276,6 +277,9 @@ class ServerConnection:
                 values = take(_FRAME, _LENGTH, lanes)
                 if values is None:
                     return True
+        except Exception:  # for the one internal-error handler (process): the request being handled
+            self._handling = values
+            raise
         finally:
             self.frames_in = frames_in
             self.lane_answers += answered

@@ -372,10 +372,11 @@ class SwitchService:
     def direct_answerer(self, conn_id: int) -> Callable[[dispatch.Function, Any, float], tuple[Any, ...] | None]:
         """:meth:`answer_direct` for connection ``conn_id`` as a function ``(row, body, now)``, with what
         stays the same between its requests looked up once (the server's fast lane makes one per run of
-        lane requests; the guard itself runs for every request)."""
+        lane requests; the guard itself runs for every request). Whether debug logging is on is one of
+        those: nothing in a run of requests configures logging."""
         held = self.held
         clear_for = held.clear_for
-        enabled = log.isEnabledFor
+        debug = log.isEnabledFor(_DEBUG)
         conn = self.registry.conns[conn_id]
         model = self.model
         has_events = model.has_events
@@ -384,7 +385,7 @@ class SwitchService:
 
         def answer(row: dispatch.Function, body: Any, now: float) -> tuple[Any, ...] | None:
             req_func = row.req_func
-            if not clear_for(conn_id, req_func) or enabled(_DEBUG):
+            if debug or not clear_for(conn_id, req_func):
                 return None
             try:
                 line = admit(service, conn, body, req_func, row)

@@ -456,3 +456,18 @@ def test_the_lanes_one_pack_and_its_padded_case_give_the_general_paths_bytes(mon
                              agent_session_info_context=s + 1) for s in range(1, 6))
         out = same(fast, general, 0, data)
         assert fast.lane_answers == 5 and len(out) == 5 * (72 + 12 + 40 + 76 + len(extra) + (-len(extra) & 3))
+
+
+def test_with_debug_logging_on_the_general_path_answers_and_logs_each_request(caplog: Any) -> None:
+    """The lane's guard refuses every request while tsp.switch logs at DEBUG (the general path logs each
+    one); the lane reads the level once per run of requests, so turning it on between reads takes effect
+    at the next read."""
+    fast, general, h = pair()
+    request = gasi(70, request_id=70, h_line=h["line"], h_agent_session=h["session"])
+    answers = fast.lane_answers
+    with caplog.at_level(logging.DEBUG, logger="tsp.switch"):
+        assert same(fast, general, 0, request * 3)
+    assert fast.lane_answers == answers
+    assert caplog.text.count("GetAgentSessionInfo") >= 6  # both harnesses' general paths logged each request
+    same(fast, general, 0, request)
+    assert fast.lane_answers == answers + 1
