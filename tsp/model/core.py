@@ -465,7 +465,7 @@ class Switch(CallsMixin, StatsMixin):
         gen = session.ready_gen = session.ready_gen + 1
         group = session.group
         ready = group.ready
-        entry = (t, session.handle, gen)
+        entry = (t, session.handle, gen, session)
         if not ready or ready[-1] < entry:  # (t never decreases: almost always the end)
             ready.append(entry)
         else:
@@ -510,14 +510,12 @@ class Switch(CallsMixin, StatsMixin):
         """§7.1: offer waiting calls to free READY sessions, oldest call (by arrival) first, each to the
         candidate of its group with the oldest (ready-since, hAgentSession)."""
         dirty = self._dirty
-        sessions = self._sessions
         if len(dirty) == 1:  # the common case: one group changed at this instant
             g = dirty.pop()
             waiting = g.waiting
             ready = g.ready
             while waiting and ready:
-                _, h, gen = ready.popleft()
-                s = sessions[h]
+                _, _, gen, s = ready.popleft()
                 if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                     call = waiting.popleft()
                     self._leave_queue(call, g, t)
@@ -534,8 +532,7 @@ class Switch(CallsMixin, StatsMixin):
                     continue
                 ready = g.ready
                 while ready:
-                    _, h, gen = ready[0]
-                    s = sessions[h]
+                    _, _, gen, s = ready[0]
                     if s.state is READY and s.ready_gen == gen and not s.agent.busy:
                         break
                     ready.popleft()
@@ -548,7 +545,7 @@ class Switch(CallsMixin, StatsMixin):
             if best is None:
                 break
             call = best.waiting.popleft()
-            session = sessions[best.ready.popleft()[1]]
+            session = best.ready.popleft()[3]
             self._leave_queue(call, best, t)
             self._offer(session, call, t)
         dirty.clear()

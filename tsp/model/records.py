@@ -44,9 +44,11 @@ class GroupRec:
         self.name = name
         self.queue_id = queue_id
         self.waiting: deque[CallRec] = deque()  # calls waiting, by (arrival, id): FIFO by arrival
-        #: routing candidates (ready_since, hAgentSession, ready_gen), sorted (Switch._ready); stale ones
-        #: (another ready_gen, not READY, agent busy) are dropped when they reach the front
-        self.ready: deque[tuple[int, int, int]] = deque()
+        #: routing candidates (ready_since, hAgentSession, ready_gen, the SessionRec), sorted by the first
+        #: three (Switch._ready; hAgentSession and ready_gen make every entry unique, so the SessionRec is
+        #: never compared); stale ones (another ready_gen, not READY, agent busy) are dropped when they
+        #: reach the front
+        self.ready: deque[tuple[int, int, int, SessionRec]] = deque()
         self.arrived = 0  # calls that entered the queue (arrivals, overflow and transfers in)
         self.left = 0  # calls that left the queue: offered, abandoned, flowed out
         self.wait_sum = 0  # their waits (us)
