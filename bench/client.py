@@ -411,6 +411,23 @@ class TypedFloor(TaskFloor):
 # --- the library ------------------------------------------------------------------------------------------
 
 
+async def calls_until(call: Any, in_flight: int, deadline: float) -> int:
+    """Calls of ``call()`` completed by ``in_flight`` tasks, each calling in a loop until ``deadline``
+    (``time.perf_counter()``)."""
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await call()
+            done += 1
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(in_flight):
+            nursery.start_soon(worker)
+    return done
+
+
 async def client_rate(host: str, port: int, seconds: float, in_flight: int, api: str) -> tuple[float, float]:
     """(calls per second, client CPU us per call) with ``in_flight`` tasks calling in a loop: ``api`` is
     "tapi3" (``session.get_TotalTalkTime()``) or "line" (``line.get_agent_session_info(handle)``)."""
@@ -423,19 +440,8 @@ async def client_rate(host: str, port: int, seconds: float, in_flight: int, api:
         else:
             call = lambda: line.get_agent_session_info(session.handle)  # noqa: E731
         await call()  # warm up
-        done = 0
         start, cpu = time.perf_counter(), time.process_time()
-        deadline = start + seconds
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                await call()
-                done += 1
-
-        async with trio.open_nursery() as nursery:
-            for _ in range(in_flight):
-                nursery.start_soon(worker)
+        done = await calls_until(call, in_flight, start + seconds)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return done / elapsed, cpu / done * 1e6
 
@@ -463,20 +469,8 @@ async def interleaved_rates(host: str, port: int, seconds: float, in_flight: int
         order = ("tapi3", "line")
         for index in range(slices):
             for api in (order if index % 2 == 0 else order[::-1]):
-                call = calls[api]
-                done = 0
                 start = time.perf_counter()
-                deadline = start + seconds / slices
-
-                async def worker() -> None:
-                    nonlocal done
-                    while time.perf_counter() < deadline:
-                        await call()
-                        done += 1
-
-                async with trio.open_nursery() as nursery:
-                    for _ in range(in_flight):
-                        nursery.start_soon(worker)
+                done = await calls_until(calls[api], in_flight, start + seconds / slices)
                 totals[api][0] += done
                 totals[api][1] += time.perf_counter() - start
     return {api: (int(n), t) for api, (n, t) in totals.items()}

@@ -168,16 +168,7 @@ class _Pending:
 
     def wake(self) -> None:
         """Mark the outcome in and reschedule the task(s) waiting for it."""
-        self.done = True
-        waiter = self.waiter
-        if waiter is None:
-            waiter = self
-        waiter.done = True
-        tasks = waiter.tasks
-        if tasks:
-            waiter.tasks = None
-            for task in tasks:
-                trio.lowlevel.reschedule(task)
+        self.set(self.value)
 
     def set(self, value: Any) -> None:
         """Store the outcome and wake (what :meth:`wake` does, inline: once per RESPONSE and LINE_REPLY)."""
