@@ -167,11 +167,13 @@ class _Pending:
         await trio.lowlevel.wait_task_rescheduled(abort)
 
     def wake(self) -> None:
-        """Mark the outcome in and reschedule the task(s) waiting for it."""
+        """Mark the outcome in (the value it has: :meth:`set` with it) and reschedule the task(s) waiting
+        for it."""
         self.set(self.value)
 
     def set(self, value: Any) -> None:
-        """Store the outcome and wake (what :meth:`wake` does, inline: once per RESPONSE and LINE_REPLY)."""
+        """Store the outcome, mark it in and reschedule the task(s) waiting for it (once per RESPONSE and
+        LINE_REPLY; :meth:`wake` is this with the value kept)."""
         self.value = value
         self.done = True
         waiter = self.waiter
