@@ -88,3 +88,27 @@ def test_bench_old_tree_driver_times_a_tree_like_measure():
     new = m.measure(30, 1, 72.0, 1.0, False, "1.0")
     assert (old["internal_events"], old["session_events"]) == (new["internal_events"], new["session_events"])
     assert old["cpu_seconds"] > 0 and old["speedup_cpu"] > 0
+
+
+def test_bench_old_tree_gc_setting_is_the_trees_own(tmp_path):
+    """--old-gc tuned runs the other tree under its own tsp.gcpolicy (so two trees that have it compare under
+    one setting); default leaves the interpreter's thresholds; a failing tree is named, not a traceback."""
+    import importlib.util
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_switch_model_old_gc", root / "bench" / "switch_model.py")
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    tuned = m.old_tree(str(root), 30, 1, 0.02, 1.0, "1.1", "tuned")
+    default = m.old_tree(str(root), 30, 1, 0.02, 1.0, "1.1")
+    assert tuned["gc_threshold"] == gcpolicy.YOUNG_THRESHOLD and tuned["gc_mode"] == "tuned"
+    assert default["gc_threshold"] == gcpolicy.DEFAULT_YOUNG and default["gc_mode"] == "default"
+    assert tuned["internal_events"] == default["internal_events"] > 0
+    with pytest.raises(SystemExit, match="not a tree of this project"):
+        m.old_tree(str(root / "no-such-tree-here"), 30, 1, 0.02, 1.0)
+    (tmp_path / "tsp").mkdir()  # a tree whose model cannot run (no bench script, no model)
+    with pytest.raises(SystemExit, match="did not run .exit 1.: ModuleNotFoundError"):
+        m.old_tree(str(tmp_path), 30, 1, 0.02, 1.0)
