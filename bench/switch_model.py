@@ -410,13 +410,13 @@ import switch_model as m
 import tsp
 from tsp.model import Switch
 agents, groups, seconds, step = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+if sys.argv[6] == "tuned":  # as measure(): set before the floor is built (an ImportError names a tree without it)
+    from tsp.gcpolicy import tune_gc
+    tune_gc()
 if sys.argv[5] == "1.0":
     switch = Switch(m.build_scenario(agents, groups))
 else:  # a tree with the 1.1 model and this script's --features
     switch = Switch(m.build_scenario(agents, groups, features=sys.argv[5]), records=False)
-if sys.argv[6] == "tuned":  # the tree's own tsp.gcpolicy (an ImportError names a tree without one)
-    from tsp.gcpolicy import tune_gc
-    tune_gc()
 gc.collect()
 c0, t0 = time.process_time(), time.perf_counter()
 produced, internal = m.run(switch, seconds, step)
@@ -443,8 +443,8 @@ def old_tree(tree: str, agents: int, groups: int, hours: float, step: float, fea
     run = subprocess.run(cmd, cwd=tree, capture_output=True, text=True,
                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     if run.returncode != 0:
-        raise SystemExit(f"--old-tree {tree}: its model did not run (exit {run.returncode}): "
-                         f"{run.stderr.strip().splitlines()[-1] if run.stderr.strip() else 'no message'}")
+        last = run.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise SystemExit(f"--old-tree {tree}: its model did not run (exit {run.returncode}): {last[0]}")
     result = json.loads(run.stdout.strip().splitlines()[-1])
     result["tree"] = tree
     result["gc_mode"] = gc_mode

@@ -4,11 +4,23 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
+from pathlib import Path
 
 import pytest
 import trio
 
 from tsp import gcpolicy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_bench(name: str):
+    """bench/switch_model.py as a fresh module called ``name`` (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "switch_model.py")
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    return m
 
 
 @pytest.fixture
@@ -56,13 +68,7 @@ def test_embedded_api_leaves_the_process_setting_alone(default_gc):
 
 
 def test_bench_reports_both(tmp_path):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "bench" / "switch_model.py"
-    spec = importlib.util.spec_from_file_location("bench_switch_model_gc", path)
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
+    m = load_bench("bench_switch_model_gc")
     before = gc.get_threshold()
     result = m.main(["--agents", "40", "--groups", "2", "--hours", "0.02", "--features", "1.1", "--gc", "both",
                      "--no-memory", "--json"])
@@ -77,13 +83,7 @@ def test_bench_reports_both(tmp_path):
 def test_bench_old_tree_driver_times_a_tree_like_measure():
     """--old-tree runs another tree's model with the same timing; pointed at this tree (1.0 configuration)
     it must see the very run measure() sees."""
-    import importlib.util
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("bench_switch_model_old", root / "bench" / "switch_model.py")
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
+    root, m = ROOT, load_bench("bench_switch_model_old")
     old = m.old_tree(str(root), 30, 1, 0.02, 1.0)
     new = m.measure(30, 1, 72.0, 1.0, False, "1.0")
     assert (old["internal_events"], old["session_events"]) == (new["internal_events"], new["session_events"])
@@ -93,15 +93,7 @@ def test_bench_old_tree_driver_times_a_tree_like_measure():
 def test_bench_old_tree_gc_setting_is_the_trees_own(tmp_path):
     """--old-gc tuned runs the other tree under its own tsp.gcpolicy (so two trees that have it compare under
     one setting); default leaves the interpreter's thresholds; a failing tree is named, not a traceback."""
-    import importlib.util
-    from pathlib import Path
-
-    import pytest
-
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("bench_switch_model_old_gc", root / "bench" / "switch_model.py")
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
+    root, m = ROOT, load_bench("bench_switch_model_old_gc")
     tuned = m.old_tree(str(root), 30, 1, 0.02, 1.0, "1.1", "tuned")
     default = m.old_tree(str(root), 30, 1, 0.02, 1.0, "1.1")
     assert tuned["gc_threshold"] == gcpolicy.YOUNG_THRESHOLD and tuned["gc_mode"] == "tuned"
