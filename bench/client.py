@@ -1,7 +1,7 @@
 """Client round trips per second: the client library against ``python -m tsp``, next to a raw socket client
 against the same server and a raw trio loopback floor, all measured in the same run.
 
-Six clients, each sequentially and with 64 calls in flight on one connection:
+Seven clients, each sequentially and with 64 calls in flight on one connection (``direct`` sequentially only):
 
 * **library, TAPI3**: ``ITAgentSession.get_TotalTalkTime()`` (one GetAgentSessionInfo round trip with the
   two-minute TAPI3 deadline) against ``python -m tsp``;
@@ -13,6 +13,10 @@ Six clients, each sequentially and with 64 calls in flight on one connection:
   fastest constructors there are from one unpack each). ``typed/raw`` is what any task-per-call library
   returning these objects can reach against this server; ``library/typed`` is what the library's own
   checks, tables and dispatch cost on top;
+* **direct**: :class:`DirectFloor` - the typed floor's work per call, but the caller reads its own answer
+  (the raw client's shape: no reader task woken between the answer and the caller). Only possible while one
+  call is outstanding, so sequential only: ``direct/raw`` is what any trio library handing out these
+  objects can reach sequentially, whatever its tasks;
 * **tasks**: the structural floor of the library's API shape (:class:`TaskFloor`) - the smallest trio client
   with one awaited call per request in its own task, a reader task matching RESPONSE and LINE_REPLY by
   sequence and request ID with ``struct`` and rescheduling the waiting task with dwTotalTalkTime,
@@ -27,7 +31,7 @@ Six clients, each sequentially and with 64 calls in flight on one connection:
   (no decoding, no objects, no switch) - the cheapest exchange of these bytes over this stack.
 
 Both servers run as separate processes, so the client measured here has a core of its own when the machine
-is otherwise idle. Each row alternates the six clients ``--rounds`` times (default 3) and keeps the best
+is otherwise idle. Each row alternates the clients ``--rounds`` times (default 3) and keeps the best
 rate of each: other processes on the machine only ever slow a run down. ``cpu us/call`` is the CPU time
 the client process spent per completed call in that best run (``time.process_time``), less sensitive to
 the machine's load than the rate.
@@ -94,7 +98,14 @@ IN_FLIGHT = 64
 TARGETS = {"sequential": 0.85, f"{IN_FLIGHT} in flight": 0.60}
 #: ... and the TAPI3 getter within 10 % of the Line API's rate.
 TAPI3_TARGET = 0.90
-CLIENTS = ("tapi3", "line", "typed", "tasks", "raw", "floor")
+CLIENTS = ("tapi3", "line", "typed", "direct", "tasks", "raw", "floor")
+#: The clients that take one call at a time (measured in the sequential mode only).
+SEQUENTIAL_ONLY = ("direct",)
+
+
+def clients_of(in_flight: int) -> tuple[str, ...]:
+    """The clients measured with ``in_flight`` calls outstanding."""
+    return CLIENTS if in_flight == 1 else tuple(name for name in CLIENTS if name not in SEQUENTIAL_ONLY)
 
 
 
@@ -336,6 +347,8 @@ class TypedFloor(TaskFloor):
         self.params = values[6:12]  # request_id .. agent_session_info_size, as the setup's request has them
         self.deadlines: list[tuple[float, int]] = []
         self.last: tuple[Any, Any] | None = None  # (Response, Events) of the last call answered
+        self.buf = bytearray()  # received bytes not yet a whole frame
+        self.responses: dict[int, Any] = {}  # request ID -> the Response that announced it
         self.mk_body = fastpath.constructor(GetAgentSessionInfo)
         self.mk_request = fastpath.constructor(Request)
         self.mk_response = fastpath.constructor(Response)
@@ -345,6 +358,13 @@ class TypedFloor(TaskFloor):
                                             {"session_start_time": ole_to_datetime, "acd_call_rate": cy_to_decimal})
 
     async def call(self) -> Any:  # type: ignore[override]
+        self.submit()
+        info = await trio.lowlevel.wait_task_rescheduled(_cancelled)
+        heapq.heappop(self.deadlines)
+        return info.total_talk_time
+
+    def submit(self) -> None:
+        """Build the typed request of the next sequence number, pack it, register its deadline, send it."""
         seq = self.sequence = self.sequence + 1
         body = self.mk_body(*self.params)
         request = self.mk_request(seq, body)
@@ -353,9 +373,6 @@ class TypedFloor(TaskFloor):
                                   body.agent_session_info_size, 0, 0, 0, 0, 0, 0, 0)
         heapq.heappush(self.deadlines, (time.perf_counter() + TYPED_AT, seq))
         self.send(seq, data)
-        info = await trio.lowlevel.wait_task_rescheduled(_cancelled)
-        heapq.heappop(self.deadlines)
-        return info.total_talk_time
 
     def check(self, request: bytes) -> None:
         """The typed request's bytes are the codec's (``request`` with sequence 1)."""
@@ -363,49 +380,84 @@ class TypedFloor(TaskFloor):
             raise ServerFailed("TypedFloor's request bytes differ from the codec's")
 
     async def read(self) -> None:
-        buf = bytearray()
+        while True:
+            await self.read_once(trio.lowlevel.reschedule)
+
+    async def read_once(self, deliver: Any) -> None:
+        """One receive and every whole frame in it: a LINE_REPLY's outcome goes to ``deliver(task, outcome)``
+        (the reader task reschedules the caller; :class:`DirectFloor`'s caller keeps it)."""
+        buf = self.buf
         head, tapi32, typed = FRAME_HEADER, TYPED_REQUEST, TYPED_REPLY
         by_sequence, by_request = self.by_sequence, self.by_request
         mk_body, mk_response, mk_reply, mk_events, mk_info = (
             self.mk_body, self.mk_response, self.mk_reply, self.mk_events, self.mk_info)
-        reschedule, Value, Error = trio.lowlevel.reschedule, outcome.Value, outcome.Error
-        responses: dict[int, Any] = {}
-        while True:
-            data = await self.stream.receive_some(65536)
-            if not data:
-                raise ServerFailed("the server closed the connection")
-            buf += data
-            pos, end = 0, len(buf)
-            while end - pos >= 12:
-                length, kind, _flags, seq = head.unpack_from(buf, pos)
-                if end - pos < 4 + length:
-                    break
-                if kind == FrameKind.RESPONSE:
-                    v = tapi32.unpack_from(buf, pos)
-                    result = v[4]
-                    task = by_sequence.pop(seq)
-                    if 0 < result <= 0x7FFFFFFF:
-                        by_request[result] = task
-                        responses[result] = mk_response(seq, result, mk_body(*v[6:12]))
-                    else:
-                        reschedule(task, Error(ServerFailed(f"RESPONSE {result:#x}")))
-                elif kind == FrameKind.EVENTS:
-                    v = typed.unpack_from(buf, pos + 12)
-                    request_id, result = v[6], v[7]
-                    if v[4] != LineMsg.REPLY or v[0] != length - 8:
-                        raise ServerFailed("not one LINE_REPLY")
-                    if result:
-                        reschedule(by_request.pop(request_id), Error(ServerFailed(f"LINE_REPLY {result:#x}")))
-                    else:
-                        info = mk_info(*v[10:])
-                        reply = mk_reply(v[1], v[2], v[3], v[5], request_id, 0, v[8],
-                                         bytes(buf[pos + 52:pos + 52 + v[9]]), 149, info)
-                        self.last = (responses.pop(request_id), mk_events((reply,)))
-                        reschedule(by_request.pop(request_id), Value(info))
-                elif kind == FrameKind.ERROR:
-                    raise ServerFailed("ERROR frame")
-                pos += 4 + length
-            del buf[:pos]
+        reschedule, Value, Error = deliver, outcome.Value, outcome.Error
+        responses = self.responses
+        data = await self.stream.receive_some(65536)
+        if not data:
+            raise ServerFailed("the server closed the connection")
+        buf += data
+        pos, end = 0, len(buf)
+        while end - pos >= 12:
+            length, kind, _flags, seq = head.unpack_from(buf, pos)
+            if end - pos < 4 + length:
+                break
+            if kind == FrameKind.RESPONSE:
+                v = tapi32.unpack_from(buf, pos)
+                result = v[4]
+                task = by_sequence.pop(seq)
+                if 0 < result <= 0x7FFFFFFF:
+                    by_request[result] = task
+                    responses[result] = mk_response(seq, result, mk_body(*v[6:12]))
+                else:
+                    reschedule(task, Error(ServerFailed(f"RESPONSE {result:#x}")))
+            elif kind == FrameKind.EVENTS:
+                v = typed.unpack_from(buf, pos + 12)
+                request_id, result = v[6], v[7]
+                if v[4] != LineMsg.REPLY or v[0] != length - 8:
+                    raise ServerFailed("not one LINE_REPLY")
+                if result:
+                    reschedule(by_request.pop(request_id), Error(ServerFailed(f"LINE_REPLY {result:#x}")))
+                else:
+                    info = mk_info(*v[10:])
+                    reply = mk_reply(v[1], v[2], v[3], v[5], request_id, 0, v[8],
+                                     bytes(buf[pos + 52:pos + 52 + v[9]]), 149, info)
+                    self.last = (responses.pop(request_id), mk_events((reply,)))
+                    reschedule(by_request.pop(request_id), Value(info))
+            elif kind == FrameKind.ERROR:
+                raise ServerFailed("ERROR frame")
+            pos += 4 + length
+        del buf[:pos]
+
+
+class DirectFloor(TypedFloor):
+    """:class:`TypedFloor` with the raw client's shape for one call at a time: the caller sends its request
+    and then reads the answer itself (:meth:`TypedFloor.read_once` until its outcome is in), so no reader
+    task is woken between the answer and the caller. The same typed work per call. A library could only
+    take this shape while one call is outstanding (with more, the callers' receives would conflict), so it
+    is measured sequentially: its rate against the raw client's is what any trio library handing out these
+    objects can reach there, whatever its tasks."""
+
+    def __init__(self, stream: trio.SocketStream, request: bytes) -> None:
+        super().__init__(stream, request)
+        self.answer: Any = None
+
+    async def call(self) -> Any:  # type: ignore[override]
+        if self.by_sequence or self.by_request:
+            raise RuntimeError("DirectFloor takes one call at a time")
+        self.submit()
+        self.answer = None
+        while self.answer is None:
+            await self.read_once(self.keep)
+        heapq.heappop(self.deadlines)
+        return self.answer.unwrap().total_talk_time
+
+    def keep(self, _task: Any, answer: Any) -> None:
+        self.answer = answer
+
+    async def read(self) -> None:
+        """No reader task: the caller reads (started like the other floors' readers, it only sleeps)."""
+        await trio.sleep_forever()
 
 
 # --- the library ------------------------------------------------------------------------------------------
@@ -486,16 +538,19 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
     result: dict[str, Any] = {}
     try:
         for label, in_flight in modes:
-            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in CLIENTS}
+            clients = clients_of(in_flight)
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
             paired = {"tapi3": [0, 0.0], "line": [0, 0.0]}
             for _ in range(rounds):
-                for name in CLIENTS:
+                for name in clients:
                     if name in ("tapi3", "line"):
                         got = trio.run(client_rate, e_host, e_port, seconds, in_flight, name)
                     elif name == "tasks":
                         got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight)
                     elif name == "typed":
                         got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight, TypedFloor)
+                    elif name == "direct":
+                        got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight, DirectFloor)
                     elif name == "raw":
                         got = trio.run(raw_rate, e_host, e_port, seconds, in_flight, False)
                     else:
@@ -507,9 +562,9 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
             best = {name: max(r) for name, r in runs.items()}
             result[label] = {
                 "in_flight": in_flight,
-                "rate": {name: best[name][0] for name in CLIENTS},
-                "cpu_us": {name: best[name][1] for name in CLIENTS},
-                "rates": {name: [r[0] for r in runs[name]] for name in CLIENTS},
+                "rate": {name: best[name][0] for name in clients},
+                "cpu_us": {name: best[name][1] for name in clients},
+                "rates": {name: [r[0] for r in runs[name]] for name in clients},
                 "of_raw": best["tapi3"][0] / best["raw"][0],
                 "line_of_raw": best["line"][0] / best["raw"][0],
                 "tapi3_of_line": best["tapi3"][0] / best["line"][0],
@@ -524,6 +579,9 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                 "of_typed": best["tapi3"][0] / best["typed"][0],
                 "target": TARGETS[label],
             }
+            if "direct" in best:  # the best shape for one call at a time (DirectFloor)
+                result[label]["direct_of_raw"] = best["direct"][0] / best["raw"][0]
+                result[label]["of_direct"] = best["tapi3"][0] / best["direct"][0]
     finally:
         stop_process(emulator)
         stop_process(floor)
@@ -535,16 +593,21 @@ def report(result: dict[str, Any], seconds: float, rounds: int) -> str:
            f" best of {rounds} alternating rounds",
            f"{'mode':<14}{'client':<8}{'calls /s':>11}{'cpu us/call':>13}{'runs /s':>26}"]
     for label, row in result.items():
-        for name in CLIENTS:
+        for name in clients_of(row["in_flight"]):
             runs = "/".join(f"{r:,.0f}" for r in row["rates"][name])
             out.append(f"{label:<14}{name:<8}{row['rate'][name]:>11,.0f}{row['cpu_us'][name]:>13.1f}{runs:>26}")
     out.append(f"{'mode':<14}{'library/raw':>12}{'target':>8}{'line/raw':>10}{'tapi3/line':>12}{'interleaved':>12}"
-               f"{'typed/raw':>11}{'tasks/raw':>11}{'library/typed':>15}{'library/tasks':>15}{'raw/floor':>11}")
+               f"{'typed/raw':>11}{'direct/raw':>12}{'tasks/raw':>11}{'library/typed':>15}{'library/tasks':>15}"
+               f"{'raw/floor':>11}")
     for label, row in result.items():
         out.append(f"{label:<14}{row['of_raw']:>11.1%}{row['target']:>8.0%}{row['line_of_raw']:>10.1%}"
                    f"{row['tapi3_of_line']:>12.1%}{row['tapi3_of_line_interleaved']:>12.1%}"
-                   f"{row['typed_of_raw']:>11.1%}{row['tasks_of_raw']:>11.1%}"
+                   f"{row['typed_of_raw']:>11.1%}"
+                   + (f"{row['direct_of_raw']:>12.1%}" if "direct_of_raw" in row else f"{'-':>12}")
+                   + f"{row['tasks_of_raw']:>11.1%}"
                    f"{row['of_typed']:>15.1%}{row['of_tasks']:>15.1%}{row['raw_of_floor']:>11.1%}")
+    out.append("direct: the typed floor's work with the caller reading its answer itself (one call at a time:"
+               " sequential only)")
     out.append(f"interleaved: the TAPI3 getter's rate over the Line API's with both in {2 * SLICES} alternating"
                f" slices of each round on one connection, summed over the rounds (target >= {TAPI3_TARGET:.0%})")
     return "\n".join(out)

@@ -28,8 +28,10 @@ from typing import Any
 
 #: The client ladder, top to bottom, with the label shown for each.
 LADDER = (("floor", "floor (canned answers)"), ("raw", "raw socket client"), ("tasks", "tasks floor"),
-          ("typed", "typed floor"), ("line", "library, Line API"), ("tapi3", "library, TAPI3"))
-COLOURS = {"floor": "#9e9e9e", "raw": "#616161", "tasks": "#90caf9", "typed": "#42a5f5", "line": "#ef6c00",
+          ("direct", "direct floor"), ("typed", "typed floor"), ("line", "library, Line API"),
+          ("tapi3", "library, TAPI3"))
+COLOURS = {"floor": "#9e9e9e", "raw": "#616161", "tasks": "#90caf9", "direct": "#1e88e5", "typed": "#42a5f5",
+           "line": "#ef6c00",
            "tapi3": "#e65100"}
 #: Issue 18's server target: GetAgentSessionInfo with 64 in flight at >= 50 % of the echo floor.
 SERVER_TARGET = 0.50
@@ -106,7 +108,7 @@ def client_svg(result: dict[str, Any]) -> str:
         y += 16
     body.append(f'<text x="12" y="{y + 4}" font-size="11" fill="#555">tasks floor: one trio task per call, answers'
                 ' matched by struct; typed floor: the same plus the least work of returning the library\'s typed'
-                ' objects</text>')
+                ' objects; direct floor: the typed work, the caller reading its own answer (sequential only)</text>')
     return _svg(left + bar_w + 190, y + 16, body, "Client round trips (bench/client.py)")
 
 

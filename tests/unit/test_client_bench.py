@@ -22,7 +22,8 @@ def test_client_bench_quick() -> None:
     result = json.loads(out.stdout)
     assert set(result) == {"sequential", "64 in flight"}
     for label, row in result.items():
-        assert set(row["rate"]) == {"tapi3", "line", "typed", "tasks", "raw", "floor"}
+        clients = {"tapi3", "line", "typed", "tasks", "raw", "floor"} | ({"direct"} if label == "sequential" else set())
+        assert set(row["rate"]) == clients
         assert all(rate > 0 for rate in row["rate"].values()), row
         assert all(cpu > 0 for cpu in row["cpu_us"].values()), row
         assert row["of_raw"] == row["rate"]["tapi3"] / row["rate"]["raw"]
@@ -31,6 +32,11 @@ def test_client_bench_quick() -> None:
         assert row["typed_of_raw"] == row["rate"]["typed"] / row["rate"]["raw"]
         assert row["of_typed"] == row["rate"]["tapi3"] / row["rate"]["typed"]
         assert row["target"] == {"sequential": 0.85, "64 in flight": 0.60}[label]
+        if label == "sequential":  # the caller-reads floor: one call at a time
+            assert row["direct_of_raw"] == row["rate"]["direct"] / row["rate"]["raw"]
+            assert row["of_direct"] == row["rate"]["tapi3"] / row["rate"]["direct"]
+        else:
+            assert "direct_of_raw" not in row
         # The TAPI3 figure of issue 18: both APIs interleaved on one connection, each really called.
         paired = row["interleaved_rate"]
         assert set(paired) == {"tapi3", "line"} and all(rate > 0 for rate in paired.values()), row
@@ -42,12 +48,14 @@ def test_client_bench_table() -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[1].split() == ["mode", "client", "calls", "/s", "cpu", "us/call", "runs", "/s"]
-    clients = [line.split()[-4] for line in lines[2:14]]
-    assert clients == ["tapi3", "line", "typed", "tasks", "raw", "floor"] * 2
-    assert lines[14].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "interleaved",
-                                 "typed/raw", "tasks/raw", "library/typed", "library/tasks", "raw/floor"]
-    assert [line.split("  ")[0] for line in lines[15:17]] == ["sequential", "64 in flight"]
-    assert lines[17].startswith("interleaved: ")
+    clients = [line.split()[-4] for line in lines[2:15]]
+    assert clients == ["tapi3", "line", "typed", "direct", "tasks", "raw", "floor",
+                       "tapi3", "line", "typed", "tasks", "raw", "floor"]
+    assert lines[15].split() == ["mode", "library/raw", "target", "line/raw", "tapi3/line", "interleaved",
+                                 "typed/raw", "direct/raw", "tasks/raw", "library/typed", "library/tasks", "raw/floor"]
+    assert [line.split("  ")[0] for line in lines[16:18]] == ["sequential", "64 in flight"]
+    assert lines[17].split()[9] == "-"  # no direct floor with 64 in flight
+    assert lines[18].startswith("direct: ") and lines[19].startswith("interleaved: ")
 
 
 def _bench_module():  # type: ignore[no-untyped-def]
@@ -60,12 +68,13 @@ def _bench_module():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.parametrize("floor_class", ["TaskFloor", "TypedFloor"])
+@pytest.mark.parametrize("floor_class", ["TaskFloor", "TypedFloor", "DirectFloor"])
 def test_floor_clients_return_the_decoded_value_and_count_their_calls(floor_class: str) -> None:
     """The task-per-call floor and the typed floor really match answers to callers: against a server
     answering every REQUEST with the canned answer (dwTotalTalkTime 42) under the REQUEST's own sequence and a
     fresh request ID, 64 tasks' calls each get 42 back, and the server saw every request; the typed floor's
-    RESPONSE and EVENTS objects are the ones the protocol package decodes from the same bytes."""
+    RESPONSE and EVENTS objects are the ones the protocol package decodes from the same bytes. The direct
+    floor (one call at a time) makes the same 320 calls from one task, reading each answer itself."""
     import struct
 
     import trio
@@ -115,9 +124,16 @@ def test_floor_clients_return_the_decoded_value_and_count_their_calls(floor_clas
 
             with trio.fail_after(30):
                 async with trio.open_nursery() as workers:
-                    for _ in range(64):
+                    for _ in range(1 if floor_class == "DirectFloor" else 64):
                         workers.start_soon(worker)
-            if floor_class == "TypedFloor":  # the objects of the last answer are the protocol codec's
+                if floor_class == "DirectFloor":
+                    for _ in range(63):
+                        await worker()
+                    floor.by_sequence[0] = None  # as if a call were outstanding: a second one is refused
+                    with pytest.raises(RuntimeError):
+                        await floor.call()
+                    del floor.by_sequence[0]
+            if floor_class in ("TypedFloor", "DirectFloor"):  # the objects of the last answer are the protocol codec's
                 rid = served[0] + 99
                 conn = Connection(Role.CLIENT)
                 conn.send(Hello(product="check"))
