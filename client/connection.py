@@ -51,6 +51,8 @@ from protocol.messages import Error, Events, Hello, LineReply, Request, Response
 #: Product name the client announces in its HELLO.
 PRODUCT = "tapi-emulator client"
 
+#: :meth:`ClientConnection._receive`: the data answered the last outstanding request.
+_ANSWERED_LAST = 2
 #: Receive buffer size per ``receive_some`` call.
 _RECEIVE_SIZE = 65536
 
@@ -257,7 +259,8 @@ class ClientConnection:
 
     Create it with :meth:`open` inside a nursery (it starts the reader and writer tasks there), or use
     :func:`client.connect`, which also does Initialize. ``listeners`` receive every event record except
-    LINE_REPLYs; they are called synchronously from the reader task and must not block or raise.
+    LINE_REPLYs; they are called synchronously from the task reading (the reader task, or a caller reading
+    its own answer: :meth:`call` alone on the connection) and must not block or raise.
     """
 
     def __init__(self, stream: trio.abc.Stream, *, product: str = PRODUCT) -> None:
@@ -290,6 +293,14 @@ class ClientConnection:
             except OSError:
                 self._fd = None
         self._closed: ConnectionLostError | None = None
+        #: A task is inside ``receive_some`` (the reader, or a caller reading its own answer).
+        self._receiving = False
+        #: The deadline scope of a caller reading its own answer (None: the reader task reads). A caller
+        #: reading when the connection ends is woken by the stream's close (trio's ClosedResourceError).
+        self._lead: trio.CancelScope | None = None
+        #: The reader task while it is parked because a caller reads (None while it runs or receives).
+        self._reader_task: trio.lowlevel.Task | None = None
+        self._hello_seen = trio.Event()
         self._listeners: list[Callable[[Any], None]] = []
         self._close_listeners: list[Callable[[ConnectionLostError], None]] = []
         self._cancel = trio.CancelScope()
@@ -303,6 +314,8 @@ class ClientConnection:
         self.direct_writes = 0
         self.writer_writes = 0
         self.writer_chunks = 0
+        #: Receives done by a caller for its own answer (:meth:`call` alone on the connection).
+        self.caller_reads = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -313,7 +326,7 @@ class ClientConnection:
         """Send HELLO, start the reader/writer tasks in ``nursery`` and wait for the server's HELLO."""
         conn = cls(stream, product=product)
         enable_keepalive(stream)
-        hello_seen = trio.Event()
+        hello_seen = conn._hello_seen
         try:
             hello = conn._proto.send(Hello(product=product))
         except ProtocolError as exc:  # e.g. a product name with a NUL: nothing was sent
@@ -499,7 +512,10 @@ class ClientConnection:
         if deadline != NO_DEADLINE:
             self._deadlines.add(deadline, pending, self._expire, self._drop_call, sequence, pending)
         try:  # = wait_for(pending, NO_DEADLINE, self._abandon, ...) without its coroutine frame (every getter)
-            await pending.wait()
+            if self._lead is None and not self._receiving and len(self._responses) == 1 and not self._replies:
+                await self._read_own(pending, deadline)  # alone: read the answer here, no reader task between
+            if not pending.is_set():
+                await pending.wait()
         finally:
             if not pending.done:
                 self._abandon(self._drop_call, sequence, pending)
@@ -550,7 +566,7 @@ class ClientConnection:
                     writer_done = trio.Event()
                     nursery.start_soon(self._writer, writer_done)
                     nursery.start_soon(self._deadlines.run)
-                    await self._reader(hello_seen)
+                    await self._reader()
                     # The reader is done (EOF, ERROR, protocol violation): let the writer flush what is
                     # queued - e.g. our ERROR frame - for a moment, then stop it.
                     self._close_outbox()
@@ -599,32 +615,84 @@ class ClientConnection:
 
         await trio.lowlevel.wait_task_rescheduled(abort)
 
-    async def _reader(self, hello_seen: trio.Event) -> None:
-        proto = self._proto
+    async def _reader(self) -> None:
         while True:
-            try:
-                data = await self._stream.receive_some(_RECEIVE_SIZE)
-            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-                self._shutdown(ConnectionLostError(f"receiving failed: {describe_io_error(exc)}"))
+            if self._lead is not None:  # a caller reads its own answer: sleep until it hands back
+                await self._park_reader()
+                continue
+            if self._closed is not None:  # ended while a caller read
                 return
-            try:
-                proto.receive_data(data)
-                while True:
-                    frame = proto.next_event()
-                    if frame is NEED_DATA:
+            got = await self._receive()
+            if not got:
+                return
+            if got is _ANSWERED_LAST:
+                # The last outstanding call was answered: let its caller run first, so that its next call
+                # (if it makes one at once) finds nobody receiving and reads its own answer. The caller was
+                # rescheduled before this first checkpoint, so both run in the next batch, in either order;
+                # the second ends after the caller's step in that batch, whatever the order.
+                await trio.lowlevel.checkpoint()
+                await trio.lowlevel.checkpoint()
+
+    async def _receive(self) -> int:
+        """One ``receive_some`` and every whole frame it completes, dispatched: 0 once the connection has
+        ended (EOF, a receive error, ERROR, a protocol violation), :data:`_ANSWERED_LAST` when the data
+        answered the last outstanding request, else 1. The reader task's and :meth:`_read_own`'s one path."""
+        self._receiving = True
+        try:
+            data = await self._stream.receive_some(_RECEIVE_SIZE)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            self._shutdown(ConnectionLostError(f"receiving failed: {describe_io_error(exc)}"))
+            return False
+        finally:
+            self._receiving = False
+        busy = bool(self._responses or self._replies)
+        proto = self._proto
+        try:
+            proto.receive_data(data)
+            while True:
+                frame = proto.next_event()
+                if frame is NEED_DATA:
+                    break
+                if frame is CLOSED:
+                    self._shutdown(ConnectionLostError("the server closed the connection"))
+                    return False
+                self._dispatch(frame, self._hello_seen)
+                if self._closed is not None:
+                    return False
+        except RemoteProtocolError as exc:
+            self._protocol_violation(exc)
+            return False
+        if not data:
+            self._shutdown(ConnectionLostError("the server closed the connection"))
+            return False
+        return _ANSWERED_LAST if busy and not self._responses and not self._replies else 1
+
+    async def _read_own(self, pending: _Pending, deadline: float) -> None:
+        """The caller of the only outstanding call receives and dispatches until its answer is in (or its
+        deadline passes, or the connection ends), then hands reading back to the reader task."""
+        scope = self._lead = trio.CancelScope(deadline=deadline)
+        try:
+            with scope:
+                while not pending.is_set():
+                    self.caller_reads += 1
+                    if not await self._receive():
                         break
-                    if frame is CLOSED:
-                        self._shutdown(ConnectionLostError("the server closed the connection"))
-                        return
-                    self._dispatch(frame, hello_seen)
-                    if self._closed is not None:
-                        return
-            except RemoteProtocolError as exc:
-                self._protocol_violation(exc)
-                return
-            if not data:
-                self._shutdown(ConnectionLostError("the server closed the connection"))
-                return
+        finally:
+            self._lead = None
+            task = self._reader_task
+            if task is not None:
+                self._reader_task = None
+                trio.lowlevel.reschedule(task)
+
+    async def _park_reader(self) -> None:
+        """Sleep until :meth:`_read_own` hands reading back (or the reader is cancelled)."""
+        self._reader_task = trio.lowlevel.current_task()
+
+        def abort(_: Any) -> trio.lowlevel.Abort:
+            self._reader_task = None
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        await trio.lowlevel.wait_task_rescheduled(abort)
 
     def _protocol_violation(self, exc: RemoteProtocolError) -> None:
         """The server broke the protocol: queue ERROR(code) for the writer to flush, then end."""
