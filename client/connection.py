@@ -8,9 +8,11 @@ module moves bytes with trio and keeps the tables of who is waiting for what:
   the reader task itself when it sees the RESPONSE that announces the request ID, so a LINE_REPLY that
   follows in the very next frame can never slip past it.
 
-One reader task owns the receive side. On plain TCP a request made while no other request waits for its
-RESPONSE (the sequential case) is written at once by the caller with one non-blocking write (no task
-switch). Requests made while others are outstanding, what the socket does not take at once, TLS and memory
+A reader task reads, except while a :meth:`ClientConnection.call` is alone on the connection and nobody
+is receiving: that caller reads and dispatches until its own answer is in, then hands reading back, so no
+reader task is woken between the answer and its caller (the same receive-and-dispatch code, the same ends).
+On plain TCP a request made while no other request waits for its RESPONSE (the sequential case) is written
+at once by the caller with one non-blocking write (no task switch). Requests made while others are outstanding, what the socket does not take at once, TLS and memory
 streams go to the writer task, which sends everything queued by the time it runs in one ``send_all``: the
 64 requests that 64 callers make after one batch of answers cost one system call, not 64. Either way the
 bytes go out in the order requests were made.
@@ -421,18 +423,12 @@ class ClientConnection:
         if self._out_closed:
             raise trio.ClosedResourceError("the connection is closing")
         self._out.append(data)
-        task = self._writer_task
-        if task is not None:
-            self._writer_task = None
-            trio.lowlevel.reschedule(task)
+        self._unpark("_writer_task")
 
     def _close_outbox(self) -> None:
         """Accept no more chunks; the writer flushes what is queued and ends."""
         self._out_closed = True
-        task = self._writer_task
-        if task is not None:
-            self._writer_task = None
-            trio.lowlevel.reschedule(task)
+        self._unpark("_writer_task")
 
     async def request(self, body: Any, *, timeout: float | None = None) -> Response:
         """Send one REQUEST and return its RESPONSE (whatever its result; no LINE_REPLY wait).
@@ -591,7 +587,7 @@ class ClientConnection:
                 if not chunks:
                     if self._out_closed:
                         return
-                    await self._park_writer()
+                    await self._park("_writer_task")
                     continue
                 self._out = []
                 self._writing = True
@@ -605,20 +601,28 @@ class ClientConnection:
         finally:
             done.set()
 
-    async def _park_writer(self) -> None:
-        """Sleep until :meth:`_queue` or :meth:`_close_outbox` wakes the writer (or it is cancelled)."""
-        self._writer_task = trio.lowlevel.current_task()
+    async def _park(self, slot: str) -> None:
+        """Sleep in attribute ``slot`` (``_writer_task``: until :meth:`_queue` or :meth:`_close_outbox`;
+        ``_reader_task``: until :meth:`_read_own` hands reading back) or until cancelled."""
+        setattr(self, slot, trio.lowlevel.current_task())
 
         def abort(_: Any) -> trio.lowlevel.Abort:
-            self._writer_task = None
+            setattr(self, slot, None)
             return trio.lowlevel.Abort.SUCCEEDED
 
         await trio.lowlevel.wait_task_rescheduled(abort)
 
+    def _unpark(self, slot: str) -> None:
+        """Wake the task sleeping in attribute ``slot`` (:meth:`_park`), if one is."""
+        task = getattr(self, slot)
+        if task is not None:
+            setattr(self, slot, None)
+            trio.lowlevel.reschedule(task)
+
     async def _reader(self) -> None:
         while True:
             if self._lead is not None:  # a caller reads its own answer: sleep until it hands back
-                await self._park_reader()
+                await self._park("_reader_task")
                 continue
             if self._closed is not None:  # ended while a caller read
                 return
@@ -679,20 +683,7 @@ class ClientConnection:
                         break
         finally:
             self._lead = None
-            task = self._reader_task
-            if task is not None:
-                self._reader_task = None
-                trio.lowlevel.reschedule(task)
-
-    async def _park_reader(self) -> None:
-        """Sleep until :meth:`_read_own` hands reading back (or the reader is cancelled)."""
-        self._reader_task = trio.lowlevel.current_task()
-
-        def abort(_: Any) -> trio.lowlevel.Abort:
-            self._reader_task = None
-            return trio.lowlevel.Abort.SUCCEEDED
-
-        await trio.lowlevel.wait_task_rescheduled(abort)
+            self._unpark("_reader_task")
 
     def _protocol_violation(self, exc: RemoteProtocolError) -> None:
         """The server broke the protocol: queue ERROR(code) for the writer to flush, then end."""
