@@ -108,8 +108,10 @@ def client_svg(result: dict[str, Any]) -> str:
         y += 16
     body.append(f'<text x="12" y="{y + 4}" font-size="11" fill="#555">tasks floor: one trio task per call, answers'
                 ' matched by struct; typed floor: the same plus the least work of returning the library\'s typed'
-                ' objects; direct floor: the typed work, the caller reading its own answer (sequential only)</text>')
-    return _svg(left + bar_w + 190, y + 16, body, "Client round trips (bench/client.py)")
+                ' objects;</text>')
+    body.append(f'<text x="12" y="{y + 18}" font-size="11" fill="#555">direct floor: the typed work, the caller'
+                ' reading its own answer (sequential only)</text>')
+    return _svg(left + bar_w + 190, y + 30, body, "Client round trips (bench/client.py)")
 
 
 def server_svg(result: dict[str, Any]) -> str:
