@@ -243,24 +243,34 @@ class TaskFloor:
             await self.stream.send_all(b"".join(chunks))
             self.writing = False
 
+    async def receive_frames(self, buf: bytearray) -> tuple[list[tuple[int, int, int, int]], int]:
+        """One receive appended to ``buf``; (offset, length, kind, sequence) of each whole frame now at the
+        start of ``buf``, and the bytes they take (the caller drops them when done with the offsets)."""
+        data = await self.stream.receive_some(65536)
+        if not data:
+            raise ServerFailed("the server closed the connection")
+        buf += data
+        frames = []
+        pos, end, head = 0, len(buf), FRAME_HEADER
+        while end - pos >= 12:
+            length, kind, _flags, seq = head.unpack_from(buf, pos)
+            if end - pos < 4 + length:
+                break
+            frames.append((pos, length, kind, seq))
+            pos += 4 + length
+        return frames, pos
+
     def abort_writer(self, _: Any) -> trio.lowlevel.Abort:
         self.writer = None  # cancelled at the end of the run (callers are never cancelled: no abort for them)
         return trio.lowlevel.Abort.SUCCEEDED
 
     async def read(self) -> None:
         buf = bytearray()
-        head, u32, by_sequence, by_request = FRAME_HEADER, U32, self.by_sequence, self.by_request
+        u32, by_sequence, by_request = U32, self.by_sequence, self.by_request
         reschedule, Value, Error = trio.lowlevel.reschedule, outcome.Value, outcome.Error
         while True:
-            data = await self.stream.receive_some(65536)
-            if not data:
-                raise ServerFailed("the server closed the connection")
-            buf += data
-            pos, end = 0, len(buf)
-            while end - pos >= 12:
-                length, kind, _flags, seq = head.unpack_from(buf, pos)
-                if end - pos < 4 + length:
-                    break
+            frames, used = await self.receive_frames(buf)
+            for pos, length, kind, seq in frames:
                 if kind == FrameKind.RESPONSE:
                     result = u32.unpack_from(buf, pos + 12)[0]
                     task = by_sequence.pop(seq)
@@ -280,8 +290,7 @@ class TaskFloor:
                         rec += total or stop - rec
                 elif kind == FrameKind.ERROR:
                     raise ServerFailed("ERROR frame")
-                pos += 4 + length
-            del buf[:pos]
+            del buf[:used]
 
 
 def _cancelled(_: Any) -> trio.lowlevel.Abort:
@@ -387,21 +396,14 @@ class TypedFloor(TaskFloor):
         """One receive and every whole frame in it: a LINE_REPLY's outcome goes to ``deliver(task, outcome)``
         (the reader task reschedules the caller; :class:`DirectFloor`'s caller keeps it)."""
         buf = self.buf
-        head, tapi32, typed = FRAME_HEADER, TYPED_REQUEST, TYPED_REPLY
+        tapi32, typed = TYPED_REQUEST, TYPED_REPLY
         by_sequence, by_request = self.by_sequence, self.by_request
         mk_body, mk_response, mk_reply, mk_events, mk_info = (
             self.mk_body, self.mk_response, self.mk_reply, self.mk_events, self.mk_info)
         reschedule, Value, Error = deliver, outcome.Value, outcome.Error
         responses = self.responses
-        data = await self.stream.receive_some(65536)
-        if not data:
-            raise ServerFailed("the server closed the connection")
-        buf += data
-        pos, end = 0, len(buf)
-        while end - pos >= 12:
-            length, kind, _flags, seq = head.unpack_from(buf, pos)
-            if end - pos < 4 + length:
-                break
+        frames, used = await self.receive_frames(buf)
+        for pos, length, kind, seq in frames:
             if kind == FrameKind.RESPONSE:
                 v = tapi32.unpack_from(buf, pos)
                 result = v[4]
@@ -426,8 +428,7 @@ class TypedFloor(TaskFloor):
                     reschedule(by_request.pop(request_id), Value(info))
             elif kind == FrameKind.ERROR:
                 raise ServerFailed("ERROR frame")
-            pos += 4 + length
-        del buf[:pos]
+        del buf[:used]
 
 
 class DirectFloor(TypedFloor):

@@ -12,10 +12,11 @@ A reader task reads, except while a :meth:`ClientConnection.call` is alone on th
 is receiving: that caller reads and dispatches until its own answer is in, then hands reading back, so no
 reader task is woken between the answer and its caller (the same receive-and-dispatch code, the same ends).
 On plain TCP a request made while no other request waits for its RESPONSE (the sequential case) is written
-at once by the caller with one non-blocking write (no task switch). Requests made while others are outstanding, what the socket does not take at once, TLS and memory
-streams go to the writer task, which sends everything queued by the time it runs in one ``send_all``: the
-64 requests that 64 callers make after one batch of answers cost one system call, not 64. Either way the
-bytes go out in the order requests were made.
+at once by the caller with one non-blocking write (no task switch). Requests made while others are
+outstanding, what the socket does not take at once, TLS and memory streams go to the writer task, which
+sends everything queued by the time it runs in one ``send_all``: the 64 requests that 64 callers make
+after one batch of answers cost one system call, not 64. Either way the bytes go out in the order requests
+were made.
 
 Deadlines of requests are kept by one :class:`~client.deadline.DeadlineWatch` task per connection (no
 cancel scope per request); when one passes, the watch removes the request's table entries and wakes its
@@ -629,7 +630,7 @@ class ClientConnection:
             got = await self._receive()
             if not got:
                 return
-            if got is _ANSWERED_LAST:
+            if got == _ANSWERED_LAST:
                 # The last outstanding call was answered: let its caller run first, so that its next call
                 # (if it makes one at once) finds nobody receiving and reads its own answer. The caller was
                 # rescheduled before this first checkpoint, so both run in the next batch, in either order;
@@ -646,7 +647,7 @@ class ClientConnection:
             data = await self._stream.receive_some(_RECEIVE_SIZE)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._shutdown(ConnectionLostError(f"receiving failed: {describe_io_error(exc)}"))
-            return False
+            return 0
         finally:
             self._receiving = False
         busy = bool(self._responses or self._replies)
@@ -659,16 +660,16 @@ class ClientConnection:
                     break
                 if frame is CLOSED:
                     self._shutdown(ConnectionLostError("the server closed the connection"))
-                    return False
+                    return 0
                 self._dispatch(frame, self._hello_seen)
                 if self._closed is not None:
-                    return False
+                    return 0
         except RemoteProtocolError as exc:
             self._protocol_violation(exc)
-            return False
+            return 0
         if not data:
             self._shutdown(ConnectionLostError("the server closed the connection"))
-            return False
+            return 0
         return _ANSWERED_LAST if busy and not self._responses and not self._replies else 1
 
     async def _read_own(self, pending: _Pending, deadline: float) -> None:
