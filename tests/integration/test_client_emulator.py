@@ -344,6 +344,27 @@ async def test_async_connect_over_tcp(tcp_emu: Emulator) -> None:
         assert await session.get_SessionStartTime() == START
 
 
+async def test_sequential_getters_over_tcp_read_their_own_answers(tcp_emu: Emulator) -> None:
+    """On a real loopback socket against the real server, a getter alone on its connection reads its own
+    answer (ClientConnection.caller_reads counts those receives), with the same values as the reader
+    task's path gives to concurrent getters."""
+    async with client.connect(tcp_emu.host, tcp_emu.port) as tapi:
+        session = await _session(tapi)
+        conn = tapi.connection
+        before = conn.caller_reads
+        alone = [await session.get_SessionStartTime() for _ in range(30)]
+        assert conn.caller_reads - before >= 25  # each call reads its answer at least once itself
+        together: list[dt.datetime] = []
+
+        async def ask() -> None:
+            together.append(await session.get_SessionStartTime())
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(30):
+                nursery.start_soon(ask)
+        assert alone == together == [START] * 30
+
+
 async def test_blocking_facade_from_several_threads(tcp_emu: Emulator) -> None:
     await tcp_emu.advance(200)
 
