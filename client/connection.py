@@ -35,6 +35,7 @@ RESPONSE or LINE_REPLY that arrives afterwards finds nobody waiting and is dropp
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import ssl
@@ -56,6 +57,8 @@ PRODUCT = "tapi-emulator client"
 
 #: :meth:`ClientConnection._receive`: the data answered the last outstanding request.
 _ANSWERED_LAST = 2
+#: :meth:`ClientConnection._read_own`'s scope for a call without a deadline.
+_NO_SCOPE = contextlib.nullcontext()
 #: Receive buffer size per ``receive_some`` call.
 _RECEIVE_SIZE = 65536
 
@@ -300,7 +303,7 @@ class ClientConnection:
         self._receiving = False
         #: The deadline scope of a caller reading its own answer (None: the reader task reads). A caller
         #: reading when the connection ends is woken by the stream's close (trio's ClosedResourceError).
-        self._lead: trio.CancelScope | None = None
+        self._lead: trio.CancelScope | contextlib.nullcontext[None] | None = None
         #: The reader task while it is parked because a caller reads (None while it runs or receives).
         self._reader_task: trio.lowlevel.Task | None = None
         self._hello_seen = trio.Event()
@@ -675,7 +678,8 @@ class ClientConnection:
     async def _read_own(self, pending: _Pending, deadline: float) -> None:
         """The caller of the only outstanding call receives and dispatches until its answer is in (or its
         deadline passes, or the connection ends), then hands reading back to the reader task."""
-        scope = self._lead = trio.CancelScope(deadline=deadline)
+        # no deadline: no cancel scope (~7 us each on this machine); the caller's own scopes still apply
+        scope = self._lead = trio.CancelScope(deadline=deadline) if deadline != NO_DEADLINE else _NO_SCOPE
         try:
             with scope:
                 while not pending.is_set():

@@ -20,8 +20,8 @@ from test_client_support import GROUP, Disconnect, Drop, FakeServer, Reply, fake
 
 
 class Env:
-    def __init__(self, tapi: client.Tapi, fake: FakeServer, session: Any) -> None:
-        self.tapi, self.fake, self.session = tapi, fake, session
+    def __init__(self, tapi: client.Tapi, fake: FakeServer, line: client.Line, session: Any) -> None:
+        self.tapi, self.fake, self.line, self.session = tapi, fake, line, session
         self.conn: ClientConnection = tapi.connection
 
 
@@ -32,7 +32,7 @@ async def env(nursery: trio.Nursery) -> AsyncIterator[Env]:
     async with client.connect_stream(stream) as tapi:
         line = await tapi.open_line(0)
         agent = await line.create_agent("1001", pin="1234")
-        yield Env(tapi, fake, await agent.CreateSession(GROUP))
+        yield Env(tapi, fake, line, await agent.CreateSession(GROUP))
 
 
 async def _talk_times(env: Env, n: int) -> list[int]:
@@ -115,3 +115,22 @@ async def test_the_server_closing_ends_a_caller_reading_and_the_connection(
     with trio.fail_after(5):
         reason = await env.conn.wait_closed()  # the reader task ended the connection's tasks too
     assert "closed" in str(reason)
+
+
+async def test_a_call_without_deadline_reading_its_answer_is_cancelled_by_its_caller(
+    env: Env, autojump_clock: trio.testing.MockClock
+) -> None:
+    """The Line API's calls have no deadline by default: the caller reading its own answer has no scope of
+    its own then, and its caller's cancel scope still ends the read, leaving nothing behind."""
+    handle = env.session.handle
+    info = await env.line.get_agent_session_info(handle)
+    env.fake.script[ReqFunc.GETAGENTSESSIONINFO] = lambda body: Drop()
+    before = env.conn.caller_reads
+    start = trio.current_time()
+    with trio.move_on_after(7.0) as scope:
+        await env.line.get_agent_session_info(handle)
+    assert scope.cancelled_caught and trio.current_time() - start == pytest.approx(7.0)
+    assert env.conn.caller_reads > before  # it was reading (its RESPONSE at least)
+    assert env.conn.pending_requests == 0
+    del env.fake.script[ReqFunc.GETAGENTSESSIONINFO]
+    assert await env.line.get_agent_session_info(handle) == info  # and the connection reads on
