@@ -31,8 +31,7 @@ LADDER = (("floor", "floor (canned answers)"), ("raw", "raw socket client"), ("t
           ("direct", "direct floor"), ("typed", "typed floor"), ("line", "library, Line API"),
           ("tapi3", "library, TAPI3"))
 COLOURS = {"floor": "#9e9e9e", "raw": "#616161", "tasks": "#90caf9", "direct": "#1e88e5", "typed": "#42a5f5",
-           "line": "#ef6c00",
-           "tapi3": "#e65100"}
+           "line": "#ef6c00", "tapi3": "#e65100"}
 #: Issue 18's server target: GetAgentSessionInfo with 64 in flight at >= 50 % of the echo floor.
 SERVER_TARGET = 0.50
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'

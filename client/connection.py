@@ -301,11 +301,12 @@ class ClientConnection:
         self._closed: ConnectionLostError | None = None
         #: A task is inside ``receive_some`` (the reader, or a caller reading its own answer).
         self._receiving = False
-        #: The deadline scope of a caller reading its own answer (None: the reader task reads). A caller
-        #: reading when the connection ends is woken by the stream's close (trio's ClosedResourceError).
-        self._lead: trio.CancelScope | contextlib.nullcontext[None] | None = None
+        #: A caller reads its own answer (:meth:`_read_own`; False: the reader task reads). A caller reading
+        #: when the connection ends is woken by the stream's close (trio's ClosedResourceError).
+        self._lead = False
         #: The reader task while it is parked because a caller reads (None while it runs or receives).
         self._reader_task: trio.lowlevel.Task | None = None
+        #: Set by the server's HELLO (or by the connection's end before it).
         self._hello_seen = trio.Event()
         self._listeners: list[Callable[[Any], None]] = []
         self._close_listeners: list[Callable[[ConnectionLostError], None]] = []
@@ -332,14 +333,13 @@ class ClientConnection:
         """Send HELLO, start the reader/writer tasks in ``nursery`` and wait for the server's HELLO."""
         conn = cls(stream, product=product)
         enable_keepalive(stream)
-        hello_seen = conn._hello_seen
         try:
             hello = conn._proto.send(Hello(product=product))
         except ProtocolError as exc:  # e.g. a product name with a NUL: nothing was sent
             raise TapiError(HResult.E_INVALIDARG, f"cannot send HELLO with product {product!r}: {exc}") from None
         conn._queue(hello)
-        nursery.start_soon(conn._run, hello_seen)
-        await hello_seen.wait()
+        nursery.start_soon(conn._run)
+        await conn._hello_seen.wait()
         if conn._closed is not None:
             raise conn._closed.copy()
         return conn
@@ -512,7 +512,7 @@ class ClientConnection:
         if deadline != NO_DEADLINE:
             self._deadlines.add(deadline, pending, self._expire, self._drop_call, sequence, pending)
         try:  # = wait_for(pending, NO_DEADLINE, self._abandon, ...) without its coroutine frame (every getter)
-            if self._lead is None and not self._receiving and len(self._responses) == 1 and not self._replies:
+            if not self._lead and not self._receiving and len(self._responses) == 1 and not self._replies:
                 await self._read_own(pending, deadline)  # alone: read the answer here, no reader task between
             if not pending.is_set():
                 await pending.wait()
@@ -559,7 +559,7 @@ class ClientConnection:
 
     # ------------------------------------------------------------------ tasks
 
-    async def _run(self, hello_seen: trio.Event) -> None:
+    async def _run(self) -> None:
         try:
             with self._cancel:
                 async with trio.open_nursery() as nursery:
@@ -575,7 +575,7 @@ class ClientConnection:
                     nursery.cancel_scope.cancel()
         finally:
             self._shutdown(ConnectionLostError("connection closed"))
-            hello_seen.set()
+            self._hello_seen.set()
             with trio.CancelScope(shield=True):
                 with trio.move_on_after(1):
                     try:
@@ -625,7 +625,7 @@ class ClientConnection:
 
     async def _reader(self) -> None:
         while True:
-            if self._lead is not None:  # a caller reads its own answer: sleep until it hands back
+            if self._lead:  # a caller reads its own answer: sleep until it hands back
                 await self._park("_reader_task")
                 continue
             if self._closed is not None:  # ended while a caller read
@@ -664,7 +664,7 @@ class ClientConnection:
                 if frame is CLOSED:
                     self._shutdown(ConnectionLostError("the server closed the connection"))
                     return 0
-                self._dispatch(frame, self._hello_seen)
+                self._dispatch(frame)
                 if self._closed is not None:
                     return 0
         except RemoteProtocolError as exc:
@@ -679,7 +679,8 @@ class ClientConnection:
         """The caller of the only outstanding call receives and dispatches until its answer is in (or its
         deadline passes, or the connection ends), then hands reading back to the reader task."""
         # no deadline: no cancel scope (~7 us each on this machine); the caller's own scopes still apply
-        scope = self._lead = trio.CancelScope(deadline=deadline) if deadline != NO_DEADLINE else _NO_SCOPE
+        scope = trio.CancelScope(deadline=deadline) if deadline != NO_DEADLINE else _NO_SCOPE
+        self._lead = True
         try:
             with scope:
                 while not pending.is_set():
@@ -687,7 +688,7 @@ class ClientConnection:
                     if not await self._receive():
                         break
         finally:
-            self._lead = None
+            self._lead = False
             self._unpark("_reader_task")
 
     def _protocol_violation(self, exc: RemoteProtocolError) -> None:
@@ -699,7 +700,7 @@ class ClientConnection:
                 pass
         self._shutdown(ConnectionLostError(f"the server sent something invalid: {exc}", exc.code))
 
-    def _dispatch(self, frame: Any, hello_seen: trio.Event) -> None:
+    def _dispatch(self, frame: Any) -> None:
         if isinstance(frame, Events):  # the most frequent frame: (one) LINE_REPLY
             replies = self._replies
             for record in frame.records:
@@ -734,7 +735,7 @@ class ClientConnection:
             pending.set(frame)
         elif isinstance(frame, Hello):
             self.server_hello = frame
-            hello_seen.set()
+            self._hello_seen.set()
         elif isinstance(frame, Error):
             try:
                 name = ErrorCode(frame.code).name
