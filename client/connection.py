@@ -667,6 +667,8 @@ class ClientConnection:
                 self._dispatch(frame)
                 if self._closed is not None:
                     return 0
+                if not proto.buffered:  # nothing left: spare next_event's NEED_DATA (the next feed compacts)
+                    break
         except RemoteProtocolError as exc:
             self._protocol_violation(exc)
             return 0

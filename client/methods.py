@@ -12,8 +12,10 @@ the public method name and the arguments (:class:`Arg`: name, check, request fie
 List functions (``grows=True``) grow their buffer to the server's ``dwNeededSize`` and retry in the plain
 form (:func:`grow`); their ``start_`` form does one round trip with the size given.
 
-The generated methods carry a real :class:`inspect.Signature` and a docstring made from the row, so
-``help(line.get_queue_info)``, the blocking facade and the hostile-argument test see ordinary methods.
+The generated methods are ordinary ``async def``s written from the row at import (:func:`request_builder`,
+``_method``): Python binds their arguments and raises its own TypeErrors for a wrong call; they carry the
+row's :class:`inspect.Signature` and a docstring made from the row, so ``help(line.get_queue_info)``, the
+blocking facade and the hostile-argument test see ordinary methods.
 """
 
 from __future__ import annotations
@@ -148,86 +150,142 @@ def signature(row: LineFunction, *, start: bool) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-class _Binder:
-    """Binds ``(args, kwargs)`` of a generated method to its parameters (names, order, defaults) quickly:
-    the checks Python makes for a hand-written ``def`` (TypeError for a missing, unknown or doubled one)."""
-
-    __slots__ = ("qualname", "names", "positional", "defaults", "tails")
-
-    def __init__(self, qualname: str, sig: inspect.Signature) -> None:
-        params = list(sig.parameters.values())[1:]  # without self
-        self.qualname = qualname
-        self.names = tuple(p.name for p in params)
-        self.positional = sum(1 for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        self.defaults = {p.name: p.default for p in params}
-        #: For each count of positional arguments: the parameters left to fill, with their defaults.
-        self.tails = tuple(tuple((name, self.defaults[name]) for name in self.names[n:])
-                           for n in range(self.positional + 1))
-
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        given = len(args)
-        if given > self.positional:
-            raise TypeError(f"{self.qualname}() takes {self.positional + 1} positional arguments"
-                            f" but {given + 1} were given")
-        bound = dict(zip(self.names, args)) if given else {}
-        used = 0
-        for name, default in self.tails[given]:
-            if name in kwargs:
-                bound[name] = kwargs[name]
-                used += 1
-            else:
-                if default is REQUIRED:
-                    raise TypeError(f"{self.qualname}() missing required argument: '{name}'")
-                bound[name] = default
-        if used != len(kwargs):
-            for name in kwargs:
-                if name not in self.defaults:
-                    raise TypeError(f"{self.qualname}() got an unexpected keyword argument '{name}'")
-                if name in self.names[:given]:
-                    raise TypeError(f"{self.qualname}() got multiple values for argument '{name}'")
-        return bound
-
-
 def build_request(line: LineLike, row: LineFunction, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
     """Check every argument of ``given`` (in table order) and build ``row``'s request message for ``line``.
 
     Returns the message and the checked values by argument name."""
-    return RequestPlan(row).build(line, given, size)
+    return plan_of(row).build(line, given, size)
+
+
+#: id(row) -> (row, its plan): a plan compiles its row's builder, so each row gets one.
+_PLANS: dict[int, tuple[LineFunction, RequestPlan]] = {}
+
+
+def plan_of(row: LineFunction) -> RequestPlan:
+    """``row``'s :class:`RequestPlan`, made once (kept with the row, so the id stays the row's)."""
+    known = _PLANS.get(id(row))
+    if known is None or known[0] is not row:
+        known = _PLANS[id(row)] = (row, RequestPlan(row))
+    return known[1]
 
 
 class RequestPlan:
-    """What :func:`build_request` does for one row, with the row's facts looked up once (the per-request
-    path of every generated method)."""
+    """What :func:`build_request` does for one row, with the row's facts looked up once: its ``builder``
+    (:func:`request_builder`), the one function every generated method builds its request with."""
 
-    __slots__ = ("request", "steps", "size_field", "size_what", "fixed", "plain", "decode", "line_fields", "has_line")
+    __slots__ = ("names", "sized", "builder", "plain", "decode")
 
     def __init__(self, row: LineFunction) -> None:
-        self.request = row.request
+        self.names = tuple(arg.name for arg in row.args)
+        self.sized = row.size_field is not None
+        self.builder = request_builder(row)
         #: The reply's data is the result as it is: nobody needs the checked values (or a closure).
         self.plain = row.result is None
         self.decode = functools.partial(reply_data, row.req_func)
-        self.steps = tuple((arg.name, arg.check, arg.fields) for arg in row.args)
-        self.size_field = row.size_field
-        self.size_what = row.request.__name__
-        self.fixed = dict(row.fixed)
-        self.line_fields = tuple(row.from_line.items())
-        self.has_line = "h_line" in attrs.fields_dict(row.request)
 
     def build(self, line: LineLike, given: Mapping[str, Any], size: int | None) -> tuple[Any, dict[str, Any]]:
-        checked: dict[str, Any] = {}
-        fields: dict[str, Any] = {"h_line": line.hline} if self.has_line else {}
-        for field, get in self.line_fields:
-            fields[field] = get(line)
-        for name, check, targets in self.steps:
-            value = check(given[name], name)
-            checked[name] = value
-            for field in targets:
-                fields[field] = value
-        if self.size_field is not None:
-            fields[self.size_field] = _args.buffer_size(size, self.size_what)
-        if self.fixed:
-            fields.update(self.fixed)
-        return self.request(**fields), checked
+        values = [given[name] for name in self.names]
+        if self.sized:
+            values.append(size)
+        body, checked = self.builder(line, *values)
+        return body, dict(zip(self.names, checked))
+
+
+# --- generated code: one function per row, made from the row ------------------------------------------------
+#
+# A method written by hand for one row would take its arguments by name (Python binds them and raises the
+# TypeErrors of a wrong call), check each one and call the request class with the fields; what follows
+# writes exactly that function from the row, once, at import (as protocol/codec.py generates its packers
+# from the construct declarations). Names the generated code uses are prefixed ``_m_``, so that no
+# argument name of a row can shadow them.
+
+
+def _compile(name: str, qualname: str, source: str, env: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines, its globals ``env``; ``qualname`` is what Python's own
+    TypeErrors for a wrong call name it by (``Line.get_queue_info() missing 1 required ...``)."""
+    namespace = dict(env)
+    exec(compile(source, f"<generated {qualname}>", "exec"), namespace)  # noqa: S102 - source made here from a row
+    fn = namespace[name]
+    fn.__code__ = fn.__code__.replace(co_qualname=qualname)
+    return fn
+
+
+def request_builder(row: LineFunction) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
+    """``build(line, <each argument in row order>[, size]) -> (request, checked values in row order)``:
+    ``h_line`` from the line (if the request has one) and the row's ``from_line`` fields, then every
+    argument's check in row order (the first bad one raises, naming itself), then ``buffer_size`` checked
+    into the size field, then the fixed fields; a field filled twice keeps the later value."""
+    env: dict[str, Any] = {"_m_request": row.request, "_m_buffer_size": _args.buffer_size}
+    params = ["_m_line"] + [f"_m_a{i}" for i in range(len(row.args))]
+    body: list[str] = []
+    fields: dict[str, str] = {}
+    if "h_line" in attrs.fields_dict(row.request):
+        body.append("_m_hline = _m_line.hline")
+        fields["h_line"] = "_m_hline"
+    for j, (field, get) in enumerate(row.from_line.items()):
+        env[f"_m_get{j}"] = get
+        body.append(f"_m_l{j} = _m_get{j}(_m_line)")
+        fields[field] = f"_m_l{j}"
+    for i, arg in enumerate(row.args):
+        env[f"_m_check{i}"] = arg.check
+        body.append(f"_m_v{i} = _m_check{i}(_m_a{i}, {arg.name!r})")
+        for field in arg.fields:
+            fields[field] = f"_m_v{i}"
+    if row.size_field is not None:
+        params.append("_m_size")
+        body.append(f"_m_s = _m_buffer_size(_m_size, {row.request.__name__!r})")
+        fields[row.size_field] = "_m_s"
+    for j, (field, value) in enumerate(row.fixed.items()):
+        env[f"_m_fixed{j}"] = value
+        fields[field] = f"_m_fixed{j}"
+    checked = "".join(f"_m_v{i}, " for i in range(len(row.args)))
+    call = ", ".join(f"{field}={expr}" for field, expr in fields.items())
+    body.append(f"return _m_request({call}), ({checked})")
+    source = f"def build({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    return _compile("build", f"build_{row.method}", source, env)  # type: ignore[no-any-return]
+
+
+def _parameters(sig: inspect.Signature) -> tuple[str, str]:
+    """(the ``def``'s parameter list after ``self``, with defaults as ``_m_d<i>`` globals; the dict
+    literal of every parameter by name, in order - what the generic helpers take as ``given``)."""
+    parts, given = [], []
+    star = False
+    for i, param in enumerate(list(sig.parameters.values())[1:]):
+        if param.name.startswith("_m_"):  # pragma: no cover - a table row naming an argument like this is a bug
+            raise RuntimeError(f"argument name {param.name!r} is reserved for generated code")
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        parts.append(param.name if param.default is REQUIRED else f"{param.name}=_m_d{i}")
+        given.append(f"{param.name!r}: {param.name}")
+    return ", ".join(parts), "{" + ", ".join(given) + "}"
+
+
+def _method(row: LineFunction, start: bool, plan: RequestPlan) -> Any:
+    """The generated ``async def`` of ``row``'s plain method (``start``: of its ``start_`` form)."""
+    sig = signature(row, start=start)
+    name = row.start_method if start else row.method
+    env: dict[str, Any] = {f"_m_d{i}": p.default for i, p in enumerate(list(sig.parameters.values())[1:])}
+    env.update(_m_row=row, _m_plan=plan, _m_build=plan.builder, _m_decode=plan.decode, _m_sync_call=sync_call,
+               _m_grow=grow, _m_reply_decoder=reply_decoder)
+    params, given = _parameters(sig)
+    args = "".join(f", {arg.name}" for arg in row.args) + (", buffer_size" if plan.sized else "")
+    build = f"_m_body, _m_checked = _m_build(self{args})"
+    transform = ("_m_decode" if plan.plain else
+                 f"_m_reply_decoder(self, _m_row, {given}, dict(zip(_m_plan.names, _m_checked)))")
+    if row.sync:
+        lines = [f"return await _m_sync_call(self, _m_row, _m_plan, {given})"]
+    elif row.grows and not start:
+        lines = [f"return await _m_grow(self, _m_row, {given}, buffer_size, timeout)"]
+    elif start:
+        lines = [build, f"_m_pending = await self.connection.start(_m_body, timeout=timeout, transform={transform})",
+                 "return _m_pending.request_id, _m_pending"]
+    else:
+        lines = [build, f"return await self.connection.call(_m_body, timeout=timeout, transform={transform})"]
+    source = f"async def {name}(self, {params}):\n" + "".join(f"    {line}\n" for line in lines)
+    fn = _compile(name, f"Line.{name}", source, env)
+    _document(fn, row, start, sig)
+    return fn
 
 
 def reply_data(func: int, reply: Any) -> Any:
@@ -265,7 +323,7 @@ async def grow(line: LineLike, row: LineFunction, given: Mapping[str, Any], buff
     size = LIST_INITIAL_SIZE if buffer_size is None else buffer_size
     result = None
     conn = line.connection
-    plan = RequestPlan(row)
+    plan = plan_of(row)
     for _ in range(LIST_MAX_ATTEMPTS):
         body, checked = plan.build(line, given, size)
         try:
@@ -337,46 +395,12 @@ def _document(fn: Callable[..., Any], row: LineFunction, start: bool, sig: inspe
 
 def call_method(row: LineFunction) -> Callable[..., Any]:
     """``line.<method>(...)``: check, send, wait for the LINE_REPLY, return the result."""
-    sig = signature(row, start=False)
-    binder = _Binder(f"Line.{row.method}", sig)
-    sized = row.size_field is not None
-    plan = RequestPlan(row)
-
-    if row.sync:
-        async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
-            given = binder.bind(args, kwargs)
-            return await sync_call(self, row, plan, given)
-    elif row.grows:
-        async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
-            given = binder.bind(args, kwargs)
-            return await grow(self, row, given, given["buffer_size"], given["timeout"])
-    else:
-        async def method(self: LineLike, *args: Any, **kwargs: Any) -> Any:
-            given = binder.bind(args, kwargs)
-            body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
-            transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
-            return await self.connection.call(body, timeout=given["timeout"], transform=transform)
-
-    _document(method, row, False, sig)
-    return method
+    return _method(row, False, plan_of(row))  # type: ignore[no-any-return]
 
 
 def start_method(row: LineFunction) -> Callable[..., Any]:
     """``line.start_<method>(...)``: check, send, wait for the RESPONSE; ``(request_id, pending)``."""
-    sig = signature(row, start=True)
-    binder = _Binder(f"Line.{row.start_method}", sig)
-    sized = row.size_field is not None
-    plan = RequestPlan(row)
-
-    async def method(self: LineLike, *args: Any, **kwargs: Any) -> tuple[int, PendingReply]:
-        given = binder.bind(args, kwargs)
-        body, checked = plan.build(self, given, given["buffer_size"] if sized else None)
-        transform = plan.decode if plan.plain else reply_decoder(self, row, given, checked)
-        pending = await self.connection.start(body, timeout=given["timeout"], transform=transform)
-        return pending.request_id, pending
-
-    _document(method, row, True, sig)
-    return method
+    return _method(row, True, plan_of(row))  # type: ignore[no-any-return]
 
 
 def install(cls: type, rows: tuple[LineFunction, ...]) -> None:
@@ -401,8 +425,10 @@ __all__ = [
     "grow",
     "install",
     "no_result",
+    "plan_of",
     "reply_data",
     "reply_decoder",
+    "request_builder",
     "signature",
     "sync_call",
     "start_method",

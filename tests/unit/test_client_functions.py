@@ -31,21 +31,37 @@ def call(name: str, *args: Any, **kwargs: Any) -> None:
 
 @pytest.mark.parametrize(
     ("name", "args", "kwargs", "words"),
-    [
-        ("get_queue_info", (), {}, "missing required argument: 'queue_id'"),
+    [  # Python's own words: the generated methods are real ``def``s with the row's parameters
+        ("get_queue_info", (), {}, "missing 1 required positional argument: 'queue_id'"),
         ("get_queue_info", (1, 2), {}, "takes 2 positional arguments but 3 were given"),
         ("get_queue_info", (1,), {"queue": 1}, "unexpected keyword argument 'queue'"),
         ("get_queue_info", (1,), {"queue_id": 1}, "multiple values for argument 'queue_id'"),
-        ("start_set_agent_session_state", (1,), {}, "missing required argument: 'state'"),
-        ("set_agent_session_state", (1, 2, 0, 9), {}, "takes 4 positional arguments but 5 were given"),
+        ("start_set_agent_session_state", (1,), {}, "missing 1 required positional argument: 'state'"),
+        ("set_agent_session_state", (1, 2, 0, 9), {}, "takes from 3 to 4 positional arguments but 5 were given"),
         ("create_agent_session", (1, "g", 0), {}, "takes 3 positional arguments but 4 were given"),
-        ("get_group_list", (1024,), {}, "takes 1 positional arguments but 2 were given"),
+        ("get_group_list", (1024,), {}, "takes 1 positional argument but 2 were given"),
     ],
 )
 def test_wrong_calls_are_type_errors_naming_the_argument(name: str, args: tuple, kwargs: dict, words: str) -> None:
     with pytest.raises(TypeError, match=words) as info:
         call(name, *args, **kwargs)
     assert f"Line.{name}()" in str(info.value)
+
+
+def test_a_wrong_call_says_what_a_hand_written_def_says() -> None:
+    """The generated method's TypeErrors are the interpreter's own for the same parameters and name."""
+    class Line:
+        async def set_agent_session_state(self, hagent_session, state, next_state=0, *, timeout=None):  # type: ignore[no-untyped-def]
+            """The row's signature, written by hand."""
+
+    for args, kwargs in [((), {}), ((1,), {}), ((1, 2, 0, 9), {}), ((1, 2), {"state": 3}), ((1, 2), {"x": 1}),
+                         ((1, 2), {"timeout": 1, "next_state": 0, "nxt": 1})]:
+        with pytest.raises(TypeError) as by_hand:
+            Line().set_agent_session_state(*args, **kwargs)  # the TypeError comes before any coroutine exists
+        with pytest.raises(TypeError) as generated:
+            client.Line.set_agent_session_state(None, *args, **kwargs)
+        assert str(generated.value) == str(by_hand.value).replace(".<locals>", "").replace(
+            "test_a_wrong_call_says_what_a_hand_written_def_says.", "")
 
 
 def test_signatures_follow_the_rows() -> None:
@@ -99,3 +115,34 @@ def test_each_row_builds_the_request_the_hand_written_builders_did(method: str, 
     body, _ = build_request(FakeLine(), by_method(method), given, size)  # type: ignore[arg-type]
     assert body == expected
     assert attrs.asdict(body) == attrs.asdict(expected)
+
+
+def test_a_generated_builder_keeps_the_table_order_and_the_later_field() -> None:
+    """The builder written from a row: h_line, then the line's fields, then each argument's check in row
+    order (the first bad one raises), then the size, then the fixed fields; a field filled twice keeps the
+    later value, as the dict of the generic plan did. No table row has fixed fields yet, so a made-up one."""
+    from client import args as _args
+    from client.methods import Arg, LineFunction, request_builder
+
+    seen: list[str] = []
+
+    def check(value: Any, name: str) -> int:
+        seen.append(name)
+        return _args.u32(value, name)
+
+    row = LineFunction(
+        method="get_agent_info_test", request=m.GetAgentInfo, summary="made up",
+        args=(Arg("agent", check, ("h_agent", "agent_info_context")), Arg("other", check, ("h_agent",))),
+        reply=None, size_field="agent_info_size", fixed={"agent_info_context": 99},
+        from_line={"h_agent": lambda line: line.device_id},
+    )
+    build = request_builder(row)
+    body, checked = build(FakeLine(), 3, 4, 56)
+    assert seen == ["agent", "other"] and checked == (3, 4)
+    assert body == m.GetAgentInfo(h_line=7, h_agent=4, agent_info_context=99, agent_info_size=56)
+    seen.clear()
+    with pytest.raises(client.TapiError, match="agent"):
+        build(FakeLine(), -1, "x", 56)
+    assert seen == ["agent"]  # the first bad argument raises; the second is never checked
+    with pytest.raises(client.TapiError, match="buffer_size"):
+        build(FakeLine(), 3, 4, -5)
