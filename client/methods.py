@@ -203,7 +203,7 @@ class RequestPlan:
 def _compile(name: str, qualname: str, source: str, env: dict[str, Any]) -> Any:
     """The function ``name`` that ``source`` defines, its globals ``env``; ``qualname`` is what Python's own
     TypeErrors for a wrong call name it by (``Line.get_queue_info() missing 1 required ...``)."""
-    namespace = dict(env)
+    namespace = dict(env, __name__=__name__)  # the function's __module__: this module, as a def here would have
     exec(compile(source, f"<generated {qualname}>", "exec"), namespace)  # noqa: S102 - source made here from a row
     fn = namespace[name]
     fn.__code__ = fn.__code__.replace(co_qualname=qualname)

@@ -74,6 +74,9 @@ def test_signatures_follow_the_rows() -> None:
     assert start.parameters["buffer_size"].default == LIST_INITIAL_SIZE  # one round trip
     info = inspect.signature(client.Line.get_agent_session_info).parameters["buffer_size"].default
     assert info == by_method("get_agent_session_info").reply.FIXED_SIZE == 76
+    method = client.Line.get_queue_info  # a generated def looks like one written in client.methods
+    assert (method.__module__, method.__qualname__, method.__name__) == ("client.methods", "Line.get_queue_info", "get_queue_info")
+    assert inspect.iscoroutinefunction(method) and method.__doc__.startswith("lineGetQueueInfo")
 
 
 def test_rows_are_found_by_either_method_name() -> None:
