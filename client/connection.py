@@ -20,7 +20,8 @@ were made.
 
 Deadlines of requests are kept by one :class:`~client.deadline.DeadlineWatch` task per connection (no
 cancel scope per request); when one passes, the watch removes the request's table entries and wakes its
-caller, who raises :class:`~client.errors.TapiTimeoutError`.
+caller, who raises :class:`~client.errors.TapiTimeoutError`. Except a caller reading its own answer: only a
+cancel scope stops a ``receive_some``, so it reads under one with its call's deadline (if it has one).
 Everything else is synchronous bookkeeping, so nothing here can block the reader: events go to
 synchronous listeners that must not block (see :mod:`client.objects` for the buffered subscriptions).
 

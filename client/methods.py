@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -34,9 +34,6 @@ from client.interfaces import LineLike
 from protocol.constants import MAX_STRUCT_SIZE, HResult, LineErr, ReqFunc
 from protocol.errors import ProtocolError
 from protocol.messages import decode_reply_data
-
-if TYPE_CHECKING:  # pragma: no cover
-    from client.connection import PendingReply
 
 #: Marks an :class:`Arg` without a default (the caller must give it).
 REQUIRED = inspect.Parameter.empty
@@ -157,14 +154,15 @@ def build_request(line: LineLike, row: LineFunction, given: Mapping[str, Any], s
     return plan_of(row).build(line, given, size)
 
 
-#: id(row) -> (row, its plan): a plan compiles its row's builder, so each row gets one.
+#: id(row) -> (row, its plan): a plan compiles its row's builder, so each row gets one. The row is kept
+#: with its plan, so it stays alive and no other object can take its id.
 _PLANS: dict[int, tuple[LineFunction, RequestPlan]] = {}
 
 
 def plan_of(row: LineFunction) -> RequestPlan:
-    """``row``'s :class:`RequestPlan`, made once (kept with the row, so the id stays the row's)."""
+    """``row``'s :class:`RequestPlan`, made once."""
     known = _PLANS.get(id(row))
-    if known is None or known[0] is not row:
+    if known is None:
         known = _PLANS[id(row)] = (row, RequestPlan(row))
     return known[1]
 
