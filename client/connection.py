@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import ssl
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -48,6 +46,7 @@ import trio
 from client import args as _args
 from client.deadline import NO_DEADLINE, DeadlineWatch, deadline_after, wait_for
 from client.errors import CLOSED_BY_CLIENT, ConnectionLostError, LineError, TapiError, TapiTimeoutError
+from client.sockets import KEEPALIVE, describe_io_error, enable_keepalive
 from protocol.connection import CLOSED, NEED_DATA, Connection, Role
 from protocol.constants import ErrorCode, HResult
 from protocol.errors import ProtocolError, RemoteProtocolError
@@ -62,48 +61,6 @@ _ANSWERED_LAST = 2
 _NO_SCOPE = contextlib.nullcontext()
 #: Receive buffer size per ``receive_some`` call.
 _RECEIVE_SIZE = 65536
-
-
-def describe_io_error(exc: BaseException) -> str:
-    """The most specific reason behind a failed send or receive, for the ConnectionLostError message.
-
-    trio wraps TLS and socket errors in ``BrokenResourceError`` whose own text is empty; the cause says
-    what happened (``[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ...``, ``Connection
-    reset by peer``)."""
-    seen = 0
-    current: BaseException | None = exc
-    while current is not None and seen < 5:
-        if isinstance(current, ssl.SSLError):
-            return f"TLS error: {current}"
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror
-        current = current.__cause__ or current.__context__
-        seen += 1
-    return str(exc) or type(exc).__name__
-
-
-#: TCP keepalive of client sockets: (idle seconds before the first probe, seconds between probes,
-#: unanswered probes). A client that only listens for events learns within about two minutes that the
-#: server's machine vanished without closing the connection.
-KEEPALIVE = (60, 10, 6)
-
-
-def enable_keepalive(stream: trio.abc.Stream) -> bool:
-    """Turn on TCP keepalive for the socket under ``stream`` (a SocketStream, or an SSLStream over one);
-    False if there is no socket (memory streams) or the platform refuses."""
-    while isinstance(stream, trio.SSLStream):
-        stream = stream.transport_stream
-    if not isinstance(stream, trio.SocketStream):
-        return False
-    try:
-        stream.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        for name, value in zip(("TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"), KEEPALIVE):
-            option = getattr(socket, name, None)
-            if option is not None:
-                stream.setsockopt(socket.IPPROTO_TCP, option, value)
-    except OSError:
-        return False
-    return True
 
 
 def is_lineerr(result: int) -> bool:
@@ -364,6 +321,11 @@ class ClientConnection:
     def pending_requests(self) -> int:
         """Requests waiting for a RESPONSE plus request IDs waiting for a LINE_REPLY (0 when idle)."""
         return len(self._responses) + len(self._replies)
+
+    @property
+    def answers_taken(self) -> int:
+        """Answers read in one step by the protocol's answer lane (:meth:`Connection.take_answer`)."""
+        return self._proto.answers_taken
 
     def add_listener(self, callback: Callable[[Any], None]) -> Callable[[], None]:
         """Call ``callback(record)`` for every non-LINE_REPLY event record; returns a remover."""
@@ -657,8 +619,13 @@ class ClientConnection:
         busy = bool(self._responses or self._replies)
         proto = self._proto
         try:
-            proto.receive_data(data)
-            while True:
+            answer = None if proto.buffered else proto.take_answer(data)
+            if answer is not None:  # one request's whole answer, both frames in one step (protocol.answers)
+                self._dispatch(answer[0])
+                self._dispatch(answer[1])
+            else:
+                proto.receive_data(data)
+            while answer is None:
                 frame = proto.next_event()
                 if frame is NEED_DATA:
                     break
@@ -791,6 +758,7 @@ def _reply_outcome(
 
 
 __all__ = [
+    "KEEPALIVE",
     "ClientConnection",
     "PendingReply",
     "describe_io_error",

@@ -58,7 +58,7 @@ __all__ = [  # the adapters are re-exported: the structures' public API
     "STRUCT_CLASSES", "AgentSessionInfo", "AgentInfo", "QueueInfo", "ListStruct", "EntryKind",
     "AgentSessionEntry", "AgentSessionList", "AgentGroupEntry", "AgentGroupList", "QueueEntry", "QueueList",
     "encode_struct", "decode_struct", "construct_encode_struct", "construct_decode_struct", "encode_handle",
-    "encode_utf16z", "decode_utf16z", "wire_adapters", "wire_packer", "register_fixed", "FixedStruct",
+    "encode_utf16z", "decode_utf16z", "wire_adapters", "wire_packer", "wire_struct", "register_fixed", "FixedStruct",
 ]
 
 
@@ -263,6 +263,12 @@ def wire_adapters(cls: type) -> dict[str, tuple[Callable[[Any], Any], Callable[[
     """For a fixed-size structure class: field -> (encode adapter, decode adapter) of the fields whose
     Python value is not the wire value (DATE <-> datetime, CURRENCY <-> Decimal); a copy."""
     return dict(_FIXED_SPECS[cls][2])
+
+
+def wire_struct(cls: type) -> struct.Struct:
+    """For a fixed-size structure class: the ``struct`` both its pack and unpack use (derived from its
+    construct schema; field order = the class's fields). KeyError for any other class."""
+    return _FIXED[cls].struct
 
 
 def wire_packer(cls: type) -> Callable[..., bytes]:

@@ -351,9 +351,10 @@ async def test_sequential_getters_over_tcp_read_their_own_answers(tcp_emu: Emula
     async with client.connect(tcp_emu.host, tcp_emu.port) as tapi:
         session = await _session(tapi)
         conn = tapi.connection
-        before = conn.caller_reads
+        before, lane = conn.caller_reads, conn.answers_taken
         alone = [await session.get_SessionStartTime() for _ in range(30)]
         assert conn.caller_reads - before >= 25  # each call reads its answer at least once itself
+        assert conn.answers_taken - lane >= 25  # ... and as one chunk, through the answer lane
         together: list[dt.datetime] = []
 
         async def ask() -> None:
@@ -363,6 +364,24 @@ async def test_sequential_getters_over_tcp_read_their_own_answers(tcp_emu: Emula
             for _ in range(30):
                 nursery.start_soon(ask)
         assert alone == together == [START] * 30
+
+
+async def test_without_the_answer_lane_the_getters_give_the_same(tcp_emu: Emulator,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer lane switched off (every chunk through receive_data and next_event): the same values of
+    every session getter that reads a LINEAGENTSESSIONINFO, and nothing counted."""
+    from protocol.connection import Connection
+
+    async with client.connect(tcp_emu.host, tcp_emu.port) as tapi:
+        session = await _session(tapi)
+        getters = [getattr(session, name) for name in dir(session) if name.startswith("get_")]
+        start = tapi.connection.answers_taken
+        with_lane = [await getter() for getter in getters]
+        assert len(getters) >= 12 and tapi.connection.answers_taken - start >= 10  # (a few ask nothing)
+        monkeypatch.setattr(Connection, "take_answer", lambda self, data: None)
+        before = tapi.connection.answers_taken
+        assert [await getter() for getter in getters] == with_lane
+        assert tapi.connection.answers_taken == before
 
 
 async def test_blocking_facade_from_several_threads(tcp_emu: Emulator) -> None:
