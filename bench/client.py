@@ -1,7 +1,7 @@
 """Client round trips per second: the client library against ``python -m tsp``, next to a raw socket client
 against the same server and a raw trio loopback floor, all measured in the same run.
 
-Seven clients, each sequentially and with 64 calls in flight on one connection (``direct`` sequentially only):
+Eight clients, each sequentially and with 64 calls in flight on one connection (``direct`` and ``timed`` sequentially only):
 
 * **library, TAPI3**: ``ITAgentSession.get_TotalTalkTime()`` (one GetAgentSessionInfo round trip with the
   two-minute TAPI3 deadline) against ``python -m tsp``;
@@ -17,6 +17,9 @@ Seven clients, each sequentially and with 64 calls in flight on one connection (
   (the raw client's shape: no reader task woken between the answer and the caller). Only possible while one
   call is outstanding, so sequential only: ``direct/raw`` is what any trio library handing out these
   objects can reach sequentially, whatever its tasks;
+* **timed**: :class:`TimedFloor` - the direct floor reading under a cancel scope with the TAPI3 getters'
+  two-minute deadline (in trio only a cancel scope ends a waiting ``receive_some``): ``timed/raw`` is what a
+  library whose reading caller can time out reaches sequentially, the TAPI3 getters' shape;
 * **tasks**: the structural floor of the library's API shape (:class:`TaskFloor`) - the smallest trio client
   with one awaited call per request in its own task, a reader task matching RESPONSE and LINE_REPLY by
   sequence and request ID with ``struct`` and rescheduling the waiting task with dwTotalTalkTime,
@@ -98,9 +101,9 @@ IN_FLIGHT = 64
 TARGETS = {"sequential": 0.85, f"{IN_FLIGHT} in flight": 0.60}
 #: ... and the TAPI3 getter within 10 % of the Line API's rate.
 TAPI3_TARGET = 0.90
-CLIENTS = ("tapi3", "line", "typed", "direct", "tasks", "raw", "floor")
+CLIENTS = ("tapi3", "line", "typed", "direct", "timed", "tasks", "raw", "floor")
 #: The clients that take one call at a time (measured in the sequential mode only).
-SEQUENTIAL_ONLY = ("direct",)
+SEQUENTIAL_ONLY = ("direct", "timed")
 
 
 def clients_of(in_flight: int) -> tuple[str, ...]:
@@ -337,6 +340,8 @@ TYPED_REQUEST = struct.Struct("<LHHL15L")
 TYPED_REPLY = struct.Struct("<10L5Ld8Lq2L")
 TYPED_INFO_FIELDS = tuple(f.name for f in attrs.fields(AgentSessionInfo))
 TYPED_AT = 2 ** 20  # a deadline far away (the TAPI3 getters' two minutes; none ever expires in the bench)
+#: The TAPI3 getters' deadline (TAPI_E_TIMEOUT after two minutes): TimedFloor's cancel scope.
+TAPI3_SECONDS = 120.0
 
 
 class TypedFloor(TaskFloor):
@@ -461,6 +466,31 @@ class DirectFloor(TypedFloor):
         await trio.sleep_forever()
 
 
+class TimedFloor(DirectFloor):
+    """:class:`DirectFloor` whose caller reads under a cancel scope with the call's deadline (the TAPI3
+    getters' two minutes): in trio only a cancel scope ends a ``receive_some`` that waits, so this is the
+    least a library pays whose caller reads its own answer and can time out while it does. The same typed
+    work per call; sequential only. ``timed/raw`` is what the TAPI3 getters can reach in that shape (the
+    other shape, a reader task waking the caller, is the typed floor)."""
+
+    def __init__(self, stream: trio.SocketStream, request: bytes) -> None:
+        super().__init__(stream, request)
+        self.now = trio.lowlevel.current_clock().current_time
+
+    async def call(self) -> Any:  # type: ignore[override]
+        if self.by_sequence or self.by_request:
+            raise RuntimeError("TimedFloor takes one call at a time")
+        self.submit()
+        self.answer = None
+        with trio.CancelScope(deadline=self.now() + TAPI3_SECONDS):
+            while self.answer is None:
+                await self.read_once(self.keep)
+        if self.answer is None:
+            raise ServerFailed(f"no answer within {TAPI3_SECONDS} s")
+        heapq.heappop(self.deadlines)
+        return self.answer.unwrap().total_talk_time
+
+
 # --- the library ------------------------------------------------------------------------------------------
 
 
@@ -552,6 +582,8 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
                         got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight, TypedFloor)
                     elif name == "direct":
                         got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight, DirectFloor)
+                    elif name == "timed":
+                        got = trio.run(tasks_rate, e_host, e_port, seconds, in_flight, TimedFloor)
                     elif name == "raw":
                         got = trio.run(raw_rate, e_host, e_port, seconds, in_flight, False)
                     else:
@@ -583,6 +615,9 @@ def measure(seconds: float, rounds: int, modes: tuple[tuple[str, int], ...]) -> 
             if "direct" in best:  # the best shape for one call at a time (DirectFloor)
                 result[label]["direct_of_raw"] = best["direct"][0] / best["raw"][0]
                 result[label]["of_direct"] = best["tapi3"][0] / best["direct"][0]
+                result[label]["line_of_direct"] = best["line"][0] / best["direct"][0]
+                result[label]["timed_of_raw"] = best["timed"][0] / best["raw"][0]
+                result[label]["of_timed"] = best["tapi3"][0] / best["timed"][0]
     finally:
         stop_process(emulator)
         stop_process(floor)
@@ -598,17 +633,18 @@ def report(result: dict[str, Any], seconds: float, rounds: int) -> str:
             runs = "/".join(f"{r:,.0f}" for r in row["rates"][name])
             out.append(f"{label:<14}{name:<8}{row['rate'][name]:>11,.0f}{row['cpu_us'][name]:>13.1f}{runs:>26}")
     out.append(f"{'mode':<14}{'library/raw':>12}{'target':>8}{'line/raw':>10}{'tapi3/line':>12}{'interleaved':>12}"
-               f"{'typed/raw':>11}{'direct/raw':>12}{'tasks/raw':>11}{'library/typed':>15}{'library/tasks':>15}"
+               f"{'typed/raw':>11}{'direct/raw':>12}{'timed/raw':>11}{'tasks/raw':>11}{'library/typed':>15}{'library/tasks':>15}"
                f"{'raw/floor':>11}")
     for label, row in result.items():
         out.append(f"{label:<14}{row['of_raw']:>11.1%}{row['target']:>8.0%}{row['line_of_raw']:>10.1%}"
                    f"{row['tapi3_of_line']:>12.1%}{row['tapi3_of_line_interleaved']:>12.1%}"
                    f"{row['typed_of_raw']:>11.1%}"
                    + (f"{row['direct_of_raw']:>12.1%}" if "direct_of_raw" in row else f"{'-':>12}")
+                   + (f"{row['timed_of_raw']:>11.1%}" if "timed_of_raw" in row else f"{'-':>11}")
                    + f"{row['tasks_of_raw']:>11.1%}"
                    f"{row['of_typed']:>15.1%}{row['of_tasks']:>15.1%}{row['raw_of_floor']:>11.1%}")
     out.append("direct: the typed floor's work with the caller reading its answer itself (one call at a time:"
-               " sequential only)")
+               " sequential only); timed: the same reading under a cancel scope with a two-minute deadline")
     out.append(f"interleaved: the TAPI3 getter's rate over the Line API's with both in {2 * SLICES} alternating"
                f" slices of each round on one connection, summed over the rounds (target >= {TAPI3_TARGET:.0%})")
     return "\n".join(out)
