@@ -28,9 +28,10 @@ from typing import Any
 
 #: The client ladder, top to bottom, with the label shown for each.
 LADDER = (("floor", "floor (canned answers)"), ("raw", "raw socket client"), ("tasks", "tasks floor"),
-          ("direct", "direct floor"), ("typed", "typed floor"), ("line", "library, Line API"),
+          ("direct", "direct floor"), ("timed", "timed floor"), ("typed", "typed floor"), ("line", "library, Line API"),
           ("tapi3", "library, TAPI3"))
-COLOURS = {"floor": "#9e9e9e", "raw": "#616161", "tasks": "#90caf9", "direct": "#1e88e5", "typed": "#42a5f5",
+COLOURS = {"floor": "#9e9e9e", "raw": "#616161", "tasks": "#90caf9", "direct": "#1e88e5", "timed": "#1565c0",
+           "typed": "#42a5f5",
            "line": "#ef6c00", "tapi3": "#e65100"}
 #: Issue 18's server target: GetAgentSessionInfo with 64 in flight at >= 50 % of the echo floor.
 SERVER_TARGET = 0.50
@@ -109,7 +110,8 @@ def client_svg(result: dict[str, Any]) -> str:
                 ' matched by struct; typed floor: the same plus the least work of returning the library\'s typed'
                 ' objects;</text>')
     body.append(f'<text x="12" y="{y + 18}" font-size="11" fill="#555">direct floor: the typed work, the caller'
-                ' reading its own answer (sequential only)</text>')
+                ' reading its own answer (sequential only); timed floor: the same under a two-minute cancel'
+                ' scope</text>')
     return _svg(left + bar_w + 190, y + 30, body, "Client round trips (bench/client.py)")
 
 
