@@ -32,8 +32,22 @@ LANE_FUNCS = sorted(f for f in REQUEST_TYPES if answers.reader_of(f) is not None
 
 
 def test_the_lane_covers_the_fixed_structure_getters() -> None:
-    assert [REQUEST_TYPES[f][0].__name__ for f in LANE_FUNCS] == ["GetAgentInfo", "GetAgentSessionInfo",
-                                                                  "GetQueueInfo"]
+    """Exactly the asynchronous all-DWORD functions whose LINE_REPLY is a fixed-size structure (today the
+    three getters of issue 18's benchmarks); a handle, a list or a VarData request has no lane."""
+    from protocol.bodies import FixedBodyCodec
+    from protocol.messages import REPLY_STRUCTS
+
+    def fixed(cls: type) -> bool:
+        try:
+            wire_struct(cls)
+        except KeyError:
+            return False
+        return True
+
+    want = sorted(f for f, (cls, _) in REQUEST_TYPES.items() if cls.ASYNC and f in REPLY_STRUCTS
+                  and type(codec.FAST.by_func[f]) is FixedBodyCodec and fixed(REPLY_STRUCTS[f]))
+    assert LANE_FUNCS == want
+    assert {"GetAgentInfo", "GetAgentSessionInfo", "GetQueueInfo"} <= {REQUEST_TYPES[f][0].__name__ for f in want}
     assert answers.reader_of(int(CreateAgent.REQ_FUNC)) is None  # a handle, not a structure
 
 
