@@ -93,15 +93,14 @@ def _reader(func: int, cls: type, body_codec: FixedBodyCodec, struct_: Any) -> R
     (length_, kind, total, msg, param1, param2, param4, ic, cx, hd, oc, p3) = (_HEADERS.index(name) for name in (
         "length", "kind", "total_size", "msg", "param1", "param2", "param4",
         "init_context", "context", "hdevice", "open_context", "param3"))
-    assert (length_, kind, total, msg, param1, param2, param4) == (0, 1, 4, 8, 10, 11, 13), _HEADERS
 
     def read(data: bytes, length: int, sequence: int, request_id: int) -> Any:
         if length != response_length or len(data) != whole:
             return None
         v = unpack_from(data, at)
-        if (v[0] != events_length or v[1] != _KIND_EVENTS or v[4] != record_total or v[8] != _LINE_REPLY
-                or v[10] != request_id or v[11] or v[13] != size):
-            return None
+        if (v[length_] != events_length or v[kind] != _KIND_EVENTS or v[total] != record_total
+                or v[msg] != _LINE_REPLY or v[param1] != request_id or v[param2] or v[param4] != size):
+            return None  # param2: the result (a LINEERR has no data); param4: the data's size
         reply = _make_reply(v[ic], v[cx], v[hd], v[oc], request_id, 0, v[p3], data[data_at:], func,
                             make_value(*v[first:]))
         return read_response(sequence, request_id, data), _make_events((reply,))
