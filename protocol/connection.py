@@ -229,9 +229,13 @@ class Connection:
         would (the LINE_REPLY typed), leaving the same state; otherwise None and nothing changes (feed
         ``data`` then, as always: a value the general path refuses is refused there, after the RESPONSE it
         returns first). Counted in :attr:`answers_taken`."""
-        if (type(data) is not bytes or self._pos != len(self._buf) or self.input is not _OPEN
-                or _KIND_RESPONSE not in self._receivable or len(data) < _ANSWER_HEAD.size):  # a client in READY
+        if (self._pos != len(self._buf) or self.input is not _OPEN or _KIND_RESPONSE not in self._receivable
+                or len(data) < _ANSWER_HEAD.size):  # a client in READY, nothing buffered
             return None
+        if type(data) is not bytes:  # the frames' data must be bytes, as the general path's copies are
+            if type(data) is not bytearray:  # (trio's memory streams give bytearrays)
+                return None
+            data = bytes(data)
         length, kind, _flags, sequence, result = _ANSWER_HEAD.unpack_from(data)
         func = self._pending.get(sequence)
         if kind != _KIND_RESPONSE or func is None or not 1 <= result <= _MAX_REQUEST_ID or result in self._async:

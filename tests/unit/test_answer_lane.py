@@ -181,7 +181,7 @@ def test_the_guard_declines_and_changes_nothing() -> None:
     request, answer = _valid()
     conn = ready()
     conn.send(request)
-    assert conn.take_answer(bytearray(answer)) is None  # not bytes: a slice would not be bytes either
+    assert conn.take_answer(memoryview(answer)) is None  # neither bytes nor a bytearray
     conn.receive_data(answer[:5])  # something buffered: the answer's bytes are not a whole answer alone
     assert conn.take_answer(answer[5:]) is None
     conn = ready()
@@ -258,3 +258,14 @@ def test_each_byte_of_an_answer_changed_in_turn(func: int) -> None:
             taken += took is not None
             tried += 1
     assert 0 < taken < tried  # a value inside the structure changed is still a whole answer, a header's not
+
+
+def test_a_bytearray_chunk_gives_bytes_in_the_frames_as_the_general_path() -> None:
+    """trio's memory streams hand out bytearrays: the lane takes them, and the LINE_REPLY's data is bytes,
+    as the general path's copies are."""
+    request, answer = _valid()
+    lane, plain = pair(request)
+    got, took = client_way(lane, bytearray(answer))
+    assert took is not None and type(took[1].records[0].data) is bytes
+    assert got == general(plain, bytearray(answer))
+    assert state(lane) == state(plain)
