@@ -619,7 +619,7 @@ class ClientConnection:
         busy = bool(self._responses or self._replies)
         proto = self._proto
         try:
-            answer = None if proto.buffered else proto.take_answer(data)
+            answer = proto.take_answer(data)  # None unless nothing is buffered and data is one whole answer
             if answer is not None:  # one request's whole answer, both frames in one step (protocol.answers)
                 self._dispatch(answer[0])
                 self._dispatch(answer[1])

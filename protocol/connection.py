@@ -103,7 +103,6 @@ _LENGTH_KIND = struct.Struct("<LH")
 _SEQUENCE = struct.Struct("<L")
 #: take_answer: the frame header and the RESPONSE's first DWORD (Ack_ReturnValue: the request ID).
 _ANSWER_HEAD = fastpath.precompiled(fastpath.layout(FRAME_HEADER).format + fastpath.layout(TAPI32_MSG).codes[0])
-_READERS, _NO_READER = answers.READERS, object()
 _MIN_LENGTH, _MAX_LENGTH = MIN_FRAME_LENGTH, MAX_FRAME_LENGTH
 #: Req_Func -> whether its RESPONSE announces a request ID (the class's ASYNC; RawRequest's False otherwise).
 _ASYNC_FUNCS: dict[int, bool] = {func: bool(cls.ASYNC) for func, (cls, _schema) in REQUEST_TYPES.items()}
@@ -240,9 +239,7 @@ class Connection:
         func = self._pending.get(sequence)
         if kind != _KIND_RESPONSE or func is None or not 1 <= result <= _MAX_REQUEST_ID or result in self._async:
             return None
-        read = _READERS.get(func, _NO_READER)
-        if read is _NO_READER:
-            read = answers.reader_of(func)
+        read = answers.reader_of(func)
         try:
             answer = None if read is None else read(data, length, sequence, result)
         except RemoteProtocolError:  # a bad value (a DATE out of range): the general path raises it, in its order
